@@ -1,0 +1,15 @@
+"""Entry point of `seethrough-gui`: with a subcommand it works headless, otherwise it opens the app."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app.cli import run
+
+    return run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
