@@ -168,3 +168,50 @@ def _options_metadata(options: DecomposeOptions) -> dict:
         "depth_resolution": options.depth_resolution,
         "depth_steps": options.depth_steps,
     }
+
+
+def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, object]:
+    """("cuda"|"cpu", torch dtype): bf16 on CUDA unless asked otherwise, fp32 on the CPU."""
+    import torch
+
+    device = options.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise BadInput("a CUDA device was asked for, but PyTorch sees no GPU (is the CUDA build of torch installed?)")
+    name = options.dtype
+    if name == "auto":
+        name = "bfloat16" if device.startswith("cuda") else "float32"
+    return device, getattr(torch, name)
+
+
+def load_engine(options: DecomposeOptions) -> DecomposeEngine:
+    """Find the models (options' folders, else the catalogue: settings, $SEETHROUGH_MODELS, the HF cache) and
+    load them on the requested device in the requested memory mode. Missing weights → ModelNotFound."""
+    from core.models.catalog import find_model
+    from core.pipelines.layer_depth import LayerDepthPipeline
+    from core.pipelines.layer_diffusion import LayerDiffusionPipeline
+
+    device, dtype = resolve_device_dtype(options)
+    layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
+    layer_dir = find_model(layer_kind, options.layer_model)
+    layer = LayerDiffusionPipeline.load(layer_dir.path, dtype=dtype)
+    depth = None
+    if options.depth:
+        depth_dir = find_model("depth", options.depth_model)
+        depth = LayerDepthPipeline.load(depth_dir.path, dtype=dtype)
+    for pipeline in (layer, depth):
+        if pipeline is not None:
+            _place(pipeline, device, options.offload)
+    return DecomposeEngine(layer, depth)
+
+
+def _place(pipeline, device: str, offload: str) -> None:  # noqa: ANN001 - a diffusers pipeline
+    if device == "cpu" or offload == "none":
+        pipeline.to(device)
+    elif offload == "model":
+        pipeline.enable_model_cpu_offload(device=device)
+    elif offload == "sequential":
+        pipeline.enable_sequential_cpu_offload(device=device)
+    elif offload == "group":
+        pipeline.enable_group_offload(onload_device=device, offload_type="block_level", num_blocks_per_group=1)
