@@ -261,7 +261,8 @@ class TrainWorkspace(Workspace):
         elif kind == "checkpoint":
             self.checkpoints.addItem(str(event["path"]))
         elif kind == "validation" and event.get("images"):
-            self.validation_image.setPixmap(QPixmap(event["images"][0]).scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
+            pixmap = QPixmap(event["images"][0])
+            self.validation_image.setPixmap(pixmap.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
         elif kind == "done":
             self.checkpoints.addItem(str(event["model_dir"]))
             self.status_label.setText(f"done at step {event.get('step')}: {event.get('model_dir')}")
