@@ -35,12 +35,17 @@ SPRING_STEP = 1.0 / 240.0
 def head_tags() -> frozenset[str]:
     """The head group: the V3 head group, the V2 head members, hair and headwear (all sway around the neck)."""
     tax = taxonomy()
-    return frozenset(tax.v3_groups.get("head", ())) | frozenset(tax.head_members) | HAIR_TAGS | {
-        "head",
-        "headwear",
-        "eyes",
-        "earwear",
-    }
+    return (
+        frozenset(tax.v3_groups.get("head", ()))
+        | frozenset(tax.head_members)
+        | HAIR_TAGS
+        | {
+            "head",
+            "headwear",
+            "eyes",
+            "earwear",
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -180,9 +185,7 @@ class ParallaxRig:
         )
         torso_box = _union([rl.bbox for rl in by_role.get("torso", [])])
         # neck pivot: bottom centre of the head parts; waist: bottom centre of the torso
-        self.neck = (
-            ((head_box[0] + head_box[2]) / 2, float(head_box[3])) if head_box else (width / 2, height * 0.35)
-        )
+        self.neck = ((head_box[0] + head_box[2]) / 2, float(head_box[3])) if head_box else (width / 2, height * 0.35)
         self.waist = (
             ((torso_box[0] + torso_box[2]) / 2, float(torso_box[3])) if torso_box else (width / 2, height * 0.7)
         )

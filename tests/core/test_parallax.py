@@ -147,8 +147,9 @@ def test_spring_overshoots_a_little_because_it_is_underdamped() -> None:
     doc = _character()
     rig = ParallaxRig(doc, MotionSettings(sway=False, breathing=False))
     rig.set_pointer(1.0, 0.0)
-    target = _by_tag(doc, ParallaxRig(doc, MotionSettings(sway=False, breathing=False, hair_spring=False)),
-                     pointer=(1.0, 0.0))["front hair"].dx
+    target = _by_tag(
+        doc, ParallaxRig(doc, MotionSettings(sway=False, breathing=False, hair_spring=False)), pointer=(1.0, 0.0)
+    )["front hair"].dx
     start = _by_tag(doc, rig)["front hair"].dx
     peak = start
     for _ in range(120):
