@@ -84,7 +84,8 @@ def main() -> None:
         arr = np.array(times)
         mean, p95 = float(arr.mean()), float(np.percentile(arr, 95))
         print(
-            f"preview frame {args.layers} layers @ {args.size}² ({name} background, box coverage {coverage:.1f}× canvas):"
+            f"preview frame {args.layers} layers @ {args.size}² ({name} background,"
+            f" layer boxes cover {coverage:.1f}× the canvas):"
             f" mean {mean:.2f} ms, p95 {p95:.2f} ms, {1000 / mean:.0f} fps (mean), {1000 / p95:.0f} fps (p95)"
         )
     print(f"cache build (23 conversions to premultiplied QImage): {build_ms:.1f} ms")

@@ -264,8 +264,12 @@ class ParallaxRig:
     def reset(self) -> None:
         """Back to t = 0, centred pointer, springs at rest."""
         self.t, self._acc, self.pointer = 0.0, 0.0, (0.0, 0.0)
+        self.settle()
+
+    def settle(self) -> None:
+        """Put the hair springs at rest on their current targets (when paused, hair must still follow the pointer)."""
         for uid, spring in self._springs.items():
-            spring.pos = list(self._rigid_head(self._spring_depth[uid], self.pointer, 0.0))
+            spring.pos = list(self._rigid_head(self._spring_depth[uid], self.pointer, self.t))
             spring.vel = [0.0, 0.0, 0.0]
 
     def spring_energy(self) -> float:
