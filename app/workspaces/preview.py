@@ -162,19 +162,23 @@ class PreviewWorkspace(Workspace):
         self.fps_label = QLabel("– fps", self)
         self.fps_label.setMinimumWidth(150)
 
-        bar = QHBoxLayout()
-        bar.addWidget(self.play_button)
-        bar.addWidget(self.reset_button)
-        bar.addWidget(QLabel("Parallax", self))
-        bar.addWidget(self.strength_slider, 1)
+        self.strength_slider.setMinimumWidth(140)
+        top = QHBoxLayout()  # playback and the parallax amount
+        top.addWidget(self.play_button)
+        top.addWidget(self.reset_button)
+        top.addWidget(QLabel("Parallax", self))
+        top.addWidget(self.strength_slider, 1)
+        top.addWidget(self.fps_label)
+        motion = QHBoxLayout()  # which motions run, and what is behind the character
         for widget in (self.sway_box, self.breathing_box, self.spring_box):
-            bar.addWidget(widget)
-        bar.addWidget(QLabel("Background", self))
-        bar.addWidget(self.background_combo)
-        bar.addWidget(self.fps_label)
+            motion.addWidget(widget)
+        motion.addStretch(1)
+        motion.addWidget(QLabel("Background", self))
+        motion.addWidget(self.background_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
+        layout.addLayout(top)
+        layout.addLayout(motion)
         layout.addWidget(self.view, 1)
 
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)

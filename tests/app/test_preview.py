@@ -191,9 +191,24 @@ def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:
     view = workspace.view
     QTest.mouseMove(view, QPoint(view.width() * 3 // 4, view.height() // 3))
     qtbot.waitUntil(lambda: view.rig.pointer[0] > 0.4)
-    workspace.view.rig.step(0.6)
+    workspace.activated()  # let it run until the fps readout has a number
+    qtbot.waitUntil(lambda: workspace.fps_label.text()[0].isdigit(), timeout=5000)
+    workspace.deactivated()
     path = tmp_path / "preview.png"
     assert workspace.grab().save(str(path))
     assert path.stat().st_size > 1000
     SCREENS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, SCREENS / "preview.png")
+
+
+def test_closing_and_reopening_a_document(workspace: PreviewWorkspace) -> None:
+    session = workspace.session
+    session.set_document(None)
+    assert workspace.view.rig is None and len(workspace.renderer) == 0
+    empty = _frame(workspace)  # paints the "no layers" message, no crash
+    workspace.activated()
+    workspace._tick()  # a tick without a document is harmless
+    workspace.deactivated()
+    session.set_document(character_document())
+    assert workspace.view.rig is not None and len(workspace.renderer) == 11
+    assert _frame(workspace) != empty
