@@ -59,12 +59,14 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=23)
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument("--no-batch", action="store_true", help="resample every layer on its own (for comparison)")
     args = parser.parse_args()
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv)  # noqa: F841 - QPixmap needs an application
     doc = random_blob_document(args.layers, args.size)
     coverage = sum(layer.width * layer.height for layer in doc) / (args.size * args.size)
     renderer = PreviewRenderer()
+    renderer.batch = not args.no_batch
     t0 = time.perf_counter()
     renderer.rebuild(doc)
     build_ms = (time.perf_counter() - t0) * 1000
@@ -84,7 +86,7 @@ def main() -> None:
         arr = np.array(times)
         mean, p95 = float(arr.mean()), float(np.percentile(arr, 95))
         print(
-            f"preview frame {args.layers} layers @ {args.size}² ({name} background,"
+            f"preview frame {args.layers} layers @ {args.size}² ({name} background, batch={renderer.batch},"
             f" layer boxes cover {coverage:.1f}× the canvas):"
             f" mean {mean:.2f} ms, p95 {p95:.2f} ms, {1000 / mean:.0f} fps (mean), {1000 / p95:.0f} fps (p95)"
         )

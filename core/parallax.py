@@ -79,6 +79,27 @@ class LayerTransform:
         return (m11 * x + m21 * y + tx, m12 * x + m22 * y + ty)
 
     @property
+    def linear_key(self) -> tuple[float, float, float, float, float] | None:
+        """What layers must share to be drawn as one batch: None for a pure translation (a cheap blit anyway)."""
+        if abs(self.angle) < 1e-9 and abs(self.scale_x - 1) < 1e-12 and abs(self.scale_y - 1) < 1e-12:
+            return None
+        return (self.angle, self.scale_x, self.scale_y, self.pivot[0], self.pivot[1])
+
+    def pre_shift(self) -> tuple[float, float]:
+        """The translation e applied *before* the linear part that gives the same map: d = R·S·e, so e = (R·S)⁻¹·d.
+
+        Layers that share angle, scale and pivot but not (dx, dy) can then be composited into one buffer (each
+        shifted by its e) and that buffer drawn once with the shared rotation/scale — one resampling pass instead
+        of one per layer.
+        """
+        rad = math.radians(self.angle)
+        cos, sin = math.cos(rad), math.sin(rad)
+        # (R·S)⁻¹ = S⁻¹·Rᵀ
+        ex = (cos * self.dx + sin * self.dy) / self.scale_x
+        ey = (-sin * self.dx + cos * self.dy) / self.scale_y
+        return (ex, ey)
+
+    @property
     def is_identity(self) -> bool:
         return (
             abs(self.dx) < 1e-9
@@ -309,3 +330,19 @@ class ParallaxRig:
             else:
                 out.append(base)
         return out
+
+
+def batch_runs(pose: list[LayerTransform]) -> list[list[LayerTransform]]:
+    """Split a far→near pose into runs of consecutive layers sharing one rotation/scale (see `pre_shift`).
+
+    Drawing order is kept: only neighbours are batched, and compositing a run into a transparent buffer first gives
+    the same result as drawing its layers one by one ("over" is associative). Pure translations stay alone.
+    """
+    runs: list[list[LayerTransform]] = []
+    for tr in pose:
+        key = tr.linear_key
+        if key is not None and runs and runs[-1][0].linear_key == key:
+            runs[-1].append(tr)
+        else:
+            runs.append([tr])
+    return runs

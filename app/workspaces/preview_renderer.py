@@ -14,14 +14,14 @@ were explicitly invalidated.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
 
 from core.document import Document, Layer
-from core.parallax import LayerTransform
+from core.parallax import LayerTransform, batch_runs
 
 
 @dataclass
@@ -57,6 +57,8 @@ class PreviewRenderer:
     def __init__(self) -> None:
         self._cache: dict[str, CachedLayer] = {}
         self.canvas_size: tuple[int, int] = (0, 0)
+        self._scratch = QImage()
+        self.batch = True  # composite runs sharing a rotation/scale once (False: one resample per layer, reference)
         self.conversions = 0  # how many layer images were (re)built; tests use it to check cache reuse
 
     # --- cache -------------------------------------------------------------------------------------
@@ -88,21 +90,62 @@ class PreviewRenderer:
 
     # --- drawing -----------------------------------------------------------------------------------
     def paint(self, painter: QPainter, pose: list[LayerTransform], view: QTransform | None = None) -> int:
-        """Draw the posed layers (far to near) with `view` mapping canvas pixels to the device; returns draws."""
+        """Draw the posed layers (far to near) with `view` mapping canvas pixels to the device; returns draws.
+
+        Pure translations are blits. Neighbouring layers that share a rotation/scale (the head group swaying, the
+        torso breathing) are composited unrotated into a scratch buffer and resampled once (`core.parallax.
+        batch_runs`): bilinear resampling is what costs, and the head alone is a dozen layers.
+        """
         view = view or QTransform()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         drawn = 0
-        for tr in pose:
-            cached = self._cache.get(tr.uid)
-            if cached is None or cached.image.isNull() or cached.opacity <= 0:
-                continue
-            painter.setTransform(QTransform(*tr.affine()) * view)
-            painter.setOpacity(cached.opacity)
-            painter.drawImage(QPointF(*cached.offset), cached.image)
-            drawn += 1
+        for run in batch_runs(pose):
+            items = [(tr, c) for tr in run if (c := self._cache.get(tr.uid)) and not c.image.isNull() and c.opacity > 0]
+            if len(items) > 1 and self.batch:
+                self._paint_batch(painter, items, view)
+            for tr, cached in items if len(items) == 1 or not self.batch else ():
+                painter.setTransform(QTransform(*tr.affine()) * view)
+                painter.setOpacity(cached.opacity)
+                painter.drawImage(QPointF(*cached.offset), cached.image)
+            drawn += len(items)
         painter.setOpacity(1.0)
         painter.resetTransform()
         return drawn
+
+    def _paint_batch(
+        self, painter: QPainter, items: list[tuple[LayerTransform, CachedLayer]], view: QTransform
+    ) -> None:
+        placed = []
+        for tr, cached in items:
+            ex, ey = tr.pre_shift()
+            placed.append((round(cached.offset[0] + ex), round(cached.offset[1] + ey), cached))
+        x0 = min(x for x, _, _ in placed)
+        y0 = min(y for _, y, _ in placed)
+        x1 = max(x + c.image.width() for x, _, c in placed)
+        y1 = max(y + c.image.height() for _, y, c in placed)
+        scratch = self._scratch_image(x1 - x0, y1 - y0)
+        buffer = QPainter(scratch)
+        buffer.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        buffer.fillRect(0, 0, x1 - x0, y1 - y0, QColor(0, 0, 0, 0))
+        buffer.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+        for x, y, cached in placed:
+            buffer.setOpacity(cached.opacity)
+            buffer.drawImage(QPoint(x - x0, y - y0), cached.image)
+        buffer.end()
+        shared = replace(items[0][0], dx=0.0, dy=0.0)
+        painter.setTransform(QTransform(*shared.affine()) * view)
+        painter.setOpacity(1.0)
+        painter.drawImage(QRectF(x0, y0, x1 - x0, y1 - y0), scratch, QRectF(0, 0, x1 - x0, y1 - y0))
+
+    def _scratch_image(self, width: int, height: int) -> QImage:
+        """A reused premultiplied buffer at least `width`×`height` (grown, never shrunk, to avoid per-frame allocs)."""
+        if self._scratch.width() < width or self._scratch.height() < height:
+            self._scratch = QImage(
+                max(width, self._scratch.width()),
+                max(height, self._scratch.height()),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+        return self._scratch
 
     def fit_transform(self, size: QSize, zoom: float = 1.0) -> QTransform:
         """Canvas → device: the whole canvas fitted and centred in `size`, times `zoom`."""

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.document import Document, Layer
-from core.parallax import SPRING_STEP, LayerTransform, MotionSettings, ParallaxRig
+from core.parallax import SPRING_STEP, LayerTransform, MotionSettings, ParallaxRig, batch_runs
 
 
 def _blob(w: int, h: int, color: tuple[int, int, int]) -> np.ndarray:
@@ -197,3 +197,26 @@ def test_affine_matches_rotation_about_pivot() -> None:
     tr = LayerTransform("x", dx=3.0, dy=-2.0, angle=90.0, pivot=(10.0, 10.0))
     # (20, 10) is 10 px right of the pivot; +90° (clockwise on a y-down screen) puts it 10 px below
     assert tr.map(20.0, 10.0) == pytest.approx((13.0, 18.0))
+
+
+def test_pre_shift_then_shared_linear_map_equals_the_full_map() -> None:
+    tr = LayerTransform("x", dx=7.5, dy=-3.25, angle=-2.5, scale_x=1.0, scale_y=1.01, pivot=(40.0, 90.0))
+    ex, ey = tr.pre_shift()
+    shared = LayerTransform("x", angle=tr.angle, scale_x=tr.scale_x, scale_y=tr.scale_y, pivot=tr.pivot)
+    for x, y in ((0.0, 0.0), (100.0, 20.0), (-30.0, 250.0)):
+        assert shared.map(x + ex, y + ey) == pytest.approx(tr.map(x, y))
+
+
+def test_batch_runs_group_neighbours_sharing_rotation_and_keep_order() -> None:
+    doc = _character()
+    rig = ParallaxRig(doc, MotionSettings(breathing=True, sway=True, hair_spring=True))
+    rig.set_pointer(0.5, 0.2)
+    rig.step(1.3)
+    pose = rig.pose()
+    runs = batch_runs(pose)
+    assert [tr.uid for run in runs for tr in run] == [tr.uid for tr in pose]
+    tags = [[doc.layer(tr.uid).tag for tr in run] for run in runs]
+    assert ["topwear", "neck"] in tags  # the torso breathes as one
+    assert ["face", "irides"] in tags  # the head sways as one
+    assert ["front hair"] in tags and ["back hair"] in tags  # each hair stratum has its own spring
+    assert all(len(run) == 1 for run in runs if run[0].linear_key is None)
