@@ -1,0 +1,5 @@
+"""Shared test setup: Qt runs offscreen (set before anything imports Qt)."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
