@@ -10,40 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from diffusers import DiffusionPipeline
 
+from core.colour_padding import pad_transparent_colours
 from core.errors import Cancelled
 from core.pipelines.schedulers import depth_scheduler
 
 #: Marigold's (SD2's) VAE scaling factor
 DEPTH_LATENT_SCALE = 0.18215
-
-
-def bleed_colours(rgba: np.ndarray, levels: int = 6) -> np.ndarray:
-    """RGB float in [0, 1] whose transparent pixels take the colour of nearby opaque ones (an alpha-weighted
-    image pyramid), so that the VAE does not see hard black edges around every layer."""
-    rgb = rgba[..., :3].astype(np.float32)
-    alpha = rgba[..., 3:4].astype(np.float32)
-    if alpha.max() > 1.0:
-        rgb, alpha = rgb / 255.0, alpha / 255.0
-    h, w = alpha.shape[:2]
-    acc_rgb, acc_a = rgb * alpha, alpha[..., 0]
-    filled = rgb * alpha
-    weight = alpha[..., 0].copy()
-    for _ in range(levels):
-        acc_rgb = cv2.pyrDown(acc_rgb)
-        acc_a = cv2.pyrDown(acc_a)
-        up_rgb = cv2.resize(acc_rgb, (w, h), interpolation=cv2.INTER_LINEAR)
-        up_a = cv2.resize(acc_a, (w, h), interpolation=cv2.INTER_LINEAR)
-        missing = (1.0 - weight)[..., None]
-        filled = filled + missing * up_rgb / np.maximum(up_a, 1e-6)[..., None] * (up_a > 1e-6)[..., None]
-        weight = weight + (1.0 - weight) * (up_a > 1e-6)
-        if acc_a.shape[0] < 2 or acc_a.shape[1] < 2:
-            break
-    return np.clip(filled, 0.0, 1.0)
 
 
 class LayerDepthPipeline(DiffusionPipeline):
@@ -72,7 +48,7 @@ class LayerDepthPipeline(DiffusionPipeline):
     @torch.no_grad()
     def encode(self, rgba: np.ndarray) -> torch.Tensor:
         """One RGBA image (S, S, 4) → the VAE latent mean × 0.18215, (1, 4, S/8, S/8)."""
-        rgb = torch.from_numpy(bleed_colours(rgba)).permute(2, 0, 1)[None]
+        rgb = torch.from_numpy(pad_transparent_colours(rgba)).permute(2, 0, 1)[None]
         rgb = (rgb * 2.0 - 1.0).to(self.vae.device, self.vae.dtype)
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
 
