@@ -10,8 +10,8 @@ def test_opaque_pixels_keep_their_colour_and_holes_take_the_nearest_colour():
     rgba[:, :20] = (255, 0, 0, 255)  # red, opaque, left
     rgba[:, 44:] = (0, 0, 255, 255)  # blue, opaque, right
     out = pad_transparent_colours(rgba)
-    np.testing.assert_allclose(out[:, :20], [[1, 0, 0]] * 20, atol=1e-6)
-    np.testing.assert_allclose(out[:, 44:], [[0, 0, 1]] * 20, atol=1e-6)
+    np.testing.assert_allclose(out[:, :20], np.broadcast_to([1, 0, 0], (64, 20, 3)), atol=1e-6)
+    np.testing.assert_allclose(out[:, 44:], np.broadcast_to([0, 0, 1], (64, 20, 3)), atol=1e-6)
     # the transparent gap is filled with red near the red side and blue near the blue side, never black
     assert out[32, 22, 0] > out[32, 22, 2]
     assert out[32, 41, 2] > out[32, 41, 0]
