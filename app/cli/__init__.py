@@ -17,6 +17,7 @@ from typing import Any
 SUBCOMMAND_MODULES = (
     "app.cli.layer_commands",
     "app.cli.decompose_commands",
+    "app.cli.train_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
