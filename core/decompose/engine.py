@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -113,7 +114,7 @@ class DecomposeEngine:
                 on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled,
             )
             for tag, rgba in zip(body.tags, out):
-                layers[tag] = frame.to_original(rgba)
+                layers[tag] = _mask_by(frame.to_original(rgba), image)
             if len(passes) > 1:
                 self._head_pass(image, layers, passes[1], options, generator, stage(1, "head pass"), is_cancelled)
             depths = None
@@ -142,7 +143,8 @@ class DecomposeEngine:
             on_step=on_step, is_cancelled=is_cancelled,
         )
         for tag, rgba in zip(head.tags, out):
-            layers[tag] = paste(np.zeros((height, width, 4), np.uint8), frame.to_original(rgba), (x0, y0))
+            full = paste(np.zeros((height, width, 4), np.uint8), frame.to_original(rgba), (x0, y0))
+            layers[tag] = _mask_by(full, image)
 
     def _depth(self, image, layers, options, generator, on_step, is_cancelled) -> dict[str, np.ndarray]:  # noqa: ANN001
         height, width = image.shape[:2]
@@ -157,6 +159,14 @@ class DecomposeEngine:
         per_class = {name: frame.to_original(d) for name, d in zip(names, depth[:-1])}
         v3_to_v2 = taxonomy().v3_to_v2
         return {tag: per_class[v3_to_v2.get(tag, tag)] for tag in layers if v3_to_v2.get(tag, tag) in per_class}
+
+
+def _mask_by(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Alpha × the input's alpha at the input's own resolution (the model canvas was resampled), as the authors
+    multiply the predicted alpha by the page alpha: nothing may appear where the illustration is transparent."""
+    rgba = rgba.copy()
+    rgba[..., 3] = (rgba[..., 3].astype(np.uint16) * image[..., 3] + 127) // 255
+    return rgba
 
 
 def _options_metadata(options: DecomposeOptions) -> dict:
@@ -188,22 +198,28 @@ def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, object]:
 def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     """Find the models (options' folders, else the catalogue: settings, $SEETHROUGH_MODELS, the HF cache) and
     load them on the requested device in the requested memory mode. Missing weights → ModelNotFound."""
-    from core.models.catalog import find_model
     from core.pipelines.layer_depth import LayerDepthPipeline
     from core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
-    layer_dir = find_model(layer_kind, options.layer_model)
-    layer = LayerDiffusionPipeline.load(layer_dir.path, dtype=dtype)
+    layer = LayerDiffusionPipeline.load(_model_folder(layer_kind, options.layer_model), dtype=dtype)
     depth = None
     if options.depth:
-        depth_dir = find_model("depth", options.depth_model)
-        depth = LayerDepthPipeline.load(depth_dir.path, dtype=dtype)
+        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model), dtype=dtype)
     for pipeline in (layer, depth):
         if pipeline is not None:
             _place(pipeline, device, options.offload)
     return DecomposeEngine(layer, depth)
+
+
+def _model_folder(kind: str, chosen: Path | None) -> Path:
+    """The folder the user chose, else the one the model catalogue finds (raises ModelNotFound with how-to)."""
+    if chosen is not None:
+        return Path(chosen)
+    from core.models.catalog import find_model
+
+    return find_model(kind).path
 
 
 def _place(pipeline, device: str, offload: str) -> None:  # noqa: ANN001 - a diffusers pipeline

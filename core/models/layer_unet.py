@@ -131,8 +131,11 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         # same construction is done here with the cross-frame block factory; its helper methods are reused.
         super(UNet2DConditionModel, self).__init__()
         if group_embedding:
-            self.group_embeds = nn.ModuleList(GroupEmbedding(n, GROUP_EMBED_DIMS[0]) for n in group_embedding_num)
-            self.group_embeds2 = nn.ModuleList(GroupEmbedding(n, GROUP_EMBED_DIMS[1]) for n in group_embedding_num)
+            pooled_dim, token_dim = _group_embed_dims(
+                projection_class_embeddings_input_dim, addition_time_embed_dim, cross_attention_dim
+            )
+            self.group_embeds = nn.ModuleList(GroupEmbedding(n, pooled_dim) for n in group_embedding_num)
+            self.group_embeds2 = nn.ModuleList(GroupEmbedding(n, token_dim) for n in group_embedding_num)
         else:
             self.group_embeds = None
             self.group_embeds2 = None
@@ -335,6 +338,14 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         if not return_dict:
             return (out,)
         return UNet2DConditionOutput(sample=out)
+
+
+def _group_embed_dims(projection_dim: int | None, time_dim: int | None, cross_dim: Any) -> tuple[int, int]:
+    """Widths of the group embeddings: the pooled text embedding (SDXL: 2816 − 6·256 = 1280) and the token
+    embedding (the cross-attention width, 2048), so that tiny test configs get matching small ones."""
+    pooled = projection_dim - 6 * time_dim if projection_dim and time_dim else GROUP_EMBED_DIMS[0]
+    token = cross_dim if isinstance(cross_dim, int) else GROUP_EMBED_DIMS[1]
+    return pooled, token
 
 
 def _expand(value: Any, n: int) -> list[Any]:

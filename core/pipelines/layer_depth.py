@@ -34,7 +34,7 @@ class LayerDepthPipeline(DiffusionPipeline):
 
     @classmethod
     def load(cls, folder: str | Path, dtype: torch.dtype = torch.float32) -> LayerDepthPipeline:
-        from core.models.loading import load_depth_components
+        from core.pipelines.components import load_depth_components
 
         return cls(**load_depth_components(Path(folder), dtype=dtype))
 

@@ -45,7 +45,7 @@ class LayerDiffusionPipeline(DiffusionPipeline):
     @classmethod
     def load(cls, folder: str | Path, dtype: torch.dtype = torch.float32) -> LayerDiffusionPipeline:
         """Load every component from a local folder in the released layout (see core.models.loading)."""
-        from core.models.loading import load_layer_components
+        from core.pipelines.components import load_layer_components
 
         return cls(**load_layer_components(Path(folder), dtype=dtype))
 
