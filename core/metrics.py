@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-from skimage.metrics import structural_similarity
 
 from core.compositing import composite, flatten
 from core.errors import BadInput
@@ -45,7 +44,7 @@ def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
 
 
 def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
-    """Mean structural similarity (scikit-image, 7×7 Gaussian-free window; smaller for tiny images)."""
+    """Mean structural similarity (scikit-image, 7×7 uniform window, smaller for tiny images; 1 = identical)."""
     a, b = _check_pair(a, b)
     a64, b64 = a.astype(np.float64), b.astype(np.float64)
     win = min(7, a.shape[0], a.shape[1])
@@ -53,6 +52,8 @@ def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
         win -= 1
     if win < 3:
         return 1.0 if np.array_equal(a, b) else float(1.0 - np.mean(np.abs(a64 - b64)) / data_range)
+    from skimage.metrics import structural_similarity  # local: scikit-image is slow to import (app start-up)
+
     channel_axis = -1 if a.ndim == 3 else None
     return float(structural_similarity(a64, b64, data_range=data_range, channel_axis=channel_axis, win_size=win))
 
