@@ -134,3 +134,27 @@ def test_region_equals_crop_of_full_composite() -> None:
             composite_region(layers, (5, 7, 33, 29), mode=mode), composite(layers, size=(40, 40), mode=mode)[7:29, 5:33]
         )
     assert np.array_equal(composite_region(layers, (5, 7, 33, 29)), full[7:29, 5:33])
+
+
+@pytest.mark.parametrize("mode", ["stack", "zbuffer"])
+def test_thin_and_odd_shapes_match_reference(mode: str) -> None:
+    rng = np.random.default_rng(7)
+    shapes = [(1, 1), (1, 5), (5, 1), (3, 4), (6, 6)]
+    layers = []
+    for i, (w, h) in enumerate(shapes):
+        rgba = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+        depth = np.full((h, w), 1.0 - i * 0.1, np.float32)  # later layers nearer: z-order equals list order
+        layers.append(Layer(f"l{i}", rgba, (i % 3, i % 2), depth=depth, opacity=0.8))
+    out = composite(layers, size=(7, 7), mode=mode)
+    for y in range(7):
+        for x in range(7):
+            pixels = []
+            for layer in layers:
+                lx, ly = x - layer.offset[0], y - layer.offset[1]
+                if 0 <= lx < layer.width and 0 <= ly < layer.height:
+                    pixels.append((tuple(int(v) for v in layer.rgba[ly, lx]), layer.opacity))
+            ref = over_reference(pixels)
+            if ref[3] < 0.5:
+                assert out[y, x, 3] == 0
+            else:
+                assert np.allclose(out[y, x], ref, atol=0.51 + 255 / max(ref[3], 1) * 0.51), (x, y)
