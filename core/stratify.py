@@ -12,6 +12,7 @@ layer's coverage* (alpha > 0) and minus the stratum's own pixels. The hole's col
 its alpha is the original layer's alpha there, and its depth is the median depth of the stratum. So a far
 stratum covers exactly the region the whole layer covered where it was hidden, never more: the authors instead
 let LaMa draw new shape (alpha from |inpainted − fill|), which can hallucinate but also smear outside the part.
+With `inpaint="none"` nothing is filled: the uncovered region of a far stratum stays transparent.
 
 Left/right split: 8-connected components of alpha > 0 (so antialiased fringes stay with their blob). The two
 largest components seed the two sides; every smaller component joins the side whose centroid x is closer to its
@@ -55,17 +56,17 @@ def kmeans_thresholds(layer: Layer, k: int = 2, seed: int = 0) -> list[float]:
     if k < 1:
         raise BadInput(f"K must be at least 1, got {k}")
     depth = _require_depth(layer)
-    values = depth[layer.mask].astype(np.float64)
-    distinct = np.unique(values)
-    k = min(k, len(distinct))
+    values = depth[layer.mask]
+    if len(values) > MAX_FIT_SAMPLES:  # fit on a deterministic subsample; every pixel is assigned afterwards
+        rng = np.random.default_rng(seed)
+        values = values[np.sort(rng.choice(len(values), MAX_FIT_SAMPLES, replace=False))]
+    values = values.astype(np.float64)
+    k = min(k, len(np.unique(values)))
     if k <= 1:
         return []
-    if len(values) > MAX_FIT_SAMPLES:
-        rng = np.random.default_rng(seed)
-        values = rng.choice(values, MAX_FIT_SAMPLES, replace=False)
     from sklearn.cluster import KMeans  # local: sklearn is slow to import and only needed here
 
-    model = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(values.reshape(-1, 1))
+    model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(values.reshape(-1, 1))
     centres = np.sort(model.cluster_centers_.ravel())
     return [float((lo + hi) / 2) for lo, hi in zip(centres[:-1], centres[1:], strict=True)]
 

@@ -164,3 +164,14 @@ def test_lr_split_command_orders_far_to_near_and_undoes() -> None:
     doc = Document((200, 100), [solid("topwear", (5, 5), (9, 9, 9, 255)), layer])
     check_undo_redo(doc, lr_split_command(doc, layer.uid))
     assert [x.name for x in doc.layers] == ["topwear", "handwear-l", "handwear-r"]
+
+
+def test_kmeans_on_more_pixels_than_the_fit_sample() -> None:
+    rng = np.random.default_rng(5)
+    depth = np.where(np.arange(200)[None, :] < 80, 0.15, 0.85).astype(np.float32).repeat(200, axis=0)
+    depth += rng.uniform(-0.05, 0.05, depth.shape).astype(np.float32)
+    layer = solid("bottomwear", (200, 200), (10, 200, 10, 255), depth=depth, tag="bottomwear")
+    first = kmeans_thresholds(layer, 2, seed=0)
+    assert first == kmeans_thresholds(layer, 2, seed=0)
+    near, far = kmeans_strata(layer, 2)
+    assert near.bbox == (0, 0, 80, 200) and far.bbox == (80, 0, 200, 200)
