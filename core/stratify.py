@@ -65,8 +65,11 @@ def kmeans_thresholds(layer: Layer, k: int = 2, seed: int = 0) -> list[float]:
     if k <= 1:
         return []
     from sklearn.cluster import KMeans  # local: sklearn is slow to import and only needed here
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
-    model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(values.reshape(-1, 1))
+    # one thread: on ≤ 20k 1-D samples, OpenMP start-up and spinning cost 10× the work on a busy machine
+    with threadpool_limits(limits=1):
+        model = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(values.reshape(-1, 1))
     centres = np.sort(model.cluster_centers_.ravel())
     return [float((lo + hi) / 2) for lo, hi in zip(centres[:-1], centres[1:], strict=True)]
 
