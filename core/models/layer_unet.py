@@ -250,6 +250,10 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         self._set_pos_net_if_use_gligen(attention_type=attention_type, cross_attention_dim=cross_dims)
 
     # ------------------------------------------------------------------------------------------------ weights
+    def _has_cross_frame_blocks(self) -> bool:
+        blocks = [*self.config.down_block_types, *self.config.up_block_types, self.config.mid_block_type or ""]
+        return any(b in CROSS_FRAME_BLOCKS for b in blocks)
+
     def get_tag_version(self) -> str | None:
         return self.config.get("tag_version")
 
@@ -329,7 +333,8 @@ class UNetFrameConditionModel(UNet2DConditionModel):
             if key in cond:
                 cond[key] = cond[key].reshape(batch * frames, *cond[key].shape[2:])
         attention_kwargs = dict(cross_attention_kwargs or {})
-        attention_kwargs[NUM_FRAMES_KEY] = frames
+        if self._has_cross_frame_blocks():  # plain 2-D attention (a stage-1 model) must not see the key
+            attention_kwargs[NUM_FRAMES_KEY] = frames
         out = super().forward(
             flat, timestep, ehs, added_cond_kwargs=cond or None, cross_attention_kwargs=attention_kwargs,
             return_dict=False, **unet_kwargs,

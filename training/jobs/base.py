@@ -92,7 +92,9 @@ class SDXLParts:
                                   **presets.TINY_TEXT)
             self.text_encoder = CLIPTextModel(text)
             self.text_encoder_2 = CLIPTextModelWithProjection(text)
-            self.trans_vae = None
+            from core.models.transparent_vae import TransparentVAE
+
+            self.trans_vae = TransparentVAE(**presets.TINY_TRANS_VAE)  # so that saved folders are complete
             self.unet = None
         for module in (self.vae, self.text_encoder, self.text_encoder_2):
             module.requires_grad_(False).eval()
