@@ -254,3 +254,15 @@ def test_found_in_the_hugging_face_cache(tmp_path: Path, monkeypatch: pytest.Mon
     assert location.source == "hf cache" and location.path == snapshot
     assert check_model_dir(location.path).model_id == "depth"
     assert load_depth_unet(location.path).config.in_channels == 12
+
+
+@torch.no_grad()
+def test_cross_frame_attention_chunking_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.models import cross_frame
+
+    torch.manual_seed(0)
+    block = cross_frame.CrossFrameTransformerBlock(16, 2, 8).eval()
+    x = torch.randn(3 * 2, 25, 16)  # B=2 samples × F=3 frames, 5×5 pixels
+    whole = block(x, num_frames=3)
+    monkeypatch.setattr(cross_frame, "MAX_ATTENTION_BATCH", 7)
+    torch.testing.assert_close(block(x, num_frames=3), whole, rtol=1e-6, atol=1e-6)
