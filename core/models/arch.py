@@ -9,6 +9,7 @@ group embeddings), `depth` (seethroughv0.0.1_marigold, 12 input channels) and `t
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 LAYER_UNET_V2: dict[str, Any] = {
@@ -102,11 +103,18 @@ def build_meta(name: str) -> Any:
         return UNetFrameConditionModel(**config)
 
 
+@functools.cache
+def _shapes_and_count(name: str) -> tuple[tuple[tuple[str, tuple[int, ...]], ...], int]:
+    model = build_meta(name)
+    shapes = tuple((k, tuple(v.shape)) for k, v in sorted(model.state_dict().items()))
+    return shapes, sum(p.numel() for p in model.parameters())
+
+
 def state_dict_shapes(name: str) -> dict[str, list[int]]:
     """State-dict key → shape of the full-size architecture `name`, sorted by key."""
-    model = build_meta(name)
-    return {k: list(v.shape) for k, v in sorted(model.state_dict().items())}
+    return {k: list(shape) for k, shape in _shapes_and_count(name)[0]}
 
 
 def parameter_count(name: str) -> int:
-    return sum(p.numel() for p in build_meta(name).parameters())
+    """Number of parameters of the full-size architecture `name`."""
+    return _shapes_and_count(name)[1]

@@ -24,6 +24,8 @@ from diffusers.models.unets.unet_2d_blocks import CrossAttnDownBlock2D, CrossAtt
 from torch import nn
 
 NUM_FRAMES_KEY = "num_frames"
+#: largest batch (pixels × samples) handed to one attention call in a cross-frame block
+MAX_ATTENTION_BATCH = 32768
 
 
 class CrossFrameTransformerBlock(nn.Module):
@@ -53,11 +55,19 @@ class CrossFrameTransformerBlock(nn.Module):
         x = x.reshape(batch * seq_len, num_frames, channels)
 
         x = self.ff_in(self.norm_in(x)) + x
-        x = self.attn1(self.norm1(x)) + x
+        x = self._attend(self.norm1(x)) + x
         x = self.ff(self.norm3(x))
 
         x = x.reshape(batch, seq_len, num_frames, channels).permute(0, 2, 1, 3)
         return x.reshape(batch_frames, seq_len, channels)
+
+
+    def _attend(self, x: torch.Tensor) -> torch.Tensor:
+        """attn1 over `(B·HW, F, C)`, split along B·HW: CUDA SDPA kernels reject batches of 65536 or more
+        (large canvases reach that), and every pixel's sequence is independent, so the result is identical."""
+        if x.shape[0] <= MAX_ATTENTION_BATCH:
+            return self.attn1(x)
+        return torch.cat([self.attn1(chunk) for chunk in x.split(MAX_ATTENTION_BATCH)])
 
 
 def temporal_block_stride(num_layers: int) -> int:

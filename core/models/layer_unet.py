@@ -27,8 +27,8 @@ from torch import nn
 
 from core.models.cross_frame import CROSS_FRAME_BLOCKS, NUM_FRAMES_KEY
 
-#: width of SDXL's pooled text embedding / time embedding, and of its token embeddings (fixed by the authors)
-GROUP_EMBED_DIMS = (1280, 2048)
+#: SDXL's time_ids hold 6 numbers, each embedded with `addition_time_embed_dim` sinusoids
+N_TIME_IDS = 6
 
 
 class GroupEmbedding(nn.Module):
@@ -131,9 +131,8 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         # same construction is done here with the cross-frame block factory; its helper methods are reused.
         super(UNet2DConditionModel, self).__init__()
         if group_embedding:
-            pooled_dim, token_dim = _group_embed_dims(
-                projection_class_embeddings_input_dim, addition_time_embed_dim, cross_attention_dim
-            )
+            pooled_dim, token_dim = _group_embed_dims(cross_attention_dim, projection_class_embeddings_input_dim,
+                                                      addition_time_embed_dim)
             self.group_embeds = nn.ModuleList(GroupEmbedding(n, pooled_dim) for n in group_embedding_num)
             self.group_embeds2 = nn.ModuleList(GroupEmbedding(n, token_dim) for n in group_embedding_num)
         else:
@@ -345,12 +344,14 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         return UNet2DConditionOutput(sample=out)
 
 
-def _group_embed_dims(projection_dim: int | None, time_dim: int | None, cross_dim: Any) -> tuple[int, int]:
-    """Widths of the group embeddings: the pooled text embedding (SDXL: 2816 − 6·256 = 1280) and the token
-    embedding (the cross-attention width, 2048), so that tiny test configs get matching small ones."""
-    pooled = projection_dim - 6 * time_dim if projection_dim and time_dim else GROUP_EMBED_DIMS[0]
-    token = cross_dim if isinstance(cross_dim, int) else GROUP_EMBED_DIMS[1]
-    return pooled, token
+def _group_embed_dims(cross_attention_dim: Any, projection_dim: int | None,
+                      time_embed_dim: int | None) -> tuple[int, int]:
+    """(pooled text width, token width) the group embeddings act on: (1280, 2048) for the released SDXL model."""
+    token_dim = cross_attention_dim if isinstance(cross_attention_dim, int) else cross_attention_dim[0]
+    if projection_dim is None or time_embed_dim is None:
+        raise ValueError("group embeddings need the SDXL text_time embedding (projection_class_embeddings_input_dim"
+                         " and addition_time_embed_dim)")
+    return projection_dim - N_TIME_IDS * time_embed_dim, token_dim
 
 
 def _expand(value: Any, n: int) -> list[Any]:

@@ -61,8 +61,11 @@ def test_2d_to_3d_conversion_reproduces_stage1():
     ehs = torch.randn(3, 5, 32)
     cond = {"text_embeds": torch.randn(3, 16), "time_ids": torch.randn(3, 6)}
     with torch.no_grad():
-        per_frame = torch.cat([unet_2d(x[:, i:i + 1], 10, ehs[i:i + 1], cond and {k: v[i:i + 1] for k, v in cond.items()},
-                                       return_dict=False)[0] for i in range(3)], dim=1)
+        frames = []
+        for i in range(3):
+            one = {k: v[i : i + 1] for k, v in cond.items()}
+            frames.append(unet_2d(x[:, i : i + 1], 10, ehs[i : i + 1], one, return_dict=False)[0])
+        per_frame = torch.cat(frames, dim=1)
         joint = unet_3d(x, 10, ehs, cond, return_dict=False)[0]
     torch.testing.assert_close(joint, per_frame, atol=1e-5, rtol=1e-4)
 
