@@ -115,6 +115,8 @@ def train(
         cpu=not use_cuda,
     )
     model = job.build()
+    if cfg.gradient_checkpointing and hasattr(model, "enable_gradient_checkpointing"):
+        model.enable_gradient_checkpointing()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = _make_optimizer(cfg, params)
     scheduler = get_scheduler(
@@ -175,6 +177,9 @@ def train(
                 gpu_mem_mb=torch.cuda.max_memory_allocated() / 2**20 if use_cuda else 0.0,
             )
             t_last, samples_since = now, 0
+        if step % cfg.validate_every == 0 and hasattr(job, "validation_images"):
+            images = _save_validation(job, accelerator.unwrap_model(model), cfg, step, output)
+            writer("validation", step=step, images=images)
         if step % cfg.checkpoint_every == 0 and step < end:
             ckpt = _save_checkpoint(accelerator, cfg, job, step, output)
             writer("checkpoint", step=step, path=str(ckpt))
@@ -185,6 +190,24 @@ def train(
     job.save_final(accelerator.unwrap_model(model), final)
     writer("done", step=step, model_dir=str(final))
     return final
+
+
+def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, step: int, output: Path) -> list[str]:
+    """The job's preview images for a fixed validation sample, as PNGs under `<output>/validation/`."""
+    import cv2
+
+    folder = output / "validation"
+    folder.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    with torch.no_grad():
+        images = job.validation_images(model, step_generator(cfg.seed, 0, 99))
+    model.train()
+    paths = []
+    for i, rgb in enumerate(images):
+        path = folder / f"step-{step:07d}-{i}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        paths.append(str(path))
+    return paths
 
 
 def _save_checkpoint(accelerator, cfg: TrainConfig, job: TrainJob, step: int, output: Path) -> Path:  # noqa: ANN001

@@ -92,10 +92,12 @@ class SDXLParts:
                                   **presets.TINY_TEXT)
             self.text_encoder = CLIPTextModel(text)
             self.text_encoder_2 = CLIPTextModelWithProjection(text)
+            from core.models.layer_unet import UNetFrameConditionModel
             from core.models.transparent_vae import TransparentVAE
 
-            self.trans_vae = TransparentVAE(**presets.TINY_TRANS_VAE)  # so that saved folders are complete
-            self.unet = None
+            # random stand-ins so that every saved folder is complete and loads into the engine
+            self.trans_vae = TransparentVAE(**presets.TINY_TRANS_VAE)
+            self.unet = UNetFrameConditionModel(**presets.layer_unet_config("tiny", cfg.tags, stage=2))
         for module in (self.vae, self.text_encoder, self.text_encoder_2):
             module.requires_grad_(False).eval()
         self.tags = TagEmbeddingCache(self.tokenizer, self.tokenizer_2, self.text_encoder, self.text_encoder_2)
