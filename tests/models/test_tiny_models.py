@@ -280,3 +280,9 @@ def test_sharded_weights_are_checked(tmp_path: Path, layer_unet: UNetFrameCondit
     shards[-1].unlink()
     with pytest.raises(BadInput, match="is missing"):
         load_layer_unet(folder)
+
+
+def test_depth_and_layer_folders_are_not_confused(tmp_path: Path, layer_unet: UNetFrameConditionModel) -> None:
+    layer_unet.save_pretrained(tmp_path / "unet")
+    with pytest.raises(BadInput, match="takes 8 input channels, not 12"):
+        load_depth_unet(tmp_path)
