@@ -261,7 +261,15 @@ def check_weight_folder(folder: Path) -> tuple[dict[str, int], int, list[str]]:
     except ValueError as exc:
         problems.append(f"{folder}/config.json is not valid JSON ({exc})")
     files = sorted(folder.glob("*.safetensors"))
-    if not files:
+    for index in folder.glob("*.safetensors.index.json"):
+        try:
+            shards = set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values())
+        except (OSError, ValueError, KeyError, AttributeError):
+            problems.append(f"{index} is not a valid shard index: re-download it")
+            continue
+        problems += [f"{folder / s} is missing (listed in {index.name})" for s in sorted(shards)
+                     if not (folder / s).is_file()]
+    if not files and not any(folder.glob("*.bin")):
         problems.append(f"{folder} has no .safetensors weights (expected one of {', '.join(WEIGHT_NAMES)} "
                         "or a sharded set)")
     sizes: dict[str, int] = {}

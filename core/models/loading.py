@@ -19,6 +19,9 @@ from core.models.catalog import check_weight_folder
 from core.models.layer_unet import UNetFrameConditionModel
 from core.models.transparent_vae import TransparentVAE
 
+#: [noisy latent, source-image latent] for the layer UNet; [full image, layer, noisy depth] latents for depth
+LAYER_IN_CHANNELS, DEPTH_IN_CHANNELS = 8, 12
+
 
 def _resolve(path: Path | str, subfolder: str, what: str) -> Path:
     root = Path(path).expanduser()
@@ -34,7 +37,7 @@ def _resolve(path: Path | str, subfolder: str, what: str) -> Path:
 
 
 def _load(cls: Any, path: Path | str, subfolder: str, what: str, dtype: torch.dtype | None,
-          expect_class: tuple[str, ...]) -> Any:
+          expect_class: tuple[str, ...], expect_in_channels: int | None = None) -> Any:
     folder = _resolve(path, subfolder, what)
     _, _, problems = check_weight_folder(folder)
     if problems:
@@ -50,6 +53,9 @@ def _load(cls: Any, path: Path | str, subfolder: str, what: str, dtype: torch.dt
         raise ModelNotFound(f"{what}: cannot load {folder}: {exc}") from exc
     except (ValueError, RuntimeError, TypeError, KeyError) as exc:
         raise BadInput(f"{what}: {folder} does not match the expected architecture: {_first_line(exc)}") from exc
+    if expect_in_channels is not None and model.config.get("in_channels") != expect_in_channels:
+        raise BadInput(f"{what}: {folder} takes {model.config.get('in_channels')} input channels, not "
+                       f"{expect_in_channels}: is this the right model folder?")
     bad = {k: v for k, v in info.items() if k in ("missing_keys", "unexpected_keys", "mismatched_keys") and v}
     if bad:
         detail = "; ".join(f"{len(v)} {k.replace('_', ' ')} (e.g. {_name(v[0])})" for k, v in bad.items())
@@ -69,13 +75,13 @@ def _name(item: Any) -> str:
 def load_layer_unet(path: Path | str, dtype: torch.dtype | None = None) -> UNetFrameConditionModel:
     """The layer UNet (V2 or V3, see `.config.tag_version`) from a repo folder or its `unet/`."""
     return _load(UNetFrameConditionModel, path, "unet", "layer UNet", dtype,
-                 ("UNetFrameConditionModel", "UNet2DConditionModel"))
+                 ("UNetFrameConditionModel", "UNet2DConditionModel"), LAYER_IN_CHANNELS)
 
 
 def load_depth_unet(path: Path | str, dtype: torch.dtype | None = None) -> UNetFrameConditionModel:
     """The Marigold-3D depth UNet from a repo folder or its `unet/`."""
     return _load(UNetFrameConditionModel, path, "unet", "depth UNet", dtype,
-                 ("UNetFrameConditionModel", "UNet2DConditionModel"))
+                 ("UNetFrameConditionModel", "UNet2DConditionModel"), DEPTH_IN_CHANNELS)
 
 
 def load_trans_vae(path: Path | str, dtype: torch.dtype | None = None) -> TransparentVAE:

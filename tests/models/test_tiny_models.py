@@ -266,3 +266,23 @@ def test_cross_frame_attention_chunking_is_exact(monkeypatch: pytest.MonkeyPatch
     whole = block(x, num_frames=3)
     monkeypatch.setattr(cross_frame, "MAX_ATTENTION_BATCH", 7)
     torch.testing.assert_close(block(x, num_frames=3), whole, rtol=1e-6, atol=1e-6)
+
+
+def test_sharded_weights_are_checked(tmp_path: Path, layer_unet: UNetFrameConditionModel) -> None:
+    folder = tmp_path / "unet"
+    layer_unet.save_pretrained(folder, max_shard_size="200KB")
+    shards = sorted(folder.glob("*.safetensors"))
+    assert len(shards) > 1
+    with torch.no_grad():
+        inputs = tiny.layer_inputs(1, 3)
+        torch.testing.assert_close(load_layer_unet(folder)(**inputs, group_index=0).sample,
+                                   layer_unet(**inputs, group_index=0).sample, rtol=0, atol=0)
+    shards[-1].unlink()
+    with pytest.raises(BadInput, match="is missing"):
+        load_layer_unet(folder)
+
+
+def test_depth_and_layer_folders_are_not_confused(tmp_path: Path, layer_unet: UNetFrameConditionModel) -> None:
+    layer_unet.save_pretrained(tmp_path / "unet")
+    with pytest.raises(BadInput, match="takes 8 input channels, not 12"):
+        load_depth_unet(tmp_path)
