@@ -78,10 +78,11 @@ def load_layer_unet(path: Path | str, dtype: torch.dtype | None = None) -> UNetF
                  ("UNetFrameConditionModel", "UNet2DConditionModel"), LAYER_IN_CHANNELS)
 
 
-def load_depth_unet(path: Path | str, dtype: torch.dtype | None = None) -> UNetFrameConditionModel:
-    """The Marigold-3D depth UNet from a repo folder or its `unet/`."""
+def load_depth_unet(path: Path | str, dtype: torch.dtype | None = None,
+                    in_channels: int | None = DEPTH_IN_CHANNELS) -> UNetFrameConditionModel:
+    """The Marigold-3D depth UNet from a repo folder or its `unet/` (`in_channels=None`: also a stage-1 one)."""
     return _load(UNetFrameConditionModel, path, "unet", "depth UNet", dtype,
-                 ("UNetFrameConditionModel", "UNet2DConditionModel"), DEPTH_IN_CHANNELS)
+                 ("UNetFrameConditionModel", "UNet2DConditionModel"), in_channels)
 
 
 def load_trans_vae(path: Path | str, dtype: torch.dtype | None = None) -> TransparentVAE:

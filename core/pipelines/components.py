@@ -1,4 +1,5 @@
-"""Load the components of a released (or self-trained) model folder, offline, with clear errors.
+"""Load all components of a released (or self-trained) model folder, offline, with clear errors (the custom
+UNet and transparent VAE through `core.models.loading`, which also checks weights against the architecture).
 
 Layer model folder (`layerdifforg/seethroughv0.0.2_layerdiff3d` layout): `unet/`, `trans_vae/`, `vae/`,
 `text_encoder/`, `text_encoder_2/`, `tokenizer/`, `tokenizer_2/` (a `scheduler/` folder is ignored: the sampler is
@@ -44,14 +45,13 @@ def load_layer_components(folder: Path, dtype: torch.dtype = torch.float32) -> d
     from diffusers import AutoencoderKL
     from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
-    from core.models.layer_unet import UNetFrameConditionModel
-    from core.models.transparent_vae import TransparentVAE
+    from core.models.loading import load_layer_unet, load_trans_vae
 
     folder = Path(folder)
     _require(folder, LAYER_SUBFOLDERS, "layer model")
     return {
-        "unet": _load(UNetFrameConditionModel, folder, "unet", torch_dtype=dtype),
-        "trans_vae": _load(TransparentVAE, folder, "trans_vae", torch_dtype=dtype),
+        "unet": load_layer_unet(folder, dtype),
+        "trans_vae": load_trans_vae(folder, dtype),
         "vae": _load(AutoencoderKL, folder, "vae", torch_dtype=dtype),
         "text_encoder": _load(CLIPTextModel, folder, "text_encoder", dtype=dtype),
         "text_encoder_2": _load(CLIPTextModelWithProjection, folder, "text_encoder_2", dtype=dtype),
@@ -60,16 +60,19 @@ def load_layer_components(folder: Path, dtype: torch.dtype = torch.float32) -> d
     }
 
 
-def load_depth_components(folder: Path, dtype: torch.dtype = torch.float32) -> dict[str, Any]:
+def load_depth_components(
+    folder: Path, dtype: torch.dtype = torch.float32, stage1_ok: bool = False
+) -> dict[str, Any]:
+    """`stage1_ok`: also accept a stage-1 (2-D, 8-channel) depth UNet, as training's stage 2 starts from one."""
     from diffusers import AutoencoderKL, DDIMScheduler
     from transformers import CLIPTextModel, CLIPTokenizer
 
-    from core.models.layer_unet import UNetFrameConditionModel
+    from core.models.loading import DEPTH_IN_CHANNELS, load_depth_unet
 
     folder = Path(folder)
     _require(folder, DEPTH_SUBFOLDERS, "depth model")
     components = {
-        "unet": _load(UNetFrameConditionModel, folder, "unet", torch_dtype=dtype),
+        "unet": load_depth_unet(folder, dtype, in_channels=None if stage1_ok else DEPTH_IN_CHANNELS),
         "vae": _load(AutoencoderKL, folder, "vae", torch_dtype=dtype),
         "text_encoder": _load(CLIPTextModel, folder, "text_encoder", dtype=dtype),
         "tokenizer": _load(CLIPTokenizer, folder, "tokenizer"),

@@ -35,7 +35,7 @@ class DepthParts:
 
     def __init__(self, cfg: TrainConfig, preset: str) -> None:
         if cfg.init_from:
-            parts = load_depth_components(Path(cfg.init_from))
+            parts = load_depth_components(Path(cfg.init_from), stage1_ok=True)
             self.vae, self.text_encoder, self.tokenizer = parts["vae"], parts["text_encoder"], parts["tokenizer"]
             self.unet: UNetFrameConditionModel | None = parts["unet"]
         else:

@@ -82,7 +82,7 @@ class LayerStage1Job(_LayerJob):
     stage = 1
 
     def build(self) -> torch.nn.Module:
-        if self.parts.unet is not None and self.cfg.model.get("preset") is None:
+        if self.cfg.init_from and presets.is_2d(self.parts.unet.config):  # continue a stage-1 model
             self.unet = self.parts.unet
         else:
             torch.manual_seed(self.cfg.seed)
