@@ -121,7 +121,7 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> n
             raise BadInput(f"{name}: corrupt {sniffed} file (cannot read its header)") from exc
         raise UnsupportedFormat(f"{name}: not an image type See-through Studio can read") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise BadInput(f"{name}: cannot read image: {exc}") from exc
+        raise BadInput(f"{name}: corrupt or unreadable image ({exc})") from exc
     with im:
         if im.format not in SUPPORTED_FORMATS:
             raise UnsupportedFormat(f"{name}: {im.format} images are not supported (use PNG, JPEG, WEBP, BMP, TIFF)")
