@@ -164,3 +164,27 @@ def test_save_png_failure_keeps_old_file(tmp_path):
     with pytest.raises(ValueError):
         save_png(path, np.zeros((4, 4, 7), np.uint8))
     assert path.read_bytes() == before
+
+
+def test_open_document_image_and_unknown(tmp_path):
+    from core.io.open_any import open_document, save_document
+
+    arr = _rgba(30, 50)
+    save_png(tmp_path / "hero.png", arr)
+    doc = open_document(tmp_path / "hero.png")
+    assert doc.size == (50, 30) and len(doc.layers) == 1
+    assert doc.layers[0].name == "hero" and doc.layers[0].tag is None
+    np.testing.assert_array_equal(doc.source, arr)
+    np.testing.assert_array_equal(doc.layers[0].rgba, arr)
+    Image.fromarray(arr[..., :3]).save(tmp_path / "hero.jpg")
+    assert open_document(tmp_path / "hero.jpg").layers[0].rgba.shape == (30, 50, 4)
+    (tmp_path / "thing.xyz").write_bytes(b"\x00\x01random")
+    with pytest.raises(UnsupportedFormat):
+        open_document(tmp_path / "thing.xyz")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(UnsupportedFormat):
+        open_document(tmp_path / "plain")
+    with pytest.raises(UnsupportedFormat):
+        save_document(doc, tmp_path / "out.docx")
+    with pytest.raises(ImageTooLarge):
+        open_document(tmp_path / "hero.png", max_pixels=100)
