@@ -209,12 +209,31 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
     if groups:
         metadata["psd_groups"] = groups
     doc = Document((width, height), layers, metadata=metadata)
-    doc.source = _merged(psd, warnings, where)
-    if doc.source is None and layers:
-        doc.source = composite_image(doc)
+    doc.source, metadata["source_from"] = _source(doc, psd, warnings, where)
     for w in warnings:
         log.warning("%s: %s", where, w)
     return doc
+
+
+def _source(doc: Document, psd: PSDImage, warnings: list[str], where: str) -> tuple[np.ndarray | None, str]:
+    """The source image: the PSD's merged composite, unless it lost the transparency the layers have.
+
+    psd-tools (and the official writer, which uses it) store the merged image as RGB flattened over the
+    background colour, so for a character on transparency the layers' own composite is the faithful source.
+    """
+    merged = _merged(psd, warnings, where)
+    if not doc.layers:
+        return merged, "merged" if merged is not None else "none"
+    if merged is not None and im_has_alpha(merged):
+        return merged, "merged"
+    computed = composite_image(doc)
+    if merged is not None and bool((computed[..., 3] == 255).all()):
+        return merged, "merged"
+    return computed, "layers"
+
+
+def im_has_alpha(rgba: np.ndarray) -> bool:
+    return bool((rgba[..., 3] < 255).any())
 
 
 def _merged(psd: PSDImage, warnings: list[str], where: str) -> np.ndarray | None:

@@ -120,6 +120,9 @@ def test_round_trip_export_import(tmp_path):
         np.testing.assert_allclose(b.depth, a.depth, atol=0.5 / 255 + 1e-6)
     assert back.source.shape == (80, 96, 4)
     assert back.metadata["import_warnings"] == []
+    # psd-tools' merged image is flattened on black; the source keeps the layers' transparency instead
+    assert back.metadata["source_from"] == "layers"
+    assert int(back.source[0, 0, 3]) == 0 and (back.source[..., 3] == 255).any()
     # and through the generic dispatch
     reopened = open_document(tmp_path / "rt.psd")
     assert [lay.name for lay in reopened.layers] == [lay.name for lay in doc.layers]
