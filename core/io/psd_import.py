@@ -209,7 +209,7 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
     if groups:
         metadata["psd_groups"] = groups
     doc = Document((width, height), layers, metadata=metadata)
-    doc.source, metadata["source_from"] = _source(doc, psd, warnings, where)
+    doc.source, doc.metadata["source_from"] = _source(doc, psd, warnings, where)
     for w in warnings:
         log.warning("%s: %s", where, w)
     return doc
