@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from psd_tools import PSDImage
+from psd_tools.api.layers import AdjustmentLayer, FillLayer
 from psd_tools.api.layers import Layer as PsdLayer
 
 from core.document import Document, Layer, place, representative_depth
@@ -99,7 +100,7 @@ def _collect(
             sub = f"{path}/{layer.name}" if path else layer.name
             _collect(layer, sub, layer_visible, layer_opacity, out, warnings, where)
             continue
-        if layer.kind == "adjustment" or layer.kind in ("solidcolorfill", "patternfill", "gradientfill"):
+        if isinstance(layer, (AdjustmentLayer, FillLayer)):  # kind is e.g. "invert", "curves", "solidcolorfill"
             warnings.append(f"layer {layer.name!r} ({layer.kind}) skipped: adjustment/fill layers have no pixels")
             continue
         rgba = _layer_rgba(layer, warnings, where)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.constants import Tag
 
 from core.errors import BadInput, Cancelled
 from core.io.open_any import open_document, save_document
@@ -253,3 +254,21 @@ def test_png_folder_export_and_reopen(tmp_path):
     save_document(make_doc(), tmp_path / "layers")
     assert len(json.loads((out / "manifest.json").read_text())["layers"]) == len(make_doc().layers)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["layers"]
+
+
+def test_import_skips_adjustment_layers_with_warning(tmp_path):
+    # psd-tools cannot author text layers; an adjustment layer can be made by tagging a layer record with the
+    # Invert / Posterize blocks, which is how Photoshop marks them (psd-tools reads them back as adjustments).
+    psd = PSDImage.new("RGBA", (48, 48), depth=8)
+    psd.create_pixel_layer(Image.fromarray(blob(20, 20, (200, 0, 0), 1), "RGBA"), name="topwear", top=4, left=4)
+    inv = psd.create_pixel_layer(Image.fromarray(blob(8, 8, (9, 9, 9), 2), "RGBA"), name="Invert 1")
+    inv.tagged_blocks.set_data(Tag.INVERT)
+    post = psd.create_pixel_layer(Image.fromarray(blob(8, 8, (9, 9, 9), 3), "RGBA"), name="Posterize 1")
+    post.tagged_blocks.set_data(Tag.POSTERIZE, 4)
+    psd.save(tmp_path / "adj.psd")
+    assert [lay.kind for lay in PSDImage.open(tmp_path / "adj.psd")] == ["pixel", "invert", "posterize"]
+    doc = import_psd(tmp_path / "adj.psd")
+    assert [lay.name for lay in doc.layers] == ["topwear"]
+    warnings = doc.metadata["import_warnings"]
+    assert any("Invert 1" in w and "adjustment" in w for w in warnings)
+    assert any("Posterize 1" in w for w in warnings)
