@@ -1,5 +1,6 @@
 """One entry point to open or save a document, whatever the file: the GUI's Open/drag-and-drop and the CLI use it.
 
+psd-tools is imported only when a PSD is opened or saved (it costs ~0.1 s at start-up otherwise).
 Dispatch is by content where possible (zip → project, `8BPS` → PSD, image magic → image) and by extension
 otherwise, so a renamed file still opens and an unknown one gives UnsupportedFormat rather than a misread.
 """
@@ -16,8 +17,6 @@ from core.document import Document, Layer
 from core.errors import BadInput, UnsupportedFormat
 from core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
 from core.io.project import PROJECT_EXTENSION, load_project, save_project
-from core.io.psd_export import export_png_folder, export_psd
-from core.io.psd_import import import_psd
 
 OPEN_EXTENSIONS = frozenset({PROJECT_EXTENSION, ".psd", *IMAGE_EXTENSIONS})
 
@@ -107,6 +106,8 @@ def open_document(path: str | os.PathLike[str], max_pixels: int | None = None) -
     if head.startswith(b"PK\x03\x04") or ext == PROJECT_EXTENSION:
         return load_project(p)
     if head.startswith(b"8BPS") or ext in (".psd", ".psb"):
+        from core.io.psd_import import import_psd
+
         return import_psd(p, max_pixels=max_pixels)
     if sniff_image_format(p) is not None or ext in IMAGE_EXTENSIONS:
         return document_from_image(p, max_pixels=max_pixels)
@@ -121,7 +122,11 @@ def save_document(doc: Document, path: str | os.PathLike[str]) -> list[Path]:
         save_project(doc, p)
         return [p]
     if ext == ".psd":
+        from core.io.psd_export import export_psd
+
         return export_psd(doc, p)
     if ext == "" or p.is_dir() or str(path).endswith(("/", os.sep)):
+        from core.io.psd_export import export_png_folder
+
         return [export_png_folder(doc, p)]
     raise UnsupportedFormat(f"{p.name}: cannot save as {ext!r} (use .stproj, .psd or a folder)")
