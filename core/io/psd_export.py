@@ -70,9 +70,10 @@ def exported_layers(doc: Document) -> list[tuple[Layer, str]]:
         if layer.is_empty:
             log.warning("PSD export: skipping empty layer %r", layer.name)
             continue
-        count = seen.get(layer.name, 0) + 1
-        seen[layer.name] = count
-        out.append((layer, layer.name if count == 1 else f"{layer.name}#{count}"))
+        base = layer.name[:240]  # PSD layer names are limited to 255 characters
+        count = seen.get(base, 0) + 1
+        seen[base] = count
+        out.append((layer, base if count == 1 else f"{base}#{count}"))
     return out
 
 
@@ -101,11 +102,12 @@ def _build_psd(
             image = Image.fromarray(depth_uint8(layer), "L")
         pixel = parent.create_pixel_layer(
             image,
-            name=name,
+            name="layer",  # psd-tools writes this one as MacRoman and fails on other characters; see below
             top=layer.offset[1],
             left=layer.offset[0],
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
+        pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
         if not layer.visible:
             pixel.visible = False
         tick()

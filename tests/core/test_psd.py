@@ -274,3 +274,18 @@ def test_import_skips_adjustment_layers_with_warning(tmp_path):
     warnings = doc.metadata["import_warnings"]
     assert any("Invert 1" in w and "adjustment" in w for w in warnings)
     assert any("Posterize 1" in w for w in warnings)
+
+
+def test_unicode_and_duplicate_names(tmp_path):
+    doc = make_doc()
+    doc.layers[0].name = "前髪 front hair"  # not MacRoman-encodable: psd-tools' raw writer would fail on it
+    doc.layers[2].name = "topwear"  # a duplicate of layers[1]
+    export_psd(doc, tmp_path / "u.psd")
+    names = [lay.name for lay in PSDImage.open(tmp_path / "u.psd")]
+    assert names[0] == "前髪 front hair" and names[1] == "topwear" and names[2] == "topwear#2"
+    meta = json.loads((tmp_path / "u.psd.json").read_text(encoding="utf-8"))
+    assert list(meta["parts"]) == names
+    back = import_psd(tmp_path / "u.psd")
+    assert [lay.name for lay in back.layers] == names
+    assert back.layers[2].tag == "topwear"
+    assert back.layers[2].depth_value == pytest.approx(doc.layers[2].depth_value)
