@@ -83,8 +83,6 @@ def run_decompose(args: argparse.Namespace) -> int:
         bar = _progress_bar(image_path.name)
         doc = engine.decompose(load_image(image_path), options, progress=bar)
         bar.close()
-        if options.lr_split:
-            _lr_split_defaults(doc)
         export_psd(doc, target)
         written.append(str(target))
     if args.json:
@@ -103,15 +101,6 @@ def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN20
     state = PartialState()
     device = options.device if options.device != "auto" else str(state.device)
     return images[state.process_index :: state.num_processes], options.with_(device=device)
-
-
-def _lr_split_defaults(doc) -> None:  # noqa: ANN001
-    from core.stratify import lr_split_command
-    from core.taxonomy import default_lr_split
-
-    for layer in list(doc.layers):
-        if default_lr_split(layer.tag):
-            doc.history.push(lr_split_command(doc, layer.uid))
 
 
 class _progress_bar:  # noqa: N801 - used like a function

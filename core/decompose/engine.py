@@ -126,6 +126,8 @@ class DecomposeEngine:
             raise OutOfMemory(f"the GPU ran out of memory at {options.resolution}².{hint}.") from exc
         layers.pop("head", None)  # only locates the head crop; never a layer of its own
         doc = build_document(image, layers, depths, metadata={"decompose": _options_metadata(options)})
+        if options.lr_split:
+            split_left_right(doc)
         report(1.0, "done")
         return doc
 
@@ -159,6 +161,18 @@ class DecomposeEngine:
         per_class = {name: frame.to_original(d) for name, d in zip(names, depth[:-1])}
         v3_to_v2 = taxonomy().v3_to_v2
         return {tag: per_class[v3_to_v2.get(tag, tag)] for tag in layers if v3_to_v2.get(tag, tag) in per_class}
+
+
+def split_left_right(doc: Document) -> None:
+    """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers, in place, before the
+    document gets its history (so it is part of the result, not an undoable edit)."""
+    from core.stratify import lr_split
+    from core.taxonomy import default_lr_split
+
+    out = []
+    for layer in doc.layers:
+        out.extend(lr_split(layer) if default_lr_split(layer.tag) else [layer])
+    doc.layers[:] = sorted(out, key=lambda layer: -layer.depth_value)
 
 
 def _mask_by(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:

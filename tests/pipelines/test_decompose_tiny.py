@@ -93,3 +93,18 @@ def test_missing_and_incomplete_model_folders(tmp_path, models):
     (tmp_path / "partial" / "unet").mkdir(parents=True)
     with pytest.raises(ModelNotFound, match="missing trans_vae/"):
         load_engine(_options(models, layer_model=tmp_path / "partial", depth=False))
+
+
+def test_split_left_right_of_paired_tags():
+    from core.decompose.engine import split_left_right
+    from core.document import Document, Layer
+
+    rgba = np.zeros((10, 40, 4), np.uint8)
+    rgba[2:8, 2:10] = 255
+    rgba[2:8, 30:38] = 255
+    hands = Layer("handwear", rgba, tag="handwear", depth=np.full((10, 40), 0.3, np.float32), depth_value=0.3)
+    face = Layer("face", rgba.copy(), tag="face", depth_value=0.5)
+    doc = Document((40, 10), [face, hands])
+    split_left_right(doc)
+    assert [layer.name for layer in doc.layers] == ["face", "handwear-r", "handwear-l"]
+    assert doc.layers[1].bbox[0] < doc.layers[2].bbox[0]  # the character's right is on the image's left
