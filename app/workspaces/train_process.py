@@ -1,6 +1,6 @@
 """A training run as a detached child process, watched through the files it writes.
 
-Training is started with `QProcess.startDetached` (stdout/stderr into `<output>/train.log`), and followed by
+Training is started as a child in its own session (stdout/stderr into `<output>/train.log`), and followed by
 tailing `<output>/metrics.jsonl` (see `training.events`). So a crash or an out-of-memory in training cannot
 take the app down, and closing the app may leave a run going. Stop is cooperative — a `STOP` file that the
 trainer checks between steps (it saves a checkpoint, then exits) — with terminate and kill as fallbacks.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core.paths import REPO_ROOT
 from training.events import parse_event
@@ -49,6 +50,7 @@ class TrainingProcess(QObject):
     def __init__(self, parent: QObject | None = None, poll_ms: int = 200) -> None:
         super().__init__(parent)
         self.pid = 0
+        self._popen: subprocess.Popen | None = None
         self.output: Path | None = None
         self._metrics_pos = 0
         self._log_pos = 0
@@ -74,15 +76,18 @@ class TrainingProcess(QObject):
         self.output = output
         self._metrics_pos = 0
         self._log_pos = (output / "train.log").stat().st_size if (output / "train.log").exists() else 0
-        proc = QProcess()
-        proc.setProgram(sys.executable)
-        proc.setArguments(self.command(config, output, resume))
-        proc.setWorkingDirectory(str(REPO_ROOT))
-        proc.setStandardOutputFile(str(output / "train.log"), QProcess.OpenModeFlag.Append)
-        proc.setStandardErrorFile(str(output / "train.log"), QProcess.OpenModeFlag.Append)
-        ok, pid = proc.startDetached()
-        if not ok:
-            raise RuntimeError(f"could not start the training process: {proc.errorString()}")
+        log = (output / "train.log").open("ab")
+        try:
+            # a new session: the run outlives the app if the user chooses to keep it running
+            self._popen = subprocess.Popen(
+                [sys.executable, *self.command(config, output, resume)], cwd=REPO_ROOT, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        except OSError as exc:
+            raise RuntimeError(f"could not start the training process: {exc}") from exc
+        finally:
+            log.close()
+        pid = self._popen.pid
         self.pid = int(pid)
         self._timer.start()
         self._set_running(True)
@@ -111,6 +116,8 @@ class TrainingProcess(QObject):
             os.kill(self.pid, signal.SIGKILL)
 
     def is_running(self) -> bool:
+        if self._popen is not None and self._popen.pid == self.pid:
+            return self._popen.poll() is None  # also reaps our own child once it has exited
         return _alive(self.pid)
 
     # --- following ------------------------------------------------------------------------------------
