@@ -79,7 +79,8 @@ def _smooth_curve(points: Sequence[Sequence[float]], n: int = 24) -> list[tuple[
     for i in range(1, len(p) - 2):
         for t in np.linspace(0, 1, n, endpoint=False):
             t2, t3 = t * t, t * t * t
-            q = 0.5 * ((2 * p[i]) + (-p[i - 1] + p[i + 1]) * t + (2 * p[i - 1] - 5 * p[i] + 4 * p[i + 1] - p[i + 2]) * t2
+            q = 0.5 * ((2 * p[i]) + (-p[i - 1] + p[i + 1]) * t
+                       + (2 * p[i - 1] - 5 * p[i] + 4 * p[i + 1] - p[i + 2]) * t2
                        + (-p[i - 1] + 3 * p[i] - 3 * p[i + 1] + p[i + 2]) * t3)
             out.append((float(q[0]), float(q[1])))
     out.append((float(p[-2][0]), float(p[-2][1])))
@@ -320,7 +321,8 @@ def _handwear() -> _Part:
     cuff = p.paint("#3f58a8")
     for sgn in (-1, 1):
         sx = 384 + sgn * 118
-        arm = [(sx - sgn * 8, 592), (sx + sgn * 26, 600), (sx + sgn * 62, 770), (sx + sgn * 22, 782), (sx - sgn * 14, 660)]
+        arm = [(sx - sgn * 8, 592), (sx + sgn * 26, 600), (sx + sgn * 62, 770), (sx + sgn * 22, 782),
+               (sx - sgn * 14, 660)]
         p.shape.poly(arm)
         hand = (sx + sgn * 44, 806)
         p.shape.ellipse(hand, (25, 30), angle=sgn * 15)
