@@ -157,6 +157,8 @@ class _Part:
 
 
 HEAD_C, FACE_AX = (384.0, 360.0), (150.0, 162.0)
+#: base depths of the two modes of the "front hair" layer: fringe in front of the face, side locks behind it
+FRONT_HAIR_DEPTH, BACK_HAIR_DEPTH = 0.2, 0.8
 
 
 def _back_hair() -> _Part:
@@ -181,8 +183,8 @@ def _ears() -> _Part:
 
 def _front_hair() -> _Part:
     """Fringe in front of the face (≈0.2) and side locks behind it (≈0.8): the stratification showcase."""
-    p = _Part("front hair", "front hair", (170, 140, 600, 640), "#a46fb8", "#6f4387", 0.2)
-    far = p.depth_region(0.8)
+    p = _Part("front hair", "front hair", (170, 140, 600, 640), "#a46fb8", "#6f4387", FRONT_HAIR_DEPTH)
+    far = p.depth_region(BACK_HAIR_DEPTH)
     lock_pts = []
     for sgn in (-1, 1):
         root = (384 + sgn * 128, 250)

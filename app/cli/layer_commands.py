@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,11 +161,11 @@ def _composite(args: argparse.Namespace) -> int:
 
 def _stratify(args: argparse.Namespace) -> int:
     from core.errors import BadInput
-    from core.stratify import stratify_command
+    from core.stratify import kmeans_thresholds, stratify_command
     from core.taxonomy import base_tag, taxonomy
 
-    if args.k < 1:
-        raise BadInput(f"--k must be at least 1, got {args.k}")
+    if args.k < 2:
+        raise BadInput(f"--k must be at least 2, got {args.k}")
     doc = load(args.file)
     tags = _parse_tags(args.tags)
     if not tags:
@@ -172,47 +173,56 @@ def _stratify(args: argparse.Namespace) -> int:
         tags = sorted({layer.tag for layer in doc.layers if layer.tag and base_tag(layer.tag) in defaults})
         if not tags:
             raise BadInput("no layer with a stratify-by-default tag; name the layers with --tags")
-    report = []
-    for layer in _layers_with_tags(doc, tags):
+    targets = _layers_with_tags(doc, tags)
+    for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
-        doc.history.push(stratify_command(doc, layer.uid, k=args.k, inpaint=args.inpaint))
-        report.append({"layer": layer.name, "tag": layer.tag})
-    _attach_results(doc, report, "strata")
-    written = save(doc, args.output)
-    return _finish(args, doc, report, written)
+
+    def split(layer: Layer) -> object | None:
+        if not kmeans_thresholds(layer, args.k):
+            return None  # a single depth value: nothing to split
+        return stratify_command(doc, layer.uid, k=args.k, inpaint=args.inpaint)
+
+    report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
+    return _finish(args, doc, report, save(doc, args.output))
 
 
 def _lrsplit(args: argparse.Namespace) -> int:
     from core.stratify import lr_split_command
 
     doc = load(args.file)
+    targets = _layers_with_tags(doc, _parse_tags(args.tags))
+    report = _apply_splits(doc, targets, lambda layer: lr_split_command(doc, layer.uid), "Split left/right")
+    return _finish(args, doc, report, save(doc, args.output))
+
+
+def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
+    """Push one split command per target (a single undo step), then restack far → near by representative depth,
+    so that the strata land on either side of the layers between them (the fringe above the face, the locks
+    below it) and the plain stack composite matches the source."""
+    from core.layer_ops import sort_by_depth_command
+
     report = []
-    for layer in _layers_with_tags(doc, _parse_tags(args.tags)):
-        doc.history.push(lr_split_command(doc, layer.uid))
-        report.append({"layer": layer.name, "tag": layer.tag})
-    _attach_results(doc, report, "parts")
-    written = save(doc, args.output)
-    return _finish(args, doc, report, written)
-
-
-def _attach_results(doc: Document, report: list[dict], key: str) -> None:
-    """Name the layers each split produced (the split layers replaced the original in place, same tag)."""
-    from core.taxonomy import base_tag
-
-    for entry in report:
-        base = entry["tag"] or entry["layer"]
-        entry[key] = [layer.name for layer in doc.layers if layer.name != base and base_tag(layer.name) == base]
+    with doc.history.transaction(text):
+        for layer in targets:
+            command = make(layer)
+            if command is None:
+                continue
+            before = {x.uid for x in doc.layers}
+            doc.history.push(command)
+            report.append({"layer": layer.name, "tag": layer.tag,
+                           "into": [x.name for x in doc.layers if x.uid not in before]})
+        doc.history.push(sort_by_depth_command(doc))
+    return report
 
 
 def _finish(args: argparse.Namespace, doc: Document, report: list[dict], written: list[Path]) -> int:
     if getattr(args, "json", False):
-        print_json({"output": [str(p) for p in written], "split": report,
+        print_json({"written": [str(p) for p in written], "split": report,
                     "layers": [layer_summary(layer) for layer in doc.layers]})
     else:
         for entry in report:
-            parts = entry.get("strata") or entry.get("parts") or []
-            print(f"{entry['layer']} → {', '.join(parts)}")
+            print(f"{entry['layer']} → {', '.join(entry['into'])}")
         for path in written:
             print(path)
     return EXIT_OK

@@ -28,6 +28,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _file_mode(target: Path) -> int:
+    """The existing file's mode, else 0666 less the process umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it atomically replaces `path`, on error it vanishes."""
@@ -41,6 +51,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -71,9 +71,11 @@ def test_stratify_hair_into_a_psd(sample_project, tmp_path):
                  "--inpaint", "none", "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert sorted(report["split"][0]["strata"]) == ["front hair-0", "front hair-1"]
+    assert sorted(report["split"][0]["into"]) == ["front hair-0", "front hair-1"]
     names = psd_names(out)
     assert "front hair-0" in names and "front hair-1" in names and "front hair" not in names
+    # restacked by depth: the side locks go under the face, the fringe over it (bottom → top)
+    assert names.index("front hair-1") < names.index("face") < names.index("front hair-0")
     assert (tmp_path / "s_depth.psd").is_file() and (tmp_path / "s.psd.json").is_file()
     # the near stratum (fringe) is nearer than the far one (side locks)
     depth = {row["name"]: row["depth"] for row in report["layers"]}

@@ -188,3 +188,16 @@ def test_open_document_image_and_unknown(tmp_path):
         save_document(doc, tmp_path / "out.docx")
     with pytest.raises(ImageTooLarge):
         open_document(tmp_path / "hero.png", max_pixels=100)
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    from core.io.atomic import atomic_write_bytes
+
+    target = tmp_path / "out.bin"
+    atomic_write_bytes(target, b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask

@@ -114,3 +114,29 @@ def test_copies_are_independent():
     a.layers[0].rgba[...] = 0
     assert b.layers[0].rgba.any()
     assert [layer.uid for layer in a.layers] == [layer.uid for layer in b.layers]
+
+
+def test_kmeans_threshold_lies_between_the_hair_modes(doc):
+    from core.sample import BACK_HAIR_DEPTH, FRONT_HAIR_DEPTH
+    from core.stratify import kmeans_thresholds
+
+    (threshold,) = kmeans_thresholds(doc.find("front hair"), k=2)
+    assert FRONT_HAIR_DEPTH < threshold < BACK_HAIR_DEPTH
+
+
+def test_stratified_and_sorted_stack_reproduces_the_source():
+    from core.layer_ops import sort_by_depth_command
+    from core.metrics import psnr
+    from core.stratify import stratify_command
+
+    doc = build_sample_document()
+    before = psnr(composite(doc), doc.source)
+    with doc.history.transaction("stratify hair"):
+        doc.history.push(stratify_command(doc, doc.find("front hair").uid, k=2, inpaint="none"))
+        doc.history.push(sort_by_depth_command(doc))
+    after = psnr(composite(doc), doc.source)
+    assert before < after and after > 40
+    names = [layer.name for layer in doc.layers]
+    assert names.index("front hair-1") < names.index("face") < names.index("front hair-0")
+    doc.history.undo()
+    assert [layer.name for layer in doc.layers] == [layer.name for layer in build_sample_document().layers]
