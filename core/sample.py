@@ -145,8 +145,9 @@ class _Part:
         r2 = ((xs - cx) / max(cx, 1)) ** 2 + ((ys - cy) / max(cy, 1)) ** 2
         base = np.full((h, w), self.depth0, np.float32)
         for painter, value in self.depth_paint:
-            # a hard boundary: blended edge depths would leave a faint outline of one stratum in the other
-            base = np.where(painter.alpha() >= 0.5, np.float32(value), base)
+            # a hard boundary taking the whole anti-aliased rim: blended or half-assigned edge depths would leave a
+            # faint outline of one stratum in the other
+            base = np.where(painter.alpha() > 0, np.float32(value), base)
         depth = np.clip(base + 0.03 * np.minimum(r2, 1.0) - 0.015, 0, 1).astype(np.float32)
         rgba = np.dstack([np.clip(colour + 0.5, 0, 255), alpha * 255 + 0.5]).astype(np.uint8)
         rgba[..., :3][rgba[..., 3] == 0] = 0
