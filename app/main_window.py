@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         decompose = self.workspaces.get("decompose")
         if decompose is not None and hasattr(decompose, "go_to"):
             decompose.go_to.connect(self._go_to)
+        train = self.workspaces.get("train")
+        if train is not None and decompose is not None and hasattr(train, "use_model"):
+            train.use_model.connect(self._use_trained_model)
         self.session.document_replaced.connect(lambda _d: self._update_title())
         self.session.history_changed.connect(self._update_title)
         self.tabs.setCurrentWidget(stratify)
@@ -191,6 +194,13 @@ class MainWindow(QMainWindow):
             self.files.export_psd()
         elif key in self.workspaces:
             self.tabs.setCurrentWidget(self.workspaces[key])
+
+    def _use_trained_model(self, folder: str) -> None:
+        """Train → "use this model for Decompose": point the Decompose workspace at the run's model folder."""
+        decompose = self.workspaces["decompose"]
+        decompose.layer_model.setText(folder)  # type: ignore[attr-defined]
+        decompose.refresh_status()  # type: ignore[attr-defined]
+        self.tabs.setCurrentWidget(decompose)
 
     def _about(self) -> None:
         QMessageBox.about(self, "See-through Studio", "See-through Studio — single-image layer decomposition of "

@@ -158,3 +158,12 @@ def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
         assert window.grab().save(str(path))
         shutil.copy(path, SCREENS / path.name)
         assert path.stat().st_size > 10_000
+
+
+def test_trained_model_goes_to_decompose(window, tmp_path):
+    folder = tmp_path / "run" / "model"
+    folder.mkdir(parents=True)
+    window.workspaces["train"].use_model.emit(str(folder))
+    decompose = window.workspaces["decompose"]
+    assert decompose.layer_model.text() == str(folder)
+    assert window.tabs.currentWidget() is decompose
