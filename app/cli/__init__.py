@@ -16,6 +16,7 @@ from typing import Any
 
 SUBCOMMAND_MODULES = (
     "app.cli.layer_commands",
+    "app.cli.live2d_label",  # temporary: live2d_commands.register will call add_label_command
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
