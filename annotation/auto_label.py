@@ -38,7 +38,7 @@ class MeshInfo:
     id: str
     name: str = ""
     part_path: tuple[str, ...] = ()  # part ids, root → parent
-    draw_order: int = 0
+    draw_order: int = 0  # position in the drawing sequence (Cubism render order; 0 = drawn first)
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,16 @@ def from_live2d(model: Any) -> LabelModel:
         for pid, p in model.parts.items()
     }
     meshes = [
-        MeshInfo(a.id, getattr(a, "name", "") or "", tuple(a.part_path), int(a.draw_order)) for a in model.artmeshes
+        MeshInfo(a.id, getattr(a, "name", "") or "", tuple(a.part_path), _sequence_index(a)) for a in model.artmeshes
     ]
     return LabelModel(meshes, parts)
+
+
+def _sequence_index(mesh: Any) -> int:
+    """Where a mesh is in the drawing sequence: Cubism's render order (its draw order is a sort key shared by
+    many meshes, e.g. 500 for most of Mark), falling back to the draw order when no render order is known."""
+    order = getattr(mesh, "render_order", None)
+    return int(order if order is not None else mesh.draw_order)
 
 
 def excluded_meshes(model: LabelModel, extra_parts: Sequence[str] = (), detect: bool = True) -> set[str]:
@@ -87,7 +94,11 @@ def excluded_meshes(model: LabelModel, extra_parts: Sequence[str] = (), detect: 
     bad = set(extra_parts)
     if detect:
         bad |= {pid for pid, p in model.parts.items() if is_excluded_name(p.name) or is_excluded_name(pid)}
-    return {m.id for m in model.meshes if bad.intersection(m.part_path) or is_excluded_name(m.name) and detect}
+    return {
+        m.id
+        for m in model.meshes
+        if bad.intersection(m.part_path) or (detect and (is_excluded_name(m.name) or is_excluded_name(m.id)))
+    }
 
 
 def name_tags(model: LabelModel) -> dict[str, str]:

@@ -79,14 +79,23 @@ def is_excluded_name(name: str) -> bool:
 def match_chain(names: Sequence[Sequence[str]]) -> tuple[str, int] | None:
     """First tag along `names` = [[mesh name, mesh id], [parent name, parent id], …] (nearest first).
 
+    A generic match (`hair`, `eyes`) is refined by a more specific tag of the same family further up, since
+    mesh ids such as "EyeL4" are often generic while their part ("PartEyeBallL") is not.
     Returns (tag, level) with level 0 for the mesh itself, 1 for its parent part, …; None if nothing matches.
     """
+    found: tuple[str, int] | None = None
     for level, group in enumerate(names):
         for name in group:
             tag = match_name(name)
-            if tag is not None:
-                return tag, level
-    return None
+            if tag is None:
+                continue
+            if found is None:
+                if tag not in GENERIC_TAGS:
+                    return tag, level
+                found = (tag, level)
+            elif taxonomy().v3_to_v2.get(tag) == found[0]:
+                return tag, level  # a generic name ("Hair3", "EyeL4") inside a specific part (前髪, 目玉)
+    return found
 
 
 def to_tagset(tag: str, tagset: str) -> str:
