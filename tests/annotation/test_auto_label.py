@@ -152,3 +152,43 @@ def test_2d_seeds_on_synthetic_masks(tmp_path: Path) -> None:
     rep = auto_label(model, store, seeds=seeds, visibility=vis)
     assert store.tag("a") == "topwear" and store.source("a") == "2d-seed" and store.tag("b") == "handwear"
     assert store.source("c") == "sibling-vote" and rep.coverage == 1.0
+
+
+def test_generic_mesh_name_refined_by_specific_part_and_hit_areas_excluded() -> None:
+    parts = {
+        "PartEyeL": PartInfo("PartEyeL", "左目"),
+        "PartEyeBallL": PartInfo("PartEyeBallL", "左目玉", "PartEyeL"),
+        "PartHairFront": PartInfo("PartHairFront", "前髪"),
+        "Core": PartInfo("Core", "コア"),
+    }
+    model = LabelModel(
+        [
+            MeshInfo("EyeL4", "", ("PartEyeL", "PartEyeBallL"), 3),
+            MeshInfo("Hair1", "", ("PartHairFront",), 4),
+            MeshInfo("HitArea", "", ("Core",), 5),
+        ],
+        parts,
+    )
+    store = LabelStore(model.mesh_ids)
+    rep = auto_label(model, store)
+    assert store.tag("EyeL4") == "irides" and store.tag("Hair1") == "front hair"
+    assert store.source("Hair1") == "name-match" and rep.excluded == ["HitArea"] and rep.coverage == 1.0
+
+
+class _FakeArtMesh:
+    """Duck-typed like annotation.model.ArtMesh: draw_order is Cubism's shared sort key, render_order the index."""
+
+    def __init__(self, id: str, part_path: tuple[str, ...], draw_order: int, render_order: int) -> None:
+        self.id, self.name, self.part_path = id, id, part_path
+        self.draw_order, self.render_order = draw_order, render_order
+
+
+def test_adapter_uses_render_order() -> None:
+    from types import SimpleNamespace
+
+    from annotation.auto_label import from_live2d
+
+    parts = {"P": SimpleNamespace(id="P", name="顔", parent_id=None, children=[])}
+    live = SimpleNamespace(artmeshes=[_FakeArtMesh("a", ("P",), 500, 7)], parts=parts, parameters=[])
+    view = from_live2d(live)
+    assert view.meshes == [MeshInfo("a", "a", ("P",), 7)] and view.parts["P"].name == "顔"
