@@ -65,10 +65,9 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    from annotation.loader import load_model
-
     from annotation.auto_label import auto_label, from_live2d
     from annotation.labels import LabelStore, model_hash
+    from annotation.loader import load_model
     from app.cli import print_json
 
     model_file = Path(args.model)
