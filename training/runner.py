@@ -123,6 +123,12 @@ def train(
         "constant_with_warmup", optimizer, num_warmup_steps=cfg.warmup_steps, num_training_steps=cfg.max_steps
     )
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    ema = None
+    if cfg.ema:
+        from diffusers.training_utils import EMAModel
+
+        ema = EMAModel(params, decay=cfg.ema_decay)
+        accelerator.register_for_checkpointing(ema)
 
     start = 0
     if resume is not None:
@@ -163,6 +169,8 @@ def train(
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
+            if ema is not None and accelerator.sync_gradients:
+                ema.step(params)
             total += float(loss.detach()) / cfg.grad_accum
             samples_since += cfg.batch_size
         step += 1
@@ -187,6 +195,8 @@ def train(
     ckpt = _save_checkpoint(accelerator, cfg, job, step, output)
     writer("checkpoint", step=step, path=str(ckpt))
     final = output / "model"
+    if ema is not None:
+        ema.copy_to(params)  # the final model carries the averaged weights
     job.save_final(accelerator.unwrap_model(model), final)
     writer("done", step=step, model_dir=str(final))
     return final

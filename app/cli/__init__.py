@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "app.cli.decompose_commands",
     "app.cli.train_commands",
     "app.cli.models_commands",
+    "app.cli.live2d_label",  # temporary: live2d_commands.register will call add_label_command
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

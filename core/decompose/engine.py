@@ -216,13 +216,21 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     from core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
+    if options.quantize and device == "cpu":
+        raise BadInput("8-bit/4-bit weights need a CUDA GPU; on the CPU use the default precision")
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
-    layer = LayerDiffusionPipeline.load(_model_folder(layer_kind, options.layer_model), dtype=dtype)
+    layer_dir = _model_folder(layer_kind, options.layer_model)
+    layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=options.quantize)
     depth = None
     if options.depth:
-        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model), dtype=dtype)
+        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model), dtype=dtype,
+                                        quantize=options.quantize)
     for pipeline in (layer, depth):
         if pipeline is not None:
+            if options.attention == "eager":
+                from diffusers.models.attention_processor import AttnProcessor
+
+                pipeline.unet.set_attn_processor(AttnProcessor())
             _place(pipeline, device, options.offload)
     return DecomposeEngine(layer, depth)
 

@@ -10,6 +10,7 @@ from core.errors import BadInput
 TAG_SETS = ("v3", "v2")
 OFFLOAD_MODES = ("none", "model", "sequential", "group")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
+ATTENTION = ("sdpa", "eager")  # PyTorch scaled-dot-product attention, or plain matmul-softmax (debugging, old GPUs)
 #: lower-memory mode to suggest after an out-of-memory error in a given mode
 NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None}
 
@@ -46,6 +47,8 @@ class DecomposeOptions:
             raise BadInput(f"depth resolution must be a multiple of 64 (≥ 64), not {self.depth_resolution}")
         if self.steps < 1 or self.depth_steps < 1:
             raise BadInput("the number of steps must be at least 1")
+        if self.attention not in ATTENTION:
+            raise BadInput(f"attention must be one of {', '.join(ATTENTION)}, not {self.attention!r}")
         if self.quantize not in (None, "8bit", "4bit"):
             raise BadInput(f"quantize must be 8bit, 4bit or none, not {self.quantize!r}")
 

@@ -37,7 +37,7 @@ def _resolve(path: Path | str, subfolder: str, what: str) -> Path:
 
 
 def _load(cls: Any, path: Path | str, subfolder: str, what: str, dtype: torch.dtype | None,
-          expect_class: tuple[str, ...], expect_in_channels: int | None = None) -> Any:
+          expect_class: tuple[str, ...], expect_in_channels: int | None = None, **load_kwargs: Any) -> Any:
     folder = _resolve(path, subfolder, what)
     _, _, problems = check_weight_folder(folder)
     if problems:
@@ -48,7 +48,7 @@ def _load(cls: Any, path: Path | str, subfolder: str, what: str, dtype: torch.dt
         raise BadInput(f"{what}: {folder} holds a {class_name}, expected {' or '.join(expect_class)}")
     try:
         model, info = cls.from_pretrained(folder, local_files_only=True, torch_dtype=dtype,
-                                          output_loading_info=True)
+                                          output_loading_info=True, **load_kwargs)
     except OSError as exc:
         raise ModelNotFound(f"{what}: cannot load {folder}: {exc}") from exc
     except (ValueError, RuntimeError, TypeError, KeyError) as exc:
@@ -72,17 +72,18 @@ def _name(item: Any) -> str:
     return item[0] if isinstance(item, tuple) else str(item)
 
 
-def load_layer_unet(path: Path | str, dtype: torch.dtype | None = None) -> UNetFrameConditionModel:
-    """The layer UNet (V2 or V3, see `.config.tag_version`) from a repo folder or its `unet/`."""
+def load_layer_unet(path: Path | str, dtype: torch.dtype | None = None, **load_kwargs: Any) -> UNetFrameConditionModel:
+    """The layer UNet (V2 or V3, see `.config.tag_version`) from a repo folder or its `unet/`. `load_kwargs` go to
+    `from_pretrained` (e.g. `quantization_config` for 8-/4-bit weights)."""
     return _load(UNetFrameConditionModel, path, "unet", "layer UNet", dtype,
-                 ("UNetFrameConditionModel", "UNet2DConditionModel"), LAYER_IN_CHANNELS)
+                 ("UNetFrameConditionModel", "UNet2DConditionModel"), LAYER_IN_CHANNELS, **load_kwargs)
 
 
 def load_depth_unet(path: Path | str, dtype: torch.dtype | None = None,
-                    in_channels: int | None = DEPTH_IN_CHANNELS) -> UNetFrameConditionModel:
+                    in_channels: int | None = DEPTH_IN_CHANNELS, **load_kwargs: Any) -> UNetFrameConditionModel:
     """The Marigold-3D depth UNet from a repo folder or its `unet/` (`in_channels=None`: also a stage-1 one)."""
     return _load(UNetFrameConditionModel, path, "unet", "depth UNet", dtype,
-                 ("UNetFrameConditionModel", "UNet2DConditionModel"), in_channels)
+                 ("UNetFrameConditionModel", "UNet2DConditionModel"), in_channels, **load_kwargs)
 
 
 def load_trans_vae(path: Path | str, dtype: torch.dtype | None = None) -> TransparentVAE:

@@ -41,7 +41,26 @@ def _load(cls: Any, folder: Path, subfolder: str, **kwargs: Any) -> Any:
         raise ModelNotFound(f"{folder / subfolder} cannot be loaded: {text.splitlines()[0] if text else exc}") from exc
 
 
-def load_layer_components(folder: Path, dtype: torch.dtype = torch.float32) -> dict[str, Any]:
+def quantization_config(mode: str | None) -> Any:
+    """diffusers' BitsAndBytesConfig for "8bit"/"4bit" (NF4) UNet weights; None for full precision."""
+    if mode is None:
+        return None
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise BadInput(
+            f"{mode} weights need bitsandbytes (CUDA only): pip install 'seethrough-studio[lowvram]'"
+        ) from None
+    from diffusers import BitsAndBytesConfig
+
+    if mode == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+
+
+def load_layer_components(
+    folder: Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
+) -> dict[str, Any]:
     from diffusers import AutoencoderKL
     from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
@@ -50,7 +69,7 @@ def load_layer_components(folder: Path, dtype: torch.dtype = torch.float32) -> d
     folder = Path(folder)
     _require(folder, LAYER_SUBFOLDERS, "layer model")
     return {
-        "unet": load_layer_unet(folder, dtype),
+        "unet": load_layer_unet(folder, dtype, **_quantized(quantize)),
         "trans_vae": load_trans_vae(folder, dtype),
         "vae": _load(AutoencoderKL, folder, "vae", torch_dtype=dtype),
         "text_encoder": _load(CLIPTextModel, folder, "text_encoder", dtype=dtype),
@@ -60,8 +79,13 @@ def load_layer_components(folder: Path, dtype: torch.dtype = torch.float32) -> d
     }
 
 
+def _quantized(mode: str | None) -> dict[str, Any]:
+    config = quantization_config(mode)
+    return {} if config is None else {"quantization_config": config}
+
+
 def load_depth_components(
-    folder: Path, dtype: torch.dtype = torch.float32, stage1_ok: bool = False
+    folder: Path, dtype: torch.dtype = torch.float32, stage1_ok: bool = False, quantize: str | None = None
 ) -> dict[str, Any]:
     """`stage1_ok`: also accept a stage-1 (2-D, 8-channel) depth UNet, as training's stage 2 starts from one."""
     from diffusers import AutoencoderKL, DDIMScheduler
@@ -72,7 +96,7 @@ def load_depth_components(
     folder = Path(folder)
     _require(folder, DEPTH_SUBFOLDERS, "depth model")
     components = {
-        "unet": load_depth_unet(folder, dtype, in_channels=None if stage1_ok else DEPTH_IN_CHANNELS),
+        "unet": load_depth_unet(folder, dtype, None if stage1_ok else DEPTH_IN_CHANNELS, **_quantized(quantize)),
         "vae": _load(AutoencoderKL, folder, "vae", torch_dtype=dtype),
         "text_encoder": _load(CLIPTextModel, folder, "text_encoder", dtype=dtype),
         "tokenizer": _load(CLIPTokenizer, folder, "tokenizer"),

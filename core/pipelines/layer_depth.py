@@ -33,10 +33,12 @@ class LayerDepthPipeline(DiffusionPipeline):
         self._empty_embedding: torch.Tensor | None = None
 
     @classmethod
-    def load(cls, folder: str | Path, dtype: torch.dtype = torch.float32) -> LayerDepthPipeline:
+    def load(
+        cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
+    ) -> LayerDepthPipeline:
         from core.pipelines.components import load_depth_components
 
-        return cls(**load_depth_components(Path(folder), dtype=dtype))
+        return cls(**load_depth_components(Path(folder), dtype=dtype, quantize=quantize))
 
     @torch.no_grad()
     def empty_embedding(self) -> torch.Tensor:

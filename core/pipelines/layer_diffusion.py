@@ -43,11 +43,13 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         self.tags = TagEmbeddingCache(tokenizer, tokenizer_2, text_encoder, text_encoder_2)
 
     @classmethod
-    def load(cls, folder: str | Path, dtype: torch.dtype = torch.float32) -> LayerDiffusionPipeline:
-        """Load every component from a local folder in the released layout (see core.models.loading)."""
+    def load(
+        cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
+    ) -> LayerDiffusionPipeline:
+        """Load every component from a local folder in the released layout (see core.pipelines.components)."""
         from core.pipelines.components import load_layer_components
 
-        return cls(**load_layer_components(Path(folder), dtype=dtype))
+        return cls(**load_layer_components(Path(folder), dtype=dtype, quantize=quantize))
 
     # --- encoding -----------------------------------------------------------------------------------
     def encode_condition(self, image: np.ndarray, generator: torch.Generator | None) -> torch.Tensor:

@@ -108,3 +108,38 @@ def test_split_left_right_of_paired_tags():
     split_left_right(doc)
     assert [layer.name for layer in doc.layers] == ["face", "handwear-r", "handwear-l"]
     assert doc.layers[1].bbox[0] < doc.layers[2].bbox[0]  # the character's right is on the image's left
+
+
+def test_eager_attention_matches_sdpa(models):
+    options = _options(models, depth=False)
+    a = load_engine(options).decompose(_image(), options)
+    eager = options.with_(attention="eager")
+    b = load_engine(eager).decompose(_image(), eager)
+    assert [layer.name for layer in a.layers] == [layer.name for layer in b.layers]
+    for la, lb in zip(a.layers, b.layers):
+        assert np.abs(la.rgba.astype(int) - lb.rgba.astype(int)).max() <= 2
+
+
+def test_quantized_weights_are_refused_on_the_cpu(models):
+    from core.errors import BadInput
+
+    with pytest.raises(BadInput, match="CUDA"):
+        load_engine(_options(models, depth=False, quantize="8bit"))
+
+
+def test_gpu_out_of_memory_names_the_next_memory_mode(models, monkeypatch):
+    import torch
+
+    from core.errors import OutOfMemory
+
+    options = _options(models, depth=False)
+    engine = load_engine(options)
+
+    def boom(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(engine, "layer_pipeline", boom)
+    with pytest.raises(OutOfMemory, match="'model'"):
+        engine.decompose(_image(), options)
+    with pytest.raises(OutOfMemory, match="'sequential'"):
+        engine.decompose(_image(), options.with_(offload="group"))

@@ -120,3 +120,22 @@ def test_step_indices_cover_each_epoch_once():
     seen = [i for step in range(8) for i in indices_for_step(32, step, 0, 4, seed=5)]
     assert sorted(seen) == list(range(32))
     assert indices_for_step(32, 3, 1, 4, seed=5, grad_accum=2) == indices_for_step(32, 7, 0, 4, seed=5)
+
+
+def test_ema_weights_are_saved_and_resume_exactly(tmp_path):
+    events_a, emit_a = _recorder()
+    train(_cfg(tmp_path / "a", ema=True, ema_decay=0.9), LinearFit(), emit=emit_a)
+    events_b, emit_b = _recorder()
+    train(_cfg(tmp_path / "b", ema=True, ema_decay=0.9), LinearFit(), emit=emit_b, max_steps=6)
+    _, emit_c = _recorder()
+    events_c = []
+    train(_cfg(tmp_path / "b", ema=True, ema_decay=0.9), LinearFit(), resume=tmp_path / "b",
+          emit=lambda k, **f: events_c.append((k, f)))
+    full = torch.load(tmp_path / "a" / "model" / "weights.pt")
+    resumed = torch.load(tmp_path / "b" / "model" / "weights.pt")
+    for key in full:
+        torch.testing.assert_close(full[key], resumed[key])
+    plain = LinearFit()
+    train(_cfg(tmp_path / "p"), plain, emit=lambda *a, **k: None)
+    no_ema = torch.load(tmp_path / "p" / "model" / "weights.pt")
+    assert not torch.allclose(no_ema["weight"], full["weight"])  # averaging changed the saved weights
