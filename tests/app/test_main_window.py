@@ -82,21 +82,21 @@ def test_stratify_hair_undo_redo(window, qtbot):
     stratify = window.workspaces["stratify"]
     window.tabs.setCurrentWidget(stratify)
     doc = window.session.document
-    window.session.set_current(doc.find("hair").uid)
+    window.session.set_current(doc.find("front hair").uid)
     assert len(stratify.thresholds) == 1 and stratify.apply_button.isEnabled()
     assert stratify.strata_row.count() == 2
     before = _names(window)
     stratify.inpaint.setCurrentText("none")
     stratify.apply_button.click()
     names = _names(window)
-    assert "hair-0" in names and "hair-1" in names and "hair" not in names
-    assert names.index("hair-1") < names.index("face") < names.index("hair-0")
+    assert "front hair-0" in names and "front hair-1" in names and "front hair" not in names
+    assert names.index("front hair-1") < names.index("face") < names.index("front hair-0")
     stratify.update_reconstruction()
     assert stratify.last_report.psnr > 30
     window.undo_action.trigger()
     assert _names(window) == before
     window.redo_action.trigger()
-    assert "hair-0" in _names(window)
+    assert "front hair-0" in _names(window)
     window.session.set_current(window.session.document.find("handwear").uid)
     stratify.lr_button.click()
     assert {"handwear-r", "handwear-l"} <= set(_names(window))
@@ -146,7 +146,7 @@ def test_drop_a_png_opens_it_and_a_corrupt_one_keeps_the_document(window, qtbot,
 
 def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
     SCREENS.mkdir(parents=True, exist_ok=True)
-    window.session.set_current(window.session.document.find("hair").uid)
+    window.session.set_current(window.session.document.find("front hair").uid)
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
         qtbot.wait(150)
