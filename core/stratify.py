@@ -142,12 +142,18 @@ def split_by_thresholds(layer: Layer, thresholds: list[float], inpaint: str = "n
 
 
 def _fill(rgba: np.ndarray, own: np.ndarray, hole: np.ndarray, alpha: np.ndarray, inpainter: object) -> np.ndarray:
-    """Inpaint the hole's colour from the stratum's own pixels; alpha there = the original alpha."""
-    # the inpainter must not copy colour from transparent pixels next to the hole: mark them unknown too,
-    # within a margin around the hole (Telea looks 5 px around), so the cost stays local
-    near_hole = cv2.dilate(hole.astype(np.uint8), np.ones((13, 13), np.uint8)).astype(bool)
-    unknown = hole | (near_hole & ~own)
-    filled = inpainter(np.ascontiguousarray(rgba[..., :3]), unknown)  # type: ignore[operator]
+    """Inpaint the hole's colour from the stratum's own pixels; alpha there = the original alpha.
+
+    The inpainter must never see the black under transparent pixels: first every pixel that is not the
+    stratum's own gets the colour of its nearest own pixels (padded-Gaussian filling), then the hole is inpainted
+    over that, so its colour can only come from the stratum itself.
+    """
+    from core.colour_padding import pad_transparent_colours
+
+    own_only = rgba.copy()
+    own_only[..., 3] = np.where(own, 255, 0).astype(np.uint8)
+    base = (pad_transparent_colours(own_only) * 255.0 + 0.5).astype(np.uint8)
+    filled = inpainter(np.ascontiguousarray(base), hole)  # type: ignore[operator]
     out = rgba.copy()
     out[hole, :3] = filled[hole]
     out[hole, 3] = alpha[hole]

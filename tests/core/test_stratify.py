@@ -175,3 +175,16 @@ def test_kmeans_on_more_pixels_than_the_fit_sample() -> None:
     assert first == kmeans_thresholds(layer, 2, seed=0)
     near, far = kmeans_strata(layer, 2)
     assert near.bbox == (0, 0, 80, 200) and far.bbox == (80, 0, 200, 200)
+
+
+def test_inpainted_far_stratum_of_the_sample_has_no_black_fill():
+    from core.sample import build_sample_document
+    from core.stratify import kmeans_strata
+
+    doc = build_sample_document()
+    hair = doc.find("front hair")
+    strata = kmeans_strata(hair, k=2, inpaint="opencv")
+    far = strata[-1]
+    opaque = far.rgba[..., 3] > 128
+    dark = far.rgba[..., :3].max(axis=-1) < 40
+    assert (dark & opaque).sum() < 0.01 * opaque.sum()
