@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="OUT.psd for one image, or an output folder")
     p.add_argument("--model", type=Path, help="layer model folder (default: the installed model)")
     p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
+    p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set of the layer model")
     p.add_argument("--resolution", type=int, default=1280)
     p.add_argument("--steps", type=int, default=30)
@@ -68,6 +69,7 @@ def run_decompose(args: argparse.Namespace) -> int:
         tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
         depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
         offload=args.offload, lr_split=args.lr_split, layer_model=args.model, depth_model=args.depth_model,
+        models_dir=args.models_dir,
     )
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]

@@ -80,7 +80,7 @@ def model_status(options: DecomposeOptions) -> list[str]:
             lines.append(f"✔ {kind}: {chosen}" if Path(chosen).is_dir() else f"✘ {kind}: {chosen} does not exist")
             continue
         try:
-            lines.append(f"✔ {kind}: {find_model(kind).path}")
+            lines.append(f"✔ {kind}: {find_model(kind, [options.models_dir] if options.models_dir else ()).path}")
         except ModelNotFound as exc:
             lines.append(f"✘ {exc}")
     return lines
@@ -130,6 +130,11 @@ class DecomposeWorkspace(Workspace):
         open_row.addWidget(use_doc)
         form.addRow(open_row)
         form.addRow(self.image_label)
+        self.models_dir = QLineEdit(str(settings.value("models/folder", "")))
+        self.models_dir.setPlaceholderText("folder holding downloaded models (also $SEETHROUGH_MODELS)")
+        self.models_dir.editingFinished.connect(
+            lambda: (QSettings().setValue("models/folder", self.models_dir.text()), self.refresh_status()))
+        form.addRow("Models folder", self.models_dir)
         self.layer_model = QLineEdit(str(settings.value("decompose/layer_model", "")))
         self.layer_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
         self.depth_model = QLineEdit(str(settings.value("decompose/depth_model", "")))
@@ -212,7 +217,7 @@ class DecomposeWorkspace(Workspace):
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
             seed=self.seed.value(), depth=self.with_depth.isChecked(), device=self.device.currentText(),
             offload=self.offload.currentText(), layer_model=folder(self.layer_model),
-            depth_model=folder(self.depth_model),
+            depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )
 
     def refresh_status(self) -> None:

@@ -219,11 +219,11 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     if options.quantize and device == "cpu":
         raise BadInput("8-bit/4-bit weights need a CUDA GPU; on the CPU use the default precision")
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
-    layer_dir = _model_folder(layer_kind, options.layer_model)
+    layer_dir = _model_folder(layer_kind, options.layer_model, options.models_dir)
     layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=options.quantize)
     depth = None
     if options.depth:
-        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model), dtype=dtype,
+        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model, options.models_dir), dtype=dtype,
                                         quantize=options.quantize)
     for pipeline in (layer, depth):
         if pipeline is not None:
@@ -235,13 +235,13 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     return DecomposeEngine(layer, depth)
 
 
-def _model_folder(kind: str, chosen: Path | None) -> Path:
+def _model_folder(kind: str, chosen: Path | None, models_dir: Path | None = None) -> Path:
     """The folder the user chose, else the one the model catalogue finds (raises ModelNotFound with how-to)."""
     if chosen is not None:
         return Path(chosen)
     from core.models.catalog import find_model
 
-    return find_model(kind).path
+    return find_model(kind, [models_dir] if models_dir else ()).path
 
 
 def _place(pipeline, device: str, offload: str) -> None:  # noqa: ANN001 - a diffusers pipeline

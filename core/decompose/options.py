@@ -32,6 +32,7 @@ class DecomposeOptions:
     lr_split: bool = False
     layer_model: Path | None = None  # folder with model_index.json/unet/trans_vae/vae/… (None = catalogue)
     depth_model: Path | None = None
+    models_dir: Path | None = None  # the app's "models folder" setting, searched before $SEETHROUGH_MODELS
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
