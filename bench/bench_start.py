@@ -29,6 +29,7 @@ app.processEvents()
 shown = time.perf_counter() - t0
 heavy = sorted(m for m in ("torch", "diffusers", "transformers") if m in sys.modules)
 print(json.dumps({"window_s": shown, "heavy_imports": heavy, "layers": len(window.session.document or [])}))
+window.close()
 """
 
 

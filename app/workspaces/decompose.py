@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -113,6 +113,9 @@ class DecomposeWorkspace(Workspace):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # however the app ends, the worker thread ends first (no "destroyed while running")
+            app.aboutToQuit.connect(self.shutdown)
         self._build()
         self.refresh_status()
 
@@ -314,6 +317,7 @@ class DecomposeWorkspace(Workspace):
         self.progress_label.setText("")
 
     def shutdown(self) -> None:
-        self.worker.cancel_requested = True
-        self._thread.quit()
-        self._thread.wait(5000)
+        if self._thread.isRunning():
+            self.worker.cancel_requested = True
+            self._thread.quit()
+            self._thread.wait(5000)
