@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._active: Workspace | None = None
         self.tabs.currentChanged.connect(self._on_tab)
         stratify = self.workspaces["stratify"]
+        stratify.jobs = self.jobs  # type: ignore[attr-defined]
         self.canvas = stratify.canvas  # type: ignore[attr-defined]
         self.docks: dict[str, QDockWidget] = {}
         self.layers_panel = LayersPanel(self.session)

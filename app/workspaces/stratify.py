@@ -45,6 +45,7 @@ class StratifyWorkspace(Workspace):
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.canvas = CanvasView(session)
+        self.jobs = None  # the window's JobRunner, when there is a window (set by MainWindow)
         self.thresholds: list[float] = []
         self._lines: list[pg.InfiniteLine] = []
         self._refresh_timer = QTimer(self, singleShot=True, interval=60)
@@ -178,19 +179,34 @@ class StratifyWorkspace(Workspace):
 
     # --- edits ------------------------------------------------------------------------------------------------
     def apply(self) -> None:
+        """Split the current layer with the shown thresholds. The strata (and their inpainting) are computed in
+        the job runner when the window gave us one; the document changes on the UI thread, as one undo step."""
         from core.layer_ops import sort_by_depth_command
         from core.stratify import stratify_command
 
         doc, layer = self.session.document, self._layer()
         if doc is None or layer is None or not self.thresholds:
             return
-        try:
+        k, inpaint, thresholds = len(self.thresholds) + 1, self.inpaint.currentText(), list(self.thresholds)
+
+        def compute(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the worker
+            progress(0.1, f"splitting {layer.name} into {k} strata")
+            return stratify_command(doc, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
+
+        def push(command) -> None:  # noqa: ANN001 - back on the UI thread
+            if self.session.document is not doc:
+                return  # another document was opened meanwhile
             with doc.history.transaction(f"Stratify {layer.name}"):
-                doc.history.push(stratify_command(doc, layer.uid, k=len(self.thresholds) + 1,
-                                                  inpaint=self.inpaint.currentText(), thresholds=self.thresholds))
+                doc.history.push(command)
                 doc.history.push(sort_by_depth_command(doc))
-        except SeeThroughError as exc:
-            show_error(self, exc)
+
+        if self.jobs is None:
+            try:
+                push(compute(lambda *_: None, lambda: False))
+            except SeeThroughError as exc:
+                show_error(self, exc)
+            return
+        self.jobs.submit(f"Stratify {layer.name}", compute, push, lambda exc: show_error(self, exc))
 
     def split_left_right(self) -> None:
         from core.stratify import lr_split_command

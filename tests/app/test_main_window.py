@@ -86,8 +86,9 @@ def test_stratify_hair_undo_redo(window, qtbot):
     assert len(stratify.thresholds) == 1 and stratify.apply_button.isEnabled()
     assert stratify.strata_row.count() == 2
     before = _names(window)
-    stratify.inpaint.setCurrentText("none")
+    stratify.inpaint.setCurrentText("opencv")
     stratify.apply_button.click()
+    qtbot.waitUntil(lambda: "front hair-0" in _names(window), timeout=60_000)
     names = _names(window)
     assert "front hair-0" in names and "front hair-1" in names and "front hair" not in names
     assert names.index("front hair-1") < names.index("face") < names.index("front hair-0")
@@ -100,6 +101,17 @@ def test_stratify_hair_undo_redo(window, qtbot):
     window.session.set_current(window.session.document.find("handwear").uid)
     stratify.lr_button.click()
     assert {"handwear-r", "handwear-l"} <= set(_names(window))
+
+
+def test_dragged_threshold_changes_the_strata(window, qtbot):
+    stratify = window.workspaces["stratify"]
+    window.session.set_current(window.session.document.find("front hair").uid)
+    stratify.k_spin.setValue(3)
+    assert len(stratify.thresholds) == 2 and len(stratify._lines) == 2
+    stratify.set_thresholds([0.05, 0.95])  # what dragging both lines to the ends does
+    qtbot.waitUntil(lambda: stratify.thresholds == [0.05, 0.95] and stratify.strata_row.count() == 1, timeout=5000)
+    stratify.set_thresholds([0.5])
+    qtbot.waitUntil(lambda: stratify.strata_row.count() == 2, timeout=5000)
 
 
 def test_export_psd_from_the_file_menu(window, qtbot, tmp_path, monkeypatch):
