@@ -19,7 +19,7 @@ SUBCOMMAND_MODULES = (
     "app.cli.decompose_commands",
     "app.cli.train_commands",
     "app.cli.models_commands",
-    "app.cli.live2d_label",  # temporary: live2d_commands.register will call add_label_command
+    "app.cli.live2d_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
