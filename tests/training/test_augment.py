@@ -48,3 +48,28 @@ def test_backgrounds_from_a_folder(tmp_path):
     cv2.imwrite(str(tmp_path / "g.png"), img)
     bg = Backgrounds(tmp_path).sample((32, 16), np.random.default_rng(1))
     assert bg.shape == (16, 32, 3) and (bg[..., 1] == 255).all() and bg[..., 0].max() == 0
+
+
+def test_malformed_datasets_are_refused_clearly(tmp_path):
+    import json
+
+    import pytest
+
+    from core.errors import BadInput
+    from training.data import LayerDataset
+
+    (tmp_path / "dataset.json").write_text("{ broken")
+    with pytest.raises(BadInput, match="not valid JSON"):
+        LayerDataset(tmp_path)
+    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [{"split": "train"}]}))
+    with pytest.raises(BadInput, match="no id"):
+        LayerDataset(tmp_path)
+    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 9, "samples": []}))
+    with pytest.raises(BadInput, match="newer version"):
+        LayerDataset(tmp_path)
+    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [{"id": "a", "split": "test"}]}))
+    with pytest.raises(BadInput, match="no samples in the 'train' split"):
+        LayerDataset(tmp_path)
+    (tmp_path / "dataset.json").write_text(json.dumps({"samples": [{"id": "a", "tags": ["face"]}]}))
+    with pytest.raises(BadInput, match="missing"):
+        LayerDataset(tmp_path).load(0)
