@@ -25,6 +25,8 @@ def tag_file_name(tag: str) -> str:
 
 
 def _read_rgba(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise BadInput(f"the dataset is incomplete: {path} is missing")
     img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise BadInput(f"cannot read {path}")
