@@ -25,6 +25,7 @@ class TrainConfig:
     data: str  # an exported dataset folder (docs/dataset-layout.md)
     output: str = "runs/train"
     tags: str = "v3"
+    split: str = "train"  # which split of the dataset to train on ("all": every sample, e.g. for smoke runs)
     resolution: int = 1024
     batch_size: int = 1
     grad_accum: int = 1

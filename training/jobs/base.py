@@ -40,7 +40,7 @@ class JobBase:
 
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
-        self.dataset = LayerDataset(cfg.data, split="train")
+        self.dataset = LayerDataset(cfg.data, split=None if cfg.split == "all" else cfg.split)
         self.backgrounds = Backgrounds(cfg.backgrounds)
         self.preset = str(cfg.model.get("preset", "tiny" if cfg.init_from is None else "released"))
 
