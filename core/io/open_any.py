@@ -16,7 +16,7 @@ import numpy as np
 from core.document import Document, Layer
 from core.errors import BadInput, UnsupportedFormat
 from core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
-from core.io.project import PROJECT_EXTENSION, load_project, save_project
+from core.io.project import PROJECT_EXTENSION, layer_from_entry, load_project, save_project
 
 OPEN_EXTENSIONS = frozenset({PROJECT_EXTENSION, ".psd", *IMAGE_EXTENSIONS})
 
@@ -54,19 +54,7 @@ def load_png_folder(folder: str | os.PathLike[str]) -> Document:
             depth = _read_depth16(f / entry["depth_file"])
             if depth.shape != rgba.shape[:2]:
                 raise BadInput(f"{f.name}/{entry['depth_file']}: size does not match {entry['file']}")
-        layers.append(
-            Layer(
-                name=str(entry["name"]),
-                rgba=rgba,
-                offset=(int(entry["offset"][0]), int(entry["offset"][1])),
-                tag=entry.get("tag"),
-                depth=depth,
-                depth_value=float(entry.get("depth_value", 0.5)),
-                visible=bool(entry.get("visible", True)),
-                opacity=float(entry.get("opacity", 1.0)),
-                provenance=f"png folder: {f.name}",
-            )
-        )
+        layers.append(layer_from_entry(entry, rgba, depth, provenance=f"png folder: {f.name}"))
     source = None
     if (f / "composite.png").is_file():
         source = decode_png_bytes(_read(f / "composite.png"), f"{f.name}/composite.png")

@@ -103,19 +103,7 @@ def _layer_from_entry(zf: zipfile.ZipFile, entry: dict[str, Any], where: str) ->
         depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), f"{where}: layer {entry['name']!r}")
         if depth.shape != rgba.shape[:2]:
             raise BadInput(f"{where}: layer {entry['name']!r} depth {depth.shape} does not match its pixels")
-    return Layer(
-        name=str(entry["name"]),
-        rgba=rgba,
-        offset=(int(entry["offset"][0]), int(entry["offset"][1])),
-        tag=entry.get("tag"),
-        depth=depth,
-        depth_value=float(entry.get("depth_value", 0.5)),
-        visible=bool(entry.get("visible", True)),
-        opacity=float(entry.get("opacity", 1.0)),
-        locked=bool(entry.get("locked", False)),
-        provenance=str(entry.get("provenance", "")),
-        uid=uid,
-    )
+    return layer_from_entry(entry, rgba, depth, uid=uid)
 
 
 def load_project(path: str | os.PathLike[str]) -> Document:
@@ -152,3 +140,21 @@ def load_project(path: str | os.PathLike[str]) -> Document:
         if manifest.get("has_source"):
             source = decode_png_bytes(_member(zf, "source.png", where), f"{where}: source.png")
     return Document((width, height), layers, source=source, metadata=manifest.get("metadata") or {})
+
+
+def layer_from_entry(entry: dict, rgba: np.ndarray, depth: np.ndarray | None, **overrides: object) -> Layer:
+    """A Layer from a manifest entry (project.json or a PNG folder's manifest.json) and its pixels."""
+    fields: dict = dict(
+        name=str(entry["name"]),
+        rgba=rgba,
+        offset=(int(entry["offset"][0]), int(entry["offset"][1])),
+        tag=entry.get("tag"),
+        depth=depth,
+        depth_value=float(entry.get("depth_value", 0.5)),
+        visible=bool(entry.get("visible", True)),
+        opacity=float(entry.get("opacity", 1.0)),
+        locked=bool(entry.get("locked", False)),
+        provenance=str(entry.get("provenance", "")),
+    )
+    fields.update(overrides)
+    return Layer(**fields)
