@@ -32,6 +32,10 @@ class Vector2(ctypes.Structure):
     _fields_ = [("x", c_float), ("y", c_float)]
 
 
+class Vector4(ctypes.Structure):
+    _fields_ = [("x", c_float), ("y", c_float), ("z", c_float), ("w", c_float)]
+
+
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
     """live2d-py prints a banner on import and the Core its version (from C) on first use: keep stdout clean for
@@ -100,6 +104,8 @@ def core_library() -> ctypes.CDLL:
         "csmGetDrawableIndexCounts": (POINTER(c_int), [c_void_p]),
         "csmGetDrawableIndices": (POINTER(POINTER(c_ushort)), [c_void_p]),
         "csmGetDrawableParentPartIndices": (POINTER(c_int), [c_void_p]),
+        "csmGetDrawableMultiplyColors": (POINTER(Vector4), [c_void_p]),
+        "csmGetDrawableScreenColors": (POINTER(Vector4), [c_void_p]),
     }
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
@@ -236,6 +242,22 @@ class CoreModel:
         count = int(self.lib.csmGetDrawableVertexCounts(self.handle)[index])
         ptr = self.lib.csmGetDrawableVertexUvs(self.handle)[index]
         return np.ctypeslib.as_array(ctypes.cast(ptr, POINTER(c_float)), shape=(count * 2,)).reshape(-1, 2).copy()
+
+    def colors(self, screen: bool = False) -> np.ndarray:
+        """Per-drawable multiply (or screen) colours at the current pose, (n, 4) RGBA."""
+        fn = "csmGetDrawableScreenColors" if screen else "csmGetDrawableMultiplyColors"
+        n = self.drawable_count
+        if n == 0:
+            return np.zeros((0, 4), np.float32)
+        ptr = ctypes.cast(getattr(self.lib, fn)(self.handle), POINTER(c_float))
+        return np.ctypeslib.as_array(ptr, shape=(n * 4,)).reshape(n, 4).astype(np.float32)
+
+    def geometry(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The `annotation.model.Runtime` view: vertices in canvas pixels (y down), UVs (v up), triangles."""
+        _, origin, ppu = self.canvas()
+        v = self.vertices(index)
+        pixels = np.stack([origin[0] + v[:, 0] * ppu, origin[1] - v[:, 1] * ppu], axis=1)
+        return pixels, self.uvs(index), self.indices(index)
 
     def indices(self, index: int) -> np.ndarray:
         count = int(self.lib.csmGetDrawableIndexCounts(self.handle)[index])

@@ -3,6 +3,7 @@ and clear errors for broken models. Skipped when the fixtures are absent."""
 
 import json
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,12 @@ FIXTURES = fixtures_dir()
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
 
-EXPECTED = {"Hiyori": (134, 24, 70), "Haru": (84, 19, 42), "Mark": (30, 17, 21)}
+EXPECTED = {"Hiyori": (134, 24, 70), "Haru": (84, 19, 42), "Mark": (30, 17, 21), "shizuku": (131, 39, 49)}
 
 
 def _model_file(name):
+    if name == "shizuku":
+        return FIXTURES / "shizuku" / "shizuku.model.json"
     return FIXTURES / name / f"{name}.model3.json"
 
 
@@ -71,44 +74,83 @@ def test_pose_shows_one_arm_variant_of_hiyori():
     assert max(by_part.get(hidden[0], [0.0])) == 0.0
 
 
-def test_parameters_deform_the_model():
-    from annotation.loader import load_model, vertices_in_pixels
-
-    model = load_model(_model_file("Mark"))
-    before = [vertices_in_pixels(model, m).copy() for m in model.artmeshes]
-    angle = next(p for p in model.parameters if p.id == "ParamAngleX")
-    model.set_parameters({"ParamAngleX": angle.max})
-    model.update()
-    after = [vertices_in_pixels(model, m) for m in model.artmeshes]
-    moved = sum(not np.allclose(a, b) for a, b in zip(before, after))
-    assert moved >= 5
-    assert model.parameter_values()["ParamAngleX"] == pytest.approx(angle.max)
+def _write_json(path, obj):
+    path.write_text(json.dumps(obj), encoding="utf-8")
+    return path
 
 
 def test_broken_models_give_clear_errors(tmp_path):
+    """Broken copies of Mark's model3.json in tmp_path, pointing at the real moc and textures (nothing copied)."""
     from annotation.loader import load_model
 
     src = FIXTURES / "Mark"
     spec = json.loads((src / "Mark.model3.json").read_text(encoding="utf-8-sig"))
-    bad_json = tmp_path / "bad.model3.json"
-    bad_json.write_text("{ not json", encoding="utf-8")
+    refs = spec["FileReferences"]
+    moc, textures = str(src / refs["Moc"]), [str(src / t) for t in refs["Textures"]]
+
+    def model3(name, **changes):
+        return _write_json(tmp_path / f"{name}.model3.json",
+                           {"Version": 3, "FileReferences": {"Moc": moc, "Textures": textures, **changes}})
+
+    assert len(load_model(model3("fine")).artmeshes) == 30  # the absolute-path copy itself loads
+    (tmp_path / "bad.model3.json").write_text("{ not json", encoding="utf-8")
     with pytest.raises(BadInput, match="not valid JSON"):
-        load_model(bad_json)
-    copy = tmp_path / "mark"
-    shutil.copytree(src, copy)
-    (copy / spec["FileReferences"]["Textures"][0]).unlink()
+        load_model(tmp_path / "bad.model3.json")
     with pytest.raises(BadInput, match="texture"):
-        load_model(copy / "Mark.model3.json")
-    garbage = tmp_path / "garbage"
-    garbage.mkdir()
-    (garbage / "g.moc3").write_bytes(b"MOC3" + b"\x00" * 200)
-    (garbage / "g.model3.json").write_text(json.dumps({"Version": 3, "FileReferences": {"Moc": "g.moc3"}}))
+        load_model(model3("notex", Textures=[str(tmp_path / "missing.png")]))
+    with pytest.raises(BadInput, match="texture #0"):
+        load_model(model3("notexlist", Textures=[]))
+    with pytest.raises(BadInput, match="moc file .* is missing"):
+        load_model(model3("nomoc", Moc=str(tmp_path / "absent.moc3")))
+    with pytest.raises(BadInput, match="no FileReferences.Moc"):
+        load_model(_write_json(tmp_path / "nofiles.model3.json", {"Version": 3}))
+    garbage = tmp_path / "g.moc3"
+    garbage.write_bytes(b"MOC3" + b"\x00" * 200)
     with pytest.raises(BadInput, match="moc"):
-        load_model(garbage / "g.model3.json")
-    with pytest.raises(BadInput, match="Cubism 2"):
-        load_model(FIXTURES / "shizuku" / "shizuku.model.json")
+        load_model(model3("garbage", Moc=str(garbage)))
+    raw = bytearray((src / refs["Moc"]).read_bytes())
+    newer = bytearray(raw)
+    newer[4] = 99  # a moc version this Core does not know
+    (tmp_path / "newer.moc3").write_bytes(newer)
+    with pytest.raises(BadInput, match="unsupported"):
+        load_model(model3("newer", Moc=str(tmp_path / "newer.moc3")))
+    # zero ArtMeshes: the counts table (its offset is the first section pointer) with the ArtMesh counts zeroed;
+    # the Core's consistency check refuses such a moc before our own zero-drawable check could
+    counts = struct.unpack_from("<I", raw, 64)[0]
+    assert struct.unpack_from("<I", raw, counts + 16)[0] == 30
+    empty = bytearray(raw)
+    struct.pack_into("<I", empty, counts + 16, 0)
+    (tmp_path / "empty.moc3").write_bytes(empty)
+    with pytest.raises(BadInput, match="moc"):
+        load_model(model3("empty", Moc=str(tmp_path / "empty.moc3")))
     with pytest.raises(BadInput, match="no such"):
         load_model(tmp_path / "absent.model3.json")
+    with pytest.raises(BadInput, match="not a Live2D model file"):
+        load_model(garbage)
+    (tmp_path / "empty_dir").mkdir()
+    with pytest.raises(BadInput, match="holds no"):
+        load_model(tmp_path / "empty_dir")
+
+
+def test_broken_cubism2_models_give_clear_errors(tmp_path):
+    from annotation.loader import load_model
+
+    src = FIXTURES / "shizuku"
+    spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
+    base = {"model": str(src / spec["model"]), "textures": [str(src / t) for t in spec["textures"]]}
+    with pytest.raises(BadInput, match="texture"):
+        load_model(_write_json(tmp_path / "a.model.json", {**base, "textures": [str(tmp_path / "none.png")]}))
+    with pytest.raises(BadInput, match="moc file .* is missing"):
+        load_model(_write_json(tmp_path / "b.model.json", {**base, "model": str(tmp_path / "none.moc")}))
+    (tmp_path / "bad.moc").write_bytes(b"not a moc at all")
+    with pytest.raises(BadInput, match="not a Cubism 2 .moc"):
+        load_model(_write_json(tmp_path / "c.model.json", {**base, "model": str(tmp_path / "bad.moc")}))
+    (tmp_path / "cut.moc").write_bytes((src / spec["model"]).read_bytes()[:300])
+    with pytest.raises(BadInput, match="could not be read"):
+        load_model(_write_json(tmp_path / "d.model.json", {**base, "model": str(tmp_path / "cut.moc")}))
+    (tmp_path / "e.model.json").write_text("{ broken", encoding="utf-8")
+    with pytest.raises(BadInput, match="not valid JSON"):
+        load_model(tmp_path / "e.model.json")
 
 
 def test_label_cli_covers_hiyori_and_excludes_the_underdrawing(tmp_path):
@@ -123,3 +165,44 @@ def test_label_cli_covers_hiyori_and_excludes_the_underdrawing(tmp_path):
     assert report["counts"]["name-match"] > 80
     labels = json.loads(out.read_text(encoding="utf-8"))
     assert labels["schema_version"] >= 1
+
+
+def test_cubism2_model_loads_through_the_pure_python_runtime():
+    from annotation.loader import load_model
+
+    model = load_model(FIXTURES / "shizuku")  # a folder works too
+    assert model.version == 2 and model.path.name == "shizuku.model.json"
+    assert model.canvas_size == (1280.0, 1380.0)
+    assert all(m.part_path == (m.part_id,) for m in model.artmeshes)  # Cubism 2 parts are flat
+    by_part = {}
+    for mesh in model.artmeshes:
+        by_part.setdefault(mesh.part_id, []).append(mesh.opacity)
+    # shizuku.pose.json: the first arm variant of each group is shown, the second hidden
+    assert model.pose_groups and max(by_part["PARTS_01_ARM_L_01"]) > 0.5
+    assert max(by_part["PARTS_01_ARM_L_02"]) == 0.0
+    ids = {p.id for p in model.parameters}
+    assert {"PARAM_ANGLE_X", "PARAM_ANGLE_Y"} <= ids
+    visible = [m for m in model.artmeshes if m.opacity > 0 and m.visible_flag]
+    assert len(visible) > 80
+    for mesh in visible[:10]:
+        vertices, uvs, tris = model.geometry(mesh)
+        assert vertices.shape == uvs.shape and tris.max() < len(vertices)
+        assert 0.0 <= uvs.min() and uvs.max() <= 1.0
+
+
+@pytest.mark.parametrize("name", ["Mark", "shizuku"])
+def test_pose_parameters_move_meshes_and_reset(name):
+    from annotation.loader import load_model, vertices_in_pixels
+
+    model = load_model(_model_file(name))
+    angle = next(p for p in model.parameters if p.id in ("ParamAngleX", "PARAM_ANGLE_X"))
+    before = [vertices_in_pixels(model, m).copy() for m in model.artmeshes]
+    model.set_parameters({angle.id: angle.max * 0.7})
+    model.update()
+    assert model.pose_summary() == {angle.id: pytest.approx(angle.max * 0.7, abs=1e-3)}
+    moved = sum(not np.allclose(a, vertices_in_pixels(model, m)) for a, m in zip(before, model.artmeshes))
+    assert moved >= 5
+    model.reset_parameters()
+    model.update()
+    assert model.pose_summary() == {}
+    assert all(np.allclose(a, vertices_in_pixels(model, m)) for a, m in zip(before, model.artmeshes))

@@ -71,7 +71,7 @@ def test_exported_layout_reads_back(mark_dataset):
     sample = data.load(0)
     assert sample.composite.shape[2] == 4 and "face" in sample.layers
     for tag, depth in sample.depths.items():
-        alpha = sample.layers[tag][..., 3] > 25
+        alpha = sample.layers[tag][..., 3] > 0
         assert 0.0 <= depth.min() and depth.max() <= 1.0
         assert (depth[~alpha] == 1.0).all()
     folder = mark_dataset / "samples" / data.entries[0].id
