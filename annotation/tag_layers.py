@@ -4,11 +4,12 @@ For every tag: the full RGBA layer (all fragments of that tag composited in draw
 clipping honoured), where the tag is visible in the composite, and its pseudo-depth map.
 
 Pseudo-depth, precisely: z is a fragment's render order (Cubism's drawing sequence: the draw order, ties broken by
-the Core, a permutation 0..n−1 over all the model's ArtMeshes); d = (z_max − z) / (z_max − z_min) ∈ [0, 1], so
-0 is the front-most fragment of the model and 1 the back-most. A tag's depth map holds, per pixel, d of the
-nearest (smallest d) fragment of that tag covering the pixel with alpha > `ALPHA_VISIBLE` (where only fainter
-fragments cover it: the nearest of those), and 1 outside the layer. Ignoring faint fringes of near fragments keeps
-a pixel's depth that of the fragment that gives it its colour.
+the Core, a permutation 0..n−1 over all the model's ArtMeshes); d = (z_max − z) / (z_max − z_min + 1) ∈ [0, 1),
+so 0 is the front-most fragment of the model and (n−1)/n the back-most: the +1 keeps d = 1 (65535 in the files)
+for "no fragment of this tag here" only, so even the back-most fragment's pixels stay distinguishable.
+A tag's depth map holds, per pixel, d of the nearest (smallest d) fragment of that tag covering the pixel with
+alpha > `ALPHA_VISIBLE` (where only fainter fragments cover it: the nearest of those), and 1 outside the layer.
+Ignoring faint fringes of near fragments keeps a pixel's depth that of the fragment that gives it its colour.
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ def ordered_tags(tags: set[str]) -> list[str]:
 
 
 def pseudo_depths(model: Live2DModel) -> dict[str, float]:
-    """d per ArtMesh id (module docstring): 0 = front-most, 1 = back-most."""
+    """d per ArtMesh id (module docstring): 0 = front-most, < 1 for every fragment."""
     z = {m.id: m.render_order for m in model.artmeshes}
     z_min, z_max = min(z.values()), max(z.values())
-    span = max(z_max - z_min, 1)
+    span = z_max - z_min + 1
     return {mid: (z_max - order) / span for mid, order in z.items()}
 
 

@@ -7,7 +7,7 @@ The layout (documented for people in `docs/dataset-layout.md`):
     DATASET/samples/<id>/composite_rgb.png    RGB composite over a flat background
     DATASET/samples/<id>/layers/<tag>.png     full-canvas RGBA of all meshes of that tag (hidden parts included)
     DATASET/samples/<id>/visible/<tag>.png    8-bit mask, 255 where that tag is visible in the composite
-    DATASET/samples/<id>/depth/<tag>.png      16-bit pseudo-depth, round(d · 65535), 0 = front, 65535 outside
+    DATASET/samples/<id>/depth/<tag>.png      16-bit pseudo-depth, round(d · 65535), 0 = front, 65535 only outside
     DATASET/samples/<id>/sample.json          the sample's entry of dataset.json
 
 `<tag>` is the tag with spaces replaced by underscores. `training/` and the validator read it through here.
@@ -234,6 +234,8 @@ def _validate_sample_files(index: DatasetIndex, entry: SampleEntry, folder: Path
             problems.append(f"{where}: {tag!r} is visible where its layer is transparent")
         if (sample.depth[tag][~alpha] < 1.0).any():
             problems.append(f"{where}: depth of {tag!r} is set outside its layer (must be {DEPTH_SCALE} there)")
+        if (sample.depth[tag][alpha] >= 1.0).any():
+            problems.append(f"{where}: depth of {tag!r} is missing ({DEPTH_SCALE}) under its layer")
         ys, xs = np.nonzero(alpha)
         box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
         if tuple(entry.bboxes.get(tag, ())) != box:
