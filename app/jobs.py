@@ -63,7 +63,9 @@ class JobRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         if self.busy:
-            raise RuntimeError(f"another job is running: {self.title}")
+            from core.errors import BadInput
+
+            raise BadInput(f"“{self.title}” is still running: wait for it to finish, or cancel it first")
         self.busy, self.title = True, title
         self._cancel = threading.Event()
         signals = _Signals()

@@ -52,7 +52,9 @@ class MainWindow(QMainWindow):
         self._active: Workspace | None = None
         self.tabs.currentChanged.connect(self._on_tab)
         stratify = self.workspaces["stratify"]
-        stratify.jobs = self.jobs  # type: ignore[attr-defined]
+        for workspace in self.workspaces.values():  # workspaces that run long work use the window's runner
+            if hasattr(workspace, "jobs"):
+                workspace.jobs = self.jobs  # type: ignore[attr-defined]
         self.canvas = stratify.canvas  # type: ignore[attr-defined]
         self.docks: dict[str, QDockWidget] = {}
         self.layers_panel = LayersPanel(self.session)
@@ -131,9 +133,12 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "Quit", self.close, QKeySequence.StandardKey.Quit)
         e = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action(e, "Undo", self.session.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(e, "Redo", self.session.redo, "Ctrl+Shift+Z")
+        self.undo_action = self._action(e, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(e, "Redo", self.redo, "Ctrl+Shift+Z")
         self.session.history_changed.connect(self._update_undo)
+        for workspace in self.workspaces.values():
+            if hasattr(workspace, "history_changed"):
+                workspace.history_changed.connect(self._update_undo)
         self._update_undo()
         v = self.menuBar().addMenu("&View")
         self._action(v, "Fit", self.canvas.fit, "F")
@@ -151,6 +156,25 @@ class MainWindow(QMainWindow):
         self._action(h, "About", self._about)
 
     # --- behaviour ------------------------------------------------------------------------------------------------
+    def _label_workspace(self) -> Workspace | None:
+        """The active workspace when it has its own undo history (Annotate's label edits)."""
+        active = self._active
+        return active if active is not None and getattr(active, "handles_undo", lambda: False)() else None
+
+    def undo(self) -> None:
+        workspace = self._label_workspace()
+        if workspace is not None:
+            workspace.undo()  # type: ignore[attr-defined]
+        else:
+            self.session.undo()
+
+    def redo(self) -> None:
+        workspace = self._label_workspace()
+        if workspace is not None:
+            workspace.redo()  # type: ignore[attr-defined]
+        else:
+            self.session.redo()
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.files.recent():
@@ -159,6 +183,11 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.files.recent()))
 
     def _update_undo(self) -> None:
+        if self._label_workspace() is not None:  # Annotate: the actions drive its label history
+            for action, text in ((self.undo_action, "Undo label edit"), (self.redo_action, "Redo label edit")):
+                action.setEnabled(True)
+                action.setText(text)
+            return
         history = self.session.document.history if self.session.document else None
         self.undo_action.setEnabled(bool(history and history.can_undo))
         self.redo_action.setEnabled(bool(history and history.can_redo))
@@ -189,6 +218,8 @@ class MainWindow(QMainWindow):
         self._active = self.tabs.widget(index)  # type: ignore[assignment]
         if self._active is not None:
             self._active.activated()
+        if hasattr(self, "undo_action"):
+            self._update_undo()
 
     def _go_to(self, key: str) -> None:
         if key == "export":
