@@ -32,6 +32,7 @@ class DocumentSession(QObject):
         super().__init__(parent)
         self.document: Document | None = None
         self.path: Path | None = None
+        self.display_name: str = ""  # the file the document came from (title bar); "" for a new one
         self.current_uid: str = ""
         self._unsubscribe = None
 

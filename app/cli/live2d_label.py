@@ -28,12 +28,6 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def register(subparsers: Any) -> None:
-    """Temporary stand-alone registration of `live2d label` (the `live2d` command module calls add_label_command)."""
-    live2d = subparsers.add_parser("live2d", help="Live2D models: labels")
-    add_label_command(live2d.add_subparsers(dest="live2d_command", metavar="ACTION", required=True))
-
-
 def moc_path(model_file: Path) -> Path | None:
     """The .moc3/.moc file a model settings file points to (None if it names none)."""
     try:
@@ -65,10 +59,9 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    from annotation.loader import load_model
-
     from annotation.auto_label import auto_label, from_live2d
     from annotation.labels import LabelStore, model_hash
+    from annotation.loader import load_model
     from app.cli import print_json
 
     model_file = Path(args.model)
@@ -106,5 +99,9 @@ def run_label(args: argparse.Namespace) -> int:
 
 
 def _visibility(model: Any, shape: tuple[int, ...]) -> dict[str, Any]:
-    """Per-mesh visibility masks of the composite at the seeds' size, from the Live2D engine."""
-    raise BadInput("--seeds needs the engine's visibility masks, which this build does not provide yet")
+    """Per-mesh visibility masks of the composite at the seeds' size, from the CPU rasteriser."""
+    from annotation.render import Frame, ModelRaster
+
+    height, width = shape[:2]
+    cw, ch = model.canvas_size
+    return ModelRaster(model, Frame(width, height, min(width / cw, height / ch))).visibility_masks()

@@ -1,0 +1,60 @@
+"""The Train workspace drives a real training process: start the tiny job, the curve grows, stop, resume."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.session import DocumentSession
+from app.workspaces.train import TrainWorkspace, dataset_summary
+from tests.support.tiny_dataset import write_dataset
+
+
+@pytest.fixture()
+def workspace(qtbot, tmp_path):
+    ws = TrainWorkspace(DocumentSession())
+    qtbot.addWidget(ws)
+    ws.resize(1200, 800)
+    yield ws
+    ws.process.kill()
+
+
+def test_dataset_summary(tmp_path):
+    data = write_dataset(tmp_path / "d", samples=4)
+    text, thumbs = dataset_summary(data)
+    assert "4 samples" in text and "test 1" in text and "train 3" in text and len(thumbs) == 4
+    assert "no dataset.json" in dataset_summary(tmp_path)[0]
+
+
+def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
+    data = write_dataset(tmp_path / "data", samples=4)
+    workspace.dataset_edit.setText(str(data))
+    workspace._refresh_dataset()
+    index = workspace.config_combo.findText("layers_stage1_tiny")
+    assert index >= 0
+    workspace.config_combo.setCurrentIndex(index)
+    workspace.steps_spin.setValue(400)
+    workspace.ckpt_spin.setValue(1000)
+    out = tmp_path / "run"
+    workspace.output_edit.setText(str(out))
+
+    workspace.start()
+    qtbot.waitUntil(lambda: len(workspace._steps) >= 3, timeout=180_000)
+    assert workspace.stop_button.isEnabled() and not workspace.start_button.isEnabled()
+    x, y = workspace.loss_curve.getData()
+    assert len(x) >= 3 and all(v > 0 for v in y)
+    shutil.copy(workspace.process.output / "config.yaml", tmp_path / "used.yaml")
+    workspace.grab().save(str(tmp_path / "train.png"))
+
+    workspace.stop()
+    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: "stopped" in workspace.status_label.text(), timeout=10_000)
+    stopped_at = workspace._steps[-1]
+    assert any(Path(p).name.startswith("step-") for p in map(str, (out / "checkpoints").iterdir()))
+
+    workspace.start(resume=True)
+    qtbot.waitUntil(lambda: workspace._steps and workspace._steps[-1] > stopped_at + 1, timeout=180_000)
+    workspace.stop()
+    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=120_000)
+    resumed = [s for s in workspace._steps if s > stopped_at]
+    assert resumed[0] == stopped_at + 1  # continued where it stopped, not from zero

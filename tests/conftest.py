@@ -1,0 +1,19 @@
+"""Shared test setup: Qt runs offscreen (set before anything imports Qt); every test gets its own user-data
+folder and settings, so no test sees another's recent files or window layout."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_user_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEETHROUGH_HOME", str(tmp_path / "home"))
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # the non-GUI suites also run without Qt installed
+        return
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))

@@ -1,0 +1,46 @@
+"""Decomposition options validate up front, with messages a user can act on."""
+
+import pytest
+
+from core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
+from core.errors import BadInput
+
+
+def test_defaults_follow_the_released_pipeline():
+    opts = DecomposeOptions()
+    assert (opts.tagset, opts.resolution, opts.steps, opts.seed) == ("v3", 1280, 30, 42)
+    assert (opts.depth_resolution, opts.depth_steps) == (768, 4)
+
+
+@pytest.mark.parametrize(
+    "changes, word",
+    [
+        ({"tagset": "v9"}, "tag set"),
+        ({"offload": "disk"}, "memory mode"),
+        ({"resolution": 1000}, "multiple of 64"),
+        ({"steps": 0}, "steps"),
+        ({"quantize": "2bit"}, "quantize"),
+    ],
+)
+def test_bad_options_are_bad_input(changes, word):
+    with pytest.raises(BadInput, match=word):
+        DecomposeOptions(**changes)
+
+
+def test_memory_modes_step_down_to_the_lowest():
+    mode, seen = "none", []
+    while mode:
+        seen.append(mode)
+        mode = NEXT_MEMORY_MODE[mode]
+    assert seen == ["none", "model", "group", "sequential"]
+
+
+def test_layer_scheduler_is_dpmpp_2m_sde_with_zero_final_sigma():
+    pytest.importorskip("diffusers")
+    from core.pipelines.schedulers import layer_scheduler
+
+    scheduler = layer_scheduler()
+    scheduler.set_timesteps(30)
+    assert scheduler.config.algorithm_type == "sde-dpmsolver++"
+    assert scheduler.config.solver_order == 2
+    assert len(scheduler.timesteps) == 30 and float(scheduler.sigmas[-1]) == 0.0

@@ -1,0 +1,51 @@
+"""`seethrough-gui train` end to end: JSON-line events with a loss, checkpoints, resume, clear bad-input errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.tiny_dataset import write_dataset
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(*args, timeout=600):
+    return subprocess.run([sys.executable, str(REPO / "main.py"), *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("data"))
+
+
+def test_tiny_layer_config_trains_and_resumes(dataset, tmp_path):
+    out = tmp_path / "run"
+    config = REPO / "resources" / "configs" / "layers_stage1_tiny.yaml"
+    first = _run("train", config, "--data", dataset, "--output", out, "--max-steps", 4)
+    assert first.returncode == 0, first.stderr[-2000:]
+    events = [json.loads(line) for line in first.stdout.splitlines() if line.startswith('{"event"')]
+    losses = [e["loss"] for e in events if e["event"] == "metrics"]
+    assert len(losses) == 4 and all(isinstance(v, float) for v in losses)
+    assert events[-1]["event"] == "done" and Path(events[-1]["model_dir"]).is_dir()
+    assert (out / "metrics.jsonl").exists() and list((out / "checkpoints").glob("step-*"))
+    again = _run("train", config, "--data", dataset, "--output", out, "--max-steps", 6, "--resume", out)
+    assert again.returncode == 0, again.stderr[-2000:]
+    steps = [json.loads(line)["step"] for line in again.stdout.splitlines() if '"metrics"' in line]
+    assert steps == [5, 6]
+
+
+def test_bad_inputs_exit_2_with_one_line(dataset, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("job: vae\ndata: x\nlearning_rate: 1\n")
+    result = _run("train", bad)
+    assert result.returncode == 2 and "unknown key" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    config = REPO / "resources" / "configs" / "vae_tiny.yaml"
+    result = _run("train", config, "--data", empty, "--output", tmp_path / "o")
+    assert result.returncode == 2 and "dataset.json is missing" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
