@@ -286,3 +286,28 @@ def test_label_file_of_another_model_is_left_untouched(window, qtbot, mark):
 def test_state_label_file_location(tmp_path, mark):
     state = AnnotationState.open(mark, size=256)
     assert state.store.path == mark.with_name("Mark.labels.json")
+
+
+def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
+    import app.errors
+    from core.dataset_layout import read_dataset, validate_dataset
+
+    ws = _open(window, qtbot, mark)
+    ws.auto_label()
+    _wait_for_label_job(window, qtbot, ws, None)
+    psd = tmp_path / "mark.psd"
+    ws.export_psd(psd)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
+    from psd_tools import PSDImage
+
+    names = [layer.name for layer in PSDImage.open(psd).descendants()]
+    assert "face" in names and "front hair" in names
+
+    out = tmp_path / "cancelled"
+    ws.export_dataset(out, size=256)
+    assert ws.pose_panel.cancel.isVisibleTo(ws)
+    ws.pose_panel.cancel.click()
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
+    assert app.errors.last_message.startswith("Cancelled")
+    assert not ws.pose_panel.cancel.isVisibleTo(ws)
+    assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9  # what was written stays valid

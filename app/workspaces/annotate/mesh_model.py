@@ -72,7 +72,8 @@ def displayable(text: str, font: QFont | None = None) -> bool:
 
 
 class MeshTreeModel(QAbstractItemModel):
-    """Two columns: the ArtMesh (or group) with its check box and chip, and its tag with the rule that set it."""
+    """Two columns: the ArtMesh (or group) with its check box and chip, and its tag — upright when a person set it,
+    grey italic when a rule did (the tooltip names the rule)."""
 
     #: the user toggled visibility through a check box (the canvas re-renders)
     visibility_changed = Signal()
@@ -161,7 +162,7 @@ class MeshTreeModel(QAbstractItemModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("ArtMesh", "Tag (rule)")[section]
+            return ("ArtMesh", "Tag")[section]
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -217,11 +218,18 @@ class MeshTreeModel(QAbstractItemModel):
         tag = state.store.tag(mid)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
-                return f"{tag}  ({state.store.source(mid)})" if tag else "—"
+                return tag or "—"
             name = state.model.artmesh(mid).name
             return f"{mid} · {name}" if name and displayable(name) else mid
         if role == Qt.ItemDataRole.CheckStateRole and column == 0:
             return Qt.CheckState.Unchecked if mid in state.hidden else Qt.CheckState.Checked
+        automatic = column == 1 and tag is not None and state.store.source(mid) != "human"
+        if role == Qt.ItemDataRole.FontRole and automatic:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and automatic:
+            return QColor(110, 110, 110)
         if role == Qt.ItemDataRole.DecorationRole and column == (0 if self.grouping == BY_PART else 1):
             return self._chip(tag)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -64,7 +64,7 @@ class MeshPanel(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 130)
+        header.resizeSection(1, 96)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(lambda pos: self.context_menu().popup(

@@ -123,7 +123,7 @@ class AnnotateWorkspace(Workspace):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 2)
-        split.setSizes([330, 700, 360])
+        split.setSizes([360, 640, 360])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
