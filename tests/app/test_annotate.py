@@ -47,6 +47,7 @@ def window(qtbot, tmp_path):
     w.tabs.setCurrentWidget(w.workspaces["annotate"])
     yield w
     w.jobs.wait(60_000)
+    w.workspaces["annotate"].poser.wait(30_000)
     w.close()
 
 
@@ -219,6 +220,16 @@ def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
     assert (state.composite() != before).any()
     ws.pose_panel.sweep.setCurrentRow(0)  # neutral
     qtbot.waitUntil(lambda: abs(state.model.parameter_values()["ParamAngleX"]) < 1e-3, timeout=5_000)
+
+    # the pose worker renders the latest request: a burst of three renders at most twice and ends on the last
+    rendered = []
+    ws.poser.rendered.connect(lambda result: rendered.append(result[1]["ParamAngleX"]))
+    for value in (-30.0, 10.0, 20.0):
+        ws.set_pose({"ParamAngleX": value})
+    qtbot.waitUntil(lambda: not ws.poser.busy and rendered and rendered[-1] == 20.0, timeout=10_000)
+    assert rendered in ([-30.0, 20.0], [20.0]) and state.model.parameter_values()["ParamAngleX"] == 20.0
+    x, y = _centre_of(state, "Face")  # picking follows the installed raster
+    assert state.pick(x, y) == "Face"
 
     # another copy of Mark, labelled, is the source: labels copy over by id
     other = _copy(tmp_path / "other", "Mark")

@@ -74,6 +74,10 @@ class AnnotationState:
     hidden: set[str] = field(default_factory=set)
     selected: list[str] = field(default_factory=list)
     warning: str = ""
+    _raster: ModelRaster | None = field(default=None, repr=False)
+    _raster_version: int = field(default=-1, repr=False)
+    #: (raster, hidden ids, image): the composite of the shown fragments for one raster and one hidden set
+    _composite: tuple[ModelRaster, frozenset[str], np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: Path, size: int = RENDER_SIZE, tagset: str = "v3") -> AnnotationState:
@@ -88,8 +92,10 @@ class AnnotationState:
 
     @property
     def raster(self) -> ModelRaster:
-        """The fragments at the model's current pose (cached on the model until its next `update()`)."""
-        return model_raster(self.model, self.frame)
+        """The fragments at the model's current pose (kept until the model's next `update()`)."""
+        if self._raster is None or self._raster_version != self.model.state_version:
+            self._raster, self._raster_version = model_raster(self.model, self.frame), self.model.state_version
+        return self._raster
 
     @property
     def mesh_ids(self) -> list[str]:
@@ -99,13 +105,24 @@ class AnnotationState:
         self.model.set_parameters(values)
         self.model.update()
 
+    def install_pose(self, values: dict[str, float], raster: ModelRaster, hidden: frozenset[str],
+                     composite: np.ndarray) -> None:
+        """Pose the model and take a raster (and composite) rendered elsewhere at that pose (the pose worker
+        renders on its own copy of the model), so the UI thread only sets parameters (< 1 ms)."""
+        self.set_pose(values)
+        self._raster, self._raster_version = raster, self.model.state_version
+        self._composite = (raster, hidden, composite)
+
     # --- images ----------------------------------------------------------------------------------------------
     def shown(self) -> set[str]:
         return {m.id for m in self.model.artmeshes if m.id not in self.hidden}
 
     def composite(self) -> np.ndarray:
-        """The shown fragments composited: (H, W, 4) uint8."""
-        return to_uint8(self.raster.composite(self.shown()))
+        """The shown fragments composited: (H, W, 4) uint8 (cached per raster and hidden set)."""
+        raster, hidden = self.raster, frozenset(self.hidden)
+        if self._composite is None or self._composite[0] is not raster or self._composite[1] != hidden:
+            self._composite = (raster, hidden, to_uint8(raster.composite(self.shown())))
+        return self._composite[2]
 
     def top_map(self) -> np.ndarray:
         """Per pixel, the index (in `raster.order`) of the top-most shown fragment with alpha > 0.1, −1 where none.
@@ -121,7 +138,7 @@ class AnnotationState:
     def overlay(self, opacity: float, contours: bool = True) -> np.ndarray:
         """The render with each visible fragment tinted by its tag's colour (untagged: untouched), and a thin line
         where the visible fragment changes (the fragments' contours)."""
-        image = self.composite().astype(np.float32)
+        image = self.composite().astype(np.float32)  # a copy: the cached composite stays as it is
         top = self.top_map()
         order = self.raster.order
         colours = np.zeros((len(order) + 1, 3), np.float32)

@@ -37,6 +37,7 @@ from app.workspaces.annotate.canvas import AnnotateCanvas
 from app.workspaces.annotate.mesh_panel import MeshPanel
 from app.workspaces.annotate.palette import TagPalette
 from app.workspaces.annotate.pose_panel import PosePanel
+from app.workspaces.annotate.pose_renderer import PoseRenderer
 from app.workspaces.annotate.previews import SelectionPreviews
 from app.workspaces.annotate.state import AnnotationState
 from app.workspaces.base import Workspace
@@ -60,6 +61,9 @@ class AnnotateWorkspace(Workspace):
         self.last_report: Any = None
         self._redraw_timer = QTimer(self, singleShot=True, interval=30)
         self._redraw_timer.timeout.connect(self.redraw)
+        self.poser = PoseRenderer(self)
+        self.poser.rendered.connect(self._pose_rendered)
+        self.poser.failed.connect(lambda exc: show_error(self, exc))
         self._build()
 
     # --- layout -----------------------------------------------------------------------------------------------
@@ -177,6 +181,7 @@ class AnnotateWorkspace(Workspace):
 
     def _set_state(self, state: AnnotationState) -> None:
         self.state = state
+        self.poser.forget()
         tags = taxonomy().tags(state.store.taxonomy_version)
         self.palette.set_tags(tags)
         self.mesh_panel.set_state(state, tags)
@@ -206,11 +211,15 @@ class AnnotateWorkspace(Workspace):
         self.canvas.show_selection()
 
     def set_pose(self, values: dict[str, float]) -> None:
-        """Re-render at a new pose (the sliders are debounced; a pose renders in ~40 ms, so on the UI thread)."""
-        if self.state is None or self._our_job and self.jobs.busy:
-            return
-        self.state.set_pose(values)
-        self.redraw()
+        """Re-render at a new pose: sliders are debounced, the render runs in the pose worker (latest wins)."""
+        if self.state is not None:
+            self.poser.request(self.state, values)
+
+    def _pose_rendered(self, result: tuple) -> None:
+        state, values, raster, hidden, composite = result
+        if state is self.state:
+            state.install_pose(values, raster, hidden, composite)
+            self.redraw()
 
     # --- selection -----------------------------------------------------------------------------------------------
     def select(self, ids: list[str], mode: str = "replace") -> None:
