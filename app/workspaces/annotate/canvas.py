@@ -14,7 +14,14 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QRubberBand
+from PySide6.QtWidgets import (
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QRubberBand,
+)
 
 from app.canvas import to_qimage
 from app.workspaces.annotate.state import SELECTION_RGB, AnnotationState
@@ -56,7 +63,9 @@ class AnnotateCanvas(QGraphicsView):
         pen = QPen(QColor(*SELECTION_RGB), 2)
         pen.setCosmetic(True)  # stays 2 px wide at any zoom
         self.outline_item.setPen(pen)
-        for z, item in enumerate((self.image_item, self.tint_item, self.outline_item)):
+        self.hint = QGraphicsSimpleTextItem("Open a Live2D model (.model3.json or .model.json),\nor drop one here")
+        self.hint.setBrush(QColor(200, 200, 205))
+        for z, item in enumerate((self.image_item, self.tint_item, self.outline_item, self.hint)):
             item.setZValue(z)
             self.scene().addItem(item)
         self._band = QRubberBand(QRubberBand.Shape.Rectangle, self.viewport())
@@ -70,6 +79,7 @@ class AnnotateCanvas(QGraphicsView):
     def show_state(self, state: AnnotationState | None, opacity: float, contours: bool) -> None:
         """Redraw the model (after a pose, label or visibility change)."""
         self.state = state
+        self.hint.setVisible(state is None)
         if state is None:
             self.image_item.setPixmap(QPixmap())
             self.show_selection()

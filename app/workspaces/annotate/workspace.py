@@ -65,6 +65,7 @@ class AnnotateWorkspace(Workspace):
         self.poser.rendered.connect(self._pose_rendered)
         self.poser.failed.connect(lambda exc: show_error(self, exc))
         self._build()
+        self.setAcceptDrops(True)
 
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -132,6 +133,24 @@ class AnnotateWorkspace(Workspace):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         self._own_undo: list[QShortcut] = []
+
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if self._dropped_model(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        path = self._dropped_model(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_model(path)
+
+    @staticmethod
+    def _dropped_model(event) -> Path | None:  # noqa: ANN001
+        for url in event.mimeData().urls() if event.mimeData().hasUrls() else []:
+            path = Path(url.toLocalFile())
+            if path.name.endswith((".model3.json", ".model.json")):
+                return path
+        return None
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         """Outside a main window (which routes its Edit actions here) the workspace has its own Ctrl+Z keys."""
