@@ -1,12 +1,16 @@
-"""The Annotate workspace on the fixture models: open, group by part, hide a part, pick a fragment on the canvas,
-assign a tag with a number key, undo, auto-label, export a dataset — with screenshots."""
+"""The Annotate workspace on the fixture models, driven through its widgets: open, group by part, hide a part,
+click and Alt-click on the canvas, rubber band, a number key, undo, auto-label, context-menu visibility,
+propagation, pose sliders, dataset export — with screenshots (tmp dir, copied to out/screens/)."""
 
+import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPointF, Qt
 
+from app.workspaces.annotate.mesh_model import BY_PART, MESH_IDS_ROLE
 from app.workspaces.annotate.state import AnnotationState
 from core.paths import fixtures_dir
 
@@ -15,11 +19,20 @@ SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
 
 
+def _copy(tmp_path: Path, name: str) -> Path:
+    shutil.copytree(FIXTURES / name, tmp_path / name)
+    return tmp_path / name / f"{name}.model3.json"
+
+
+def _screenshot(widget, tmp_path: Path, name: str) -> None:
+    widget.grab().save(str(tmp_path / name))
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / name, SCREENS / name)
+
+
 @pytest.fixture()
 def mark(tmp_path):
-    copy = tmp_path / "Mark"
-    shutil.copytree(FIXTURES / "Mark", copy)
-    return copy / "Mark.model3.json"
+    return _copy(tmp_path, "Mark")
 
 
 @pytest.fixture()
@@ -28,100 +41,227 @@ def window(qtbot, tmp_path):
 
     w = create_main_window(tmp_path / "settings" / "s.ini")
     qtbot.addWidget(w)
-    w.resize(1440, 900)
+    w.resize(1500, 940)
     w.show()
     qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
     w.tabs.setCurrentWidget(w.workspaces["annotate"])
     yield w
     w.jobs.wait(60_000)
+    w.workspaces["annotate"].poser.wait(30_000)
     w.close()
 
 
 def _open(window, qtbot, path):
     ws = window.workspaces["annotate"]
     ws.open_model(path)
-    qtbot.waitUntil(lambda: ws.state is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
     return ws
+
+
+def _centre_of(state, mesh_id):
+    """A pixel where `mesh_id` is the visible top-most fragment."""
+    top = state.top_map()
+    rank = [m.id for m in state.raster.order].index(mesh_id)
+    ys, xs = np.nonzero(top == rank)
+    i = len(xs) // 2
+    return int(xs[i]), int(ys[i])
+
+
+def _click(ws, qtbot, x, y, modifier=Qt.KeyboardModifier.NoModifier):
+    pos = ws.canvas.view_position(x, y).toPoint()
+    qtbot.mouseClick(ws.canvas.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
+
+
+def _wait_for_label_job(window, qtbot, ws, before):
+    qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not before, timeout=60_000)
 
 
 def test_label_edit_workflow(window, qtbot, mark, tmp_path):
     ws = _open(window, qtbot, mark)
     state = ws.state
     assert len(state.model.artmeshes) == 30
-    ws.grouping.setCurrentIndex(1)  # by part hierarchy
-    groups = [ws.tree_model.item(r).text() for r in range(ws.tree_model.rowCount())]
-    hair_row = next(i for i, g in enumerate(groups) if "PartHairFront" in g or "前髪" in g)
-    before = state.composite().copy()
-    ws.tree_model.item(hair_row).setCheckState(Qt.CheckState.Unchecked)
-    assert state.hidden and (state.composite() != before).any()  # hiding a part changes the render
-    qtbot.wait(50)
-    ws.tree_model.item(hair_row).setCheckState(Qt.CheckState.Checked)
+    assert ws.mesh_panel.model.rowCount() >= 1
+
+    # group by the part hierarchy; unchecking a part hides its meshes and changes the render
+    ws.mesh_panel.set_grouping(BY_PART)
+    model = ws.mesh_panel.model
+    hair = model.group_index("PartHairFront")
+    assert hair.isValid() and model.data(hair, MESH_IDS_ROLE)
+    before = ws.canvas.image_item.pixmap().toImage()
+    proxy_hair = ws.mesh_panel.proxy.mapFromSource(hair)
+    ws.mesh_panel.proxy.setData(proxy_hair, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert set(model.data(hair, MESH_IDS_ROLE)) <= state.hidden
+    qtbot.waitUntil(lambda: ws.canvas.image_item.pixmap().toImage() != before, timeout=5_000)
+    head = model.group_index("PartHead")  # the parent shows a partial check
+    assert model.data(head, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.PartiallyChecked
+    ws.mesh_panel.proxy.setData(proxy_hair, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert not state.hidden
+    _screenshot(ws, tmp_path, "annotate-mark-by-part.png")
 
-    ws.refresh_view()
-    face = state.model.artmesh("Face")
-    ys, xs = (state.raster.fragments["Face"][..., 3] > 0.5).nonzero()
-    hits = state.meshes_at(int(xs.mean()), int(ys.mean()))
-    assert hits and "Face" in hits
-    ws.select([hits[0]])
-    chosen = hits[0]
-    qtbot.keyClick(ws, Qt.Key.Key_4)  # 4 = "face" in the palette
-    assert state.store.tag(chosen) == "face" and state.store.source(chosen) == "human"
-    assert face is not None
-    window.undo_action.trigger()  # Ctrl+Z while Annotate is active undoes the label edit
-    assert state.store.tag(chosen) is None
-    window.redo_action.trigger()
-    assert state.store.tag(chosen) == "face"
+    # click on the face selects the top-most fragment there; the list follows
+    x, y = _centre_of(state, "Face")
+    _click(ws, qtbot, x, y)
+    assert state.selected == ["Face"]
+    assert ws.mesh_panel.selected_ids() == ["Face"]
+    assert ws.previews.fragment.pixmap() is not None and not ws.previews.fragment.pixmap().isNull()
 
-    ws.auto_label()
-    qtbot.waitUntil(lambda: state.coverage()[0] == 30 and not window.jobs.busy, timeout=60_000)
-    assert state.store.tag(chosen) == "face"  # the human label survived auto-labelling
-    assert ws.fragment_preview.pixmap() is not None and ws.tag_preview.pixmap() is not None
+    # number key 4 assigns "face" (v3 palette, page 1) to the selection; Ctrl+Z undoes, Ctrl+Shift+Z redoes
+    ws.mesh_panel.tree.setFocus()
+    qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_4)
+    assert state.store.tag("Face") == "face" and state.store.source("Face") == "human"
+    assert json.loads(state.store.path.read_text())["entries"]["Face"]["tag"] == "face"  # autosaved
+    qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert state.store.tag("Face") is None
+    qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert state.store.tag("Face") == "face"
+
+    # auto-label in the worker: everything labelled, the human label kept, one undo step
+    ws.auto_button.click()
+    _wait_for_label_job(window, qtbot, ws, None)
+    assert state.coverage() == (30, 30)
+    assert state.store.tag("Face") == "face" and state.store.source("Face") == "human"
+    assert ws.last_report.coverage == 1.0
+    ws.undo()
+    assert state.coverage() == (1, 30)
+    ws.redo()
+    assert state.coverage() == (30, 30)
+
+    # filters: unlabelled only shows nothing now; "labelled by rule human" shows only the face
+    ws.mesh_panel.rule.setCurrentText("human")
+    shown = _visible_mesh_ids(ws)
+    assert shown == ["Face"]
+    ws.mesh_panel.rule.setCurrentIndex(0)
+    ws.mesh_panel.search.setText("^Eye")
+    assert _visible_mesh_ids(ws) and all(m.startswith("Eye") for m in _visible_mesh_ids(ws))
+    ws.mesh_panel.search.setText("(")  # a bad regex says so and filters nothing
+    assert "bad regex" in ws.mesh_panel.message.text()
+    ws.mesh_panel.search.setText("")
+
+    # context menu actions: hide the selected tag, show all
+    ws.change_visibility("hide-tags")
+    assert {m for m in state.mesh_ids if state.store.tag(m) == "face"} <= state.hidden
+    ws.change_visibility("show-all")
+    assert not state.hidden
+    menu = ws.mesh_panel.context_menu()
+    assert [a.text() for a in menu.actions() if a.text()][:2] == ["Set tag", "Hide selected tags"]
+
+    ws.select([])
+    _screenshot(ws, tmp_path, "annotate-mark-labelled.png")
 
     out = tmp_path / "dataset"
-    ws.export_dataset(out)
-    window.jobs.wait(120_000)
-    qtbot.waitUntil(lambda: (out / "dataset.json").exists(), timeout=120_000)
-    from training.data import LayerDataset
+    ws.export_dataset(out, size=256)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)
+    from core.dataset_layout import read_dataset, validate_dataset
 
-    assert len(LayerDataset(out, split=None)) == 9
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(SCREENS / "annotate-mark.png"))
+    assert validate_dataset(out) == []
+    assert len(read_dataset(out).samples) == len(ws.pose_panel.poses) == 9
 
 
-def test_click_on_canvas_selects_and_alt_click_cycles(window, qtbot, mark):
+def _visible_mesh_ids(ws):
+    proxy, out = ws.mesh_panel.proxy, []
+
+    def walk(parent):
+        for row in range(proxy.rowCount(parent)):
+            index = proxy.index(row, 0, parent)
+            if proxy.rowCount(index):
+                walk(index)
+            else:
+                out.extend(index.data(MESH_IDS_ROLE))
+
+    from PySide6.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    return out
+
+
+def test_alt_click_cycles_and_rubber_band(window, qtbot, mark, tmp_path):
     ws = _open(window, qtbot, mark)
-    ws.refresh_view()
     state = ws.state
-    ys, xs = (state.raster.fragments["Face"][..., 3] > 0.5).nonzero()
-    x, y = int(xs.mean()), int(ys.mean())
-    pix = ws.canvas.pixmap()
-    ox, oy = (ws.canvas.width() - pix.width()) / 2, (ws.canvas.height() - pix.height()) / 2
-    pos = QPoint(int(ox + (x + 0.5) * ws.canvas._scale), int(oy + (y + 0.5) * ws.canvas._scale))
-    qtbot.mouseClick(ws.canvas, Qt.MouseButton.LeftButton, pos=pos)
-    first = state.selected[0]
-    qtbot.mouseClick(ws.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.AltModifier, pos=pos)
-    hits = state.meshes_at(*ws.canvas.image_point(pos.x(), pos.y()))
-    assert first == hits[0]
-    if len(hits) > 1:
-        assert state.selected[0] == hits[1]
+    # a pixel with several fragments stacked
+    x, y = max(((px, py) for py in range(0, state.frame.height, 8) for px in range(0, state.frame.width, 8)),
+               key=lambda p: len(state.meshes_at(*p)))
+    x, y = ws.canvas.image_point(QPointF(ws.canvas.view_position(x, y).toPoint()))  # the pixel a click lands on
+    hits = state.meshes_at(x, y)
+    assert len(hits) >= 2
+    _click(ws, qtbot, x, y)
+    assert state.selected == [state.pick(x, y)]
+    seen = []
+    for _ in hits:
+        _click(ws, qtbot, x, y, Qt.KeyboardModifier.AltModifier)
+        seen.append(state.selected[0])
+    assert seen == hits  # near → far, one per Alt-click
+    assert ws.canvas.tint_item.pixmap().isNull() is False
+    _screenshot(ws.canvas, tmp_path, "annotate-mark-see-through.png")
+
+    # rubber band over the whole model selects every shown fragment with pixels; Ctrl+click toggles one off
+    a = ws.canvas.view_position(-1, -1).toPoint()
+    b = ws.canvas.view_position(state.frame.width, state.frame.height).toPoint()
+    viewport = ws.canvas.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(viewport, pos=(a + b) / 2)
+    qtbot.mouseMove(viewport, pos=b)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=b)
+    drawn = [mid for mid in state.mesh_ids if (state.raster.crops[mid][0][..., 3] > 0.1).any()]
+    assert sorted(state.selected) == sorted(drawn)
+    assert sorted(ws.mesh_panel.selected_ids()) == sorted(drawn)
+    fx, fy = _centre_of(state, "Face")
+    _click(ws, qtbot, fx, fy, Qt.KeyboardModifier.ControlModifier)
+    assert "Face" not in state.selected and len(state.selected) == len(drawn) - 1
+
+
+def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
+    ws = _open(window, qtbot, mark)
+    state = ws.state
+    before = state.composite()
+    slider = ws.pose_panel.sliders["ParamAngleX"]
+    slider.setValue(slider.maximum())
+    qtbot.waitUntil(lambda: abs(state.model.parameter_values()["ParamAngleX"] - 30) < 1e-3, timeout=5_000)
+    assert (state.composite() != before).any()
+    ws.pose_panel.sweep.setCurrentRow(0)  # neutral
+    qtbot.waitUntil(lambda: abs(state.model.parameter_values()["ParamAngleX"]) < 1e-3, timeout=5_000)
+
+    # the pose worker renders the latest request: a burst of three renders at most twice and ends on the last
+    rendered = []
+    ws.poser.rendered.connect(lambda result: rendered.append(result[1]["ParamAngleX"]))
+    for value in (-30.0, 10.0, 20.0):
+        ws.set_pose({"ParamAngleX": value})
+    qtbot.waitUntil(lambda: not ws.poser.busy and rendered and rendered[-1] == 20.0, timeout=10_000)
+    assert rendered in ([-30.0, 20.0], [20.0]) and state.model.parameter_values()["ParamAngleX"] == 20.0
+    x, y = _centre_of(state, "Face")  # picking follows the installed raster
+    assert state.pick(x, y) == "Face"
+
+    # another copy of Mark, labelled, is the source: labels copy over by id
+    other = _copy(tmp_path / "other", "Mark")
+    from annotation.labels import LabelStore
+
+    source = LabelStore.open(other.with_name("Mark.labels.json"), state.mesh_ids)
+    source.set_tag(["Face"], "face")
+    source.set_tag(["HairBack"] if "HairBack" in state.mesh_ids else state.mesh_ids[:1], "back hair", "name-match")
+    ws.propagate_from(other)
+    _wait_for_label_job(window, qtbot, ws, None)
+    assert state.store.tag("Face") == "face"
+    assert ws.last_report.by_id == 2
+    ws.undo()
+    assert state.store.tag("Face") is None
 
 
 def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path):
-    copy = tmp_path / "Hiyori"
-    shutil.copytree(FIXTURES / "Hiyori", copy)
-    ws = _open(window, qtbot, copy / "Hiyori.model3.json")
+    ws = _open(window, qtbot, _copy(tmp_path, "Hiyori"))
     ws.auto_label()
-    qtbot.waitUntil(lambda: ws.state.coverage()[0] >= 120 and not window.jobs.busy, timeout=60_000)
-    ws.refresh_view()
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(tmp_path / "annotate.png"))
-    shutil.copy(tmp_path / "annotate.png", SCREENS / "annotate-hiyori.png")
+    _wait_for_label_job(window, qtbot, ws, None)
+    assert ws.state.coverage()[0] >= 120
+    x, y = _centre_of(ws.state, ws.state.pick(ws.state.frame.width // 2, ws.state.frame.height // 5)
+                      or ws.state.mesh_ids[0])
+    _click(ws, qtbot, x, y)
+    ws.mesh_panel.set_grouping(BY_PART)
+    _screenshot(window, tmp_path, "annotate-hiyori-window.png")
+    _screenshot(ws, tmp_path, "annotate-hiyori.png")
     ws.open_in_stratify()
     assert "face" in [layer.tag for layer in window.session.document.layers]
 
 
-def test_broken_model_gives_a_message_and_keeps_working(window, qtbot, tmp_path):
+def test_broken_model_gives_a_message_and_keeps_working(window, qtbot, tmp_path, mark):
     import app.errors
 
     bad = tmp_path / "bad.model3.json"
@@ -129,10 +269,56 @@ def test_broken_model_gives_a_message_and_keeps_working(window, qtbot, tmp_path)
     ws = window.workspaces["annotate"]
     app.errors.last_message = ""
     ws.open_model(bad)
-    qtbot.waitUntil(lambda: "not valid JSON" in app.errors.last_message, timeout=30_000)
+    qtbot.waitUntil(lambda: "not valid JSON" in app.errors.last_message and not window.jobs.busy, timeout=30_000)
     assert ws.state is None
+    (mark.parent / "Mark.2048" / "texture_00.png").unlink()  # a missing texture
+    ws.open_model(mark)
+    qtbot.waitUntil(lambda: "texture" in app.errors.last_message and not window.jobs.busy, timeout=30_000)
+    assert ws.state is None
+    ws.open_model(_copy(tmp_path / "ok", "Mark"))  # still usable
+    qtbot.waitUntil(lambda: ws.state is not None, timeout=30_000)
+
+
+def test_label_file_of_another_model_is_left_untouched(window, qtbot, mark):
+    import app.errors
+
+    foreign = mark.with_name("Mark.labels.json")
+    text = json.dumps({"schema_version": 1, "model_id": "x", "entries": {"NotAMesh": {"tag": "face",
+                                                                                      "source": "human"}}})
+    foreign.write_text(text)
+    ws = _open(window, qtbot, mark)
+    assert "another model" in app.errors.last_message
+    ws.select(["Face"])
+    ws.assign("face")
+    assert foreign.read_text() == text  # never overwritten
+    assert ws.state.store.path != foreign and ws.state.store.path.is_file()
 
 
 def test_state_label_file_location(tmp_path, mark):
     state = AnnotationState.open(mark, size=256)
     assert state.store.path == mark.with_name("Mark.labels.json")
+
+
+def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
+    import app.errors
+    from core.dataset_layout import read_dataset, validate_dataset
+
+    ws = _open(window, qtbot, mark)
+    ws.auto_label()
+    _wait_for_label_job(window, qtbot, ws, None)
+    psd = tmp_path / "mark.psd"
+    ws.export_psd(psd)
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
+    from psd_tools import PSDImage
+
+    names = [layer.name for layer in PSDImage.open(psd).descendants()]
+    assert "face" in names and "front hair" in names
+
+    out = tmp_path / "cancelled"
+    ws.export_dataset(out, size=256)
+    assert ws.pose_panel.cancel.isVisibleTo(ws)
+    ws.pose_panel.cancel.click()
+    qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
+    assert app.errors.last_message.startswith("Cancelled")
+    assert not ws.pose_panel.cancel.isVisibleTo(ws)
+    assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9  # what was written stays valid
