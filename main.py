@@ -1,15 +1,11 @@
-"""Entry point of `seethrough-gui`: with a subcommand it works headless, otherwise it opens the app."""
+"""Entry point of `seethrough-gui` when run from a checkout (`python main.py …`): the installed command calls the
+same function, `seethrough.app.__main__.main`."""
 
 from __future__ import annotations
 
 import sys
 
-
-def main(argv: list[str] | None = None) -> int:
-    from app.cli import run
-
-    return run(sys.argv[1:] if argv is None else argv)
-
+from seethrough.app.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from annotation.labels import LabelStore
-from annotation.name_rules import GENERIC_TAGS, is_excluded_name, match_chain, to_tagset
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.name_rules import GENERIC_TAGS, is_excluded_name, match_chain, to_tagset
 
 
 @dataclass(frozen=True)

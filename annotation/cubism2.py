@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from annotation.cubism_core import core_library, quiet_stdout
-from annotation.model import ArtMesh, Parameter, Part
-from annotation.pose import PoseGroups, cubism2_visibility_parameter, pose_part_opacities
-from core.errors import BadInput
+from seethrough.annotation.cubism_core import core_library, quiet_stdout
+from seethrough.annotation.model import ArtMesh, Parameter, Part
+from seethrough.annotation.pose import PoseGroups, cubism2_visibility_parameter, pose_part_opacities
+from seethrough.core.errors import BadInput
 
 BLEND_NAMES = {0: "normal", 1: "additive", 2: "multiply"}
 

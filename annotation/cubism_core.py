@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 MOC_ALIGN, MODEL_ALIGN = 64, 16
 _LIBC = ctypes.CDLL(None)

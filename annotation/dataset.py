@@ -17,14 +17,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from annotation.model import Live2DModel
-from annotation.render import Frame, content_frame, fit_frame, to_uint8
-from annotation.tag_layers import TagLayers, render_tags
-from annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
-from core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
-from core.errors import BadInput, Cancelled
-from core.io.atomic import atomic_write_bytes
-from core.taxonomy import taxonomy
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
+from seethrough.annotation.tag_layers import TagLayers, render_tags
+from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
+from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.io.atomic import atomic_write_bytes
+from seethrough.core.taxonomy import taxonomy
 
 __all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "live2d_document", "render_tags",
            "split_for"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import BadInput, NewerSchema
+from seethrough.core.errors import BadInput, NewerSchema
 
 SCHEMA_VERSION = 1
 SOURCES = ("human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split")

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from annotation.model import ArtMesh, Live2DModel, Parameter, Part
-from annotation.pose import pose_part_opacities, read_pose
-from core.errors import BadInput
+from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
+from seethrough.annotation.pose import pose_part_opacities, read_pose
+from seethrough.core.errors import BadInput
 
 #: Core constant flags: blend mode bits, double-sided, inverted mask
 BLEND_ADDITIVE, BLEND_MULTIPLICATIVE, DOUBLE_SIDED, INVERTED_MASK = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -56,7 +56,7 @@ def load_model(path: str | Path) -> Live2DModel:
 
 
 def _load_cubism2(model_file: Path) -> Live2DModel:
-    from annotation.cubism2 import Cubism2Runtime
+    from seethrough.annotation.cubism2 import Cubism2Runtime
 
     spec = _read_json(model_file, "model file")
     if not isinstance(spec, dict) or not spec.get("model"):
@@ -87,7 +87,7 @@ def _load_cubism2(model_file: Path) -> Live2DModel:
 
 
 def _load_cubism3(model_file: Path) -> Live2DModel:
-    from annotation.cubism_core import CoreModel
+    from seethrough.annotation.cubism_core import CoreModel
 
     spec = _read_json(model_file, "model file")
     refs = spec.get("FileReferences") if isinstance(spec, dict) else None

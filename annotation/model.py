@@ -132,7 +132,7 @@ class Live2DModel:
 
     def update(self) -> None:
         """Apply parameters (and the pose's part opacities) and refresh draw/render orders and opacities."""
-        from annotation.loader import refresh_dynamic_state
+        from seethrough.annotation.loader import refresh_dynamic_state
 
         refresh_dynamic_state(self)
         self.state_version += 1

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.paths import resource
-from core.taxonomy import taxonomy
+from seethrough.core.paths import resource
+from seethrough.core.taxonomy import taxonomy
 
 #: tags the v3 splits refine (they are the v2 names)
 GENERIC_TAGS = frozenset({"hair", "eyes"})

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 #: a pose: groups → entries → [shown part id, *linked part ids]
 PoseGroups = list[list[list[str]]]

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from annotation.model import Live2DModel, Parameter
-from core.errors import BadInput
-from core.io.atomic import atomic_write_bytes
+from seethrough.annotation.model import Live2DModel, Parameter
+from seethrough.core.errors import BadInput
+from seethrough.core.io.atomic import atomic_write_bytes
 
 ANGLE_X = ("ParamAngleX", "PARAM_ANGLE_X")
 ANGLE_Y = ("ParamAngleY", "PARAM_ANGLE_Y")

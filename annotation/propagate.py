@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotation.labels import SOURCES
-from annotation.loader import load_model
-from annotation.model import Live2DModel
-from core.errors import BadInput
+from seethrough.annotation.labels import SOURCES
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.model import Live2DModel
+from seethrough.core.errors import BadInput
 
 MODEL_SUFFIXES = (".model3.json", ".model.json")
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from annotation.model import ArtMesh, Live2DModel
-from core.errors import BadInput
+from seethrough.annotation.model import ArtMesh, Live2DModel
+from seethrough.core.errors import BadInput
 
 #: alpha (0..1) above which a fragment counts as covering a pixel (the authors use 10/255)
 ALPHA_VISIBLE = 0.1

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annotation.model import Live2DModel
-from annotation.render import ALPHA_VISIBLE, Frame, ModelRaster, model_raster
-from core.taxonomy import taxonomy
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.render import ALPHA_VISIBLE, Frame, ModelRaster, model_raster
+from seethrough.core.taxonomy import taxonomy
 
 
 @dataclass

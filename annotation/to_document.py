@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from annotation.model import Live2DModel
-from annotation.render import Frame, content_frame, fit_frame, to_uint8
-from annotation.tag_layers import render_tags
-from core.document import Document, Layer, crop_to_content, representative_depth
-from core.errors import BadInput
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
+from seethrough.annotation.tag_layers import render_tags
+from seethrough.core.document import Document, Layer, crop_to_content, representative_depth
+from seethrough.core.errors import BadInput
 
 
 def live2d_document(

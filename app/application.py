@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication
 
-from app.main_window import MainWindow
-from core.paths import user_data_dir
+from seethrough.app.main_window import MainWindow
+from seethrough.core.paths import user_data_dir
 
 log = logging.getLogger("seethrough")
 
@@ -35,7 +35,7 @@ def setup_logging() -> Path:
 
 def install_excepthook(window: MainWindow) -> None:
     """Uncaught exceptions in Qt slots are logged and shown, and the app keeps running."""
-    from app.errors import show_error
+    from seethrough.app.errors import show_error
 
     def hook(exc_type, exc, tb) -> None:  # noqa: ANN001
         log.error("uncaught exception", exc_info=(exc_type, exc, tb))

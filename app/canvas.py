@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
-from app.session import DocumentSession
+from seethrough.app.session import DocumentSession
 
 ZOOM_STEP = 1.25
 
@@ -99,7 +99,7 @@ class CanvasView(QGraphicsView):
         self.schedule_render()
 
     def render_now(self) -> None:
-        from core.compositing import composite
+        from seethrough.core.compositing import composite
 
         doc = self.session.document
         if doc is None:

@@ -11,7 +11,7 @@ import traceback
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.errors import Cancelled, SeeThroughError
+from seethrough.core.errors import Cancelled, SeeThroughError
 
 log = logging.getLogger("seethrough")
 last_message: str = ""

@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from app.errors import show_error
-from app.jobs import JobRunner
-from app.session import DocumentSession
+from seethrough.app.errors import show_error
+from seethrough.app.jobs import JobRunner
+from seethrough.app.session import DocumentSession
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class FileActions(QObject):
             self.open(Path(path))
 
     def open(self, path: Path) -> None:
-        from core.io.open_any import open_document
+        from seethrough.core.io.open_any import open_document
 
         def job(progress, is_cancelled):  # noqa: ANN001, ANN202
             progress(0.1, f"reading {path.name}")
@@ -68,7 +68,7 @@ class FileActions(QObject):
         self.jobs.submit(f"Open {path.name}", job, done, failed)
 
     def open_sample(self) -> None:
-        from core.sample import build_sample_document
+        from seethrough.core.sample import build_sample_document
 
         self.session.display_name = "sample"
         self.session.set_document(build_sample_document(), None)
@@ -108,15 +108,15 @@ class FileActions(QObject):
             cancel = is_cancelled  # the exporters raise Cancelled and leave nothing half-written
 
             if kind == "project":
-                from core.io.project import save_project
+                from seethrough.core.io.project import save_project
 
                 save_project(doc, path)
             elif kind == "psd":
-                from core.io.psd_export import export_psd
+                from seethrough.core.io.psd_export import export_psd
 
                 export_psd(doc, path, progress=report, cancel=cancel)
             else:
-                from core.io.psd_export import export_png_folder
+                from seethrough.core.io.psd_export import export_png_folder
 
                 export_png_folder(doc, path, progress=report, cancel=cancel)
             return path

@@ -63,7 +63,7 @@ class JobRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         if self.busy:
-            from core.errors import BadInput
+            from seethrough.core.errors import BadInput
 
             raise BadInput(f"“{self.title}” is still running: wait for it to finish, or cancel it first")
         self.busy, self.title = True, title

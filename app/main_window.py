@@ -19,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.file_actions import FileActions
-from app.jobs import JobRunner
-from app.panels.layers_panel import LayersPanel
-from app.panels.log_panel import LogPanel
-from app.panels.properties_panel import PropertiesPanel
-from app.panels.tools_panel import ToolsPanel
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
-from app.workspaces.registry import WORKSPACES
+from seethrough.app.file_actions import FileActions
+from seethrough.app.jobs import JobRunner
+from seethrough.app.panels.layers_panel import LayersPanel
+from seethrough.app.panels.log_panel import LogPanel
+from seethrough.app.panels.properties_panel import PropertiesPanel
+from seethrough.app.panels.tools_panel import ToolsPanel
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.registry import WORKSPACES
 
 log = logging.getLogger(__name__)
 

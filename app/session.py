@@ -10,8 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from core.commands import Command
-from core.document import Document
+from seethrough.core.commands import Command
+from seethrough.core.document import Document
 
 
 class DocumentSession(QObject):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from annotation.loader import load_model  # noqa: E402
-from annotation.render import ModelRaster, to_uint8  # noqa: E402
-from app.workspaces.annotate.state import AnnotationState  # noqa: E402
-from core.paths import fixtures_dir  # noqa: E402
+from seethrough.annotation.loader import load_model  # noqa: E402
+from seethrough.annotation.render import ModelRaster, to_uint8  # noqa: E402
+from seethrough.app.workspaces.annotate.state import AnnotationState  # noqa: E402
+from seethrough.core.paths import fixtures_dir  # noqa: E402
 
 
 def main() -> None:

@@ -31,10 +31,10 @@ def build_full_size_folders(root: Path) -> tuple[Path, Path]:
     from diffusers import AutoencoderKL
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-    from core.models.arch import DEPTH_UNET, LAYER_UNET_V3
-    from core.models.layer_unet import UNetFrameConditionModel
-    from core.models.transparent_vae import TransparentVAE
-    from training.tiny_tokenizer import write_tiny_clip_tokenizer
+    from seethrough.core.models.arch import DEPTH_UNET, LAYER_UNET_V3
+    from seethrough.core.models.layer_unet import UNetFrameConditionModel
+    from seethrough.core.models.transparent_vae import TransparentVAE
+    from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
 
     torch.set_default_dtype(torch.bfloat16)
     layers, depth = root / "layers", root / "depth"
@@ -86,8 +86,8 @@ def run(size: int, mode: str, steps: int, layers: Path, depth: Path) -> dict:
     import numpy as np
     import torch
 
-    from core.decompose.engine import load_engine
-    from core.decompose.options import DecomposeOptions
+    from seethrough.core.decompose.engine import load_engine
+    from seethrough.core.decompose.options import DecomposeOptions
 
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()

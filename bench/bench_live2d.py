@@ -19,7 +19,7 @@ sys.path.insert(0, str(REPO))
 
 
 def main() -> None:
-    from core.paths import fixtures_dir
+    from seethrough.core.paths import fixtures_dir
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", type=Path, default=fixtures_dir() / "Hiyori" / "Hiyori.model3.json")
@@ -28,15 +28,15 @@ def main() -> None:
     args = parser.parse_args()
     if not args.model.exists():
         sys.exit(f"model not found: {args.model} (set SEETHROUGH_FIXTURES)")
-    from annotation.cubism_core import core_library
-    from annotation.dataset import export_dataset
-    from annotation.loader import load_model
-    from annotation.poses import default_poses
-    from annotation.render import ModelRaster, fit_frame
-    from annotation.to_document import live2d_document
-    from app.cli.live2d_commands import model_labels
-    from core.compositing import composite
-    from core.metrics import psnr
+    from seethrough.annotation.cubism_core import core_library
+    from seethrough.annotation.dataset import export_dataset
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.poses import default_poses
+    from seethrough.annotation.render import ModelRaster, fit_frame
+    from seethrough.annotation.to_document import live2d_document
+    from seethrough.app.cli.live2d_commands import model_labels
+    from seethrough.core.compositing import composite
+    from seethrough.core.metrics import psnr
 
     core_library()  # the shared library itself (imported once per process, not per model)
     for label in ("cold", "warm"):

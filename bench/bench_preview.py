@@ -22,9 +22,9 @@ from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtGui import QColor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from app.workspaces.preview_renderer import PreviewRenderer, checker_brush  # noqa: E402
-from core.document import Document, Layer, crop_to_content  # noqa: E402
-from core.parallax import ParallaxRig  # noqa: E402
+from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush  # noqa: E402
+from seethrough.core.document import Document, Layer, crop_to_content  # noqa: E402
+from seethrough.core.parallax import ParallaxRig  # noqa: E402
 
 TAGS = [
     "back hair", "legwear", "footwear", "bottomwear", "topwear", "handwear", "neck", "neckwear", "tail", "wings",
@@ -97,8 +97,8 @@ def main() -> None:
 
 def widget_frames(doc: Document, frames: int, batch: bool) -> None:
     """The same through the Preview workspace's view widget (checker, fit to a 1280×900 view, paintEvent)."""
-    from app.session import DocumentSession
-    from app.workspaces.preview import PreviewWorkspace
+    from seethrough.app.session import DocumentSession
+    from seethrough.app.workspaces.preview import PreviewWorkspace
 
     session = DocumentSession()
     session.set_document(doc)

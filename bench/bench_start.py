@@ -22,7 +22,7 @@ import sys, time, json
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from app.application import create_main_window
+from seethrough.app.application import create_main_window
 window = create_main_window()
 window.show()
 app.processEvents()

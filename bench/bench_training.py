@@ -20,8 +20,8 @@ sys.path.insert(0, str(REPO))
 
 
 def loader_rate(dataset: Path, resolution: int, samples: int) -> float:
-    from training.augment import Backgrounds, augment
-    from training.data import LayerDataset
+    from seethrough.training.augment import Backgrounds, augment
+    from seethrough.training.data import LayerDataset
 
     data = LayerDataset(dataset, split=None)
     rng = np.random.default_rng(0)
@@ -36,9 +36,9 @@ def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str]) -> None
     (`--layers-model`, `--depth-model`: their weights are loaded, the step time is that of the real model)."""
     import torch
 
-    from training.config import TrainConfig
-    from training.jobs import make_job
-    from training.runner import step_generator
+    from seethrough.training.config import TrainConfig
+    from seethrough.training.jobs import make_job
+    from seethrough.training.runner import step_generator
 
     for job_name in ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2"):
         base = init_from.get("depth" if job_name.startswith("depth") else "layers")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.document import Document, Layer
+    from seethrough.core.document import Document, Layer
 
 #: layer fields a SetLayerProperty may change
 LAYER_PROPERTIES = frozenset({"name", "tag", "visible", "opacity", "locked", "depth_value", "provenance"})

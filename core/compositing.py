@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from core.document import Document, Layer
+    from seethrough.core.document import Document, Layer
 
 MODES = ("stack", "depth", "zbuffer")
 _INV255 = np.float32(1.0 / 255.0)

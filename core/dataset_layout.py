@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.errors import BadInput, NewerSchema
+from seethrough.core.errors import BadInput, NewerSchema
 
 SCHEMA_VERSION = 1
 SPLITS = ("train", "val", "test")

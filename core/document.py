@@ -157,7 +157,7 @@ class Document:
         self.source = source  # (height, width, 4) uint8 or None
         self.metadata: dict = dict(metadata or {})
         self._listeners: list[Listener] = []
-        from core.commands import History  # local: commands import this module
+        from seethrough.core.commands import History  # local: commands import this module
 
         self.history = History(self)
 
@@ -216,6 +216,6 @@ class Document:
     def source_or_composite(self) -> np.ndarray:
         if self.source is not None:
             return self.source
-        from core.compositing import composite
+        from seethrough.core.compositing import composite
 
         return composite(self)

@@ -7,7 +7,7 @@ Built-ins: "opencv" (cv2.inpaint, Telea, radius 5) and "none" (returns the image
 keeps whatever colour the layer had there). LaMa (what the authors use, official-see-through.md §4.4) can be
 plugged in by a model module without touching this file::
 
-    from core.inpaint import register_inpainter
+    from seethrough.core.inpaint import register_inpainter
     register_inpainter("lama", lama_fn)   # e.g. from core/models/lama.py, imported only by a job
 
 and then selected by name (`stratify_command(..., inpaint="lama")`, CLI `--inpaint lama`).
@@ -20,7 +20,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.commands import ReorderLayers, ReplaceLayers, SetLayerPixels
-from core.compositing import composite_region
-from core.document import Layer, crop_to_content, new_uid, representative_depth
-from core.errors import BadInput
+from seethrough.core.commands import ReorderLayers, ReplaceLayers, SetLayerPixels
+from seethrough.core.compositing import composite_region
+from seethrough.core.document import Layer, crop_to_content, new_uid, representative_depth
+from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from core.commands import Command
-    from core.document import Document
+    from seethrough.core.commands import Command
+    from seethrough.core.document import Document
 
 
 def merged_layer(lower: Layer, upper: Layer) -> Layer:

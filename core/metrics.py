@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from core.compositing import composite, flatten
-from core.errors import BadInput
+from seethrough.core.compositing import composite, flatten
+from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from core.document import Document
+    from seethrough.core.document import Document
 
 
 def _check_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

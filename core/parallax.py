@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from core.document import Document, Layer
-from core.taxonomy import base_tag, taxonomy
+from seethrough.core.document import Document, Layer
+from seethrough.core.taxonomy import base_tag, taxonomy
 
 #: tags of the hair strata that get a spring (and also move with the head)
 HAIR_TAGS = frozenset({"hair", "front hair", "back hair"})

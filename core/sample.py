@@ -23,7 +23,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from core.document import Document, Layer, crop_to_content
+from seethrough.core.document import Document, Layer, crop_to_content
 
 WIDTH, HEIGHT = 768, 1024
 _SS = 2  # supersampling factor
@@ -349,7 +349,7 @@ _PARTS = (_back_hair, _ears, _neck, _legwear, _footwear, _bottomwear, _topwear, 
 
 @lru_cache(maxsize=1)
 def _build_layers() -> tuple[tuple[Layer, ...], np.ndarray]:
-    from core.compositing import composite
+    from seethrough.core.compositing import composite
 
     layers = [part().build() for part in _PARTS]
     layers.sort(key=lambda layer: -layer.depth_value)  # far → near, stable for ties
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=384, help="longest side of the preview (pixels)")
     args = parser.parse_args(argv)
     if args.preview:
-        from core.io.images import save_png
+        from seethrough.core.io.images import save_png
 
         save_png(args.preview, preview(args.size))
         print(args.preview)

@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from core.commands import ReplaceLayers
-from core.document import Layer, crop_to_content, new_uid
-from core.errors import BadInput
-from core.inpaint import get_inpainter
+from seethrough.core.commands import ReplaceLayers
+from seethrough.core.document import Layer, crop_to_content, new_uid
+from seethrough.core.errors import BadInput
+from seethrough.core.inpaint import get_inpainter
 
 if TYPE_CHECKING:
-    from core.commands import Command
-    from core.document import Document
+    from seethrough.core.commands import Command
+    from seethrough.core.document import Document
 
 #: pixels used to fit K-Means (all pixels are then assigned by the fitted thresholds)
 MAX_FIT_SAMPLES = 20_000
@@ -148,7 +148,7 @@ def _fill(rgba: np.ndarray, own: np.ndarray, hole: np.ndarray, alpha: np.ndarray
     stratum's own gets the colour of its nearest own pixels (padded-Gaussian filling), then the hole is inpainted
     over that, so its colour can only come from the stratum itself.
     """
-    from core.colour_padding import pad_transparent_colours
+    from seethrough.core.colour_padding import pad_transparent_colours
 
     own_only = rgba.copy()
     own_only[..., 3] = np.where(own, 255, 0).astype(np.uint8)

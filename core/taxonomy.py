@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.paths import resource
+from seethrough.core.paths import resource
 
 _SUFFIX = re.compile(r"^(?P<base>.+?)(?:-(?P<suffix>\d+|l|r))+$")
 

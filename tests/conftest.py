@@ -2,10 +2,15 @@
 folder and settings, so no test sees another's recent files or window layout."""
 
 import os
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the Live2D sample models: ../shared/fixtures/live2d beside the checkout unless $SEETHROUGH_FIXTURES says otherwise
+os.environ.setdefault(
+    "SEETHROUGH_FIXTURES", str(Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "live2d")
+)
 
 
 @pytest.fixture(autouse=True)

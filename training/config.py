@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 JOBS = ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2")
 PRECISIONS = ("no", "fp16", "bf16")

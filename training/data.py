@@ -14,8 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.errors import BadInput
-from training.augment import TrainSample
+from seethrough.core.errors import BadInput
+from seethrough.training.augment import TrainSample
 
 SCHEMA_VERSION = 1
 

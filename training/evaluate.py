@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from core.decompose.engine import load_engine
-from core.decompose.options import DecomposeOptions
-from core.metrics import psnr, ssim
-from core.taxonomy import taxonomy
-from training.augment import over_background
-from training.data import LayerDataset
-from training.metrics import depth_metrics, mask_dice_loss, mask_mse
+from seethrough.core.decompose.engine import load_engine
+from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.core.metrics import psnr, ssim
+from seethrough.core.taxonomy import taxonomy
+from seethrough.training.augment import over_background
+from seethrough.training.data import LayerDataset
+from seethrough.training.metrics import depth_metrics, mask_dice_loss, mask_mse
 
 WHITE = np.full((1, 1, 3), 255, np.uint8)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 TEXT_WIDTH_TINY = 16
 
@@ -67,7 +67,7 @@ def layer_unet_config(preset: str, tagset: str, stage: int) -> dict[str, Any]:
     if preset == "tiny":
         config = _tiny_layer_unet(tagset)
     elif preset == "released":
-        from core.models.arch import LAYER_UNET_V2, LAYER_UNET_V3
+        from seethrough.core.models.arch import LAYER_UNET_V2, LAYER_UNET_V3
 
         config = copy.deepcopy(LAYER_UNET_V3 if tagset == "v3" else LAYER_UNET_V2)
     else:
@@ -79,7 +79,7 @@ def depth_unet_config(preset: str, stage: int) -> dict[str, Any]:
     if preset == "tiny":
         config = copy.deepcopy(TINY_DEPTH_UNET)
     elif preset == "released":
-        from core.models.arch import DEPTH_UNET
+        from seethrough.core.models.arch import DEPTH_UNET
 
         config = copy.deepcopy(DEPTH_UNET)
     else:
@@ -125,7 +125,7 @@ def convert_2d_to_3d(unet_2d: Any, config_3d: dict[str, Any], prepend_channels: 
     `prepend_channels` zero input channels put in front of `conv_in` (the depth model's full-image latent)."""
     import torch
 
-    from core.models.layer_unet import UNetFrameConditionModel
+    from seethrough.core.models.layer_unet import UNetFrameConditionModel
 
     unet = UNetFrameConditionModel(**config_3d)
     state = dict(unet_2d.state_dict())

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 import torch
 
-from core.errors import BadInput, Cancelled
-from training.config import TrainConfig
-from training.events import EventWriter
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.training.config import TrainConfig
+from seethrough.training.events import EventWriter
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import traceback
 from typing import Any
 
 SUBCOMMAND_MODULES = (
-    "app.cli.layer_commands",
-    "app.cli.decompose_commands",
-    "app.cli.train_commands",
-    "app.cli.models_commands",
-    "app.cli.live2d_commands",
+    "seethrough.app.cli.layer_commands",
+    "seethrough.app.cli.decompose_commands",
+    "seethrough.app.cli.train_commands",
+    "seethrough.app.cli.models_commands",
+    "seethrough.app.cli.live2d_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    from app.application import run_app
+    from seethrough.app.application import run_app
 
     return run_app(getattr(args, "file", None))
 
@@ -67,7 +67,7 @@ def _json_default(obj: Any) -> Any:
 
 
 def run(argv: list[str]) -> int:
-    from core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError
+    from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError
 
     parser = build_parser()
     known: set[str] = set()

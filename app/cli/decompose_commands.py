@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import print_json
+from seethrough.app.cli import print_json
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def list_inputs(source: Path) -> list[Path]:
-    from core.errors import BadInput
+    from seethrough.core.errors import BadInput
 
     if source.is_dir():
         files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -57,10 +57,10 @@ def output_for(image: Path, output: Path, batch: bool) -> Path:
 
 
 def run_decompose(args: argparse.Namespace) -> int:
-    from core.decompose.engine import load_engine, resolve_device_dtype
-    from core.decompose.options import DecomposeOptions
-    from core.io.images import load_image
-    from core.io.psd_export import export_psd
+    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
+    from seethrough.core.decompose.options import DecomposeOptions
+    from seethrough.core.io.images import load_image
+    from seethrough.core.io.psd_export import export_psd
 
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()

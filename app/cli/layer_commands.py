@@ -14,10 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli import EXIT_OK, print_json
+from seethrough.app.cli import EXIT_OK, print_json
 
 if TYPE_CHECKING:
-    from core.document import Document, Layer
+    from seethrough.core.document import Document, Layer
 
 SAMPLE_WORD = "sample"
 
@@ -68,33 +68,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 def load(file: str) -> Document:
     """Open FILE, or build the sample for the word 'sample' (unless a file of that name exists)."""
     if file == SAMPLE_WORD and not os.path.exists(file):
-        from core.sample import build_sample_document
+        from seethrough.core.sample import build_sample_document
 
         return build_sample_document()
-    from core.io.open_any import open_document
+    from seethrough.core.io.open_any import open_document
 
     return open_document(file)
 
 
 def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:
     """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder)."""
-    from core.errors import BadInput
+    from seethrough.core.errors import BadInput
 
     out = Path(output)
     ext = out.suffix.lower()
     if out.parent and not out.parent.exists():
         raise BadInput(f"{out.parent}: output folder does not exist")
     if ext == ".png":
-        from core.compositing import composite
-        from core.io.images import save_png
+        from seethrough.core.compositing import composite
+        from seethrough.core.io.images import save_png
 
         save_png(out, composite(doc))
         return [out]
     if ext == ".psd":
-        from core.io.psd_export import export_psd
+        from seethrough.core.io.psd_export import export_psd
 
         return export_psd(doc, out, groups=groups, companions=companions)
-    from core.io.open_any import save_document
+    from seethrough.core.io.open_any import save_document
 
     return save_document(doc, output)
 
@@ -115,8 +115,8 @@ def _parse_tags(text: str | None) -> list[str]:
 
 
 def _layers_with_tags(doc: Document, tags: list[str]) -> list[Layer]:
-    from core.errors import BadInput
-    from core.taxonomy import base_tag
+    from seethrough.core.errors import BadInput
+    from seethrough.core.taxonomy import base_tag
 
     wanted = set(tags)
     layers = [layer for layer in doc.layers if (layer.tag or base_tag(layer.name)) in wanted or layer.name in wanted]
@@ -144,9 +144,9 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _composite(args: argparse.Namespace) -> int:
-    from core.compositing import composite
-    from core.errors import BadInput
-    from core.io.images import save_png
+    from seethrough.core.compositing import composite
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io.images import save_png
 
     out = Path(args.output)
     if out.suffix.lower() != ".png":
@@ -160,9 +160,9 @@ def _composite(args: argparse.Namespace) -> int:
 
 
 def _stratify(args: argparse.Namespace) -> int:
-    from core.errors import BadInput
-    from core.stratify import kmeans_thresholds, stratify_command
-    from core.taxonomy import base_tag, taxonomy
+    from seethrough.core.errors import BadInput
+    from seethrough.core.stratify import kmeans_thresholds, stratify_command
+    from seethrough.core.taxonomy import base_tag, taxonomy
 
     if args.k < 2:
         raise BadInput(f"--k must be at least 2, got {args.k}")
@@ -188,7 +188,7 @@ def _stratify(args: argparse.Namespace) -> int:
 
 
 def _lrsplit(args: argparse.Namespace) -> int:
-    from core.stratify import lr_split_command
+    from seethrough.core.stratify import lr_split_command
 
     doc = load(args.file)
     targets = _layers_with_tags(doc, _parse_tags(args.tags))
@@ -200,7 +200,7 @@ def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], o
     """Push one split command per target (a single undo step), then restack far → near by representative depth,
     so that the strata land on either side of the layers between them (the fringe above the face, the locks
     below it) and the plain stack composite matches the source."""
-    from core.layer_ops import sort_by_depth_command
+    from seethrough.core.layer_ops import sort_by_depth_command
 
     report = []
     with doc.history.transaction(text):
@@ -236,7 +236,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from core.sample import build_sample_document
+    from seethrough.core.sample import build_sample_document
 
     for path in save(build_sample_document(), args.output):
         print(path)

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.cli import print_json
-from app.cli.live2d_label import add_label_command
+from seethrough.app.cli import print_json
+from seethrough.app.cli.live2d_label import add_label_command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,12 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str, str]:
     """Tags per ArtMesh id: from a label file, or from the automatic rules (excluded parts left out)."""
-    from annotation.auto_label import auto_label, from_live2d
-    from annotation.labels import LabelStore
+    from seethrough.annotation.auto_label import auto_label, from_live2d
+    from seethrough.annotation.labels import LabelStore
 
     ids = [m.id for m in model.artmeshes]
     if labels_path is not None:
-        from core.errors import BadInput
+        from seethrough.core.errors import BadInput
 
         if not labels_path.is_file():
             raise BadInput(f"label file not found: {labels_path}")
@@ -72,8 +72,8 @@ def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str,
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from annotation.loader import load_model
-    from annotation.render import mesh_areas
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.render import mesh_areas
 
     model = load_model(Path(args.model))
     areas = mesh_areas(model, args.size)
@@ -95,7 +95,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def _background(text: str) -> tuple[int, int, int]:
-    from core.errors import BadInput
+    from seethrough.core.errors import BadInput
 
     try:
         rgb = tuple(int(v) for v in text.split(","))
@@ -107,9 +107,9 @@ def _background(text: str) -> tuple[int, int, int]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from annotation.dataset import export_dataset
-    from annotation.loader import load_model
-    from annotation.poses import check_poses, default_poses, load_poses
+    from seethrough.annotation.dataset import export_dataset
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.poses import check_poses, default_poses, load_poses
 
     model = load_model(Path(args.model))
     labels = model_labels(model, args.labels, args.tags)
@@ -126,11 +126,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_psd(args: argparse.Namespace) -> int:
-    from annotation.loader import load_model
-    from annotation.poses import check_poses, load_poses
-    from annotation.to_document import live2d_document
-    from core.errors import BadInput
-    from core.io.psd_export import export_psd
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.poses import check_poses, load_poses
+    from seethrough.annotation.to_document import live2d_document
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io.psd_export import export_psd
 
     model = load_model(Path(args.model))
     pose = None

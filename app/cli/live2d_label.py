@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 
 def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
@@ -43,7 +43,7 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
     import numpy as np
     from PIL import Image
 
-    from core.taxonomy import taxonomy
+    from seethrough.core.taxonomy import taxonomy
 
     if not folder.is_dir():
         raise BadInput(f"seed folder {folder} does not exist")
@@ -59,10 +59,10 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
 
 
 def run_label(args: argparse.Namespace) -> int:
-    from annotation.auto_label import auto_label, from_live2d
-    from annotation.labels import LabelStore, model_hash
-    from annotation.loader import load_model
-    from app.cli import print_json
+    from seethrough.annotation.auto_label import auto_label, from_live2d
+    from seethrough.annotation.labels import LabelStore, model_hash
+    from seethrough.annotation.loader import load_model
+    from seethrough.app.cli import print_json
 
     model_file = Path(args.model)
     if not model_file.is_file():
@@ -100,7 +100,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def _visibility(model: Any, shape: tuple[int, ...]) -> dict[str, Any]:
     """Per-mesh visibility masks of the composite at the seeds' size, from the CPU rasteriser."""
-    from annotation.render import Frame, ModelRaster
+    from seethrough.annotation.render import Frame, ModelRaster
 
     height, width = shape[:2]
     cw, ch = model.canvas_size

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import EXIT_BAD_INPUT, EXIT_OK, print_json
+from seethrough.app.cli import EXIT_BAD_INPUT, EXIT_OK, print_json
 
 ARCH_NAMES = ("layers-v2", "layers-v3", "trans-vae", "depth")
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _keys(args: argparse.Namespace) -> int:
-    from core.models.arch import state_dict_shapes
+    from seethrough.core.models.arch import state_dict_shapes
 
     shapes = state_dict_shapes(args.name)
     if args.json:
@@ -49,7 +49,7 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from core.models.catalog import list_models
+    from seethrough.core.models.catalog import list_models
 
     rows = list_models(args.models_dir, use_hf_cache=not args.no_hf_cache)
     if args.json:
@@ -65,7 +65,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from core.models.catalog import check_model_dir
+    from seethrough.core.models.catalog import check_model_dir
 
     report = check_model_dir(args.dir)
     if args.json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli import print_json
+from seethrough.app.cli import print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,11 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from core.errors import Cancelled
-    from training.config import load_config
-    from training.events import EventWriter
-    from training.jobs import make_job
-    from training.runner import train
+    from seethrough.core.errors import Cancelled
+    from seethrough.training.config import load_config
+    from seethrough.training.events import EventWriter
+    from seethrough.training.jobs import make_job
+    from seethrough.training.runner import train
 
     overrides = {"output": str(args.output) if args.output else None, "data": str(args.data) if args.data else None}
     if args.max_steps:
@@ -59,7 +59,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from training.evaluate import evaluate
+    from seethrough.training.evaluate import evaluate
 
     report = evaluate(
         args.model, args.data, args.output, depth_model=args.depth_model, split=args.split,

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.session import DocumentSession
-from core.commands import MoveLayer, SetLayerProperty
-from core.taxonomy import taxonomy
+from seethrough.app.session import DocumentSession
+from seethrough.core.commands import MoveLayer, SetLayerProperty
+from seethrough.core.taxonomy import taxonomy
 
 MIME = "application/x-seethrough-layer"
 THUMB = 40
@@ -234,7 +234,7 @@ class LayersPanel(QWidget):
 
     def act(self, key: str) -> None:
         """Run a panel action on the current layer."""
-        from core import layer_ops
+        from seethrough.core import layer_ops
 
         doc, layer = self.session.document, self.session.current_layer
         if doc is None:

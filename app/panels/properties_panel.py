@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget
 
-from app.session import DocumentSession
-from core.commands import SetLayerProperty
-from core.taxonomy import taxonomy
+from seethrough.app.session import DocumentSession
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.taxonomy import taxonomy
 
 NO_TAG = "(none)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QWidget
 
-from app.canvas import CanvasView
+from seethrough.app.canvas import CanvasView
 
 MODES = {"Layer order": "stack", "By depth (far → near)": "depth", "Per-pixel depth (z-buffer)": "zbuffer"}
 

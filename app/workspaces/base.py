@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from app.session import DocumentSession
+from seethrough.app.session import DocumentSession
 
 
 class Workspace(QWidget):

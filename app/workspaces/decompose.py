@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
-from core.decompose.options import OFFLOAD_MODES, DecomposeOptions
-from core.errors import ModelNotFound, SeeThroughError
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
+from seethrough.core.errors import ModelNotFound, SeeThroughError
 
 
 class DecomposeWorker(QObject):
@@ -50,7 +50,7 @@ class DecomposeWorker(QObject):
 
     @Slot(object, object)
     def run(self, image: np.ndarray, options: DecomposeOptions) -> None:
-        from core.decompose.engine import load_engine
+        from seethrough.core.decompose.engine import load_engine
 
         try:
             key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
@@ -69,7 +69,7 @@ class DecomposeWorker(QObject):
 
 def model_status(options: DecomposeOptions) -> list[str]:
     """One line per model the run needs: where it is, or what is missing and how to get it."""
-    from core.models.catalog import find_model
+    from seethrough.core.models.catalog import find_model
 
     lines = []
     needs = [("layers-v3" if options.tagset == "v3" else "layers-v2", options.layer_model)]
@@ -239,7 +239,7 @@ class DecomposeWorkspace(Workspace):
         self.refresh_status()
 
     def open_image(self, path: Path) -> None:
-        from core.io.images import load_image
+        from seethrough.core.io.images import load_image
 
         try:
             self.set_image(load_image(path), path)
@@ -297,7 +297,7 @@ class DecomposeWorkspace(Workspace):
         self.progress_label.setText(message + (f" — about {eta:.0f} s left" if eta is not None else ""))
 
     def _on_finished(self, doc) -> None:  # noqa: ANN001 - a Document
-        from core.metrics import reconstruction_check
+        from seethrough.core.metrics import reconstruction_check
 
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)

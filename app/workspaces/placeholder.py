@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
 
 
 class PlaceholderWorkspace(Workspace):

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
-from app.workspaces.preview_renderer import PreviewRenderer, background_brush
-from core.document import Document
-from core.parallax import MotionSettings, ParallaxRig
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.preview_renderer import PreviewRenderer, background_brush
+from seethrough.core.document import Document
+from seethrough.core.parallax import MotionSettings, ParallaxRig
 
 #: animation tick (ms): 60 Hz
 FRAME_MS = 16

@@ -20,8 +20,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
 
-from core.document import Document, Layer
-from core.parallax import LayerTransform, batch_runs
+from seethrough.core.document import Document, Layer
+from seethrough.core.parallax import LayerTransform, batch_runs
 
 
 @dataclass

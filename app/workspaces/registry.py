@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
 
 ANNOTATE_TEXT = (
     "<h2>Annotate</h2><p>Open a Live2D model (Cubism 3+ .model3.json, Cubism 2 .model.json), see every ArtMesh, "
@@ -16,34 +16,34 @@ ANNOTATE_TEXT = (
 
 def _annotate(session: DocumentSession) -> Workspace:
     try:
-        from app.workspaces.annotate import AnnotateWorkspace
+        from seethrough.app.workspaces.annotate import AnnotateWorkspace
     except ImportError:
-        from app.workspaces.placeholder import PlaceholderWorkspace
+        from seethrough.app.workspaces.placeholder import PlaceholderWorkspace
 
         return PlaceholderWorkspace(session, "Annotate", "annotate", ANNOTATE_TEXT)
     return AnnotateWorkspace(session)
 
 
 def _decompose(session: DocumentSession) -> Workspace:
-    from app.workspaces.decompose import DecomposeWorkspace
+    from seethrough.app.workspaces.decompose import DecomposeWorkspace
 
     return DecomposeWorkspace(session)
 
 
 def _stratify(session: DocumentSession) -> Workspace:
-    from app.workspaces.stratify import StratifyWorkspace
+    from seethrough.app.workspaces.stratify import StratifyWorkspace
 
     return StratifyWorkspace(session)
 
 
 def _preview(session: DocumentSession) -> Workspace:
-    from app.workspaces.preview import PreviewWorkspace
+    from seethrough.app.workspaces.preview import PreviewWorkspace
 
     return PreviewWorkspace(session)
 
 
 def _train(session: DocumentSession) -> Workspace:
-    from app.workspaces.train import TrainWorkspace
+    from seethrough.app.workspaces.train import TrainWorkspace
 
     return TrainWorkspace(session)
 

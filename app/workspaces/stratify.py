@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.canvas import CanvasView, to_qimage
-from app.errors import show_error
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
-from core.errors import SeeThroughError
+from seethrough.app.canvas import CanvasView, to_qimage
+from seethrough.app.errors import show_error
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.core.errors import SeeThroughError
 
 CLUSTER_COLOURS = [(230, 90, 60), (60, 130, 230), (90, 190, 90), (200, 160, 40), (160, 90, 200), (60, 190, 190)]
 BINS = 64
@@ -117,7 +117,7 @@ class StratifyWorkspace(Workspace):
 
     def _refit(self) -> None:
         """Fit K-Means thresholds for the current layer, then redraw."""
-        from core.stratify import kmeans_thresholds
+        from seethrough.core.stratify import kmeans_thresholds
 
         layer = self._layer()
         self.thresholds = []
@@ -167,7 +167,7 @@ class StratifyWorkspace(Workspace):
         self.set_thresholds([min(max(line.value(), 0.0), 1.0) for line in self._lines])
 
     def _show_strata(self, layer) -> None:  # noqa: ANN001
-        from core.stratify import split_by_thresholds
+        from seethrough.core.stratify import split_by_thresholds
 
         if not self.thresholds:
             return
@@ -181,8 +181,8 @@ class StratifyWorkspace(Workspace):
     def apply(self) -> None:
         """Split the current layer with the shown thresholds. The strata (and their inpainting) are computed in
         the job runner when the window gave us one; the document changes on the UI thread, as one undo step."""
-        from core.layer_ops import sort_by_depth_command
-        from core.stratify import stratify_command
+        from seethrough.core.layer_ops import sort_by_depth_command
+        from seethrough.core.stratify import stratify_command
 
         doc, layer = self.session.document, self._layer()
         if doc is None or layer is None or not self.thresholds:
@@ -209,7 +209,7 @@ class StratifyWorkspace(Workspace):
         self.jobs.submit(f"Stratify {layer.name}", compute, push, lambda exc: show_error(self, exc))
 
     def split_left_right(self) -> None:
-        from core.stratify import lr_split_command
+        from seethrough.core.stratify import lr_split_command
 
         doc, layer = self.session.document, self._layer()
         if doc is None or layer is None:
@@ -220,7 +220,7 @@ class StratifyWorkspace(Workspace):
             show_error(self, exc)
 
     def update_reconstruction(self) -> None:
-        from core.metrics import reconstruction_check
+        from seethrough.core.metrics import reconstruction_check
 
         doc = self.session.document
         if doc is None or doc.source is None:

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.session import DocumentSession
-from app.workspaces.base import Workspace
-from app.workspaces.train_process import TrainingProcess
-from core.paths import resource
-from training.config import JOBS
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.train_process import TrainingProcess
+from seethrough.core.paths import resource
+from seethrough.training.config import JOBS
 
 
 def dataset_summary(folder: Path) -> tuple[str, list[Path]]:

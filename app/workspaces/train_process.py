@@ -16,8 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from core.paths import REPO_ROOT
-from training.events import parse_event
+from seethrough.training.events import parse_event
 
 STOP_FILE = "STOP"
 
@@ -61,7 +60,7 @@ class TrainingProcess(QObject):
 
     # --- control ----------------------------------------------------------------------------------
     def command(self, config: Path, output: Path, resume: bool) -> list[str]:
-        args = [str(REPO_ROOT / "main.py"), "train", str(config), "--output", str(output)]
+        args = ["-m", "seethrough.app", "train", str(config), "--output", str(output)]
         if resume:
             args += ["--resume", str(output)]
         return args
@@ -80,7 +79,7 @@ class TrainingProcess(QObject):
         try:
             # a new session: the run outlives the app if the user chooses to keep it running
             self._popen = subprocess.Popen(
-                [sys.executable, *self.command(config, output, resume)], cwd=REPO_ROOT, stdout=log,
+                [sys.executable, *self.command(config, output, resume)], stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         except OSError as exc:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.decompose.geometry import SquareFrame, alpha_box, head_crop_box, paste
-from core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
-from core.decompose.postprocess import build_document
-from core.document import Document
-from core.errors import BadInput, OutOfMemory
-from core.taxonomy import taxonomy
+from seethrough.core.decompose.geometry import SquareFrame, alpha_box, head_crop_box, paste
+from seethrough.core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
+from seethrough.core.decompose.postprocess import build_document
+from seethrough.core.document import Document
+from seethrough.core.errors import BadInput, OutOfMemory
+from seethrough.core.taxonomy import taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,8 @@ class DecomposeEngine:
 def split_left_right(doc: Document) -> None:
     """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers, in place, before the
     document gets its history (so it is part of the result, not an undoable edit)."""
-    from core.stratify import lr_split
-    from core.taxonomy import default_lr_split
+    from seethrough.core.stratify import lr_split
+    from seethrough.core.taxonomy import default_lr_split
 
     out = []
     for layer in doc.layers:
@@ -212,8 +212,8 @@ def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, object]:
 def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     """Find the models (options' folders, else the catalogue: settings, $SEETHROUGH_MODELS, the HF cache) and
     load them on the requested device in the requested memory mode. Missing weights → ModelNotFound."""
-    from core.pipelines.layer_depth import LayerDepthPipeline
-    from core.pipelines.layer_diffusion import LayerDiffusionPipeline
+    from seethrough.core.pipelines.layer_depth import LayerDepthPipeline
+    from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
     if options.quantize and device == "cpu":
@@ -239,7 +239,7 @@ def _model_folder(kind: str, chosen: Path | None, models_dir: Path | None = None
     """The folder the user chose, else the one the model catalogue finds (raises ModelNotFound with how-to)."""
     if chosen is not None:
         return Path(chosen)
-    from core.models.catalog import find_model
+    from seethrough.core.models.catalog import find_model
 
     return find_model(kind, [models_dir] if models_dir else ()).path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 TAG_SETS = ("v3", "v2")
 OFFLOAD_MODES = ("none", "model", "sequential", "group")

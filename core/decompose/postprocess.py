@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from core.document import ALPHA_THRESHOLD, Document, Layer, crop_to_content, representative_depth
-from core.taxonomy import base_tag
+from seethrough.core.document import ALPHA_THRESHOLD, Document, Layer, crop_to_content, representative_depth
+from seethrough.core.taxonomy import base_tag
 
 #: a prediction with at most this many pixels of alpha > ALPHA_THRESHOLD is dropped
 MIN_PIXELS = 4

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.errors import BadInput, ImageTooLarge, UnsupportedFormat
-from core.io.atomic import atomic_writer
-from core.io.limits import max_pixels as _max_pixels
+from seethrough.core.errors import BadInput, ImageTooLarge, UnsupportedFormat
+from seethrough.core.io.atomic import atomic_writer
+from seethrough.core.io.limits import max_pixels as _max_pixels
 
 #: formats we accept for a raster input (Pillow format names)
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "TGA"})

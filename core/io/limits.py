@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from core.errors import BadInput
+from seethrough.core.errors import BadInput
 
 #: default cap on width*height of an input image (8192²), overridable with SEETHROUGH_MAX_PIXELS
 DEFAULT_MAX_PIXELS = 8192 * 8192

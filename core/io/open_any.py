@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.document import Document, Layer
-from core.errors import BadInput, UnsupportedFormat
-from core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
-from core.io.project import PROJECT_EXTENSION, layer_from_entry, load_project, save_project
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput, UnsupportedFormat
+from seethrough.core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
+from seethrough.core.io.project import PROJECT_EXTENSION, layer_from_entry, load_project, save_project
 
 OPEN_EXTENSIONS = frozenset({PROJECT_EXTENSION, ".psd", *IMAGE_EXTENSIONS})
 
@@ -94,7 +94,7 @@ def open_document(path: str | os.PathLike[str], max_pixels: int | None = None) -
     if head.startswith(b"PK\x03\x04") or ext == PROJECT_EXTENSION:
         return load_project(p)
     if head.startswith(b"8BPS") or ext in (".psd", ".psb"):
-        from core.io.psd_import import import_psd
+        from seethrough.core.io.psd_import import import_psd
 
         return import_psd(p, max_pixels=max_pixels)
     if sniff_image_format(p) is not None or ext in IMAGE_EXTENSIONS:
@@ -110,11 +110,11 @@ def save_document(doc: Document, path: str | os.PathLike[str]) -> list[Path]:
         save_project(doc, p)
         return [p]
     if ext == ".psd":
-        from core.io.psd_export import export_psd
+        from seethrough.core.io.psd_export import export_psd
 
         return export_psd(doc, p)
     if ext == "" or p.is_dir() or str(path).endswith(("/", os.sep)):
-        from core.io.psd_export import export_png_folder
+        from seethrough.core.io.psd_export import export_png_folder
 
         return [export_png_folder(doc, p)]
     raise UnsupportedFormat(f"{p.name}: cannot save as {ext!r} (use .stproj, .psd or a folder)")

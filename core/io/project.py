@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from core.document import Document, Layer
-from core.errors import BadInput, NewerSchema
-from core.io.atomic import atomic_writer
-from core.io.images import decode_png_bytes, encode_png
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput, NewerSchema
+from seethrough.core.io.atomic import atomic_writer
+from seethrough.core.io.images import decode_png_bytes, encode_png
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"

@@ -25,11 +25,11 @@ import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
 
-from core.document import Document, Layer
-from core.errors import BadInput, Cancelled
-from core.io.atomic import atomic_folder, atomic_writer
-from core.io.images import encode_png
-from core.taxonomy import base_tag, taxonomy
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.io.atomic import atomic_folder, atomic_writer
+from seethrough.core.io.images import encode_png
+from seethrough.core.taxonomy import base_tag, taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def safe_filename(name: str) -> str:
 def composite_image(doc: Document) -> np.ndarray:
     """The stacked composite of the visible layers (core.compositing when present, else a plain "over")."""
     try:
-        from core.compositing import composite
+        from seethrough.core.compositing import composite
     except ImportError:
         composite = None
     if composite is not None:

@@ -24,12 +24,12 @@ from psd_tools import PSDImage
 from psd_tools.api.layers import AdjustmentLayer, FillLayer
 from psd_tools.api.layers import Layer as PsdLayer
 
-from core.document import Document, Layer, place, representative_depth
-from core.errors import BadInput, ImageTooLarge
-from core.io.images import pil_to_rgba
-from core.io.limits import max_pixels as _max_pixels
-from core.io.psd_export import companion_paths, composite_image
-from core.taxonomy import tag_from_layer_name
+from seethrough.core.document import Document, Layer, place, representative_depth
+from seethrough.core.errors import BadInput, ImageTooLarge
+from seethrough.core.io.images import pil_to_rgba
+from seethrough.core.io.limits import max_pixels as _max_pixels
+from seethrough.core.io.psd_export import companion_paths, composite_image
+from seethrough.core.taxonomy import tag_from_layer_name
 
 log = logging.getLogger(__name__)
 

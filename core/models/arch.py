@@ -95,10 +95,10 @@ def build_meta(name: str) -> Any:
     class_name, config = ARCHITECTURES[name]
     with torch.device("meta"):
         if class_name == "TransparentVAE":
-            from core.models.transparent_vae import TransparentVAE
+            from seethrough.core.models.transparent_vae import TransparentVAE
 
             return TransparentVAE(**config)
-        from core.models.layer_unet import UNetFrameConditionModel
+        from seethrough.core.models.layer_unet import UNetFrameConditionModel
 
         return UNetFrameConditionModel(**config)
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import BadInput, ModelNotFound
-from core.paths import user_data_dir
+from seethrough.core.errors import BadInput, ModelNotFound
+from seethrough.core.paths import user_data_dir
 
 ENV_VAR = "SEETHROUGH_MODELS"
 WEIGHT_NAMES = ("diffusion_pytorch_model.safetensors", "model.safetensors")

@@ -25,7 +25,7 @@ from diffusers.models.unets.unet_2d_blocks import get_up_block as diffusers_up_b
 from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel, UNet2DConditionOutput
 from torch import nn
 
-from core.models.cross_frame import CROSS_FRAME_BLOCKS, NUM_FRAMES_KEY
+from seethrough.core.models.cross_frame import CROSS_FRAME_BLOCKS, NUM_FRAMES_KEY
 
 #: SDXL's time_ids hold 6 numbers, each embedded with `addition_time_embed_dim` sinusoids
 N_TIME_IDS = 6

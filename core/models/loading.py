@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 
-from core.errors import BadInput, ModelNotFound
-from core.models.catalog import check_weight_folder
-from core.models.layer_unet import UNetFrameConditionModel
-from core.models.transparent_vae import TransparentVAE
+from seethrough.core.errors import BadInput, ModelNotFound
+from seethrough.core.models.catalog import check_weight_folder
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.models.transparent_vae import TransparentVAE
 
 #: [noisy latent, source-image latent] for the layer UNet; [full image, layer, noisy depth] latents for depth
 LAYER_IN_CHANNELS, DEPTH_IN_CHANNELS = 8, 12

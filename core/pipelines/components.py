@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from core.errors import BadInput, ModelNotFound
+from seethrough.core.errors import BadInput, ModelNotFound
 
 LAYER_SUBFOLDERS = ("unet", "trans_vae", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2")
 DEPTH_SUBFOLDERS = ("unet", "vae", "text_encoder", "tokenizer")
@@ -64,7 +64,7 @@ def load_layer_components(
     from diffusers import AutoencoderKL
     from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
-    from core.models.loading import load_layer_unet, load_trans_vae
+    from seethrough.core.models.loading import load_layer_unet, load_trans_vae
 
     folder = Path(folder)
     _require(folder, LAYER_SUBFOLDERS, "layer model")
@@ -91,7 +91,7 @@ def load_depth_components(
     from diffusers import AutoencoderKL, DDIMScheduler
     from transformers import CLIPTextModel, CLIPTokenizer
 
-    from core.models.loading import DEPTH_IN_CHANNELS, load_depth_unet
+    from seethrough.core.models.loading import DEPTH_IN_CHANNELS, load_depth_unet
 
     folder = Path(folder)
     _require(folder, DEPTH_SUBFOLDERS, "depth model")

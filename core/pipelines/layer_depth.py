@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from diffusers import DiffusionPipeline
 
-from core.colour_padding import pad_transparent_colours
-from core.errors import Cancelled
-from core.pipelines.schedulers import depth_scheduler
+from seethrough.core.colour_padding import pad_transparent_colours
+from seethrough.core.errors import Cancelled
+from seethrough.core.pipelines.schedulers import depth_scheduler
 
 #: Marigold's (SD2's) VAE scaling factor
 DEPTH_LATENT_SCALE = 0.18215
@@ -36,7 +36,7 @@ class LayerDepthPipeline(DiffusionPipeline):
     def load(
         cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
     ) -> LayerDepthPipeline:
-        from core.pipelines.components import load_depth_components
+        from seethrough.core.pipelines.components import load_depth_components
 
         return cls(**load_depth_components(Path(folder), dtype=dtype, quantize=quantize))
 

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from diffusers import AutoencoderKL, DiffusionPipeline
 
-from core.errors import Cancelled
-from core.pipelines.schedulers import layer_scheduler
-from core.pipelines.text import TagEmbeddingCache
+from seethrough.core.errors import Cancelled
+from seethrough.core.pipelines.schedulers import layer_scheduler
+from seethrough.core.pipelines.text import TagEmbeddingCache
 
 StepCallback = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]
@@ -47,7 +47,7 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
     ) -> LayerDiffusionPipeline:
         """Load every component from a local folder in the released layout (see core.pipelines.components)."""
-        from core.pipelines.components import load_layer_components
+        from seethrough.core.pipelines.components import load_layer_components
 
         return cls(**load_layer_components(Path(folder), dtype=dtype, quantize=quantize))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from annotation.auto_label import (
+from seethrough.annotation.auto_label import (
     LabelModel,
     MeshInfo,
     PartInfo,
@@ -15,8 +15,8 @@ from annotation.auto_label import (
     hair_split_index,
     seed_tags,
 )
-from annotation.labels import LabelStore
-from annotation.name_rules import is_excluded_name, match_name, normalize
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.name_rules import is_excluded_name, match_name, normalize
 
 
 def _tree() -> LabelModel:
@@ -186,7 +186,7 @@ class _FakeArtMesh:
 def test_adapter_uses_render_order() -> None:
     from types import SimpleNamespace
 
-    from annotation.auto_label import from_live2d
+    from seethrough.annotation.auto_label import from_live2d
 
     parts = {"P": SimpleNamespace(id="P", name="顔", parent_id=None, children=[])}
     live = SimpleNamespace(artmeshes=[_FakeArtMesh("a", ("P",), 500, 7)], parts=parts, parameters=[])

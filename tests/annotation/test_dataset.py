@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from core.errors import BadInput, Cancelled
-from core.paths import fixtures_dir
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.paths import fixtures_dir
 
 FIXTURES = fixtures_dir()
 REPO = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ def _cli(*args, timeout=300):
 
 
 def _load(rel):
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     return load_model(FIXTURES / rel)
 
@@ -53,7 +53,7 @@ def mark_dataset(tmp_path_factory):
 
 
 def test_exported_layout_validates_and_reads_back(mark_dataset):
-    from core.dataset_layout import read_dataset, read_sample, validate_dataset
+    from seethrough.core.dataset_layout import read_dataset, read_sample, validate_dataset
 
     assert validate_dataset(mark_dataset) == []
     index = read_dataset(mark_dataset)
@@ -86,7 +86,7 @@ def test_exported_layout_validates_and_reads_back(mark_dataset):
 
 
 def test_training_reader_loads_the_export(mark_dataset):
-    from training.data import LayerDataset
+    from seethrough.training.data import LayerDataset
 
     data = LayerDataset(mark_dataset, split=None)
     sample = data.load(0)
@@ -98,9 +98,9 @@ def test_training_reader_loads_the_export(mark_dataset):
 
 def test_training_runs_on_the_exported_dataset(mark_dataset, tmp_path):
     torch = pytest.importorskip("torch")
-    from training.config import TrainConfig
-    from training.jobs import make_job
-    from training.runner import step_generator
+    from seethrough.training.config import TrainConfig
+    from seethrough.training.jobs import make_job
+    from seethrough.training.runner import step_generator
 
     # one model's poses all share one split (chosen by hash): train on every sample
     cfg = TrainConfig(job="layers-stage1", data=str(mark_dataset), output=str(tmp_path), resolution=64, lr=2e-3,
@@ -123,7 +123,7 @@ def test_training_runs_on_the_exported_dataset(mark_dataset, tmp_path):
 def test_validator_reports_damage(mark_dataset, tmp_path):
     import shutil
 
-    from core.dataset_layout import validate_dataset
+    from seethrough.core.dataset_layout import validate_dataset
 
     copy = tmp_path / "ds"
     shutil.copytree(mark_dataset, copy)
@@ -149,8 +149,8 @@ def test_validator_reports_damage(mark_dataset, tmp_path):
 
 
 def test_export_merges_cancels_and_refuses_bad_labels(tmp_path):
-    from annotation.dataset import export_dataset
-    from core.dataset_layout import read_dataset, validate_dataset
+    from seethrough.annotation.dataset import export_dataset
+    from seethrough.core.dataset_layout import read_dataset, validate_dataset
 
     model = _load("shizuku/shizuku.model.json")
     labels = _part_labels(model)
@@ -177,7 +177,7 @@ def test_export_merges_cancels_and_refuses_bad_labels(tmp_path):
 
 
 def test_pose_lists(tmp_path):
-    from annotation.poses import check_poses, default_poses, load_poses, save_poses
+    from seethrough.annotation.poses import check_poses, default_poses, load_poses, save_poses
 
     model = _load("Hiyori/Hiyori.model3.json")
     poses = default_poses(model)

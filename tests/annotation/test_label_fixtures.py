@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from annotation.auto_label import auto_label, from_live2d
-from annotation.labels import LabelStore
-from core.paths import fixtures_dir
+from seethrough.annotation import loader
+from seethrough.annotation.auto_label import auto_label, from_live2d
+from seethrough.annotation.labels import LabelStore
+from seethrough.core.paths import fixtures_dir
 
 REPO = Path(__file__).resolve().parents[2]
-loader = pytest.importorskip("annotation.loader", reason="the Live2D loader (branch l2d-engine) is not merged yet")
 
 
 def _model(name: str) -> Path:
@@ -45,7 +45,7 @@ def test_name_match_coverage(name: str) -> None:
 
 
 def test_cli_label_json_on_mark(tmp_path: Path) -> None:
-    pytest.importorskip("app.cli.layer_commands", reason="app.cli registry names a module not merged yet")
+    pytest.importorskip("seethrough.app.cli.layer_commands", reason="app.cli registry names a module not merged yet")
     out = tmp_path / "mark.labels.json"
     cmd = [sys.executable, str(REPO / "main.py"), "live2d", "label", str(_model("Mark")), "-o", str(out), "--json"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)

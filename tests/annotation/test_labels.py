@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from annotation.labels import SCHEMA_VERSION, LabelStore
-from core.errors import BadInput, NewerSchema
+from seethrough.annotation.labels import SCHEMA_VERSION, LabelStore
+from seethrough.core.errors import BadInput, NewerSchema
 
 REPO = Path(__file__).resolve().parents[2]
 IDS = [f"ArtMesh{i}" for i in range(10)]
@@ -84,7 +84,7 @@ def test_unknown_id_edit_refused(tmp_path: Path) -> None:
 _KILLER = """
 import os, signal, sys
 sys.path.insert(0, {repo!r})
-from annotation.labels import LabelStore
+from seethrough.annotation.labels import LabelStore
 ids = [f"ArtMesh{{i}}" for i in range({n})]
 s = LabelStore.open({path!r}, ids)
 for i in range({n}):

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import BadInput
-from core.paths import fixtures_dir
+from seethrough.core.errors import BadInput
+from seethrough.core.paths import fixtures_dir
 
 FIXTURES = fixtures_dir()
 REPO = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def _model_file(name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_counts_hierarchy_and_orders(name):
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     model = load_model(_model_file(name))
     meshes, parts, params = EXPECTED[name]
@@ -53,7 +53,7 @@ def test_counts_hierarchy_and_orders(name):
 
 
 def test_display_names_from_cdi3():
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     model = load_model(_model_file("Hiyori"))
     names = {p.name for p in model.parts.values()}
@@ -62,7 +62,7 @@ def test_display_names_from_cdi3():
 
 
 def test_pose_shows_one_arm_variant_of_hiyori():
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     model = load_model(_model_file("Hiyori"))
     assert model.pose_groups
@@ -81,7 +81,7 @@ def _write_json(path, obj):
 
 def test_broken_models_give_clear_errors(tmp_path):
     """Broken copies of Mark's model3.json in tmp_path, pointing at the real moc and textures (nothing copied)."""
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     src = FIXTURES / "Mark"
     spec = json.loads((src / "Mark.model3.json").read_text(encoding="utf-8-sig"))
@@ -133,7 +133,7 @@ def test_broken_models_give_clear_errors(tmp_path):
 
 
 def test_broken_cubism2_models_give_clear_errors(tmp_path):
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     src = FIXTURES / "shizuku"
     spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
@@ -168,7 +168,7 @@ def test_label_cli_covers_hiyori_and_excludes_the_underdrawing(tmp_path):
 
 
 def test_cubism2_model_loads_through_the_pure_python_runtime():
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     model = load_model(FIXTURES / "shizuku")  # a folder works too
     assert model.version == 2 and model.path.name == "shizuku.model.json"
@@ -192,7 +192,7 @@ def test_cubism2_model_loads_through_the_pure_python_runtime():
 
 @pytest.mark.parametrize("name", ["Mark", "shizuku"])
 def test_pose_parameters_move_meshes_and_reset(name):
-    from annotation.loader import load_model, vertices_in_pixels
+    from seethrough.annotation.loader import load_model, vertices_in_pixels
 
     model = load_model(_model_file(name))
     angle = next(p for p in model.parameters if p.id in ("ParamAngleX", "PARAM_ANGLE_X"))

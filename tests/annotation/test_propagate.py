@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from annotation.model import ArtMesh, Live2DModel, Part
-from annotation.propagate import Source, load_source, propagate, read_label_entries
-from core.errors import BadInput
-from core.paths import fixtures_dir
+from seethrough.annotation.model import ArtMesh, Live2DModel, Part
+from seethrough.annotation.propagate import Source, load_source, propagate, read_label_entries
+from seethrough.core.errors import BadInput
+from seethrough.core.paths import fixtures_dir
 
 
 def _model(meshes: list[tuple[str, str, str]], name: str = "A") -> Live2DModel:
@@ -60,8 +60,8 @@ def test_label_files(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not (fixtures_dir() / "Mark").is_dir(), reason="Live2D fixtures not found")
 def test_from_another_copy_of_a_fixture(tmp_path: Path) -> None:
-    from annotation.labels import LabelStore
-    from annotation.loader import load_model
+    from seethrough.annotation.labels import LabelStore
+    from seethrough.annotation.loader import load_model
 
     copy = tmp_path / "Mark"
     shutil.copytree(fixtures_dir() / "Mark", copy)

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.paths import fixtures_dir
+from seethrough.core.paths import fixtures_dir
 
 FIXTURES = fixtures_dir()
 pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
@@ -14,7 +14,7 @@ FILES = {"Mark": "Mark/Mark.model3.json", "Haru": "Haru/Haru.model3.json", "Hiyo
 
 
 def _load(name):
-    from annotation.loader import load_model
+    from seethrough.annotation.loader import load_model
 
     return load_model(FIXTURES / FILES[name])
 
@@ -25,7 +25,7 @@ def _shown(model):
 
 @pytest.mark.parametrize("name", ["Mark", "shizuku"])
 def test_fragments_non_empty_and_visibility_masks_disjoint(name):
-    from annotation.render import model_raster, render_composite, visibility_masks
+    from seethrough.annotation.render import model_raster, render_composite, visibility_masks
 
     model = _load(name)
     raster = model_raster(model, 384)
@@ -50,7 +50,7 @@ def test_fragments_non_empty_and_visibility_masks_disjoint(name):
 
 
 def test_fragments_recomposite_to_the_render_and_areas_add_up():
-    from annotation.render import mesh_areas, model_raster, render_composite, render_fragment
+    from seethrough.annotation.render import mesh_areas, model_raster, render_composite, render_fragment
 
     model = _load("Mark")
     render = render_composite(model, 320).astype(np.float32) / 255.0
@@ -75,7 +75,7 @@ def test_fragments_recomposite_to_the_render_and_areas_add_up():
 
 
 def test_clipping_masks_restrict_fragments():
-    from annotation.render import model_raster
+    from seethrough.annotation.render import model_raster
 
     model = _load("Mark")
     raster = model_raster(model, 384)
@@ -94,7 +94,7 @@ def test_clipping_masks_restrict_fragments():
 
 def test_colours_and_blend_modes_follow_cubism_maths():
     """Mark has no multiply/screen colours or add/multiply meshes: set them on one real mesh and check the maths."""
-    from annotation.render import ModelRaster, fit_frame
+    from seethrough.annotation.render import ModelRaster, fit_frame
 
     model = _load("Mark")
     frame = fit_frame(model, 256)
@@ -141,7 +141,7 @@ def test_colours_and_blend_modes_follow_cubism_maths():
 
 
 def test_pose_changes_the_render_and_the_cache_follows():
-    from annotation.render import render_composite
+    from seethrough.annotation.render import render_composite
 
     model = _load("Mark")
     neutral = render_composite(model, 256)
@@ -156,7 +156,7 @@ def test_pose_changes_the_render_and_the_cache_follows():
 
 
 def test_hiyori_render_shows_one_arm_variant_and_mips_avoid_aliasing():
-    from annotation.render import model_raster, render_composite
+    from seethrough.annotation.render import model_raster, render_composite
 
     model = _load("Hiyori")
     raster = model_raster(model, 256)
@@ -176,7 +176,7 @@ def test_hiyori_render_shows_one_arm_variant_and_mips_avoid_aliasing():
 
 
 def test_content_frame_fits_the_character_with_a_margin():
-    from annotation.render import content_frame, fit_frame, render_composite
+    from seethrough.annotation.render import content_frame, fit_frame, render_composite
 
     model = _load("Hiyori")
     frame = content_frame(model, 256, margin=0.05)
@@ -192,10 +192,10 @@ def test_content_frame_fits_the_character_with_a_margin():
 @pytest.mark.parametrize("name", ["Mark", "Haru", "Hiyori", "shizuku"])
 def test_tag_layers_recomposite_to_the_render(name):
     """The document's tag layers, composited per pixel by their pseudo-depth, give back the model render."""
-    from annotation.to_document import live2d_document
-    from app.cli.live2d_commands import model_labels
-    from core.compositing import composite
-    from core.metrics import psnr
+    from seethrough.annotation.to_document import live2d_document
+    from seethrough.app.cli.live2d_commands import model_labels
+    from seethrough.core.compositing import composite
+    from seethrough.core.metrics import psnr
 
     model = _load(name)
     labels = model_labels(model, None, "v3")

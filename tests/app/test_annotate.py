@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from app.workspaces.annotate.mesh_model import BY_PART, MESH_IDS_ROLE
-from app.workspaces.annotate.state import AnnotationState
-from core.paths import fixtures_dir
+from seethrough.app.workspaces.annotate.mesh_model import BY_PART, MESH_IDS_ROLE
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.core.paths import fixtures_dir
 
 FIXTURES = fixtures_dir()
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
@@ -37,7 +37,7 @@ def mark(tmp_path):
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
-    from app.application import create_main_window
+    from seethrough.app.application import create_main_window
 
     w = create_main_window(tmp_path / "settings" / "s.ini")
     qtbot.addWidget(w)
@@ -152,7 +152,7 @@ def test_label_edit_workflow(window, qtbot, mark, tmp_path):
     out = tmp_path / "dataset"
     ws.export_dataset(out, size=256)
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=120_000)
-    from core.dataset_layout import read_dataset, validate_dataset
+    from seethrough.core.dataset_layout import read_dataset, validate_dataset
 
     assert validate_dataset(out) == []
     assert len(read_dataset(out).samples) == len(ws.pose_panel.poses) == 9
@@ -233,7 +233,7 @@ def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
 
     # another copy of Mark, labelled, is the source: labels copy over by id
     other = _copy(tmp_path / "other", "Mark")
-    from annotation.labels import LabelStore
+    from seethrough.annotation.labels import LabelStore
 
     source = LabelStore.open(other.with_name("Mark.labels.json"), state.mesh_ids)
     source.set_tag(["Face"], "face")
@@ -262,32 +262,32 @@ def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path):
 
 
 def test_broken_model_gives_a_message_and_keeps_working(window, qtbot, tmp_path, mark):
-    import app.errors
+    from seethrough.app import errors as app_errors
 
     bad = tmp_path / "bad.model3.json"
     bad.write_text("{ nope")
     ws = window.workspaces["annotate"]
-    app.errors.last_message = ""
+    app_errors.last_message = ""
     ws.open_model(bad)
-    qtbot.waitUntil(lambda: "not valid JSON" in app.errors.last_message and not window.jobs.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "not valid JSON" in app_errors.last_message and not window.jobs.busy, timeout=30_000)
     assert ws.state is None
     (mark.parent / "Mark.2048" / "texture_00.png").unlink()  # a missing texture
     ws.open_model(mark)
-    qtbot.waitUntil(lambda: "texture" in app.errors.last_message and not window.jobs.busy, timeout=30_000)
+    qtbot.waitUntil(lambda: "texture" in app_errors.last_message and not window.jobs.busy, timeout=30_000)
     assert ws.state is None
     ws.open_model(_copy(tmp_path / "ok", "Mark"))  # still usable
     qtbot.waitUntil(lambda: ws.state is not None, timeout=30_000)
 
 
 def test_label_file_of_another_model_is_left_untouched(window, qtbot, mark):
-    import app.errors
+    from seethrough.app import errors as app_errors
 
     foreign = mark.with_name("Mark.labels.json")
     text = json.dumps({"schema_version": 1, "model_id": "x", "entries": {"NotAMesh": {"tag": "face",
                                                                                       "source": "human"}}})
     foreign.write_text(text)
     ws = _open(window, qtbot, mark)
-    assert "another model" in app.errors.last_message
+    assert "another model" in app_errors.last_message
     ws.select(["Face"])
     ws.assign("face")
     assert foreign.read_text() == text  # never overwritten
@@ -300,8 +300,8 @@ def test_state_label_file_location(tmp_path, mark):
 
 
 def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
-    import app.errors
-    from core.dataset_layout import read_dataset, validate_dataset
+    from seethrough.app import errors as app_errors
+    from seethrough.core.dataset_layout import read_dataset, validate_dataset
 
     ws = _open(window, qtbot, mark)
     ws.auto_label()
@@ -319,6 +319,6 @@ def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
     assert ws.pose_panel.cancel.isVisibleTo(ws)
     ws.pose_panel.cancel.click()
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
-    assert app.errors.last_message.startswith("Cancelled")
+    assert app_errors.last_message.startswith("Cancelled")
     assert not ws.pose_panel.cancel.isVisibleTo(ws)
     assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9  # what was written stays valid

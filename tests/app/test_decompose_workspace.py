@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from app.session import DocumentSession
-from app.workspaces.decompose import DecomposeWorkspace
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.decompose import DecomposeWorkspace
 from tests.support.tiny_models import build_depth_model, build_layer_model
 
 

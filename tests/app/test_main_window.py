@@ -12,9 +12,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-import app.errors
-from app.application import create_main_window
-from core.io.images import save_png
+from seethrough.app import errors as app_errors
+from seethrough.app.application import create_main_window
+from seethrough.core.io.images import save_png
 
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
@@ -149,11 +149,11 @@ def test_drop_a_png_opens_it_and_a_corrupt_one_keeps_the_document(window, qtbot,
     doc = window.session.document
     broken = tmp_path / "broken.png"
     broken.write_bytes(png.read_bytes()[:60])
-    app.errors.last_message = ""
+    app_errors.last_message = ""
     window.files.open(broken)
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=30_000)
     assert window.session.document is doc
-    assert "broken.png" in app.errors.last_message or "truncated" in app.errors.last_message.lower()
+    assert "broken.png" in app_errors.last_message or "truncated" in app_errors.last_message.lower()
 
 
 def test_screenshot_of_every_workspace(window, qtbot, tmp_path):

@@ -6,8 +6,8 @@ import sys
 
 from PySide6.QtCore import QObject
 
-import app  # noqa: F401 - importing the package installs the guard
-from app.none_refcount import make_none_immortal
+import seethrough.app  # noqa: F401 - importing the package installs the guard
+from seethrough.app.none_refcount import make_none_immortal
 
 
 def test_many_void_qt_calls_do_not_exhaust_none() -> None:

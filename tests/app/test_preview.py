@@ -11,11 +11,11 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
-from app.session import DocumentSession
-from app.workspaces.preview import PreviewWorkspace
-from core.commands import SetLayerProperty
-from core.document import Document, Layer, crop_to_content
-from core.parallax import batch_runs
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.preview import PreviewWorkspace
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.document import Document, Layer, crop_to_content
+from seethrough.core.parallax import batch_runs
 
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app.session import DocumentSession
-from app.workspaces.train import TrainWorkspace, dataset_summary
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.train import TrainWorkspace, dataset_summary
 from tests.support.tiny_dataset import write_dataset
 
 

@@ -55,7 +55,7 @@ def test_info_table(sample_project):
 
 
 def test_composite_writes_a_canvas_size_png(sample_project, tmp_path):
-    from core.io.images import load_image
+    from seethrough.core.io.images import load_image
 
     out = tmp_path / "c.png"
     result = cli("composite", str(sample_project), "-o", str(out), "--mode", "zbuffer")
@@ -119,7 +119,7 @@ def test_export_to_folder_and_psd(sample_project, tmp_path):
 
 
 def test_sample_png(tmp_path):
-    from core.io.images import load_image
+    from seethrough.core.io.images import load_image
 
     out = tmp_path / "sample.png"
     assert cli("sample", "-o", str(out)).returncode == 0
@@ -132,7 +132,7 @@ def test_bad_input_exit_2_one_line(tmp_path, make):
     if make == "corrupt":
         path.write_bytes(b"this is not a png at all")
     elif make == "truncated":
-        from core.io.images import encode_png
+        from seethrough.core.io.images import encode_png
 
         data = encode_png(np.full((64, 64, 4), 200, np.uint8))
         path.write_bytes(data[: len(data) // 2])

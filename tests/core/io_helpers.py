@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.document import Document, Layer
+from seethrough.core.document import Document, Layer
 
 
 def blob(h: int, w: int, colour: tuple[int, int, int], seed: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from core.colour_padding import pad_transparent_colours
+from seethrough.core.colour_padding import pad_transparent_colours
 
 
 def test_opaque_pixels_keep_their_colour_and_holes_take_the_nearest_colour():

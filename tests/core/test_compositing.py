@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.compositing import composite, composite_region
-from core.document import Document, Layer
-from core.errors import BadInput
+from seethrough.core.compositing import composite, composite_region
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput
 from tests.core.helpers import solid
 
 

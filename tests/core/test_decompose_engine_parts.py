@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from core.decompose.engine import depth_frames, layer_passes, over
-from core.taxonomy import taxonomy
+from seethrough.core.decompose.engine import depth_frames, layer_passes, over
+from seethrough.core.taxonomy import taxonomy
 
 
 def test_v3_runs_body_then_head_with_group_indices():

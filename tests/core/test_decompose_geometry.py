@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.decompose.geometry import SquareFrame, alpha_box, head_crop_box, paste
-from core.decompose.postprocess import FACE_EPSILON, build_document
+from seethrough.core.decompose.geometry import SquareFrame, alpha_box, head_crop_box, paste
+from seethrough.core.decompose.postprocess import FACE_EPSILON, build_document
 
 
 def _image(width: int, height: int) -> np.ndarray:

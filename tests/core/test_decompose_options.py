@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
-from core.errors import BadInput
+from seethrough.core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
+from seethrough.core.errors import BadInput
 
 
 def test_defaults_follow_the_released_pipeline():
@@ -37,7 +37,7 @@ def test_memory_modes_step_down_to_the_lowest():
 
 def test_layer_scheduler_is_dpmpp_2m_sde_with_zero_final_sigma():
     pytest.importorskip("diffusers")
-    from core.pipelines.schedulers import layer_scheduler
+    from seethrough.core.pipelines.schedulers import layer_scheduler
 
     scheduler = layer_scheduler()
     scheduler.set_timesteps(30)

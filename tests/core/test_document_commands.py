@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from core.commands import MoveLayer, ReorderLayers, ReplaceLayers, SetLayerPixels, SetLayerProperty
-from core.document import Document, Layer, crop_to_content, place, representative_depth
+from seethrough.core.commands import MoveLayer, ReorderLayers, ReplaceLayers, SetLayerPixels, SetLayerProperty
+from seethrough.core.document import Document, Layer, crop_to_content, place, representative_depth
 
 
 def _layer(name: str, value: int, depth: float) -> Layer:

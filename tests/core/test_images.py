@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import BadInput, ImageTooLarge, UnsupportedFormat
-from core.io.atomic import atomic_write_bytes, atomic_writer
-from core.io.images import load_image, save_png
+from seethrough.core.errors import BadInput, ImageTooLarge, UnsupportedFormat
+from seethrough.core.io.atomic import atomic_write_bytes, atomic_writer
+from seethrough.core.io.images import load_image, save_png
 
 
 def _rgba(h: int = 40, w: int = 64) -> np.ndarray:
@@ -167,7 +167,7 @@ def test_save_png_failure_keeps_old_file(tmp_path):
 
 
 def test_open_document_image_and_unknown(tmp_path):
-    from core.io.open_any import open_document, save_document
+    from seethrough.core.io.open_any import open_document, save_document
 
     arr = _rgba(30, 50)
     save_png(tmp_path / "hero.png", arr)
@@ -194,7 +194,7 @@ def test_atomic_files_get_the_usual_permissions(tmp_path):
     import os
     import stat
 
-    from core.io.atomic import atomic_write_bytes
+    from seethrough.core.io.atomic import atomic_write_bytes
 
     target = tmp_path / "out.bin"
     atomic_write_bytes(target, b"x")

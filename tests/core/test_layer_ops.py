@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.commands import SetLayerProperty
-from core.compositing import composite
-from core.document import Document, Layer
-from core.errors import BadInput
-from core.layer_ops import (
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.compositing import composite
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput
+from seethrough.core.layer_ops import (
     delete_command,
     duplicate_command,
     merge_down_command,

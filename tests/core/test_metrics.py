@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from core.compositing import composite
-from core.document import Document
-from core.errors import BadInput
-from core.metrics import comparable_rgb, diff_heatmap, psnr, reconstruction_check, ssim
+from seethrough.core.compositing import composite
+from seethrough.core.document import Document
+from seethrough.core.errors import BadInput
+from seethrough.core.metrics import comparable_rgb, diff_heatmap, psnr, reconstruction_check, ssim
 from tests.core.helpers import solid
 
 

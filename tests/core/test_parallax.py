@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from core.document import Document, Layer
-from core.parallax import SPRING_STEP, LayerTransform, MotionSettings, ParallaxRig, batch_runs
+from seethrough.core.document import Document, Layer
+from seethrough.core.parallax import SPRING_STEP, LayerTransform, MotionSettings, ParallaxRig, batch_runs
 
 
 def _blob(w: int, h: int, color: tuple[int, int, int]) -> np.ndarray:

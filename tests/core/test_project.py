@@ -8,10 +8,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from core.commands import SetLayerProperty
-from core.errors import BadInput, NewerSchema
-from core.io.open_any import open_document, save_document
-from core.io.project import SCHEMA_VERSION, load_project, save_project
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.errors import BadInput, NewerSchema
+from seethrough.core.io.open_any import open_document, save_document
+from seethrough.core.io.project import SCHEMA_VERSION, load_project, save_project
 from tests.core.io_helpers import make_doc
 
 FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")

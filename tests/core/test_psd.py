@@ -10,10 +10,10 @@ from PIL import Image
 from psd_tools import PSDImage
 from psd_tools.constants import Tag
 
-from core.errors import BadInput, Cancelled
-from core.io.open_any import open_document, save_document
-from core.io.psd_export import export_png_folder, export_psd
-from core.io.psd_import import import_psd
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.io.open_any import open_document, save_document
+from seethrough.core.io.psd_export import export_png_folder, export_psd
+from seethrough.core.io.psd_import import import_psd
 from tests.core.io_helpers import blob, make_doc
 
 

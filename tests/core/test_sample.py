@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.compositing import composite
-from core.sample import HEIGHT, WIDTH, build_sample_document
-from core.taxonomy import taxonomy
+from seethrough.core.compositing import composite
+from seethrough.core.sample import HEIGHT, WIDTH, build_sample_document
+from seethrough.core.taxonomy import taxonomy
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_face_is_complete_under_the_fringe(doc):
 
 
 def test_source_is_the_zbuffer_composite_and_stratify_fixes_the_stack(doc):
-    from core.stratify import stratify_command
+    from seethrough.core.stratify import stratify_command
 
     assert np.array_equal(doc.source, composite(doc, mode="zbuffer"))
     # the plain stack shows the side locks over the cheeks; after the K=2 split the stack matches the source
@@ -117,17 +117,17 @@ def test_copies_are_independent():
 
 
 def test_kmeans_threshold_lies_between_the_hair_modes(doc):
-    from core.sample import BACK_HAIR_DEPTH, FRONT_HAIR_DEPTH
-    from core.stratify import kmeans_thresholds
+    from seethrough.core.sample import BACK_HAIR_DEPTH, FRONT_HAIR_DEPTH
+    from seethrough.core.stratify import kmeans_thresholds
 
     (threshold,) = kmeans_thresholds(doc.find("front hair"), k=2)
     assert FRONT_HAIR_DEPTH < threshold < BACK_HAIR_DEPTH
 
 
 def test_stratified_and_sorted_stack_reproduces_the_source():
-    from core.layer_ops import sort_by_depth_command
-    from core.metrics import psnr
-    from core.stratify import stratify_command
+    from seethrough.core.layer_ops import sort_by_depth_command
+    from seethrough.core.metrics import psnr
+    from seethrough.core.stratify import stratify_command
 
     doc = build_sample_document()
     before = psnr(composite(doc), doc.source)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.document import Document, Layer
-from core.errors import BadInput
-from core.stratify import (
+from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput
+from seethrough.core.stratify import (
     kmeans_strata,
     kmeans_thresholds,
     lr_split,
@@ -178,8 +178,8 @@ def test_kmeans_on_more_pixels_than_the_fit_sample() -> None:
 
 
 def test_inpainted_far_stratum_of_the_sample_has_no_black_fill():
-    from core.sample import build_sample_document
-    from core.stratify import kmeans_strata
+    from seethrough.core.sample import build_sample_document
+    from seethrough.core.stratify import kmeans_strata
 
     doc = build_sample_document()
     hair = doc.find("front hair")

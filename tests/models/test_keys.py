@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.models.arch import REFERENCE_KEYS, parameter_count, state_dict_shapes
+from seethrough.core.models.arch import REFERENCE_KEYS, parameter_count, state_dict_shapes
 
 CROSS_FRAME = re.compile(r".*\.temporal_transformer_blocks\.\d+")
 REPO = Path(__file__).resolve().parents[2]

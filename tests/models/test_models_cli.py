@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
 from tests.models import tiny
 
 REPO = Path(__file__).resolve().parents[2]

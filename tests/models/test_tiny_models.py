@@ -9,11 +9,11 @@ import pytest
 import torch
 from diffusers import UNet2DConditionModel
 
-from core.errors import BadInput, ModelNotFound
-from core.models.catalog import check_model_dir, find_model
-from core.models.layer_unet import UNetFrameConditionModel
-from core.models.loading import load_depth_unet, load_layer_unet, load_trans_vae
-from core.models.transparent_vae import TransparentVAE
+from seethrough.core.errors import BadInput, ModelNotFound
+from seethrough.core.models.catalog import check_model_dir, find_model
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.models.loading import load_depth_unet, load_layer_unet, load_trans_vae
+from seethrough.core.models.transparent_vae import TransparentVAE
 from tests.models import tiny
 
 
@@ -258,7 +258,7 @@ def test_found_in_the_hugging_face_cache(tmp_path: Path, monkeypatch: pytest.Mon
 
 @torch.no_grad()
 def test_cross_frame_attention_chunking_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.models import cross_frame
+    from seethrough.core.models import cross_frame
 
     torch.manual_seed(0)
     block = cross_frame.CrossFrameTransformerBlock(16, 2, 8).eval()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from psd_tools import PSDImage
 
-from core.io.images import save_png
+from seethrough.core.io.images import save_png
 from tests.support.tiny_models import build_depth_model, build_layer_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,10 +4,10 @@ production loader: shapes, value ranges, determinism, progress, cancellation, cl
 import numpy as np
 import pytest
 
-from core.decompose.engine import load_engine
-from core.decompose.options import DecomposeOptions
-from core.errors import Cancelled, ModelNotFound
-from core.taxonomy import taxonomy
+from seethrough.core.decompose.engine import load_engine
+from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.core.errors import Cancelled, ModelNotFound
+from seethrough.core.taxonomy import taxonomy
 from tests.support.tiny_models import build_depth_model, build_layer_model
 
 
@@ -96,8 +96,8 @@ def test_missing_and_incomplete_model_folders(tmp_path, models):
 
 
 def test_split_left_right_of_paired_tags():
-    from core.decompose.engine import split_left_right
-    from core.document import Document, Layer
+    from seethrough.core.decompose.engine import split_left_right
+    from seethrough.core.document import Document, Layer
 
     rgba = np.zeros((10, 40, 4), np.uint8)
     rgba[2:8, 2:10] = 255
@@ -121,7 +121,7 @@ def test_eager_attention_matches_sdpa(models):
 
 
 def test_quantized_weights_are_refused_on_the_cpu(models):
-    from core.errors import BadInput
+    from seethrough.core.errors import BadInput
 
     with pytest.raises(BadInput, match="CUDA"):
         load_engine(_options(models, depth=False, quantize="8bit"))
@@ -130,7 +130,7 @@ def test_quantized_weights_are_refused_on_the_cpu(models):
 def test_gpu_out_of_memory_names_the_next_memory_mode(models, monkeypatch):
     import torch
 
-    from core.errors import OutOfMemory
+    from seethrough.core.errors import OutOfMemory
 
     options = _options(models, depth=False)
     engine = load_engine(options)

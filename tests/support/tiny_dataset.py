@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.decompose.engine import over
+from seethrough.core.decompose.engine import over
 
 #: bottom to top, with their colours
 PARTS = {"back hair": (90, 50, 30), "topwear": (40, 140, 70), "face": (250, 215, 185), "front hair": (150, 90, 50)}

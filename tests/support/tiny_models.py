@@ -14,10 +14,10 @@ import torch
 from diffusers import AutoencoderKL
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-from core.models.layer_unet import UNetFrameConditionModel
-from core.models.transparent_vae import TransparentVAE
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.models.transparent_vae import TransparentVAE
+from seethrough.training import presets
 from tests.support.tiny_clip import write_tiny_clip_tokenizer
-from training import presets
 
 
 def _text_config(vocab_size: int) -> CLIPTextConfig:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training.augment import Backgrounds, TrainSample, augment, over_background
+from seethrough.training.augment import Backgrounds, TrainSample, augment, over_background
 
 
 def _sample():
@@ -55,8 +55,8 @@ def test_malformed_datasets_are_refused_clearly(tmp_path):
 
     import pytest
 
-    from core.errors import BadInput
-    from training.data import LayerDataset
+    from seethrough.core.errors import BadInput
+    from seethrough.training.data import LayerDataset
 
     (tmp_path / "dataset.json").write_text("{ broken")
     with pytest.raises(BadInput, match="not valid JSON"):

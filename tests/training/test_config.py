@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.errors import BadInput
-from training.config import load_config
+from seethrough.core.errors import BadInput
+from seethrough.training.config import load_config
 
 
 def _write(tmp_path, text):

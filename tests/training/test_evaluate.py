@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from seethrough.training.evaluate import compare_layers
 from tests.support.tiny_dataset import write_dataset
 from tests.support.tiny_models import build_depth_model, build_layer_model
-from training.evaluate import compare_layers
 
 REPO = Path(__file__).resolve().parents[2]
 

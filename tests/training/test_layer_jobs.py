@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.decompose.engine import load_engine
-from core.decompose.options import DecomposeOptions
+from seethrough.core.decompose.engine import load_engine
+from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.training.config import TrainConfig
+from seethrough.training.jobs import make_job
+from seethrough.training.presets import convert_2d_to_3d, layer_unet_config, to_3d
+from seethrough.training.runner import step_generator, train
 from tests.support.tiny_dataset import write_dataset
-from training.config import TrainConfig
-from training.jobs import make_job
-from training.presets import convert_2d_to_3d, layer_unet_config, to_3d
-from training.runner import step_generator, train
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_stage2_overfits_a_fixed_batch(dataset, tmp_path):
 
 def test_2d_to_3d_conversion_reproduces_stage1():
     torch.manual_seed(0)
-    from core.models.layer_unet import UNetFrameConditionModel
+    from seethrough.core.models.layer_unet import UNetFrameConditionModel
 
     unet_2d = UNetFrameConditionModel(**layer_unet_config("tiny", "v2", stage=1))
     unet_3d = convert_2d_to_3d(unet_2d, to_3d(dict(unet_2d.config), "v2"))

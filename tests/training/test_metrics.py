@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from training.metrics import align_scale_shift, depth_metrics, mask_dice_loss, mask_mse
+from seethrough.training.metrics import align_scale_shift, depth_metrics, mask_dice_loss, mask_mse
 
 
 def test_dice_of_known_masks():

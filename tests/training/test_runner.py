@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from core.errors import BadInput, Cancelled
-from training.config import TrainConfig
-from training.runner import STOP_FILE, indices_for_step, latest_checkpoint, train
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.training.config import TrainConfig
+from seethrough.training.runner import STOP_FILE, indices_for_step, latest_checkpoint, train
 
 
 class LinearFit:

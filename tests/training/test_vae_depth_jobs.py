@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from core.decompose.engine import load_engine
-from core.decompose.options import DecomposeOptions
+from seethrough.core.decompose.engine import load_engine
+from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.training.config import TrainConfig
+from seethrough.training.jobs import make_job
+from seethrough.training.runner import step_generator, train
 from tests.support.tiny_dataset import write_dataset
-from training.config import TrainConfig
-from training.jobs import make_job
-from training.runner import step_generator, train
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_depth_stage1_to_stage2_conversion_and_engine(dataset, tmp_path):
     assert losses[-1] < losses[0]
     d2 = train(cfg2, make_job(cfg2), emit=lambda *a, **k: None)
     assert (d2 / "unet" / "config.json").exists() and (d2 / "scheduler").is_dir()
-    from core.pipelines.layer_depth import LayerDepthPipeline
+    from seethrough.core.pipelines.layer_depth import LayerDepthPipeline
 
     pipe = LayerDepthPipeline.load(d2)
     assert pipe.unet.config.in_channels == 12

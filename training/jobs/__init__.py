@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import importlib
 
-from core.errors import BadInput
-from training.config import TrainConfig
+from seethrough.core.errors import BadInput
+from seethrough.training.config import TrainConfig
 
 #: job name → "module:Class"
 JOB_CLASSES = {
-    "vae": "training.jobs.vae_job:TransparencyDecoderJob",
-    "layers-stage1": "training.jobs.layer_jobs:LayerStage1Job",
-    "layers-stage2": "training.jobs.layer_jobs:LayerStage2Job",
-    "depth-stage1": "training.jobs.depth_jobs:DepthStage1Job",
-    "depth-stage2": "training.jobs.depth_jobs:DepthStage2Job",
+    "vae": "seethrough.training.jobs.vae_job:TransparencyDecoderJob",
+    "layers-stage1": "seethrough.training.jobs.layer_jobs:LayerStage1Job",
+    "layers-stage2": "seethrough.training.jobs.layer_jobs:LayerStage2Job",
+    "depth-stage1": "seethrough.training.jobs.depth_jobs:DepthStage1Job",
+    "depth-stage2": "seethrough.training.jobs.depth_jobs:DepthStage2Job",
 }
 
 

@@ -17,15 +17,15 @@ import torch
 from diffusers import AutoencoderKL, DDPMScheduler
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
-from core.colour_padding import pad_transparent_colours
-from core.pipelines.components import load_layer_components
-from core.pipelines.schedulers import SDXL_NOISE_SCHEDULE
-from core.pipelines.text import TagEmbeddingCache
-from training import presets
-from training.augment import Backgrounds, TrainSample, augment, over_background
-from training.config import TrainConfig
-from training.data import LayerDataset
-from training.tiny_tokenizer import write_tiny_clip_tokenizer
+from seethrough.core.colour_padding import pad_transparent_colours
+from seethrough.core.pipelines.components import load_layer_components
+from seethrough.core.pipelines.schedulers import SDXL_NOISE_SCHEDULE
+from seethrough.core.pipelines.text import TagEmbeddingCache
+from seethrough.training import presets
+from seethrough.training.augment import Backgrounds, TrainSample, augment, over_background
+from seethrough.training.config import TrainConfig
+from seethrough.training.data import LayerDataset
+from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
 
 
 def to_tensor_rgb(rgb01: np.ndarray) -> torch.Tensor:
@@ -92,8 +92,8 @@ class SDXLParts:
                                   **presets.TINY_TEXT)
             self.text_encoder = CLIPTextModel(text)
             self.text_encoder_2 = CLIPTextModelWithProjection(text)
-            from core.models.layer_unet import UNetFrameConditionModel
-            from core.models.transparent_vae import TransparentVAE
+            from seethrough.core.models.layer_unet import UNetFrameConditionModel
+            from seethrough.core.models.transparent_vae import TransparentVAE
 
             # random stand-ins so that every saved folder is complete and loads into the engine
             self.trans_vae = TransparentVAE(**presets.TINY_TRANS_VAE)

@@ -18,16 +18,16 @@ import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler
 from transformers import CLIPTextConfig, CLIPTextModel
 
-from core.decompose.engine import depth_frames
-from core.models.layer_unet import UNetFrameConditionModel
-from core.pipelines.components import load_depth_components
-from core.pipelines.layer_depth import DEPTH_LATENT_SCALE
-from core.pipelines.schedulers import depth_scheduler
-from core.taxonomy import taxonomy
-from training import presets
-from training.config import TrainConfig
-from training.jobs.base import JobBase, composite_rgb, layer_image, to_tensor_rgb
-from training.tiny_tokenizer import write_tiny_clip_tokenizer
+from seethrough.core.decompose.engine import depth_frames
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.pipelines.components import load_depth_components
+from seethrough.core.pipelines.layer_depth import DEPTH_LATENT_SCALE
+from seethrough.core.pipelines.schedulers import depth_scheduler
+from seethrough.core.taxonomy import taxonomy
+from seethrough.training import presets
+from seethrough.training.config import TrainConfig
+from seethrough.training.jobs.base import JobBase, composite_rgb, layer_image, to_tensor_rgb
+from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
 
 
 class DepthParts:

@@ -15,12 +15,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.models.layer_unet import UNetFrameConditionModel
-from core.pipelines.components import load_layer_components
-from core.taxonomy import taxonomy
-from training import presets
-from training.config import TrainConfig
-from training.jobs.base import JobBase, SDXLParts, composite_rgb, layer_image
+from seethrough.core.models.layer_unet import UNetFrameConditionModel
+from seethrough.core.pipelines.components import load_layer_components
+from seethrough.core.taxonomy import taxonomy
+from seethrough.training import presets
+from seethrough.training.config import TrainConfig
+from seethrough.training.jobs.base import JobBase, SDXLParts, composite_rgb, layer_image
 
 
 def head_layer(layers: dict[str, np.ndarray]) -> np.ndarray | None:

@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
-from training.config import TrainConfig
-from training.jobs.base import JobBase, SDXLParts, layer_image, to_tensor_rgb
+from seethrough.training.config import TrainConfig
+from seethrough.training.jobs.base import JobBase, SDXLParts, layer_image, to_tensor_rgb
 
 
 class PatchDiscriminator(nn.Module):

@@ -1,5 +1,5 @@
 """The Annotate workspace (Live2D labelling, poses, dataset export)."""
 
-from app.workspaces.annotate.workspace import AnnotateWorkspace
+from seethrough.app.workspaces.annotate.workspace import AnnotateWorkspace
 
 __all__ = ["AnnotateWorkspace"]

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QRubberBand,
 )
 
-from app.canvas import to_qimage
-from app.workspaces.annotate.state import SELECTION_RGB, AnnotationState
+from seethrough.app.canvas import to_qimage
+from seethrough.app.workspaces.annotate.state import SELECTION_RGB, AnnotationState
 
 
 def outline_path(mask: np.ndarray) -> QPainterPath:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from app.errors import show_error
-from core.errors import SeeThroughError
+from seethrough.app.errors import show_error
+from seethrough.core.errors import SeeThroughError
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,8 @@ class ExportActions:
 
     def export_dataset(self, folder: Path, size: int = 1024) -> None:
         """One sample per pose of the sweep list, rendered from a fresh copy of the model in the worker."""
-        from annotation.dataset import export_dataset
-        from annotation.loader import load_model
+        from seethrough.annotation.dataset import export_dataset
+        from seethrough.annotation.loader import load_model
 
         if self.state is None:
             return
@@ -45,9 +45,9 @@ class ExportActions:
 
     def export_psd(self, target: Path) -> None:
         """The ground-truth PSD of the current pose (one layer per tag, depth companions)."""
-        from annotation.loader import load_model
-        from annotation.to_document import live2d_document
-        from core.io.psd_export import export_psd
+        from seethrough.annotation.loader import load_model
+        from seethrough.annotation.to_document import live2d_document
+        from seethrough.core.io.psd_export import export_psd
 
         if self.state is None:
             return
@@ -70,7 +70,7 @@ class ExportActions:
         """The labelled model at its current pose as a layer document, opened in the other workspaces."""
         if self.state is None:
             return
-        from annotation.to_document import live2d_document
+        from seethrough.annotation.to_document import live2d_document
 
         try:
             doc = live2d_document(self.state.model, self._labels(), frame=self.state.frame)

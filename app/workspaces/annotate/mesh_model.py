@@ -24,8 +24,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPixmap
 
-from app.workspaces.annotate.state import AnnotationState
-from core.taxonomy import taxonomy
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.core.taxonomy import taxonomy
 
 MESH_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: all mesh ids under an item (a mesh: itself)

@@ -18,9 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotation.labels import SOURCES
-from app.workspaces.annotate.mesh_model import BY_PART, BY_TAG, MESH_IDS_ROLE, MeshFilterProxy, MeshTreeModel, chip
-from app.workspaces.annotate.state import AnnotationState
+from seethrough.annotation.labels import SOURCES
+from seethrough.app.workspaces.annotate.mesh_model import (
+    BY_PART,
+    BY_TAG,
+    MESH_IDS_ROLE,
+    MeshFilterProxy,
+    MeshTreeModel,
+    chip,
+)
+from seethrough.app.workspaces.annotate.state import AnnotationState
 
 ANY_RULE = "labelled by any rule"
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from app.workspaces.annotate.mesh_model import chip
+from seethrough.app.workspaces.annotate.mesh_model import chip
 
 PAGE = 10
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")

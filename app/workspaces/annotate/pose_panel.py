@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotation.model import Parameter
-from annotation.poses import Pose, default_poses, load_poses
-from app.errors import show_error
-from app.workspaces.annotate.mesh_model import displayable
-from app.workspaces.annotate.state import AnnotationState
-from core.errors import BadInput
+from seethrough.annotation.model import Parameter
+from seethrough.annotation.poses import Pose, default_poses, load_poses
+from seethrough.app.errors import show_error
+from seethrough.app.workspaces.annotate.mesh_model import displayable
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.core.errors import BadInput
 
 STEPS = 200
 DEBOUNCE_MS = 40

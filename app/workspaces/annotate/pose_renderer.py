@@ -13,11 +13,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from annotation.loader import load_model
-from annotation.model import Live2DModel
-from annotation.render import ModelRaster, to_uint8
-from app.jobs import JobRunner
-from app.workspaces.annotate.state import AnnotationState
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.render import ModelRaster, to_uint8
+from seethrough.app.jobs import JobRunner
+from seethrough.app.workspaces.annotate.state import AnnotationState
 
 
 class PoseRenderer(QObject):

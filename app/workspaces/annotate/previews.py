@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from app.canvas import to_qimage
-from app.workspaces.annotate.state import AnnotationState
+from seethrough.app.canvas import to_qimage
+from seethrough.app.workspaces.annotate.state import AnnotationState
 
 SIDE = 170
 

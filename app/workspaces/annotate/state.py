@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from annotation.labels import LabelStore, model_hash
-from annotation.loader import load_model
-from annotation.model import Live2DModel
-from annotation.poses import default_poses
-from annotation.render import ALPHA_VISIBLE, Frame, ModelRaster, content_frame, model_raster, to_uint8
-from core.errors import BadInput
-from core.paths import user_data_dir
-from core.taxonomy import taxonomy
+from seethrough.annotation.labels import LabelStore, model_hash
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.poses import default_poses
+from seethrough.annotation.render import ALPHA_VISIBLE, Frame, ModelRaster, content_frame, model_raster, to_uint8
+from seethrough.core.errors import BadInput
+from seethrough.core.paths import user_data_dir
+from seethrough.core.taxonomy import taxonomy
 
 RENDER_SIZE = 1024
 #: colour of the selection highlight (see-through tint and outline)

@@ -30,20 +30,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import show_error
-from app.jobs import JobRunner
-from app.session import DocumentSession
-from app.workspaces.annotate.canvas import AnnotateCanvas
-from app.workspaces.annotate.exports import ExportActions
-from app.workspaces.annotate.mesh_panel import MeshPanel
-from app.workspaces.annotate.palette import TagPalette
-from app.workspaces.annotate.pose_panel import PosePanel
-from app.workspaces.annotate.pose_renderer import PoseRenderer
-from app.workspaces.annotate.previews import SelectionPreviews
-from app.workspaces.annotate.state import AnnotationState
-from app.workspaces.base import Workspace
-from core.errors import BadInput, SeeThroughError
-from core.taxonomy import taxonomy
+from seethrough.app.errors import show_error
+from seethrough.app.jobs import JobRunner
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.annotate.canvas import AnnotateCanvas
+from seethrough.app.workspaces.annotate.exports import ExportActions
+from seethrough.app.workspaces.annotate.mesh_panel import MeshPanel
+from seethrough.app.workspaces.annotate.palette import TagPalette
+from seethrough.app.workspaces.annotate.pose_panel import PosePanel
+from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
+from seethrough.app.workspaces.annotate.previews import SelectionPreviews
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.app.workspaces.base import Workspace
+from seethrough.core.errors import BadInput, SeeThroughError
+from seethrough.core.taxonomy import taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
         """Run the rules in the worker on a scratch copy of the labels; apply what changed as one undo step."""
         if self.state is None:
             return
-        from annotation.auto_label import auto_label
+        from seethrough.annotation.auto_label import auto_label
 
         state = self.state
         scratch = copy.copy(state.store)
@@ -344,7 +344,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
         """Copy labels from another pose's or model's label file (same ids, or same part path + name)."""
         if self.state is None:
             return
-        from annotation.propagate import load_source, propagate
+        from seethrough.annotation.propagate import load_source, propagate
 
         state = self.state
         current = {mid: (e["tag"], e["source"]) for mid, e in state.store.entries.items()}

@@ -1,0 +1,255 @@
+"""Automatic ArtMesh labelling (paper 3.1.2 and the authors' V3 refinements), never overwriting a human label.
+
+The rules work on a minimal view of a model (`LabelModel`: meshes with id, name, part path and draw order, and the
+part tree), so they are testable on synthetic trees; `from_live2d` adapts the loader's `Live2DModel`.
+
+Order of the rules, each assignment recording its rule as the label source:
+1. `name-match`: keywords of the mesh name and its ancestors' part names/ids (`annotation.name_rules`), nearest first;
+2. `2d-seed`: per-tag response maps of the rendered composite; a visible mesh takes the tag with the largest mean
+   response inside its visible region, if above `seed_threshold`;
+3. `sibling-vote`: majority tag of the labelled meshes (human, name, seed) in the same part;
+4. `parent-vote`: otherwise the majority over the labelled descendants of the nearest ancestor part that has any;
+5. v3 only: `hair-split` turns generic hair into front hair when drawn after the face (draw order > split index =
+   max over face meshes of min(face, first nose, first mouth) draw order), back hair otherwise; `eye-split` turns
+   generic eye meshes into eyewhite / eyelash. Names come first (白目, 瞳, まつげ, 眉 are matched by rule 1); for the
+   rest the geometry fallback uses drawing order: the eye white is drawn under the iris, lashes and lids over it,
+   so generic eye meshes drawn before the first iris mesh become eyewhite and the others eyelash.
+
+Votes only count labels from rules 1-2 and human labels (a snapshot), so the result does not depend on mesh order.
+Meshes under excluded parts (name table: 背景, 下絵, guide … plus the store's `excluded_parts` setting) are neither
+labelled nor counted in the coverage.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.name_rules import GENERIC_TAGS, is_excluded_name, match_chain, to_tagset
+
+
+@dataclass(frozen=True)
+class MeshInfo:
+    id: str
+    name: str = ""
+    part_path: tuple[str, ...] = ()  # part ids, root → parent
+    draw_order: int = 0  # position in the drawing sequence (Cubism render order; 0 = drawn first)
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    id: str
+    name: str = ""
+    parent_id: str | None = None
+
+
+@dataclass
+class LabelModel:
+    """What the rules need of a model: its meshes and its parts by id."""
+
+    meshes: list[MeshInfo]
+    parts: dict[str, PartInfo] = field(default_factory=dict)
+
+    @property
+    def mesh_ids(self) -> list[str]:
+        return [m.id for m in self.meshes]
+
+
+@dataclass
+class AutoLabelReport:
+    counts: dict[str, int]
+    coverage: float
+    total: int
+    labelled: int
+    unlabelled: list[str]
+    excluded: list[str]
+
+
+def from_live2d(model: Any) -> LabelModel:
+    """Adapter from `annotation.model.Live2DModel` (artmeshes with part_path, parts dict with names)."""
+    parts = {
+        pid: PartInfo(pid, getattr(p, "name", "") or "", getattr(p, "parent_id", None))
+        for pid, p in model.parts.items()
+    }
+    meshes = [
+        MeshInfo(a.id, getattr(a, "name", "") or "", tuple(a.part_path), _sequence_index(a)) for a in model.artmeshes
+    ]
+    return LabelModel(meshes, parts)
+
+
+def _sequence_index(mesh: Any) -> int:
+    """Where a mesh is in the drawing sequence: Cubism's render order (its draw order is a sort key shared by
+    many meshes, e.g. 500 for most of Mark), falling back to the draw order when no render order is known."""
+    order = getattr(mesh, "render_order", None)
+    return int(order if order is not None else mesh.draw_order)
+
+
+def excluded_meshes(model: LabelModel, extra_parts: Sequence[str] = (), detect: bool = True) -> set[str]:
+    """Ids of meshes under a non-character part (detected by name when `detect`, or listed in `extra_parts`)."""
+    bad = set(extra_parts)
+    if detect:
+        bad |= {pid for pid, p in model.parts.items() if is_excluded_name(p.name) or is_excluded_name(pid)}
+    return {
+        m.id
+        for m in model.meshes
+        if bad.intersection(m.part_path) or (detect and (is_excluded_name(m.name) or is_excluded_name(m.id)))
+    }
+
+
+def name_tags(model: LabelModel) -> dict[str, str]:
+    """Rule 1: mesh id → tag (v3 or generic) from the mesh's own name and its ancestors' names, nearest first."""
+    out: dict[str, str] = {}
+    for m in model.meshes:
+        chain: list[list[str]] = [[m.name, m.id]]
+        for pid in reversed(m.part_path):
+            p = model.parts.get(pid)
+            chain.append([p.name if p else "", pid])
+        hit = match_chain(chain)
+        if hit is not None:
+            out[m.id] = hit[0]
+    return out
+
+
+def seed_tags(
+    seeds: Mapping[str, np.ndarray],
+    visibility: Mapping[str, np.ndarray],
+    candidates: Sequence[str],
+    threshold: float = 0.5,
+    min_pixels: int = 4,
+) -> dict[str, str]:
+    """Rule 2: each candidate mesh with ≥ `min_pixels` visible pixels takes the tag of largest mean response."""
+    out: dict[str, str] = {}
+    if not seeds:
+        return out
+    names = list(seeds)
+    maps = [_as_float(seeds[t]) for t in names]
+    for mid in candidates:
+        vis = visibility.get(mid)
+        if vis is None:
+            continue
+        vis = np.asarray(vis, dtype=bool)
+        if int(vis.sum()) < min_pixels:
+            continue
+        means = [float(m[vis].mean()) if m.shape == vis.shape else -1.0 for m in maps]
+        best = int(np.argmax(means))
+        if means[best] >= threshold:
+            out[mid] = names[best]
+    return out
+
+
+def _as_float(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a)
+    if a.ndim == 3:
+        a = a[..., -1] if a.shape[-1] in (2, 4) else a.mean(axis=-1)
+    return a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+
+
+def vote_tags(model: LabelModel, known: Mapping[str, str], todo: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Rules 3-4: sibling vote in the mesh's own part, else parent vote up the tree (ties: nearest draw order)."""
+    by_id = {m.id: m for m in model.meshes}
+    out: dict[str, tuple[str, str]] = {}
+    for mid in todo:
+        m = by_id[mid]
+        for level in range(len(m.part_path), 0, -1):
+            prefix = m.part_path[:level]
+            voters = [v for v in model.meshes if v.id in known and v.part_path[:level] == prefix]
+            if not voters:
+                continue
+            counts = Counter(known[v.id] for v in voters)
+            top = max(counts.values())
+            tied = {t for t, c in counts.items() if c == top}
+            nearest = min((v for v in voters if known[v.id] in tied), key=lambda v: abs(v.draw_order - m.draw_order))
+            rule = "sibling-vote" if level == len(m.part_path) else "parent-vote"
+            out[mid] = (known[nearest.id], rule)
+            break
+    return out
+
+
+def hair_split_index(model: LabelModel, tags: Mapping[str, str]) -> int | None:
+    """max over face meshes of min(face draw order, first nose draw order, first mouth draw order)."""
+    orders = {m.id: m.draw_order for m in model.meshes}
+    face = [orders[i] for i, t in tags.items() if t == "face"]
+    if not face:
+        return None
+    firsts = [min(orders[i] for i, t in tags.items() if t == k) for k in ("nose", "mouth") if k in tags.values()]
+    return max(min([f, *firsts]) for f in face)
+
+
+def split_refinements(model: LabelModel, labels: dict[str, tuple[str, str]]) -> None:
+    """Rule 5 (v3): refine generic `hair` and `eyes` in place, keeping human labels as they are."""
+    orders = {m.id: m.draw_order for m in model.meshes}
+    tags = {k: t for k, (t, _) in labels.items()}
+    split = hair_split_index(model, tags)
+    iris = [orders[i] for i, t in tags.items() if t == "irides"]
+    first_iris = min(iris) if iris else None
+    for mid, (tag, source) in list(labels.items()):
+        if source == "human" or tag not in GENERIC_TAGS:
+            continue
+        if tag == "hair":
+            front = split is not None and orders[mid] > split
+            labels[mid] = ("front hair" if front else "back hair", "hair-split")
+        else:
+            white = first_iris is not None and orders[mid] < first_iris
+            labels[mid] = ("eyewhite" if white else "eyelash", "eye-split")
+
+
+def auto_label(
+    model_like: Any,
+    store: LabelStore,
+    seeds: Mapping[str, np.ndarray] | None = None,
+    visibility: Mapping[str, np.ndarray] | None = None,
+    tagset: str = "v3",
+    excluded_parts: Sequence[str] = (),
+    detect_excluded: bool = True,
+    seed_threshold: float = 0.5,
+) -> AutoLabelReport:
+    """Run the rules and apply their results to `store` as one undo step; human labels are never touched."""
+    model = model_like if isinstance(model_like, LabelModel) else from_live2d(model_like)
+    excluded = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect_excluded)
+    humans = {mid: store.tag(mid) or "" for mid in store.human_ids()}
+    active = [m.id for m in model.meshes if m.id not in excluded]
+    labels: dict[str, tuple[str, str]] = {mid: (t, "human") for mid, t in humans.items()}
+
+    names = name_tags(model)
+    for mid in active:
+        if mid not in labels and mid in names:
+            labels[mid] = (names[mid], "name-match")
+    if seeds and visibility:
+        todo = [mid for mid in active if mid not in labels]
+        for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
+            labels[mid] = (tag, "2d-seed")
+    known = {mid: t for mid, (t, _) in labels.items() if mid not in excluded}
+    todo = [mid for mid in active if mid not in labels]
+    labels.update(vote_tags(model, known, todo))
+    if tagset == "v3":
+        split_refinements(model, labels)
+    auto = {
+        mid: (to_tagset(t, tagset), src) for mid, (t, src) in labels.items() if src != "human" and mid not in excluded
+    }
+    store.taxonomy_version = tagset
+    store.apply(auto, text="Auto-label")
+
+    counts = dict(Counter(src for _, src in auto.values()))
+    labelled = [mid for mid in active if store.tag(mid) is not None]
+    unlabelled = [mid for mid in active if store.tag(mid) is None]
+    return AutoLabelReport(
+        counts=counts,
+        coverage=len(labelled) / len(active) if active else 0.0,
+        total=len(active),
+        labelled=len(labelled),
+        unlabelled=unlabelled,
+        excluded=sorted(excluded),
+    )
+
+
+def agreement(store: LabelStore, reference: LabelStore | Mapping[str, str]) -> float:
+    """Fraction of the reference's labelled meshes that `store` tags the same (0.0 when the reference is empty)."""
+    ref = reference.tags() if isinstance(reference, LabelStore) else dict(reference)
+    if not ref:
+        return 0.0
+    return sum(store.tag(mid) == tag for mid, tag in ref.items()) / len(ref)

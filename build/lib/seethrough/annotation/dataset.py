@@ -1,0 +1,145 @@
+"""From a labelled Live2D model to training data (layout: `core.dataset_layout`, docs/dataset-layout.md).
+
+Per pose: the composite (RGBA, and RGB over a background); per tag, the full RGBA layer, where it is visible in
+the composite and its pseudo-depth from the drawing order (`annotation.tag_layers`); a manifest entry. All poses of
+a model share one frame (fitted to the labelled meshes over the whole sweep, with a margin), so samples align.
+Splits are chosen per model, deterministically, so a character never appears in two splits. Every file is written
+atomically and `dataset.json` last, so an interrupted export leaves the previous index valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
+from seethrough.annotation.tag_layers import TagLayers, render_tags
+from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
+from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
+from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.io.atomic import atomic_write_bytes
+from seethrough.core.taxonomy import taxonomy
+
+__all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "live2d_document", "render_tags",
+           "split_for"]
+
+
+def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
+    """train / val / test from a hash of the model's name (stable across runs and machines)."""
+    bucket = int(hashlib.sha1(model_name.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "test" if bucket < test else "val" if bucket < test + val else "train"
+
+
+def _png(path: Path, image: np.ndarray) -> None:
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
+    elif image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise BadInput(f"cannot encode {path.name}")
+    atomic_write_bytes(path, data.tobytes())
+
+
+def export_sample(
+    rendered: TagLayers,
+    folder: Path,
+    entry: dict,
+    background: tuple[int, int, int] = (255, 255, 255),
+) -> dict:
+    """Write one rendered pose into `folder` (composite, per-tag layers / visible / depth, sample.json); returns
+    the manifest entry completed with canvas, tags and bboxes."""
+    for sub in ("layers", "visible", "depth"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    composite = to_uint8(rendered.composite)
+    _png(folder / "composite.png", composite)
+    a = composite[..., 3:4].astype(np.float32) / 255.0
+    flat = composite[..., :3] * a + np.asarray(background, np.float32) * (1.0 - a)
+    _png(folder / "composite_rgb.png", (flat + 0.5).astype(np.uint8))
+    tags, bboxes = [], {}
+    for tag, rgba in rendered.layers.items():
+        box = rendered.bbox(tag)
+        if box is None:
+            continue
+        stem = tag_file_name(tag)
+        _png(folder / "layers" / f"{stem}.png", to_uint8(rgba))
+        _png(folder / "visible" / f"{stem}.png", rendered.visible[tag].astype(np.uint8) * 255)
+        _png(folder / "depth" / f"{stem}.png", np.round(rendered.depth[tag] * DEPTH_SCALE).astype(np.uint16))
+        tags.append(tag)
+        bboxes[tag] = list(box)
+    entry = {**entry, "canvas": [rendered.frame.width, rendered.frame.height], "tags": tags, "bboxes": bboxes}
+    SampleEntry.from_json(entry)  # the entry must read back
+    atomic_write_bytes(folder / "sample.json", json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
+    return entry
+
+
+def export_dataset(
+    model: Live2DModel,
+    labels: Mapping[str, str],
+    out: Path,
+    poses: Sequence[tuple[str, Mapping[str, float]]],
+    size: int = 1024,
+    background: tuple[int, int, int] = (255, 255, 255),
+    tagset: str = "v3",
+    progress: Callable[[int, int], None] | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+    frame: Frame | str = "content",
+    margin: float = 0.05,
+) -> Path:
+    """Write one sample per pose under `out` and (re)write `out/dataset.json` last, merging with what is there.
+
+    `frame`: "content" (default: fitted to the labelled meshes over all poses, `margin` around), "canvas" (the
+    model's canvas) or a `Frame`. The model is left at its default parameters."""
+    labels = {k: v for k, v in labels.items() if v}
+    if not labels:
+        raise BadInput("no ArtMesh is labelled: run auto-label (or label some) before exporting")
+    unknown = sorted(set(labels) - {m.id for m in model.artmeshes})
+    if unknown:
+        raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
+                       f"(e.g. {unknown[0]}): a label file for another model?")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    index_path = out / "dataset.json"
+    if index_path.exists():
+        existing = read_dataset(out)
+        if existing.taxonomy != tagset:
+            raise BadInput(f"{out} holds a {existing.taxonomy} dataset; cannot add {tagset} samples to it")
+        samples = {s.id: s.to_json() for s in existing.samples}
+    else:
+        samples = {}
+    params = {p.id for p in model.parameters}
+    checked = [(name, {k: float(v) for k, v in values.items() if k in params}) for name, values in poses]
+    if isinstance(frame, Frame):
+        chosen = frame
+    elif frame == "content":
+        chosen = content_frame(model, size, margin, set(labels), [values for _, values in checked])
+    elif frame == "canvas":
+        chosen = fit_frame(model, size, margin)
+    else:
+        raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
+    split = split_for(model.name)
+    try:
+        for i, (pose_name, values) in enumerate(checked):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("dataset export cancelled; finished samples were kept")
+            model.reset_parameters()
+            model.set_parameters(values)
+            model.update()
+            sid = f"{model.name}-{pose_name}"
+            entry = {"id": sid, "model": model.name, "pose": values, "split": split}
+            samples[sid] = export_sample(render_tags(model, labels, chosen), out / "samples" / sid, entry, background)
+            if progress is not None:
+                progress(i + 1, len(checked))
+    finally:
+        model.reset_parameters()
+        model.update()
+        index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
+                 "samples": list(samples.values())}
+        atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+    return out

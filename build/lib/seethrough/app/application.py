@@ -1,0 +1,69 @@
+"""The composition root: QApplication, logging, the excepthook, and the first window.
+
+`seethrough-gui` opens the given file, else the last one, else the built-in sample. Nothing here imports torch,
+diffusers or transformers: they load only when a job needs them, so the window appears fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+
+from seethrough.app.main_window import MainWindow
+from seethrough.core.paths import user_data_dir
+
+log = logging.getLogger("seethrough")
+
+
+def setup_logging() -> Path:
+    folder = user_data_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "seethrough.log"
+    root = logging.getLogger()
+    if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def install_excepthook(window: MainWindow) -> None:
+    """Uncaught exceptions in Qt slots are logged and shown, and the app keeps running."""
+    from seethrough.app.errors import show_error
+
+    def hook(exc_type, exc, tb) -> None:  # noqa: ANN001
+        log.error("uncaught exception", exc_info=(exc_type, exc, tb))
+        show_error(window, exc)
+
+    sys.excepthook = hook
+
+
+def create_main_window(settings_path: str | Path | None = None, open_path: str | Path | None = None) -> MainWindow:
+    """Build the main window (a QApplication must exist). `settings_path`: an ini file for QSettings (tests)."""
+    QCoreApplication.setOrganizationName("SeeThroughStudio")
+    QCoreApplication.setApplicationName("See-through Studio")
+    if settings_path is not None:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(settings_path).parent))
+    setup_logging()
+    window = MainWindow()
+    target = open_path or QSettings().value("files/last")
+    if target and Path(str(target)).exists():
+        window.files.open(Path(str(target)))
+    else:
+        window.files.open_sample()
+    return window
+
+
+def run_app(path: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = create_main_window(open_path=path)
+    install_excepthook(window)
+    window.show()
+    return int(app.exec())

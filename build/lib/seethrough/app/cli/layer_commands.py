@@ -1,0 +1,244 @@
+"""Layer subcommands of `seethrough-gui`: info, composite, stratify, lrsplit, export, sample.
+
+FILE is anything `core.io.open_any.open_document` opens (image, PSD with its companions, .stproj, PNG folder) or
+the word `sample` for the built-in sample character. Outputs follow the `-o` extension: `.psd`, `.stproj`, `.png`
+(the composite) or a folder of PNG layers. Every edit goes through the document's command history, exactly as in
+the GUI. Heavy modules are imported inside the commands so that `--help` and the GUI start stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from seethrough.app.cli import EXIT_OK, print_json
+
+if TYPE_CHECKING:
+    from seethrough.core.document import Document, Layer
+
+SAMPLE_WORD = "sample"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    info = sub.add_parser("info", help="list the layers of a file (name, tag, bbox, depth)")
+    info.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
+    info.add_argument("--json", action="store_true", help="print a JSON object")
+    info.set_defaults(func=_info)
+
+    comp = sub.add_parser("composite", help="composite the layers into one PNG")
+    comp.add_argument("file")
+    comp.add_argument("-o", "--output", required=True, help="output .png")
+    comp.add_argument("--mode", choices=("stack", "depth", "zbuffer"), default="stack",
+                      help="stack: layer order; depth: by representative depth; zbuffer: per-pixel depth")
+    comp.set_defaults(func=_composite)
+
+    strat = sub.add_parser("stratify", help="split layers into depth strata with K-Means (<tag>-0 nearest)")
+    strat.add_argument("file")
+    strat.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
+    strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
+    strat.add_argument("--k", type=int, default=2, help="number of strata (default 2)")
+    strat.add_argument("--inpaint", choices=("opencv", "none"), default="opencv",
+                       help="fill what a split uncovers in the far strata (default opencv)")
+    strat.add_argument("--json", action="store_true", help="print what was split as JSON")
+    strat.set_defaults(func=_stratify)
+
+    lr = sub.add_parser("lrsplit", help="split layers into right/left parts (<tag>-r, <tag>-l)")
+    lr.add_argument("file")
+    lr.add_argument("-o", "--output", required=True)
+    lr.add_argument("--tags", required=True, help="comma-separated tags, e.g. handwear,ears")
+    lr.add_argument("--json", action="store_true")
+    lr.set_defaults(func=_lrsplit)
+
+    exp = sub.add_parser("export", help="write a layered PSD (+ See-through companions) or a folder of PNGs")
+    exp.add_argument("file")
+    exp.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
+    exp.add_argument("--groups", action="store_true", help="PSD: group the layers into head/body")
+    exp.add_argument("--no-companions", action="store_true", help="PSD: skip <name>_depth.psd and <name>.psd.json")
+    exp.set_defaults(func=_export)
+
+    smp = sub.add_parser("sample", help="write the built-in sample character")
+    smp.add_argument("-o", "--output", required=True, help="sample.psd, sample.stproj, sample.png or dir/")
+    smp.set_defaults(func=_sample)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+def load(file: str) -> Document:
+    """Open FILE, or build the sample for the word 'sample' (unless a file of that name exists)."""
+    if file == SAMPLE_WORD and not os.path.exists(file):
+        from seethrough.core.sample import build_sample_document
+
+        return build_sample_document()
+    from seethrough.core.io.open_any import open_document
+
+    return open_document(file)
+
+
+def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:
+    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder)."""
+    from seethrough.core.errors import BadInput
+
+    out = Path(output)
+    ext = out.suffix.lower()
+    if out.parent and not out.parent.exists():
+        raise BadInput(f"{out.parent}: output folder does not exist")
+    if ext == ".png":
+        from seethrough.core.compositing import composite
+        from seethrough.core.io.images import save_png
+
+        save_png(out, composite(doc))
+        return [out]
+    if ext == ".psd":
+        from seethrough.core.io.psd_export import export_psd
+
+        return export_psd(doc, out, groups=groups, companions=companions)
+    from seethrough.core.io.open_any import save_document
+
+    return save_document(doc, output)
+
+
+def layer_summary(layer: Layer) -> dict:
+    return {
+        "name": layer.name,
+        "tag": layer.tag,
+        "bbox": list(layer.bbox),
+        "depth": round(float(layer.depth_value), 4),
+        "visible": bool(layer.visible),
+        "opacity": round(float(layer.opacity), 4),
+    }
+
+
+def _parse_tags(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
+def _layers_with_tags(doc: Document, tags: list[str]) -> list[Layer]:
+    from seethrough.core.errors import BadInput
+    from seethrough.core.taxonomy import base_tag
+
+    wanted = set(tags)
+    layers = [layer for layer in doc.layers if (layer.tag or base_tag(layer.name)) in wanted or layer.name in wanted]
+    if not layers:
+        present = sorted({layer.tag for layer in doc.layers if layer.tag})
+        raise BadInput(f"no layer with tag {', '.join(tags)} (tags present: {', '.join(present) or 'none'})")
+    return layers
+
+
+# --- commands -----------------------------------------------------------------------------------------------------
+def _info(args: argparse.Namespace) -> int:
+    doc = load(args.file)
+    rows = [layer_summary(layer) for layer in doc.layers]
+    if args.json:
+        print_json({"file": args.file, "canvas": [doc.width, doc.height], "layers": rows})
+        return EXIT_OK
+    print(f"{args.file}: {doc.width}×{doc.height}, {len(rows)} layers (bottom = farthest first)")
+    print(f"{'#':>3}  {'name':<20} {'tag':<12} {'bbox':<24} {'depth':>6}  {'vis':>3} {'opac':>5}")
+    for i, row in enumerate(rows):
+        bbox = ",".join(str(v) for v in row["bbox"])
+        vis = "yes" if row["visible"] else "no"
+        print(f"{i:>3}  {row['name']:<20} {row['tag'] or '-':<12} {bbox:<24} {row['depth']:>6.3f}  "
+              f"{vis:>3} {row['opacity']:>5.2f}")
+    return EXIT_OK
+
+
+def _composite(args: argparse.Namespace) -> int:
+    from seethrough.core.compositing import composite
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io.images import save_png
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".png":
+        raise BadInput(f"{out.name}: composite writes a .png")
+    if not out.parent.exists():
+        raise BadInput(f"{out.parent}: output folder does not exist")
+    doc = load(args.file)
+    save_png(out, composite(doc, mode=args.mode))
+    print(out)
+    return EXIT_OK
+
+
+def _stratify(args: argparse.Namespace) -> int:
+    from seethrough.core.errors import BadInput
+    from seethrough.core.stratify import kmeans_thresholds, stratify_command
+    from seethrough.core.taxonomy import base_tag, taxonomy
+
+    if args.k < 2:
+        raise BadInput(f"--k must be at least 2, got {args.k}")
+    doc = load(args.file)
+    tags = _parse_tags(args.tags)
+    if not tags:
+        defaults = taxonomy().stratify_by_default
+        tags = sorted({layer.tag for layer in doc.layers if layer.tag and base_tag(layer.tag) in defaults})
+        if not tags:
+            raise BadInput("no layer with a stratify-by-default tag; name the layers with --tags")
+    targets = _layers_with_tags(doc, tags)
+    for layer in targets:
+        if layer.depth is None:
+            raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
+
+    def split(layer: Layer) -> object | None:
+        if not kmeans_thresholds(layer, args.k):
+            return None  # a single depth value: nothing to split
+        return stratify_command(doc, layer.uid, k=args.k, inpaint=args.inpaint)
+
+    report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
+    return _finish(args, doc, report, save(doc, args.output))
+
+
+def _lrsplit(args: argparse.Namespace) -> int:
+    from seethrough.core.stratify import lr_split_command
+
+    doc = load(args.file)
+    targets = _layers_with_tags(doc, _parse_tags(args.tags))
+    report = _apply_splits(doc, targets, lambda layer: lr_split_command(doc, layer.uid), "Split left/right")
+    return _finish(args, doc, report, save(doc, args.output))
+
+
+def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
+    """Push one split command per target (a single undo step), then restack far → near by representative depth,
+    so that the strata land on either side of the layers between them (the fringe above the face, the locks
+    below it) and the plain stack composite matches the source."""
+    from seethrough.core.layer_ops import sort_by_depth_command
+
+    report = []
+    with doc.history.transaction(text):
+        for layer in targets:
+            command = make(layer)
+            if command is None:
+                continue
+            before = {x.uid for x in doc.layers}
+            doc.history.push(command)
+            report.append({"layer": layer.name, "tag": layer.tag,
+                           "into": [x.name for x in doc.layers if x.uid not in before]})
+        doc.history.push(sort_by_depth_command(doc))
+    return report
+
+
+def _finish(args: argparse.Namespace, doc: Document, report: list[dict], written: list[Path]) -> int:
+    if getattr(args, "json", False):
+        print_json({"written": [str(p) for p in written], "split": report,
+                    "layers": [layer_summary(layer) for layer in doc.layers]})
+    else:
+        for entry in report:
+            print(f"{entry['layer']} → {', '.join(entry['into'])}")
+        for path in written:
+            print(path)
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    doc = load(args.file)
+    for path in save(doc, args.output, groups=args.groups, companions=not args.no_companions):
+        print(path)
+    return EXIT_OK
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from seethrough.core.sample import build_sample_document
+
+    for path in save(build_sample_document(), args.output):
+        print(path)
+    return EXIT_OK
+

@@ -1,0 +1,146 @@
+"""`seethrough-gui live2d …`: the Live2D data engine from the command line (no Qt).
+
+    live2d info MODEL [--json] [--size 512]
+    live2d label MODEL [--seeds DIR] [-o labels.json] [--json]        (app.cli.live2d_label)
+    live2d export MODEL -o DIR [--poses default|FILE] [--size 1024] [--labels FILE] [--tags v3|v2]
+                  [--frame content|canvas] [--margin 0.05] [--background R,G,B]
+    live2d psd MODEL -o out.psd [--labels FILE] [--size 1024] [--pose FILE --pose-name NAME]
+Without `--labels`, the automatic labelling rules label the model in memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from seethrough.app.cli import print_json
+from seethrough.app.cli.live2d_label import add_label_command
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    live2d = sub.add_parser("live2d", help="Live2D models: inspect, label, export datasets and PSDs")
+    actions = live2d.add_subparsers(dest="live2d_command", metavar="ACTION", required=True)
+    p = actions.add_parser("info", help="ArtMeshes and the part tree of a model")
+    p.add_argument("model")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--size", type=int, default=512, help="long side of the render used to measure areas (px)")
+    p.set_defaults(func=run_info)
+    add_label_command(actions)
+    p = actions.add_parser("export", help="render labelled poses into a training dataset")
+    p.add_argument("model")
+    p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument("--poses", default="default", help="'default' (9 head angles) or a JSON pose list")
+    p.add_argument("--size", type=int, default=1024, help="long side of the rendered canvas")
+    p.add_argument("--labels", type=Path, help="label file (default: automatic labels)")
+    p.add_argument("--tags", choices=("v3", "v2"), default="v3")
+    p.add_argument("--frame", choices=("content", "canvas"), default="content",
+                   help="fit the labelled character over all poses (default) or the model's whole canvas")
+    p.add_argument("--margin", type=float, default=0.05, help="empty border, a fraction of --size")
+    p.add_argument("--background", default="255,255,255", help="R,G,B behind composite_rgb.png")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_export)
+    p = actions.add_parser("psd", help="a ground-truth See-through PSD (one layer per tag, depth companions)")
+    p.add_argument("model")
+    p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument("--labels", type=Path)
+    p.add_argument("--size", type=int, default=1024)
+    p.add_argument("--tags", choices=("v3", "v2"), default="v3")
+    p.add_argument("--pose", type=Path, help="a pose list (JSON); with --pose-name, which pose (default: first)")
+    p.add_argument("--pose-name")
+    p.set_defaults(func=run_psd)
+
+
+def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str, str]:
+    """Tags per ArtMesh id: from a label file, or from the automatic rules (excluded parts left out)."""
+    from seethrough.annotation.auto_label import auto_label, from_live2d
+    from seethrough.annotation.labels import LabelStore
+
+    ids = [m.id for m in model.artmeshes]
+    if labels_path is not None:
+        from seethrough.core.errors import BadInput
+
+        if not labels_path.is_file():
+            raise BadInput(f"label file not found: {labels_path}")
+        return {k: v for k, v in LabelStore.open(labels_path, ids, taxonomy_version=tagset).tags().items() if v}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = LabelStore.open(Path(tmp) / "labels.json", ids, taxonomy_version=tagset)
+        report = auto_label(from_live2d(model), store, tagset=tagset)
+        excluded = set(report.excluded)
+        return {k: v for k, v in store.tags().items() if v and k not in excluded}
+
+
+def run_info(args: argparse.Namespace) -> int:
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.render import mesh_areas
+
+    model = load_model(Path(args.model))
+    areas = mesh_areas(model, args.size)
+    meshes = [{"id": m.id, "name": m.name, "part": m.part_id, "part_path": list(m.part_path),
+               "draw_order": m.draw_order, "render_order": m.render_order, "opacity": round(m.opacity, 4),
+               "visible": bool(m.visible_flag and m.opacity > 0), "texture": m.texture_index,
+               "masks": list(m.mask_ids), "blend": m.blend_mode, "area": areas[m.id][0],
+               "visible_area": areas[m.id][1]} for m in model.artmeshes]
+    if args.json:
+        print_json({"model": str(model.path), "cubism": model.version, "canvas": list(model.canvas_size),
+                    "area_canvas_long_side": args.size, "artmeshes": meshes, "parts": model.part_tree(),
+                    "parameters": [p.__dict__ for p in model.parameters]})
+        return 0
+    print(f"{model.path.name} (Cubism {model.version}): {len(meshes)} ArtMeshes, {len(model.parts)} parts, "
+          f"{len(model.parameters)} parameters")
+    for m in sorted(meshes, key=lambda m: m["render_order"]):
+        print(f"  {m['render_order']:4d} {m['id']:<24} {m['area']:>7d} px  {'/'.join(m['part_path'])}")
+    return 0
+
+
+def _background(text: str) -> tuple[int, int, int]:
+    from seethrough.core.errors import BadInput
+
+    try:
+        rgb = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+        raise BadInput(f"--background must be R,G,B with values 0..255, not {text!r}")
+    return rgb  # type: ignore[return-value]
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from seethrough.annotation.dataset import export_dataset
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.poses import check_poses, default_poses, load_poses
+
+    model = load_model(Path(args.model))
+    labels = model_labels(model, args.labels, args.tags)
+    if args.poses == "default":
+        poses = default_poses(model)
+    else:
+        poses = load_poses(Path(args.poses))
+        check_poses(model, poses)
+    out = export_dataset(model, labels, args.output, poses, size=args.size, tagset=args.tags,
+                         background=_background(args.background), frame=args.frame, margin=args.margin)
+    if args.json:
+        print_json({"output": str(out), "samples": len(poses), "tags": sorted(set(labels.values()))})
+    return 0
+
+
+def run_psd(args: argparse.Namespace) -> int:
+    from seethrough.annotation.loader import load_model
+    from seethrough.annotation.poses import check_poses, load_poses
+    from seethrough.annotation.to_document import live2d_document
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io.psd_export import export_psd
+
+    model = load_model(Path(args.model))
+    pose = None
+    if args.pose is not None:
+        poses = dict(load_poses(args.pose))
+        name = args.pose_name or next(iter(poses))
+        if name not in poses:
+            raise BadInput(f"{args.pose} has no pose {name!r} (it has {', '.join(poses)})")
+        check_poses(model, [(name, poses[name])])
+        pose = poses[name]
+    doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
+    export_psd(doc, args.output)
+    return 0

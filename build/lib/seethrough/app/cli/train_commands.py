@@ -1,0 +1,69 @@
+"""`seethrough-gui train CONFIG …` and `seethrough-gui eval …`: training and evaluation, headless.
+
+`train` prints one JSON event per line (training.events) and writes them to `<output>/metrics.jsonl`;
+the Train workspace runs exactly this command as a child process.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from seethrough.app.cli import print_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model from a YAML job config (resources/configs/*.yaml)")
+    p.add_argument("config", type=Path)
+    p.add_argument("--output", type=Path, help="run folder (default: the config's `output`)")
+    p.add_argument("--resume", type=Path, help="a run folder or checkpoint to resume from")
+    p.add_argument("--data", type=Path, help="dataset folder (overrides the config's `data`)")
+    p.add_argument("--max-steps", type=int, help="override the config's max_steps")
+    p.set_defaults(func=run_train)
+
+    e = sub.add_parser("eval", help="evaluate a layer model on a dataset's test split")
+    e.add_argument("--model", type=Path, required=True, help="layer model folder")
+    e.add_argument("--depth-model", type=Path, help="depth model folder (depth metrics when given)")
+    e.add_argument("--data", type=Path, required=True, help="dataset folder")
+    e.add_argument("-o", "--output", type=Path, required=True, help="report.json (a .md is written beside it)")
+    e.add_argument("--split", default="test")
+    e.add_argument("--resolution", type=int, default=1024)
+    e.add_argument("--steps", type=int, default=30)
+    e.add_argument("--limit", type=int, help="evaluate at most this many samples")
+    e.set_defaults(func=run_eval)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from seethrough.core.errors import Cancelled
+    from seethrough.training.config import load_config
+    from seethrough.training.events import EventWriter
+    from seethrough.training.jobs import make_job
+    from seethrough.training.runner import train
+
+    overrides = {"output": str(args.output) if args.output else None, "data": str(args.data) if args.data else None}
+    if args.max_steps:
+        overrides["max_steps"] = args.max_steps
+    cfg = load_config(args.config, **overrides)
+    writer = EventWriter(cfg.output_dir)
+    try:
+        job = make_job(cfg)
+        train(cfg, job, resume=args.resume, emit=writer)
+    except Cancelled:
+        return 0  # stopped on request: a checkpoint was written and a "stopped" event printed
+    except Exception as exc:
+        writer("error", message=str(exc))
+        raise
+    finally:
+        writer.close()
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from seethrough.training.evaluate import evaluate
+
+    report = evaluate(
+        args.model, args.data, args.output, depth_model=args.depth_model, split=args.split,
+        resolution=args.resolution, steps=args.steps, limit=args.limit,
+    )
+    print_json(report["summary"])
+    return 0

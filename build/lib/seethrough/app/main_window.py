@@ -1,0 +1,274 @@
+"""The main window: workspace tabs in the centre, dockable panels, menus, status bar. Nothing else lives here —
+file handling is in `file_actions`, panels and workspaces in their own modules."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
+
+from seethrough.app.file_actions import FileActions
+from seethrough.app.jobs import JobRunner
+from seethrough.app.panels.layers_panel import LayersPanel
+from seethrough.app.panels.log_panel import LogPanel
+from seethrough.app.panels.properties_panel import PropertiesPanel
+from seethrough.app.panels.tools_panel import ToolsPanel
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.registry import WORKSPACES
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle("See-through Studio")
+        self.resize(1440, 900)
+        self.setAcceptDrops(True)
+        self.session = DocumentSession(self)
+        self.jobs = JobRunner(self)
+        self.files = FileActions(self.session, self.jobs, self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.workspaces: dict[str, Workspace] = {}
+        for key, factory in WORKSPACES:
+            workspace = factory(self.session)
+            self.workspaces[key] = workspace
+            self.tabs.addTab(workspace, workspace.title)
+        self.setCentralWidget(self.tabs)
+        self._active: Workspace | None = None
+        self.tabs.currentChanged.connect(self._on_tab)
+        stratify = self.workspaces["stratify"]
+        for workspace in self.workspaces.values():  # workspaces that run long work use the window's runner
+            if hasattr(workspace, "jobs"):
+                workspace.jobs = self.jobs  # type: ignore[attr-defined]
+        self.canvas = stratify.canvas  # type: ignore[attr-defined]
+        self.docks: dict[str, QDockWidget] = {}
+        self.layers_panel = LayersPanel(self.session)
+        self.properties_panel = PropertiesPanel(self.session)
+        self.tools_panel = ToolsPanel(self.canvas)
+        self.log_panel = LogPanel()
+        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Properties", self.properties_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Tools", self.tools_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.docks["Log"]], [110], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Tools"], self.docks["Layers"]], [220, 300], Qt.Orientation.Horizontal)
+        self._build_status_bar()
+        self._build_menus()
+        decompose = self.workspaces.get("decompose")
+        if decompose is not None and hasattr(decompose, "go_to"):
+            decompose.go_to.connect(self._go_to)
+        train = self.workspaces.get("train")
+        if train is not None and decompose is not None and hasattr(train, "use_model"):
+            train.use_model.connect(self._use_trained_model)
+        self.session.document_replaced.connect(lambda _d: self._update_title())
+        self.session.history_changed.connect(self._update_title)
+        self.tabs.setCurrentWidget(stratify)
+        self._restore_layout()
+
+    # --- construction ---------------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[title] = dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.size_label = QLabel("")
+        self.zoom_label = QLabel("")
+        self.cursor_label = QLabel("")
+        self.progress = QProgressBar(minimum=0, maximum=1000, maximumWidth=220)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel", visible=False)
+        self.cancel_button.clicked.connect(self.jobs.cancel)
+        for widget in (self.cursor_label, self.zoom_label, self.size_label):
+            bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
+        self.canvas.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"{x}, {y}"))
+        self.jobs.started.connect(self._job_started)
+        self.jobs.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)), bar.showMessage(m)))
+        self.jobs.done.connect(self._job_done)
+
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:  # noqa: ANN001
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.actions_by_name[text.rstrip("…")] = action
+        return action
+
+    def _build_menus(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        files = self.files
+        m = self.menuBar().addMenu("&File")
+        self._action(m, "Open…", files.open_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = m.addMenu("Open Recent")
+        files.recent_changed.connect(self._fill_recent)
+        self._fill_recent()
+        self._action(m, "Open Sample", files.open_sample)
+        m.addSeparator()
+        self._action(m, "Save", files.save, QKeySequence.StandardKey.Save)
+        self._action(m, "Save As…", files.save_as, "Ctrl+Shift+S")
+        self._action(m, "Export PSD…", files.export_psd, "Ctrl+E")
+        self._action(m, "Export PNG Folder…", files.export_png_folder, "Ctrl+Shift+E")
+        m.addSeparator()
+        self._action(m, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        e = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action(e, "Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(e, "Redo", self.redo, "Ctrl+Shift+Z")
+        self.session.history_changed.connect(self._update_undo)
+        for workspace in self.workspaces.values():
+            if hasattr(workspace, "history_changed"):
+                workspace.history_changed.connect(self._update_undo)
+        self._update_undo()
+        v = self.menuBar().addMenu("&View")
+        self._action(v, "Fit", self.canvas.fit, "F")
+        self._action(v, "Actual Size (1:1)", self.canvas.actual_size, "Ctrl+1")
+        self._action(v, "Zoom In", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self._action(v, "Zoom Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        v.addSeparator()
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
+        w = self.menuBar().addMenu("&Workspace")
+        for i, workspace in enumerate(self.workspaces.values()):
+            self._action(w, workspace.title, lambda _=False, ws=workspace: self.tabs.setCurrentWidget(ws),
+                         f"Alt+{i + 1}")
+        h = self.menuBar().addMenu("&Help")
+        self._action(h, "About", self._about)
+
+    # --- behaviour ------------------------------------------------------------------------------------------------
+    def _label_workspace(self) -> Workspace | None:
+        """The active workspace when it has its own undo history (Annotate's label edits)."""
+        active = self._active
+        return active if active is not None and getattr(active, "handles_undo", lambda: False)() else None
+
+    def undo(self) -> None:
+        workspace = self._label_workspace()
+        if workspace is not None:
+            workspace.undo()  # type: ignore[attr-defined]
+        else:
+            self.session.undo()
+
+    def redo(self) -> None:
+        workspace = self._label_workspace()
+        if workspace is not None:
+            workspace.redo()  # type: ignore[attr-defined]
+        else:
+            self.session.redo()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.files.recent():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.files.open(Path(p)))
+        self.recent_menu.setEnabled(bool(self.files.recent()))
+
+    def _update_undo(self) -> None:
+        if self._label_workspace() is not None:  # Annotate: the actions drive its label history
+            for action, text in ((self.undo_action, "Undo label edit"), (self.redo_action, "Redo label edit")):
+                action.setEnabled(True)
+                action.setText(text)
+            return
+        history = self.session.document.history if self.session.document else None
+        self.undo_action.setEnabled(bool(history and history.can_undo))
+        self.redo_action.setEnabled(bool(history and history.can_redo))
+        self.undo_action.setText(f"Undo {history.undo_text}" if history and history.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {history.redo_text}" if history and history.can_redo else "Redo")
+
+    def _update_title(self) -> None:
+        doc = self.session.document
+        name = self.session.display_name or "untitled"
+        dirty = "" if doc is None or doc.history.is_clean else " •"
+        self.setWindowTitle(f"{name}{dirty} — See-through Studio")
+        self.size_label.setText(f"{doc.width}×{doc.height}, {len(doc.layers)} layers" if doc else "")
+
+    def _job_started(self, title: str) -> None:
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.statusBar().showMessage(title)
+
+    def _job_done(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.statusBar().clearMessage()
+
+    def _on_tab(self, index: int) -> None:
+        if self._active is not None:
+            self._active.deactivated()
+        self._active = self.tabs.widget(index)  # type: ignore[assignment]
+        if self._active is not None:
+            self._active.activated()
+        if hasattr(self, "undo_action"):
+            self._update_undo()
+
+    def _go_to(self, key: str) -> None:
+        if key == "export":
+            self.files.export_psd()
+        elif key in self.workspaces:
+            self.tabs.setCurrentWidget(self.workspaces[key])
+
+    def _use_trained_model(self, folder: str) -> None:
+        """Train → "use this model for Decompose": point the Decompose workspace at the run's model folder."""
+        decompose = self.workspaces["decompose"]
+        decompose.layer_model.setText(folder)  # type: ignore[attr-defined]
+        decompose.refresh_status()  # type: ignore[attr-defined]
+        self.tabs.setCurrentWidget(decompose)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "See-through Studio", "See-through Studio — single-image layer decomposition of "
+                          "anime characters into 2.5D-ready layered PSDs.")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.files.open(Path(url.toLocalFile()))
+                break
+
+    # --- layout and lifetime ------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = QSettings()
+        geometry, state = settings.value("window/geometry"), settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        train = self.workspaces.get("train")
+        if train is not None and hasattr(train, "confirm_close") and not train.confirm_close():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.jobs.cancel()
+        self.jobs.wait(10000)
+        for workspace in self.workspaces.values():
+            if hasattr(workspace, "shutdown"):
+                workspace.shutdown()
+        self.log_panel.detach()
+        super().closeEvent(event)

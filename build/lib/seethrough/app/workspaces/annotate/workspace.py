@@ -1,0 +1,372 @@
+"""The Annotate workspace: open a Live2D model, see its ArtMeshes by tag or by part, select them on the canvas or
+in the list, label them (palette, number keys, context menu, auto-label, propagation), preview a fragment and its
+whole tag, pose the model, and export a dataset or a PSD.
+
+The workspace composes the panels and owns the edits: everything lives in `AnnotationState` (engine objects);
+label edits go through the label store, so they autosave and undo. Loading, auto-labelling, propagation and
+exports run in the window's job runner; the worker never touches the live model or store (exports work on a
+fresh copy of the model, auto-label on a scratch store whose result is applied here as one undo step).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seethrough.app.errors import show_error
+from seethrough.app.jobs import JobRunner
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.annotate.canvas import AnnotateCanvas
+from seethrough.app.workspaces.annotate.exports import ExportActions
+from seethrough.app.workspaces.annotate.mesh_panel import MeshPanel
+from seethrough.app.workspaces.annotate.palette import TagPalette
+from seethrough.app.workspaces.annotate.pose_panel import PosePanel
+from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
+from seethrough.app.workspaces.annotate.previews import SelectionPreviews
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.app.workspaces.base import Workspace
+from seethrough.core.errors import BadInput, SeeThroughError
+from seethrough.core.taxonomy import taxonomy
+
+log = logging.getLogger(__name__)
+
+
+class AnnotateWorkspace(ExportActions, Workspace):
+    title = "Annotate"
+    key = "annotate"
+    #: the label history changed (the window refreshes its Undo/Redo actions)
+    history_changed = Signal()
+
+    def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.state: AnnotationState | None = None
+        self._jobs: JobRunner | None = None
+        self._our_job = False
+        self.last_report: Any = None
+        self._redraw_timer = QTimer(self, singleShot=True, interval=30)
+        self._redraw_timer.timeout.connect(self.redraw)
+        self.poser = PoseRenderer(self)
+        self.poser.rendered.connect(self._pose_rendered)
+        self.poser.failed.connect(lambda exc: show_error(self, exc))
+        self._build()
+        self.setAcceptDrops(True)
+
+    # --- layout -----------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        open_button = QPushButton("Open model…")
+        open_button.clicked.connect(self._browse)
+        self.auto_button = QPushButton("Auto-label")
+        self.auto_button.setToolTip("Label the unlabelled ArtMeshes by names, part votes and the v3 splits "
+                                    "(human labels are kept)")
+        self.auto_button.clicked.connect(self.auto_label)
+        self.see_through = QCheckBox("See-through")
+        self.see_through.setToolTip("Draw the selected fragments whole, where other fragments hide them too")
+        self.see_through.setChecked(True)
+        self.see_through.toggled.connect(self._on_see_through)
+        self.contours = QCheckBox("Contours")
+        self.contours.setChecked(True)
+        self.contours.toggled.connect(lambda _b: self._redraw_timer.start())
+        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=45)
+        self.opacity.setToolTip("Opacity of the tag colours over the model")
+        self.opacity.setMaximumWidth(140)
+        self.opacity.valueChanged.connect(lambda _v: self._redraw_timer.start())
+        fit = QPushButton("Fit")
+        self.status = QLabel("Open a Live2D model (.model3.json or .model.json)")
+        bar = QHBoxLayout()
+        for w in (open_button, self.auto_button, self.see_through, self.contours, QLabel("Tag colours"),
+                  self.opacity, fit):
+            bar.addWidget(w)
+        bar.addWidget(self.status, 1)
+
+        self.mesh_panel = MeshPanel()
+        self.mesh_panel.selection_changed.connect(self._on_list_selection)
+        self.mesh_panel.model.visibility_changed.connect(self._redraw_timer.start)
+        self.mesh_panel.set_tag_requested.connect(self.assign)
+        self.mesh_panel.visibility_requested.connect(self.change_visibility)
+        self.mesh_panel.propagate_requested.connect(self._browse_propagation)
+        self.canvas = AnnotateCanvas()
+        self.canvas.picked.connect(self.select)
+        self.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.canvas.customContextMenuRequested.connect(
+            lambda pos: self.mesh_panel.context_menu().popup(self.canvas.viewport().mapToGlobal(pos)))
+        fit.clicked.connect(self.canvas.fit)
+        self.previews = SelectionPreviews()
+        self.palette = TagPalette(self)
+        self.palette.tag_chosen.connect(self.assign)
+        self.pose_panel = PosePanel()
+        self.pose_panel.pose_changed.connect(self.set_pose)
+        self.pose_panel.export_dataset_requested.connect(self._browse_dataset)
+        self.pose_panel.export_psd_requested.connect(self._browse_psd)
+        self.pose_panel.open_in_stratify_requested.connect(self.open_in_stratify)
+        self.pose_panel.cancel_requested.connect(lambda: self.jobs.cancel())
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.previews)
+        rv.addWidget(self.palette)
+        rv.addWidget(self.pose_panel, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        for w in (self.mesh_panel, self.canvas, right):
+            split.addWidget(w)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        split.setStretchFactor(2, 2)
+        split.setSizes([360, 640, 360])
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split, 1)
+        self._own_undo: list[QShortcut] = []
+
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if self._dropped_model(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        path = self._dropped_model(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_model(path)
+
+    @staticmethod
+    def _dropped_model(event) -> Path | None:  # noqa: ANN001
+        for url in event.mimeData().urls() if event.mimeData().hasUrls() else []:
+            path = Path(url.toLocalFile())
+            if path.name.endswith((".model3.json", ".model.json")):
+                return path
+        return None
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        """Outside a main window (which routes its Edit actions here) the workspace has its own Ctrl+Z keys."""
+        super().showEvent(event)
+        if not self._own_undo and not hasattr(self.window(), "undo_action"):
+            scope = Qt.ShortcutContext.WidgetWithChildrenShortcut
+            self._own_undo = [QShortcut(QKeySequence.StandardKey.Undo, self, self.undo, context=scope),
+                              QShortcut(QKeySequence("Ctrl+Shift+Z"), self, self.redo, context=scope)]
+
+    # --- jobs ----------------------------------------------------------------------------------------------------
+    @property
+    def jobs(self) -> JobRunner:
+        if self._jobs is None:
+            self.jobs = JobRunner(self)
+        return self._jobs  # type: ignore[return-value]
+
+    @jobs.setter
+    def jobs(self, runner: JobRunner) -> None:
+        """The window's runner (one job at a time, its progress also in the status bar)."""
+        self._jobs = runner
+        runner.progress.connect(lambda f, m: self._our_job and self.pose_panel.job_progress(f, m))
+        runner.done.connect(self._job_done)
+
+    def _run(self, title: str, fn: Callable[..., Any], done: Callable[[Any], None]) -> None:
+        try:
+            self.jobs.submit(title, fn, done, lambda exc: show_error(self, exc))
+        except SeeThroughError as exc:  # another job is running
+            show_error(self, exc)
+            return
+        self._our_job = True
+        self.pose_panel.job_started(title)
+
+    def _job_done(self) -> None:
+        if self._our_job:
+            self._our_job = False
+            self.pose_panel.job_finished()
+
+    # --- model lifetime -------------------------------------------------------------------------------------
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Live2D model", "", "Live2D (*.model3.json *.model.json)")
+        if path:
+            self.open_model(Path(path))
+
+    def open_model(self, path: Path) -> None:
+        self._run(f"Open {Path(path).name}", lambda progress, cancel: AnnotationState.open(Path(path)),
+                  self._set_state)
+
+    def _set_state(self, state: AnnotationState) -> None:
+        self.state = state
+        self.poser.forget()
+        tags = taxonomy().tags(state.store.taxonomy_version)
+        self.palette.set_tags(tags)
+        self.mesh_panel.set_state(state, tags)
+        self.pose_panel.set_state(state)
+        self.canvas._fitted = False
+        self.redraw()
+        self._update_status()
+        self.history_changed.emit()
+        if state.warning:
+            show_error(self, BadInput(state.warning))
+
+    def _update_status(self) -> None:
+        if self.state is None:
+            return
+        labelled, total = self.state.coverage()
+        selected = f", {len(self.state.selected)} selected" if self.state.selected else ""
+        self.status.setText(f"{self.state.model.path.name}: {labelled}/{total} ArtMeshes labelled{selected}")
+
+    # --- drawing ---------------------------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        self.canvas.see_through = self.see_through.isChecked()
+        self.canvas.show_state(self.state, self.opacity.value() / 100, self.contours.isChecked())
+        self.previews.show_state(self.state)
+
+    def _on_see_through(self, on: bool) -> None:
+        self.canvas.see_through = on
+        self.canvas.show_selection()
+
+    def set_pose(self, values: dict[str, float]) -> None:
+        """Re-render at a new pose: sliders are debounced, the render runs in the pose worker (latest wins)."""
+        if self.state is not None:
+            self.poser.request(self.state, values)
+
+    def _pose_rendered(self, result: tuple) -> None:
+        state, values, raster, hidden, composite = result
+        if state is self.state:
+            state.install_pose(values, raster, hidden, composite)
+            self.redraw()
+
+    # --- selection -----------------------------------------------------------------------------------------------
+    def select(self, ids: list[str], mode: str = "replace") -> None:
+        """Select ArtMeshes (from the canvas, or code): replace, toggle (Ctrl-click) or add (Ctrl rubber band)."""
+        if self.state is None:
+            return
+        current = list(self.state.selected)
+        if mode == "toggle":
+            current = [m for m in current if m not in ids] + [m for m in ids if m not in current]
+        elif mode == "add":
+            current += [m for m in ids if m not in current]
+        else:
+            current = list(ids)
+        self.state.selected = current
+        self.mesh_panel.show_selection(current)
+        self._selection_shown()
+
+    def _on_list_selection(self, ids: list[str]) -> None:
+        if self.state is not None:
+            self.state.selected = ids
+            self._selection_shown()
+
+    def _selection_shown(self) -> None:
+        self.canvas.show_selection()
+        self.previews.show_state(self.state)
+        self._update_status()
+
+    # --- labelling ----------------------------------------------------------------------------------------------
+    def assign(self, tag: str) -> None:
+        """Tag the whole selection ("" clears its tags)."""
+        if self.state is None or not self.state.selected:
+            return
+        try:
+            if tag:
+                self.state.store.set_tag(self.state.selected, tag, source="human")
+            else:
+                self.state.store.clear(self.state.selected)
+        except SeeThroughError as exc:  # e.g. the label folder became read-only
+            show_error(self, exc)
+        self._after_label_change()
+
+    def undo(self) -> bool:
+        if self.state is None or not self.state.store.undo():
+            return False
+        self._after_label_change()
+        return True
+
+    def redo(self) -> bool:
+        if self.state is None or not self.state.store.redo():
+            return False
+        self._after_label_change()
+        return True
+
+    def handles_undo(self) -> bool:
+        return self.state is not None
+
+    def _after_label_change(self) -> None:
+        self.mesh_panel.relabelled()
+        self.redraw()
+        self._update_status()
+        self.history_changed.emit()
+
+    def _apply(self, assignments: dict[str, tuple[str, str]], text: str) -> int:
+        try:
+            changed = self.state.store.apply(assignments, text=text) if self.state else 0
+        except SeeThroughError as exc:
+            show_error(self, exc)
+            changed = 0
+        self._after_label_change()
+        return changed
+
+    def auto_label(self) -> None:
+        """Run the rules in the worker on a scratch copy of the labels; apply what changed as one undo step."""
+        if self.state is None:
+            return
+        from seethrough.annotation.auto_label import auto_label
+
+        state = self.state
+        scratch = copy.copy(state.store)
+        scratch.entries = copy.deepcopy(state.store.entries)
+        scratch.path, scratch.autosave, scratch._undo, scratch._redo = None, False, [], []
+
+        def job(progress, cancel):  # noqa: ANN001, ANN202
+            progress(0.1, "labelling by names, part votes and refinements")
+            return auto_label(state.model, scratch, tagset=state.store.taxonomy_version)
+
+        def done(report) -> None:  # noqa: ANN001
+            self.last_report = report
+            self._apply({mid: (e["tag"], e["source"]) for mid, e in scratch.entries.items()}, "Auto-label")
+            log.info("auto-label: %d/%d labelled (%.0f%%), rules %s", report.labelled, report.total,
+                     report.coverage * 100, report.counts)
+
+        self._run("Auto-label", job, done)
+
+    def _browse_propagation(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Propagate labels from a model or label file", "",
+                                              "Live2D model or labels (*.model3.json *.model.json *.labels.json)")
+        if path:
+            self.propagate_from(Path(path))
+
+    def propagate_from(self, path: Path) -> None:
+        """Copy labels from another pose's or model's label file (same ids, or same part path + name)."""
+        if self.state is None:
+            return
+        from seethrough.annotation.propagate import load_source, propagate
+
+        state = self.state
+        current = {mid: (e["tag"], e["source"]) for mid, e in state.store.entries.items()}
+
+        def done(result) -> None:  # noqa: ANN001
+            self.last_report = result
+            changed = self._apply(result.assignments, f"Propagate labels from {Path(path).name}")
+            log.info("propagated %d labels (%d by id, %d by part path and name, %d human labels kept)",
+                     changed, result.by_id, result.by_path, result.skipped_human)
+
+        self._run("Propagate labels", lambda p, c: propagate(state.model, load_source(Path(path)), current), done)
+
+    # --- visibility ---------------------------------------------------------------------------------------------
+    def change_visibility(self, what: str) -> None:
+        state = self.state
+        if state is None:
+            return
+        if what in ("hide-tags", "show-tags"):
+            state.set_tags_hidden(state.selected_tags(), what == "hide-tags")
+        elif what == "only-selected":
+            state.hide_all_but_selected()
+        elif what == "show-all":
+            state.hidden.clear()
+        self.mesh_panel.model.refresh()
+        self.redraw()

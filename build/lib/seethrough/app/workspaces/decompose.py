@@ -1,0 +1,323 @@
+"""The Decompose workspace: one illustration in, a layered document out, on the user's GPU.
+
+Settings (model folders, tag set, resolution, steps, seed, memory mode, device) form one immutable
+`DecomposeOptions`; the run happens in a worker thread that owns the loaded engine (loaded once, reused while
+the options that matter for loading do not change), reports progress per step and pass, and is cancelled
+between steps. Without weights the page says exactly which are missing and how to get them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.base import Workspace
+from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
+from seethrough.core.errors import ModelNotFound, SeeThroughError
+
+
+class DecomposeWorker(QObject):
+    """Lives in its own thread; the only owner of the loaded models."""
+
+    progress = Signal(float, str)
+    finished = Signal(object)  # Document
+    failed = Signal(object)  # exception
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine = None
+        self._engine_key: tuple | None = None
+        self.cancel_requested = False
+
+    @Slot(object, object)
+    def run(self, image: np.ndarray, options: DecomposeOptions) -> None:
+        from seethrough.core.decompose.engine import load_engine
+
+        try:
+            key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
+                   options.dtype, options.offload)
+            if self._engine is None or key != self._engine_key:
+                self.progress.emit(0.0, "loading models…")
+                self._engine, self._engine_key = None, None
+                self._engine = load_engine(options)
+                self._engine_key = key
+            doc = self._engine.decompose(image, options, progress=self.progress.emit,
+                                         is_cancelled=lambda: self.cancel_requested)
+            self.finished.emit(doc)
+        except BaseException as exc:  # noqa: BLE001 - everything, Cancelled included, goes back to the UI  # reported to the UI thread, shown by the workspace
+            self.failed.emit(exc)
+
+
+def model_status(options: DecomposeOptions) -> list[str]:
+    """One line per model the run needs: where it is, or what is missing and how to get it."""
+    from seethrough.core.models.catalog import find_model
+
+    lines = []
+    needs = [("layers-v3" if options.tagset == "v3" else "layers-v2", options.layer_model)]
+    if options.depth:
+        needs.append(("depth", options.depth_model))
+    for kind, chosen in needs:
+        if chosen is not None:
+            lines.append(f"✔ {kind}: {chosen}" if Path(chosen).is_dir() else f"✘ {kind}: {chosen} does not exist")
+            continue
+        try:
+            lines.append(f"✔ {kind}: {find_model(kind, [options.models_dir] if options.models_dir else ()).path}")
+        except ModelNotFound as exc:
+            lines.append(f"✘ {exc}")
+    return lines
+
+
+def _preview(rgba: np.ndarray, side: int = 256) -> QPixmap:
+    h, w = rgba.shape[:2]
+    image = QImage(np.ascontiguousarray(rgba).data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+    return QPixmap.fromImage(image).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation)
+
+
+class DecomposeWorkspace(Workspace):
+    title = "Decompose"
+    key = "decompose"
+    #: ask the main window to show another workspace ("stratify", "preview") or to export ("export")
+    go_to = Signal(str)
+    _start = Signal(object, object)
+
+    def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
+        super().__init__(session, parent)
+        self.image: np.ndarray | None = None
+        self.image_path: Path | None = None
+        self._started = 0.0
+        self._thread = QThread(self)
+        self.worker = DecomposeWorker()
+        self.worker.moveToThread(self._thread)
+        self._start.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # however the app ends, the worker thread ends first (no "destroyed while running")
+            app.aboutToQuit.connect(self.shutdown)
+        self._build()
+        self.refresh_status()
+
+    # --- layout -----------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        settings = QSettings()
+        form = QFormLayout()
+        open_row = QHBoxLayout()
+        self.image_label = QLabel("no illustration: open one or drop it here")
+        open_button = QPushButton("Open illustration…")
+        open_button.clicked.connect(self._browse_image)
+        use_doc = QPushButton("Use the open document")
+        use_doc.clicked.connect(self.use_session_source)
+        open_row.addWidget(open_button)
+        open_row.addWidget(use_doc)
+        form.addRow(open_row)
+        form.addRow(self.image_label)
+        self.models_dir = QLineEdit(str(settings.value("models/folder", "")))
+        self.models_dir.setPlaceholderText("folder holding downloaded models (also $SEETHROUGH_MODELS)")
+        self.models_dir.editingFinished.connect(
+            lambda: (QSettings().setValue("models/folder", self.models_dir.text()), self.refresh_status()))
+        form.addRow("Models folder", self.models_dir)
+        self.layer_model = QLineEdit(str(settings.value("decompose/layer_model", "")))
+        self.layer_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
+        self.depth_model = QLineEdit(str(settings.value("decompose/depth_model", "")))
+        self.depth_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
+        for label, edit in (("Layer model", self.layer_model), ("Depth model", self.depth_model)):
+            row = QHBoxLayout()
+            row.addWidget(edit)
+            browse = QPushButton("…")
+            browse.clicked.connect(lambda _=False, e=edit: self._browse_folder(e))
+            row.addWidget(browse)
+            edit.editingFinished.connect(self.refresh_status)
+            form.addRow(label, row)
+        self.tagset = QComboBox()
+        self.tagset.addItems(["v3", "v2"])
+        self.tagset.currentTextChanged.connect(self.refresh_status)
+        form.addRow("Tag set", self.tagset)
+        self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
+        form.addRow("Resolution", self.resolution)
+        self.steps = QSpinBox(minimum=1, maximum=200, value=30)
+        form.addRow("Steps", self.steps)
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42)
+        form.addRow("Seed", self.seed)
+        self.offload = QComboBox()
+        self.offload.addItems(OFFLOAD_MODES)
+        form.addRow("Memory mode", self.offload)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cuda", "cpu"])
+        form.addRow("Device", self.device)
+        self.with_depth = QCheckBox("Estimate pseudo-depth")
+        self.with_depth.setChecked(True)
+        self.with_depth.toggled.connect(self.refresh_status)
+        form.addRow(self.with_depth)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Models", self.status)
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton("Run")
+        self.run_button.setShortcut("Ctrl+Return")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        form.addRow(buttons)
+        self.progress = QProgressBar(minimum=0, maximum=1000)
+        self.progress_label = QLabel("")
+        form.addRow(self.progress)
+        form.addRow(self.progress_label)
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        form.addRow(self.result_label)
+        next_row = QHBoxLayout()
+        for text, key in (("→ Stratify", "stratify"), ("→ Preview", "preview"), ("Export PSD…", "export")):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _=False, k=key: self.go_to.emit(k))
+            next_row.addWidget(button)
+        form.addRow(next_row)
+
+        left = QWidget()
+        left.setLayout(form)
+        left.setMaximumWidth(520)
+        self.preview = QLabel("input preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(256, 256)
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        right = QVBoxLayout()
+        right.addWidget(self.preview, 1)
+        layout.addLayout(right, 1)
+        self.setAcceptDrops(True)
+
+    # --- inputs -----------------------------------------------------------------------------------------------
+    def options(self) -> DecomposeOptions:
+        def folder(edit: QLineEdit) -> Path | None:
+            return Path(edit.text()).expanduser() if edit.text().strip() else None
+
+        return DecomposeOptions(
+            tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
+            seed=self.seed.value(), depth=self.with_depth.isChecked(), device=self.device.currentText(),
+            offload=self.offload.currentText(), layer_model=folder(self.layer_model),
+            depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
+        )
+
+    def refresh_status(self) -> None:
+        try:
+            lines = model_status(self.options())
+        except SeeThroughError as exc:
+            lines = [f"✘ {exc}"]
+        self.status.setText("\n".join(lines))
+        self.run_button.setEnabled(self.image is not None and all(line.startswith("✔") for line in lines))
+
+    def set_image(self, rgba: np.ndarray, path: Path | None = None) -> None:
+        self.image, self.image_path = rgba, path
+        h, w = rgba.shape[:2]
+        self.image_label.setText(f"{path.name if path else 'document source'} — {w}×{h}")
+        self.preview.setPixmap(_preview(rgba, 384))
+        self.refresh_status()
+
+    def open_image(self, path: Path) -> None:
+        from seethrough.core.io.images import load_image
+
+        try:
+            self.set_image(load_image(path), path)
+        except SeeThroughError as exc:
+            self.result_label.setText(f"Cannot open {path.name}: {exc}")
+
+    def use_session_source(self) -> None:
+        doc = self.session.document
+        if doc is not None:
+            self.set_image(doc.source_or_composite(), self.session.path)
+
+    def _browse_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open illustration", "", "Images (*.png *.jpg *.jpeg *.webp *.bmp)")
+        if path:
+            self.open_image(Path(path))
+
+    def _browse_folder(self, edit: QLineEdit) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model folder", edit.text())
+        if folder:
+            edit.setText(folder)
+            self.refresh_status()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls:
+            self.open_image(Path(urls[0].toLocalFile()))
+
+    # --- running ----------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.image is None:
+            return
+        options = self.options()
+        if options.device == "cpu" or options.device == "auto":
+            self.progress_label.setText("Running; on a CPU this takes minutes per step at full resolution.")
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.result_label.setText("")
+        self.progress.setValue(0)
+        self._started = time.monotonic()
+        self.worker.cancel_requested = False  # reset here, before queueing: a Cancel right after Run must count
+        self._start.emit(self.image, options)
+
+    def cancel(self) -> None:
+        self.worker.cancel_requested = True
+        self.progress_label.setText("cancelling after this step…")
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        elapsed = time.monotonic() - self._started
+        eta = elapsed / fraction * (1 - fraction) if fraction > 0.01 else None
+        self.progress_label.setText(message + (f" — about {eta:.0f} s left" if eta is not None else ""))
+
+    def _on_finished(self, doc) -> None:  # noqa: ANN001 - a Document
+        from seethrough.core.metrics import reconstruction_check
+
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.session.set_document(doc, None)
+        report = reconstruction_check(doc)
+        self.result_label.setText(
+            f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
+            f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}"
+        )
+
+    def _on_failed(self, exc: Exception) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(0)
+        title = getattr(exc, "title", "Decomposition failed")
+        self.result_label.setText(f"{title}: {exc}")
+        self.progress_label.setText("")
+
+    def shutdown(self) -> None:
+        if self._thread.isRunning():
+            self.worker.cancel_requested = True
+            self._thread.quit()
+            self._thread.wait(5000)

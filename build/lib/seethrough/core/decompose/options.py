@@ -1,0 +1,57 @@
+"""What a decomposition job needs to know, as one immutable request (no torch here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from seethrough.core.errors import BadInput
+
+TAG_SETS = ("v3", "v2")
+OFFLOAD_MODES = ("none", "model", "sequential", "group")
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+ATTENTION = ("sdpa", "eager")  # PyTorch scaled-dot-product attention, or plain matmul-softmax (debugging, old GPUs)
+#: lower-memory mode to suggest after an out-of-memory error in a given mode
+NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None}
+
+
+@dataclass(frozen=True)
+class DecomposeOptions:
+    tagset: str = "v3"
+    resolution: int = 1280
+    steps: int = 30
+    seed: int = 42
+    depth: bool = True
+    depth_resolution: int = 768
+    depth_steps: int = 4
+    device: str = "auto"  # "auto" = cuda if available, else cpu
+    dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
+    offload: str = "none"
+    quantize: str | None = None  # "8bit" | "4bit" (bitsandbytes) or None
+    attention: str = "sdpa"
+    lr_split: bool = False
+    layer_model: Path | None = None  # folder with model_index.json/unet/trans_vae/vae/… (None = catalogue)
+    depth_model: Path | None = None
+    models_dir: Path | None = None  # the app's "models folder" setting, searched before $SEETHROUGH_MODELS
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.tagset not in TAG_SETS:
+            raise BadInput(f"tag set must be one of {', '.join(TAG_SETS)}, not {self.tagset!r}")
+        if self.offload not in OFFLOAD_MODES:
+            raise BadInput(f"memory mode must be one of {', '.join(OFFLOAD_MODES)}, not {self.offload!r}")
+        if self.dtype not in DTYPES:
+            raise BadInput(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
+        if self.resolution < 64 or self.resolution % 64:
+            raise BadInput(f"resolution must be a multiple of 64 (≥ 64), not {self.resolution}")
+        if self.depth_resolution < 64 or self.depth_resolution % 64:
+            raise BadInput(f"depth resolution must be a multiple of 64 (≥ 64), not {self.depth_resolution}")
+        if self.steps < 1 or self.depth_steps < 1:
+            raise BadInput("the number of steps must be at least 1")
+        if self.attention not in ATTENTION:
+            raise BadInput(f"attention must be one of {', '.join(ATTENTION)}, not {self.attention!r}")
+        if self.quantize not in (None, "8bit", "4bit"):
+            raise BadInput(f"quantize must be 8bit, 4bit or none, not {self.quantize!r}")
+
+    def with_(self, **changes: object) -> DecomposeOptions:
+        return replace(self, **changes)

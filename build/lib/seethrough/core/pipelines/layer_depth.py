@@ -1,0 +1,97 @@
+"""The pseudo-depth model: Marigold with cross-frame attention over the layers (`official-see-through.md` §3).
+
+Frames are the 19 paper-class layers plus the full image. Per frame the UNet sees 12 channels:
+[full-image latent (4), layer latent (4), noisy depth latent (4)], with an empty-text embedding. A few DDIM
+steps; the decoded depth is the channel mean mapped from [−1, 1] to [0, 1], 0 = front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import DiffusionPipeline
+
+from seethrough.core.colour_padding import pad_transparent_colours
+from seethrough.core.errors import Cancelled
+from seethrough.core.pipelines.schedulers import depth_scheduler
+
+#: Marigold's (SD2's) VAE scaling factor
+DEPTH_LATENT_SCALE = 0.18215
+
+
+class LayerDepthPipeline(DiffusionPipeline):
+    model_cpu_offload_seq = "text_encoder->vae->unet"
+
+    def __init__(self, unet, vae, text_encoder, tokenizer, scheduler=None):  # noqa: ANN001
+        super().__init__()
+        self.register_modules(
+            unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler or depth_scheduler()
+        )
+        self._empty_embedding: torch.Tensor | None = None
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
+    ) -> LayerDepthPipeline:
+        from seethrough.core.pipelines.components import load_depth_components
+
+        return cls(**load_depth_components(Path(folder), dtype=dtype, quantize=quantize))
+
+    @torch.no_grad()
+    def empty_embedding(self) -> torch.Tensor:
+        if self._empty_embedding is None:
+            ids = self.tokenizer("", padding="do_not_pad", return_tensors="pt").input_ids
+            self._empty_embedding = self.text_encoder(ids.to(self.text_encoder.device))[0].float().cpu()
+        return self._empty_embedding
+
+    @torch.no_grad()
+    def encode(self, rgba: np.ndarray) -> torch.Tensor:
+        """One RGBA image (S, S, 4) → the VAE latent mean × 0.18215, (1, 4, S/8, S/8)."""
+        rgb = torch.from_numpy(pad_transparent_colours(rgba)).permute(2, 0, 1)[None]
+        rgb = (rgb * 2.0 - 1.0).to(self.vae.device, self.vae.dtype)
+        return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        layers: np.ndarray,
+        full_image: np.ndarray,
+        num_inference_steps: int = 4,
+        generator: torch.Generator | None = None,
+        on_step: Callable[[int, int], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> np.ndarray:
+        """`layers` (F, S, S, 4) uint8 and `full_image` (S, S, 4) → depth (F + 1, S, S) float32 in [0, 1].
+
+        The full image is the last frame, as in the authors' code.
+        """
+        device, dtype = self._execution_device, self.unet.dtype
+        frames = np.concatenate([layers, full_image[None]], axis=0)
+        count, size = frames.shape[0], frames.shape[1]
+        full_latent = self.encode(full_image)
+        layer_latents = torch.cat([self.encode(f) for f in frames])
+        cond = torch.cat([full_latent.expand_as(layer_latents), layer_latents], dim=1)[None].to(device, dtype)
+        ehs = self.empty_embedding().to(device, dtype).expand(count, -1, -1)
+
+        shape = (count, self.vae.config.latent_channels, size // 8, size // 8)
+        latents = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
+        latents = latents.to(device, torch.float32)[None] * self.scheduler.init_noise_sigma
+        self.scheduler.set_timesteps(num_inference_steps, device=device)
+        total = len(self.scheduler.timesteps)
+        for i, t in enumerate(self.scheduler.timesteps):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("depth estimation cancelled")
+            model_in = torch.cat([cond, self.scheduler.scale_model_input(latents, t).to(dtype)], dim=2)
+            pred = self.unet(model_in, t, encoder_hidden_states=ehs, return_dict=False)[0]
+            latents = self.scheduler.step(pred.float(), t, latents, generator=generator).prev_sample
+            if on_step is not None:
+                on_step(i + 1, total)
+        depth = []
+        for frame in latents[0]:
+            decoded = self.vae.decode((frame[None] / DEPTH_LATENT_SCALE).to(self.vae.dtype)).sample
+            d = decoded.float().mean(dim=1)[0].clamp(-1.0, 1.0)
+            depth.append(((d + 1.0) / 2.0).cpu().numpy())
+        return np.stack(depth).astype(np.float32)

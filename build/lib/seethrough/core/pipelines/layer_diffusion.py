@@ -1,0 +1,125 @@
+"""The layer model's sampler: one latent per body-part frame, denoised jointly (`official-see-through.md` §2).
+
+Per frame the UNet sees 8 channels — the noisy layer latent and the latent of the source image — and the
+frame's tag embedding (plus a learned group embedding that selects the body or head pass). No classifier-free
+guidance; one initial noise sample is shared by all frames; DPM++ 2M SDE with a zero final sigma. Each frame is
+decoded by SDXL's VAE to RGB and by the transparent decoder to alpha.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from diffusers import AutoencoderKL, DiffusionPipeline
+
+from seethrough.core.errors import Cancelled
+from seethrough.core.pipelines.schedulers import layer_scheduler
+from seethrough.core.pipelines.text import TagEmbeddingCache
+
+StepCallback = Callable[[int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+class LayerDiffusionPipeline(DiffusionPipeline):
+    """Components as in the released repo folders: unet, trans_vae, vae, text_encoder(_2), tokenizer(_2)."""
+
+    model_cpu_offload_seq = "text_encoder->text_encoder_2->vae->unet->trans_vae"
+
+    def __init__(self, vae, trans_vae, unet, text_encoder, text_encoder_2, tokenizer, tokenizer_2, scheduler=None):  # noqa: ANN001
+        super().__init__()
+        self.register_modules(
+            vae=vae,
+            trans_vae=trans_vae,
+            unet=unet,
+            text_encoder=text_encoder,
+            text_encoder_2=text_encoder_2,
+            tokenizer=tokenizer,
+            tokenizer_2=tokenizer_2,
+            scheduler=scheduler or layer_scheduler(),
+        )
+        self.tags = TagEmbeddingCache(tokenizer, tokenizer_2, text_encoder, text_encoder_2)
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
+    ) -> LayerDiffusionPipeline:
+        """Load every component from a local folder in the released layout (see core.pipelines.components)."""
+        from seethrough.core.pipelines.components import load_layer_components
+
+        return cls(**load_layer_components(Path(folder), dtype=dtype, quantize=quantize))
+
+    # --- encoding -----------------------------------------------------------------------------------
+    def encode_condition(self, image: np.ndarray, generator: torch.Generator | None) -> torch.Tensor:
+        """Source RGBA (S, S, 4) uint8 → its SDXL latent (1, 4, S/8, S/8), scaled.
+
+        As the authors do, alpha is ignored (forced opaque) and RGB is not premultiplied, so colours hidden
+        under transparent pixels and the black padding are encoded as they are; the latent is *sampled*.
+        """
+        vae: AutoencoderKL = self.vae
+        rgb = torch.from_numpy(np.ascontiguousarray(image[..., :3])).permute(2, 0, 1)[None].float() / 255.0
+        rgb = (rgb * 2.0 - 1.0).to(vae.device, vae.dtype)
+        latent = vae.encode(rgb).latent_dist.sample(generator=generator)
+        return latent * vae.config.scaling_factor
+
+    # --- sampling -----------------------------------------------------------------------------------
+    @torch.no_grad()
+    def __call__(
+        self,
+        image: np.ndarray,
+        tags: Sequence[str],
+        group_index: int | None = None,
+        num_inference_steps: int = 30,
+        generator: torch.Generator | None = None,
+        on_step: StepCallback | None = None,
+        is_cancelled: CancelCheck | None = None,
+    ) -> np.ndarray:
+        """Decompose a square RGBA image (S, S, 4) uint8 into one RGBA frame per tag: (F, S, S, 4) uint8."""
+        size = image.shape[0]
+        if image.shape[:2] != (size, size) or size % 8:
+            raise ValueError(f"the layer model needs a square image with a side divisible by 8, got {image.shape}")
+        unet, device = self.unet, self._execution_device
+        dtype = unet.dtype
+        frames = len(tags)
+
+        embeds, pooled = self.tags.get(list(tags))
+        embeds, pooled = embeds.to(device, dtype), pooled.to(device, dtype)
+        time_ids = torch.tensor([size, size, 0, 0, size, size], device=device, dtype=dtype).repeat(frames, 1)
+
+        cond = self.encode_condition(image, generator).to(device, dtype)
+        cond = cond[:, None].expand(1, frames, *cond.shape[1:])
+        latent_shape = (1, 1, self.vae.config.latent_channels, size // 8, size // 8)
+        noise = torch.randn(latent_shape, generator=generator, device=generator.device if generator else "cpu")
+        self.scheduler.set_timesteps(num_inference_steps, device=device)
+        latents = noise.to(device, torch.float32).expand(1, frames, *latent_shape[2:]).clone()
+        latents = latents * self.scheduler.init_noise_sigma
+
+        total = len(self.scheduler.timesteps)
+        for i, t in enumerate(self.scheduler.timesteps):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("decomposition cancelled")
+            model_in = torch.cat([self.scheduler.scale_model_input(latents, t).to(dtype), cond], dim=2)
+            noise_pred = unet(
+                model_in,
+                t,
+                encoder_hidden_states=embeds,
+                added_cond_kwargs={"text_embeds": pooled, "time_ids": time_ids},
+                group_index=group_index,
+                return_dict=False,
+            )[0]
+            latents = self.scheduler.step(noise_pred.float(), t, latents, generator=generator).prev_sample
+            if on_step is not None:
+                on_step(i + 1, total)
+        return self.decode(latents[0], image)
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor, image: np.ndarray) -> np.ndarray:
+        """Per frame: SDXL VAE → RGB, transparent decoder → alpha (× the input's alpha). (F, S, S, 4) uint8."""
+        input_alpha = torch.from_numpy(image[..., 3].astype(np.float32) / 255.0)
+        out = []
+        for frame in latents:
+            rgba = self.trans_vae.decode_rgba(frame[None], self.vae, input_alpha=input_alpha)  # (1, 4, S, S)
+            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0 + 0.5).astype(np.uint8))
+        return np.stack(out)

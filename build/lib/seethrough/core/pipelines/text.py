@@ -1,0 +1,54 @@
+"""Tag conditioning of the layer model: each frame's prompt is its tag name through SDXL's two text encoders.
+
+Following `official-see-through.md` §2.3: tokenise with both tokenizers (77 tokens, padded, truncated), take the
+penultimate hidden states of both encoders (768 + 1280 → 2048 per token) and the projected pooled output of the
+second (1280). Embeddings are cached per tag string, so the encoders can be unloaded after the first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+class TagEmbeddingCache:
+    """Encodes tag strings once; `get(tags)` returns (prompt_embeds (F, 77, D), pooled (F, P)) on CPU."""
+
+    def __init__(self, tokenizer, tokenizer_2, text_encoder, text_encoder_2) -> None:  # noqa: ANN001 - HF types
+        self.tokenizer, self.tokenizer_2 = tokenizer, tokenizer_2
+        self.text_encoder, self.text_encoder_2 = text_encoder, text_encoder_2
+        self._cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    @torch.no_grad()
+    def _encode(self, tag: str) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden_states = []
+        pooled = None
+        for tokenizer, encoder in ((self.tokenizer, self.text_encoder), (self.tokenizer_2, self.text_encoder_2)):
+            ids = tokenizer(
+                [tag],
+                padding="max_length",
+                max_length=tokenizer.model_max_length,
+                truncation=True,
+                return_tensors="pt",
+            ).input_ids.to(encoder.device)
+            out = encoder(ids, output_hidden_states=True)
+            hidden_states.append(out.hidden_states[-2])
+            pooled = out[0]  # the last encoder's projected pooled output (text_embeds)
+        assert pooled is not None
+        embeds = torch.cat(hidden_states, dim=-1)[0].float().cpu()
+        return embeds, pooled[0].float().cpu()
+
+    def get(self, tags: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        for tag in tags:
+            if tag not in self._cache:
+                if self.text_encoder is None:
+                    raise RuntimeError(f"tag {tag!r} is not cached and the text encoders were unloaded")
+                self._cache[tag] = self._encode(tag)
+        embeds = torch.stack([self._cache[t][0] for t in tags])
+        pooled = torch.stack([self._cache[t][1] for t in tags])
+        return embeds, pooled
+
+    def unload_encoders(self) -> None:
+        """Free the text encoders (≈ 2 GB in bf16) once every needed tag is cached."""
+        self.text_encoder = self.text_encoder_2 = None

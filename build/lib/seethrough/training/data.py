@@ -1,0 +1,104 @@
+"""Reading an exported dataset (layout: docs/dataset-layout.md) into training samples.
+
+`dataset.json` lists the samples with their split; each `samples/<id>/` folder holds `composite.png` (RGBA),
+`layers/<tag>.png` (full-canvas RGBA, hidden parts included) and `depth/<tag>.png` (16-bit, value = d·65535,
+0 = near, 65535 outside the tag). Tag names with spaces are stored with underscores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from seethrough.core.errors import BadInput
+from seethrough.training.augment import TrainSample
+
+SCHEMA_VERSION = 1
+
+
+def tag_file_name(tag: str) -> str:
+    return tag.replace(" ", "_")
+
+
+def _read_rgba(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise BadInput(f"the dataset is incomplete: {path} is missing")
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise BadInput(f"cannot read {path}")
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGRA)
+    elif img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2BGRA)
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
+
+
+def _read_depth(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise BadInput(f"cannot read {path}")
+    scale = 65535.0 if img.dtype == np.uint16 else 255.0
+    return (img.astype(np.float32) / scale).reshape(img.shape[:2])
+
+
+@dataclass(frozen=True)
+class SampleEntry:
+    id: str
+    split: str
+    tags: tuple[str, ...]
+
+
+class LayerDataset:
+    """The samples of one split of an exported dataset."""
+
+    def __init__(self, root: str | Path, split: str | None = "train") -> None:
+        self.root = Path(root)
+        index = self.root / "dataset.json"
+        if not index.exists():
+            raise BadInput(f"{self.root} is not a dataset folder: dataset.json is missing")
+        try:
+            data = json.loads(index.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{index} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
+            raise BadInput(f"{index} has no list of samples")
+        version = int(data.get("schema_version", 0))
+        if version > SCHEMA_VERSION:
+            raise BadInput(f"{index} was written by a newer version (schema {version} > {SCHEMA_VERSION})")
+        self.taxonomy = str(data.get("taxonomy", "v3"))
+        self.tags: tuple[str, ...] = tuple(data.get("tags", ()))
+        entries = []
+        for raw in data["samples"]:
+            if not isinstance(raw, dict) or "id" not in raw:
+                raise BadInput(f"{index}: a sample entry has no id")
+            entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ()))))
+        self.entries = [e for e in entries if split is None or e.split == split]
+        if not self.entries:
+            raise BadInput(f"{self.root} has no samples in the {split!r} split")
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def folder(self, index: int) -> Path:
+        return self.root / "samples" / self.entries[index].id
+
+    def load(self, index: int) -> TrainSample:
+        folder = self.folder(index)
+        composite = _read_rgba(folder / "composite.png")
+        layers, depths = {}, {}
+        for tag in self.entries[index].tags:
+            name = tag_file_name(tag)
+            layer_path = folder / "layers" / f"{name}.png"
+            if not layer_path.exists():
+                raise BadInput(f"sample {self.entries[index].id}: layer {tag!r} is listed but {layer_path} is missing")
+            layers[tag] = _read_rgba(layer_path)
+            depth_path = folder / "depth" / f"{name}.png"
+            if depth_path.exists():
+                depths[tag] = _read_depth(depth_path)
+        return TrainSample(composite, layers, depths)
