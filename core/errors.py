@@ -49,3 +49,37 @@ class Cancelled(SeeThroughError):
     """The user cancelled a long job; nothing half-written was left behind."""
 
     title = "Cancelled"
+
+
+class WriteFailed(BadInput):
+    """Writing an output failed for a reason outside the program (full disk, read-only folder, a folder where a file
+    should go, a name too long); the previous file at that path is left as it was."""
+
+    title = "Cannot write"
+
+
+_OS_REASONS = {
+    "ENOSPC": "no space left on the device",
+    "EROFS": "the file system is read-only",
+    "EACCES": "permission denied",
+    "EPERM": "operation not permitted",
+    "EISDIR": "it is a folder",
+    "ENOTDIR": "a part of the path is not a folder",
+    "ENAMETOOLONG": "the name is too long",
+    "ENOENT": "no such file or folder",
+    "EEXIST": "it already exists",
+    "EDQUOT": "disk quota exceeded",
+    "EFBIG": "the file is too large for the file system",
+}
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an OSError: what went wrong, and with which path."""
+    import errno
+
+    code = errno.errorcode.get(exc.errno or 0, "")
+    reason = _OS_REASONS.get(code) or (exc.strerror or str(exc)).rstrip(".")
+    where = exc.filename if exc.filename is not None else ""
+    if exc.filename2 is not None:
+        where = f"{where} → {exc.filename2}"
+    return f"{where}: {reason}" if where else reason

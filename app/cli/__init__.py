@@ -2,7 +2,9 @@
 
 `seethrough-gui [FILE]` opens the GUI; `seethrough-gui SUBCOMMAND …` works headless. Each module listed in
 `SUBCOMMAND_MODULES` exposes `register(subparsers)`, adding parsers whose `func(args) -> int` does the work.
-Exit codes: 0 ok, 2 bad input (one-line reason on stderr), 1 internal error.
+Exit codes: 0 ok, 2 bad input or an environment problem such as a full disk (one-line reason on stderr),
+1 an internal error (one "please report" line on stderr; the traceback goes to a log file, not the terminal),
+130 interrupted. `run` is the only place that maps exceptions to exit codes.
 """
 
 from __future__ import annotations
@@ -66,8 +68,38 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+def _internal_error(exc: BaseException) -> int:
+    """Our bug: one line on the terminal, the traceback in `<user data>/logs/cli-errors.log`."""
+    from seethrough.core.paths import user_data_dir
+
+    trace = "".join(traceback.format_exception(exc))
+    log = user_data_dir() / "logs" / "cli-errors.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- seethrough-gui {' '.join(sys.argv[1:])}\n{trace}\n")
+        where = f"the details are in {log}"
+    except OSError:
+        where = "the details follow"
+        print(trace, file=sys.stderr)
+    print(f"seethrough-gui: internal error ({type(exc).__name__}: {exc}); please report it — {where}", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def _quiet_broken_pipe() -> int:
+    """`seethrough-gui info … | head`: the reader went away; leave quietly like other Unix tools."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
 def run(argv: list[str]) -> int:
-    from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError
+    from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError, describe_os_error
 
     parser = build_parser()
     known: set[str] = set()
@@ -84,13 +116,17 @@ def run(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     except Cancelled as exc:
         print(f"seethrough-gui: cancelled: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return 130
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except OSError as exc:  # the environment (disk full, read-only, a folder in the way): not our bug
+        print(f"seethrough-gui: cannot complete: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except SeeThroughError as exc:
         print(f"seethrough-gui: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         print("seethrough-gui: interrupted", file=sys.stderr)
         return 130
-    except Exception:  # an internal error: show the trace, exit 1
-        traceback.print_exc()
-        return EXIT_INTERNAL
+    except Exception as exc:  # an internal error
+        return _internal_error(exc)
