@@ -77,6 +77,20 @@ def test_layer_takes_over_owned_arrays_and_copies_foreign_views() -> None:
     assert frozen_array(layer.rgba) is layer.rgba
 
 
+def test_pickled_and_deep_copied_layers_stay_frozen() -> None:
+    import copy
+    import pickle
+
+    layer = _doc().layers[0]
+    for twin in (pickle.loads(pickle.dumps(layer)), copy.deepcopy(layer)):
+        assert twin.uid == layer.uid and np.array_equal(twin.rgba, layer.rgba)
+        assert np.array_equal(twin.depth, layer.depth)
+        with pytest.raises(ValueError, match="read-only"):
+            twin.rgba[0, 0] = 0
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            twin.name = "x"  # type: ignore[misc]
+
+
 def test_replace_builds_a_new_layer_and_leaves_the_old_one() -> None:
     layer = _doc().layers[0]
     renamed = dataclasses.replace(layer, name="renamed")
