@@ -79,3 +79,40 @@ def test_locked_layer_in_the_panels(session, qtbot):
     assert panel.buttons["delete"].isEnabled() and props.name.isEnabled()
     panel.act("delete")
     assert kept.uid not in {layer.uid for layer in doc.layers}
+
+
+def test_edit_during_a_slow_save_stays_dirty_and_the_file_is_the_snapshot(session, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    from seethrough.app.file_actions import FileActions
+    from seethrough.app.jobs import JobRunner
+    from seethrough.core.io import project
+
+    started, release = threading.Event(), threading.Event()
+    real_save = project.save_project
+
+    def slow_save(doc, path):  # noqa: ANN001 - the test hook: the save waits until the user has edited
+        started.set()
+        assert release.wait(30)
+        real_save(doc, path)
+
+    monkeypatch.setattr(project, "save_project", slow_save)
+    window, jobs = QWidget(), JobRunner()
+    qtbot.addWidget(window)
+    actions = FileActions(session, jobs, window)
+    doc = session.document
+    top = doc.find("top")
+    session.push(SetLayerProperty(top.uid, "name", "saved name"))
+    target = tmp_path / "slow.stproj"
+    actions._write(target, "project")
+    assert started.wait(30)
+    session.push(SetLayerProperty(top.uid, "name", "typed during the save"))  # on the UI thread, mid-save
+    release.set()
+    qtbot.waitUntil(lambda: not jobs.busy, timeout=30_000)
+    assert jobs.wait(30_000)
+    assert [layer.name for layer in project.load_project(target).layers] == ["bottom", "kept", "saved name"]
+    assert not doc.history.is_clean and doc.history.clean_index == 1
+    session.undo()
+    assert doc.history.is_clean and doc.layer(top.uid).name == "saved name"
