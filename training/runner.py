@@ -172,7 +172,7 @@ def train(
             remove_incomplete_checkpoints(resume)
         ckpt = resume if (resume / STATE_FILE).exists() else latest_checkpoint(resume)
         if ckpt is None:
-            raise BadInput(f"{resume} holds no complete checkpoint to resume from")
+            raise BadInput(f"{resume} holds no checkpoint to resume from (none was completely written)")
         state = json.loads((ckpt / STATE_FILE).read_text(encoding="utf-8"))
         if state.get("signature") != job.signature():
             raise BadInput(

@@ -99,7 +99,7 @@ def test_resume_from_a_folder_with_only_incomplete_checkpoints_is_one_line(tmp_p
          "--data", str(data), "--output", str(run), "--max-steps", "1", "--resume", str(run)],
         cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 2, result.stderr[-2000:]
-    assert "no complete checkpoint" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "no checkpoint to resume" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (run / "checkpoints" / "step-0000030.tmp").exists()
 
 
