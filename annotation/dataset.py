@@ -9,8 +9,10 @@ atomically and `dataset.json` last, so an interrupted export leaves the previous
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -104,6 +106,7 @@ def export_dataset(
         raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
                        f"(e.g. {unknown[0]}): a label file for another model?")
     out = Path(out)
+    created = [f for f in (out, out / "samples") if not f.exists()]
     out.mkdir(parents=True, exist_ok=True)
     index_path = out / "dataset.json"
     if index_path.exists():
@@ -124,6 +127,7 @@ def export_dataset(
     else:
         raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
     split = split_for(model.name)
+    written, finished = 0, False
     try:
         for i, (pose_name, values) in enumerate(checked):
             if is_cancelled is not None and is_cancelled():
@@ -133,13 +137,27 @@ def export_dataset(
             model.update()
             sid = f"{model.name}-{pose_name}"
             entry = {"id": sid, "model": model.name, "pose": values, "split": split}
-            samples[sid] = export_sample(render_tags(model, labels, chosen), out / "samples" / sid, entry, background)
+            folder = out / "samples" / sid
+            fresh = not folder.exists()
+            try:
+                samples[sid] = export_sample(render_tags(model, labels, chosen), folder, entry, background)
+            except BaseException:
+                if fresh:  # a sample this run began and could not finish (full disk, cancel): leave no half of it
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            written += 1
             if progress is not None:
                 progress(i + 1, len(checked))
+        finished = True
     finally:
         model.reset_parameters()
         model.update()
-        index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
-                 "samples": list(samples.values())}
-        atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        if written or (finished and not index_path.exists()):  # the index lists what was completed, even on error
+            index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
+                     "samples": list(samples.values())}
+            atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        elif not finished:  # nothing new (an early failure or cancel): leave the folder as it was
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
     return out

@@ -235,7 +235,14 @@ def train(
     final = output / "model"
     if ema is not None:
         ema.copy_to(params)  # the final model carries the averaged weights
-    job.save_final(accelerator.unwrap_model(model), final)
+    try:
+        job.save_final(accelerator.unwrap_model(model), final)
+    except Exception as exc:
+        shutil.rmtree(final.with_name(final.name + ".tmp"), ignore_errors=True)
+        failed = _write_failed(exc, final)
+        if failed is exc:
+            raise
+        raise failed from exc
     writer("done", step=step, model_dir=str(final))
     return final
 
@@ -277,9 +284,9 @@ def _save_checkpoint(accelerator, cfg: TrainConfig, job: TrainJob, step: int, ou
             shutil.rmtree(aside, ignore_errors=True)
         else:
             tmp.rename(folder)  # a checkpoint is either whole or absent
-    except (OSError, RuntimeError) as exc:  # torch reports a full disk as RuntimeError("... failed writing ...")
+    except Exception as exc:  # torch and safetensors report a full disk as their own errors ("os error 28")
         shutil.rmtree(tmp, ignore_errors=True)
-        failed = _write_failed(exc, tmp)
+        failed = _write_failed(exc, folder)
         if failed is exc:
             raise
         raise failed from exc
@@ -288,19 +295,26 @@ def _save_checkpoint(accelerator, cfg: TrainConfig, job: TrainJob, step: int, ou
     return folder
 
 
+_OS_ERROR_IN_TEXT = re.compile(r"os error (\d+)|errno (\d+)", re.IGNORECASE)
+
+
 def _write_failed(exc: Exception, where: Path) -> Exception:
-    """WriteFailed naming the path for an environment failure, else `exc` itself (our bug, re-raised as it is)."""
+    """WriteFailed naming `where` for an environment failure (an OSError, or a library's error wrapping one, such
+    as safetensors' "I/O error: No space left on device (os error 28)"), else `exc` itself: our bug, re-raised."""
     from seethrough.core.errors import WriteFailed, describe_os_error
 
     if isinstance(exc, OSError):
-        if exc.filename is None:
-            exc.filename = str(where)
-        return WriteFailed(f"cannot write the checkpoint: {describe_os_error(exc)}")
+        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(exc.errno, exc.strerror))}")
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, OSError):
         return _write_failed(cause, where)
-    if "write" in str(exc).lower():
-        return WriteFailed(f"cannot write the checkpoint {where}: {str(exc).splitlines()[0]}")
+    text = str(exc)
+    match = _OS_ERROR_IN_TEXT.search(text)
+    if match:
+        code = int(match.group(1) or match.group(2))
+        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(code, os.strerror(code)))}")
+    if "failed writing" in text.lower() or "i/o error" in text.lower():
+        return WriteFailed(f"cannot write {where}: {text.splitlines()[0] if text else type(exc).__name__}")
     return exc
 
 

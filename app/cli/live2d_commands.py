@@ -122,6 +122,8 @@ def run_export(args: argparse.Namespace) -> int:
                          background=_background(args.background), frame=args.frame, margin=args.margin)
     if args.json:
         print_json({"output": str(out), "samples": len(poses), "tags": sorted(set(labels.values()))})
+    else:
+        print(out)
     return 0
 
 
@@ -142,5 +144,6 @@ def run_psd(args: argparse.Namespace) -> int:
         check_poses(model, [(name, poses[name])])
         pose = poses[name]
     doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
-    export_psd(doc, args.output)
+    for path in export_psd(doc, args.output):
+        print(path)
     return 0

@@ -26,7 +26,7 @@ from PIL import Image
 from psd_tools import PSDImage
 
 from seethrough.core.document import Document, Layer
-from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.errors import BadInput, Cancelled, WriteFailed
 from seethrough.core.io.atomic import atomic_folder, atomic_writer
 from seethrough.core.io.images import encode_png
 from seethrough.core.taxonomy import base_tag, taxonomy
@@ -180,6 +180,9 @@ def export_psd(
 
 def _write_all(blobs: list[tuple[Path, bytes]]) -> None:
     """Write every file through its own atomic writer; the renames happen together at the end."""
+    for target, _ in blobs:  # a folder in the way of any member would leave the set half-replaced: refuse first
+        if target.is_dir():
+            raise WriteFailed(f"cannot write {target}: it is a folder")
     with contextlib.ExitStack() as stack:
         for target, data in blobs:
             stack.enter_context(atomic_writer(target)).write(data)
