@@ -63,14 +63,27 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         raise BadInput(f"document metadata cannot be saved as JSON: {exc}") from exc
     with atomic_writer(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         # PNG and NPY are written stored: PNG is already compressed; float depth barely deflates.
-        zf.writestr("project.json", manifest_text, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(_member_info("project.json", zipfile.ZIP_DEFLATED), manifest_text)
         for layer in doc.layers:
-            zf.writestr(f"layers/{layer.uid}.png", encode_png(layer.rgba) if layer.rgba.size else b"")
+            zf.writestr(_member_info(f"layers/{layer.uid}.png"), encode_png(layer.rgba) if layer.rgba.size else b"")
             if layer.depth is not None:
                 depth_name = f"layers/{layer.uid}_depth.npy"
-                zf.writestr(depth_name, _npy_bytes(layer.depth), compress_type=zipfile.ZIP_DEFLATED)
+                zf.writestr(_member_info(depth_name, zipfile.ZIP_DEFLATED), _npy_bytes(layer.depth))
         if doc.source is not None:
-            zf.writestr("source.png", encode_png(doc.source))
+            zf.writestr(_member_info("source.png"), encode_png(doc.source))
+
+
+#: every member's timestamp: saves are reproducible (the same document gives the same bytes, whenever saved)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _member_info(name: str, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A zip member header with a fixed time and mode, so the file's bytes depend on the document only."""
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    info.create_system = 3  # Unix, on every platform
+    return info
 
 
 def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
