@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from seethrough.core.blending import NORMAL, check_mode
 from seethrough.core.document import Document, Layer
 from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io.atomic import atomic_writer
@@ -27,7 +28,9 @@ from seethrough.core.io.images import decode_png_bytes, encode_png
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"
-_LAYER_FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")
+_LAYER_FIELDS = (
+    "name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid", "blend_mode",
+)
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -168,6 +171,7 @@ def layer_from_entry(entry: dict, rgba: np.ndarray, depth: np.ndarray | None, **
         opacity=float(entry.get("opacity", 1.0)),
         locked=bool(entry.get("locked", False)),
         provenance=str(entry.get("provenance", "")),
+        blend_mode=check_mode(entry.get("blend_mode", NORMAL), f"layer {entry['name']!r}"),
     )
     fields.update(overrides)
     return Layer(**fields)

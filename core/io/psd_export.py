@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.constants import BlendMode
 
+from seethrough.core.blending import KNOWN_MODES, NORMAL
 from seethrough.core.document import Document, Layer
 from seethrough.core.errors import BadInput, Cancelled, WriteFailed
 from seethrough.core.io.atomic import atomic_folder, atomic_writer
@@ -108,6 +110,8 @@ def _build_psd(
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
         pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
+        if mode == "RGBA" and layer.blend_mode != NORMAL and layer.blend_mode in KNOWN_MODES:
+            pixel.blend_mode = BlendMode[layer.blend_mode.upper()]  # unsupported modes too: the artist's choice
         if not layer.visible:
             pixel.visible = False
         tick()
