@@ -2,7 +2,9 @@
 separable blend functions B(Cb, Cs) of the PDF/W3C compositing model that Photoshop, GIMP and Krita follow.
 
 Colours are straight (not premultiplied) floats in [0, 1], in the file's own (sRGB, gamma-encoded) space, as
-Photoshop blends 8-bit documents. `core.compositing` mixes B with the plain "over" by the two alphas.
+Photoshop blends 8-bit documents. `core.compositing` mixes B with the plain "over" by the two alphas, except for
+linear dodge (add), which adds the alpha-weighted source to the backdrop and clips (as GIMP and Photoshop do; the
+plain mix would differ by up to ~60/255 where the sum clips under partial alpha).
 A mode the compositor does not draw (colour burn, hue, …) is kept on the layer and written back on export; the
 layer is drawn as normal meanwhile and the importer warns once, naming the layer and the mode.
 """

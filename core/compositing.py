@@ -124,9 +124,15 @@ def _blend_in_place(dst: np.ndarray, src: np.ndarray, rgba: np.ndarray, mode: st
     a_s, a_b = src[..., 3:4], dst[..., 3:4].copy()
     straight_src = rgba[..., :3].astype(np.float32) * _INV255
     straight_dst = np.divide(dst[..., :3], a_b, out=np.zeros_like(dst[..., :3]), where=a_b > 0)
-    mixed = BLEND_FUNCTIONS[mode](straight_dst, straight_src)
-    dst[..., :3] = src[..., :3] * (1.0 - a_b) + dst[..., :3] * (1.0 - a_s) + a_s * a_b * mixed
-    dst[..., 3:4] = a_s + a_b * (1.0 - a_s)
+    a_out = a_s + a_b * (1.0 - a_s)
+    if mode == "linear_dodge":
+        # Add: the premultiplied colours are summed and clipped at the result's alpha (GIMP's PSD import; on an
+        # opaque backdrop min(1, Cb + αs·Cs), Photoshop's Add), not the clipped sum mixed in by alpha
+        dst[..., :3] = np.minimum(dst[..., :3] + src[..., :3], a_out)
+    else:
+        mixed = BLEND_FUNCTIONS[mode](straight_dst, straight_src)
+        dst[..., :3] = src[..., :3] * (1.0 - a_b) + dst[..., :3] * (1.0 - a_s) + a_s * a_b * mixed
+    dst[..., 3:4] = a_out
 
 
 def _over_in_place(acc: np.ndarray, layer: Layer, box: Box) -> None:
