@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from seethrough.core.errors import BadInput
+
 NORMAL = "normal"
 
 #: every mode a PSD layer can carry (psd-tools' BlendMode names, lower case); pass_through is for groups only
@@ -57,7 +59,8 @@ def is_supported(mode: str) -> bool:
 
 
 def check_mode(mode: object, where: str) -> str:
-    """`mode` when it is a known blend mode name, else ValueError naming `where`."""
+    """`mode` when it is a known blend mode name, else BadInput naming `where`."""
     if not isinstance(mode, str) or mode not in KNOWN_MODES:
-        raise ValueError(f"{where}: unknown blend mode {mode!r}")
+        shown = repr(mode)
+        raise BadInput(f"{where}: unknown blend mode {shown[:40]} (known: {', '.join(KNOWN_MODES)})")
     return mode

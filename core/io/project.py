@@ -119,7 +119,8 @@ def _layer_from_entry(zf: zipfile.ZipFile, entry: dict[str, Any], where: str) ->
         depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), f"{where}: layer {entry['name']!r}")
         if depth.shape != rgba.shape[:2]:
             raise BadInput(f"{where}: layer {entry['name']!r} depth {depth.shape} does not match its pixels")
-    return layer_from_entry(entry, rgba, depth, uid=uid)
+    blend_mode = check_mode(entry.get("blend_mode", NORMAL), f"{where}: layer {entry['name']!r}")
+    return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode)
 
 
 def load_project(path: str | os.PathLike[str]) -> Document:

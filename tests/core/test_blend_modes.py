@@ -16,6 +16,7 @@ from psd_tools.constants import BlendMode
 
 from seethrough.core.compositing import composite
 from seethrough.core.document import Document, Layer
+from seethrough.core.errors import BadInput
 from seethrough.core.io.project import load_project, save_project
 from seethrough.core.io.psd_export import export_psd
 from seethrough.core.io.psd_import import import_psd
@@ -164,3 +165,24 @@ def test_projects_keep_the_mode(tmp_path):
     loaded = load_project(tmp_path / "p.stproj")
     assert [layer.blend_mode for layer in loaded.layers] == ["normal", "multiply", "hue"]
     assert np.array_equal(composite(loaded), composite(doc))
+
+
+def test_an_unknown_mode_in_a_project_is_one_line_naming_file_and_layer(tmp_path):
+    import json
+    import zipfile
+
+    doc = Document((W, H), [Layer("shade", np.full((H, W, 4), 90, np.uint8), blend_mode="multiply")])
+    good = tmp_path / "p.stproj"
+    save_project(doc, good)
+    bad = tmp_path / "bad.stproj"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "project.json":
+                manifest = json.loads(data)
+                manifest["layers"][0]["blend_mode"] = "sparkle"
+                data = json.dumps(manifest).encode()
+            dst.writestr(item, data)
+    with pytest.raises(BadInput) as info:
+        load_project(bad)
+    assert str(info.value).startswith("bad.stproj: layer 'shade': unknown blend mode 'sparkle'")
