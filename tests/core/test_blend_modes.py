@@ -186,3 +186,15 @@ def test_an_unknown_mode_in_a_project_is_one_line_naming_file_and_layer(tmp_path
     with pytest.raises(BadInput) as info:
         load_project(bad)
     assert str(info.value).startswith("bad.stproj: layer 'shade': unknown blend mode 'sparkle'")
+
+
+def test_info_reports_each_layers_mode(tmp_path):
+    import json
+    import sys
+
+    path = tmp_path / "modes.psd"
+    _make_psd(path, np.random.default_rng(8), ["multiply", "color_burn"])
+    result = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), "info", str(path),
+                             "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [row["blend_mode"] for row in json.loads(result.stdout)["layers"]] == ["normal", "multiply", "color_burn"]
