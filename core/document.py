@@ -83,6 +83,7 @@ class Layer:
     locked: bool = False
     provenance: str = ""
     uid: str = field(default_factory=new_uid)
+    blend_mode: str = "normal"  # core.blending: how the layer mixes with what is below (PSD names, lower case)
 
     def __post_init__(self) -> None:
         rgba = np.asarray(self.rgba)

@@ -109,6 +109,7 @@ def layer_summary(layer: Layer) -> dict:
         "depth": round(float(layer.depth_value), 4),
         "visible": bool(layer.visible),
         "opacity": round(float(layer.opacity), 4),
+        "blend_mode": layer.blend_mode,
     }
 
 

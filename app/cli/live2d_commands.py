@@ -159,5 +159,6 @@ def run_psd(args: argparse.Namespace) -> int:
         check_poses(model, [(name, poses[name])])
         pose = poses[name]
     doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
-    export_psd(doc, args.output)
+    for path in export_psd(doc, args.output):
+        print(path)
     return 0

@@ -24,9 +24,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.constants import BlendMode
 
+from seethrough.core.blending import KNOWN_MODES, NORMAL
 from seethrough.core.document import DocumentLike, Layer
-from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.errors import BadInput, Cancelled, WriteFailed
 from seethrough.core.io.atomic import atomic_folder, atomic_writer
 from seethrough.core.io.images import encode_png
 from seethrough.core.taxonomy import base_tag, taxonomy
@@ -108,6 +110,8 @@ def _build_psd(
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
         pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
+        if mode == "RGBA" and layer.blend_mode != NORMAL and layer.blend_mode in KNOWN_MODES:
+            pixel.blend_mode = BlendMode[layer.blend_mode.upper()]  # unsupported modes too: the artist's choice
         if not layer.visible:
             pixel.visible = False
         tick()
@@ -180,6 +184,9 @@ def export_psd(
 
 def _write_all(blobs: list[tuple[Path, bytes]]) -> None:
     """Write every file through its own atomic writer; the renames happen together at the end."""
+    for target, _ in blobs:  # a folder in the way of any member would leave the set half-replaced: refuse first
+        if target.is_dir():
+            raise WriteFailed(f"cannot write {target}: it is a folder")
     with contextlib.ExitStack() as stack:
         for target, data in blobs:
             stack.enter_context(atomic_writer(target)).write(data)

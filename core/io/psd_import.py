@@ -24,7 +24,14 @@ from psd_tools import PSDImage
 from psd_tools.api.layers import AdjustmentLayer, FillLayer
 from psd_tools.api.layers import Layer as PsdLayer
 
-from seethrough.core.document import Document, DocumentLike, Layer, place, with_representative_depth
+from seethrough.core.blending import KNOWN_MODES, NORMAL, is_supported, label
+from seethrough.core.document import (
+    Document,
+    DocumentLike,
+    Layer,
+    place,
+    with_representative_depth,
+)
 from seethrough.core.errors import BadInput, ImageTooLarge
 from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
@@ -47,6 +54,7 @@ class _RawLayer:
     visible: bool
     opacity: float
     group: str
+    blend_mode: str = "normal"
 
 
 def _open_psd(path: Path) -> PSDImage:
@@ -96,10 +104,16 @@ def _collect(
     for layer in group:
         layer_visible = visible and layer.visible
         layer_opacity = opacity * layer.opacity / 255.0
+        mode = _blend_mode(layer)
         if layer.is_group():
             sub = f"{path}/{layer.name}" if path else layer.name
+            if mode not in ("pass_through", "normal"):
+                warnings.append(f"group {layer.name!r}: blend mode {label(mode)} of a group is not supported; "
+                                "its layers keep their own modes")
             _collect(layer, sub, layer_visible, layer_opacity, out, warnings, where)
             continue
+        # fill opacity scales the layer's pixels like opacity does for every mode the compositor draws
+        layer_opacity *= _fill_opacity(layer) / 255.0
         if isinstance(layer, (AdjustmentLayer, FillLayer)):  # kind is e.g. "invert", "curves", "solidcolorfill"
             warnings.append(f"layer {layer.name!r} ({layer.kind}) skipped: adjustment/fill layers have no pixels")
             continue
@@ -111,7 +125,29 @@ def _collect(
             continue
         if layer.kind != "pixel":
             warnings.append(f"layer {layer.name!r} ({layer.kind}) rasterised")
-        out.append(_RawLayer(layer.name, rgba, (layer.left, layer.top), layer_visible, layer_opacity, path))
+        if mode not in KNOWN_MODES:
+            warnings.append(f"layer {layer.name!r}: unknown blend mode {mode!r}; drawn as normal")
+            mode = NORMAL
+        elif not is_supported(mode):
+            warnings.append(f"layer {layer.name!r}: blend mode {label(mode)} is not supported by the compositor; "
+                            "drawn as normal here, kept on export")
+        out.append(_RawLayer(layer.name, rgba, (layer.left, layer.top), layer_visible, layer_opacity, path, mode))
+
+
+def _blend_mode(layer: PsdLayer) -> str:
+    """The layer's blend mode as a lower-case psd-tools name ("multiply", "linear_dodge", "pass_through")."""
+    try:
+        return str(layer.blend_mode.name).lower()
+    except (AttributeError, ValueError):
+        return NORMAL
+
+
+def _fill_opacity(layer: PsdLayer) -> int:
+    try:
+        value = int(layer.fill_opacity)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return 255
+    return min(max(value, 0), 255)
 
 
 def _read_depth_psd(path: Path) -> dict[str, tuple[np.ndarray, tuple[int, int]]]:
@@ -193,6 +229,7 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
             depth_value=order_depth,
             visible=item.visible,
             opacity=float(item.opacity),
+            blend_mode=item.blend_mode,
             provenance=f"psd import: {where}" + (f" (group {item.group})" if item.group else ""),
         )
         part = parts.get(item.name)
