@@ -1,0 +1,214 @@
+"""Body layout from what is already known of a model: the rules behind the `layout` seed provider.
+
+Nothing here is tuned to one model; every rule is about geometry in head units, drawing order and colour:
+
+- The face is the largest mesh already known as `face` (by name or a human label); its box gives the head unit
+  (face height `fh`, width `fw`), the chin line and the body's axis; its colour is the skin colour.
+- The character's extent is the box of its visible pixels. Legs show as a narrow lower quarter of the silhouette
+  (`_has_legs`); without them the body is cut (by the canvas, a desk, a frame) and no lower-body tags are
+  proposed. Lower-body positions are fractions t of the span from the chin to the lowest visible pixel (the feet).
+- No face known, or no body known below it (a torso plus an arm, a neck or a leg named as such): no body layout
+  is invented (a dog in a bowl keeps its bowl out of `bottomwear`; the bowl is a prop).
+
+Per-mesh rules (each returns (tag, confidence, rule)):
+- body meshes (named only as torso/clothes/body): skin-coloured and just under the chin → `neck`; a small
+  non-skin piece on the body's axis at the collar, drawn over the torso → `neckwear`; on a full body: short
+  pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
+  pieces starting around the waist → `bottomwear`; otherwise `topwear`.
+- face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
+- generic eye meshes: dark → `eyelash`; under the iris and near-white → `eyewhite`; over the iris and
+  skin-coloured → `face` (eyelids); the rest by drawing order around the iris.
+- arm meshes: a non-skin piece that shares no colour with its arm and reaches outside it → `objects` (held items).
+- meshes no name describes: the colour of the closest-coloured labelled mesh of the same part (continuity), else
+  the body layout by position, else `objects` off the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from seethrough.annotation.mesh_features import MeshFeatures, colour_distance
+
+Rule = tuple[str, float, str]
+
+#: ΔE under which a colour counts as the skin colour
+SKIN_DE = 14.0
+BODY_TAGS = frozenset({"topwear", "handwear", "neck", "neckwear", "bottomwear", "legwear", "footwear"})
+
+
+@dataclass(frozen=True)
+class BodyLayout:
+    face: MeshFeatures | None
+    skin: tuple[float, float, float] | None
+    extent: tuple[int, int, int, int]  # (x0, y0, x1, y1) of the visible character
+    height: int  # of the render
+    cut: bool  # the body runs off the bottom of the canvas
+    has_body: bool  # something below the face is known as body
+    torso_order: int | None  # drawing position of the largest torso mesh
+
+    @property
+    def fw(self) -> float:
+        return float(self.face.width) if self.face else 0.0
+
+    @property
+    def fh(self) -> float:
+        return float(self.face.height) if self.face else 0.0
+
+    @property
+    def chin(self) -> float:
+        return float(self.face.box[3]) if self.face else 0.0
+
+    @property
+    def axis(self) -> float:
+        return (self.face.box[0] + self.face.box[2]) / 2.0 if self.face else 0.0
+
+    @property
+    def span(self) -> float:
+        """Chin to feet, in pixels."""
+        return max(float(self.extent[3]) - self.chin, 1.0)
+
+    def is_skin(self, f: MeshFeatures, tolerance: float = SKIN_DE) -> bool:
+        return self.skin is not None and f.area > 0 and colour_distance(f.lab, self.skin) < tolerance
+
+
+def estimate_layout(
+    features: Mapping[str, MeshFeatures], known: Mapping[str, str], silhouette: np.ndarray
+) -> BodyLayout:
+    faces = [features[m] for m, t in known.items() if t == "face" and m in features and features[m].area > 0]
+    face = max(faces, key=lambda f: f.area) if faces else None
+    ys, xs = np.nonzero(silhouette)
+    h, w = silhouette.shape
+    extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
+    body = [
+        features[m] for m, t in known.items()
+        if t in BODY_TAGS and m in features and features[m].area > 0 and face is not None
+        and features[m].centroid[1] > face.box[3]
+    ]
+    limbs_or_neck = any(known[f.id] != "topwear" for f in body)
+    cut = face is None or not _has_legs(silhouette, face.box[3], extent[3])
+    torsos = [f for f in body if known[f.id] == "topwear"]
+    torso = max(torsos, key=lambda f: f.area) if torsos else None
+    has_body = bool(body) and limbs_or_neck
+    return BodyLayout(face, face.lab if face else None, extent, h, cut, has_body, torso.order if torso else None)
+
+
+def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:
+    """Legs show as a narrow lower quarter: the median width of the silhouette from 75 % to 95 % of the way from
+    the chin to the lowest pixel is under 40 % of the widest row of the upper body (shoulders, sleeves, skirt).
+    A body cut by the canvas, a desk or a frame stays wide down to its lowest row."""
+    span = feet - chin
+    if span < 8:
+        return False
+    widths = silhouette[chin:feet].sum(axis=1)
+    top = float(widths[: int(0.6 * span) + 1].max())
+    low = widths[int(0.75 * span) : int(0.95 * span) + 1]
+    return top > 0 and len(low) > 0 and float(np.median(low)) < 0.4 * top
+
+
+def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A body mesh's tag by where it sits; None when no body layout applies."""
+    if lay.face is None or not lay.has_body or f.area == 0:
+        return None
+    fw, fh, chin, axis = lay.fw, lay.fh, lay.chin, lay.axis
+    x0, y0, x1, y1 = f.box
+    cx, cy = f.centroid
+    skin = lay.is_skin(f)
+    face_area = lay.face.area
+    if (
+        skin and y0 < chin + 0.05 * fh and y1 < chin + 1.2 * fh and abs(cx - axis) < 0.5 * fw
+        and f.width < 1.1 * fw and f.area < 0.35 * face_area
+    ):
+        return ("neck", 0.75, "neck-geometry")  # skin that starts behind the chin
+    over_torso = lay.torso_order is None or f.order > lay.torso_order
+    if (
+        not skin and over_torso and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
+        and chin - 0.25 * fh <= y0 < chin + 0.5 * fh and cy < chin + 0.9 * fh
+    ):
+        return ("neckwear", 0.6, "neckwear-geometry")
+    if lay.cut or lay.span < 1.5 * fh:
+        return None
+    span, feet = lay.span, float(lay.extent[3])
+    t0, tc = (y0 - chin) / span, (cy - chin) / span
+    if y1 >= feet - 0.04 * span and f.height < 0.16 * span and not skin:
+        return ("footwear", 0.7, "feet-line")
+    if (tc > 0.55 and f.height > 0.12 * span and f.width < 1.2 * fw) or (skin and tc > 0.45):
+        return ("legwear", 0.7, "leg-geometry")
+    if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.7 * fw:
+        return ("bottomwear", 0.65, "waist-geometry")
+    if tc < 0.5:
+        return ("topwear", 0.6, "torso-geometry")
+    return None
+
+
+def ear_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A face-part mesh at the side of the face, skin-coloured and drawn under the face → ears."""
+    face = lay.face
+    if face is None or f.id == face.id or f.area == 0 or not lay.is_skin(f, 1.6 * SKIN_DE):
+        return None
+    fx0, fy0, fx1, fy1 = face.box
+    cx, cy = f.centroid
+    at_side = cx < fx0 + 0.15 * lay.fw or cx > fx1 - 0.15 * lay.fw
+    if at_side and fy0 + 0.15 * lay.fh < cy < fy1 - 0.1 * lay.fh and f.order < face.order and f.area < 0.3 * face.area:
+        return ("ears", 0.7, "ear-geometry")
+    return None
+
+
+def eye_rule(f: MeshFeatures, lay: BodyLayout, first_iris: int | None) -> Rule:
+    """A generic eye mesh by drawing order around the iris and colour: under the iris, a near-white piece is the
+    eye white; over it, a skin-coloured piece is an eyelid (face); dark pieces are lashes and lines."""
+    before_iris = first_iris is not None and f.order < first_iris
+    if f.area > 0:
+        if f.lab[0] < 40.0:
+            return ("eyelash", 0.7, "eye-colour")
+        if before_iris and f.lab[0] > 75.0 and f.chroma < 15.0:
+            return ("eyewhite", 0.75, "eye-colour")
+        if not before_iris and lay.is_skin(f):
+            return ("face", 0.6, "eyelid-skin")
+    return ("eyewhite" if before_iris else "eyelash", 0.5, "eye-split")
+
+
+def held_item_rule(f: MeshFeatures, lay: BodyLayout, arm: list[MeshFeatures]) -> Rule | None:
+    """An arm-part mesh that is not skin, shares no colour with the rest of its arm and reaches well outside the
+    arm's box → a held prop."""
+    others = [g for g in arm if g.id != f.id and g.area > 0]
+    if f.area == 0 or lay.is_skin(f) or len(others) < 2:
+        return None
+    if min(colour_distance(f.lab, g.lab) for g in others) < 25.0:
+        return None
+    ax0, ay0 = min(g.box[0] for g in others), min(g.box[1] for g in others)
+    ax1, ay1 = max(g.box[2] for g in others), max(g.box[3] for g in others)
+    x0, y0, x1, y1 = f.box
+    outside = max(0, ax0 - x0) + max(0, x1 - ax1) + max(0, ay0 - y0) + max(0, y1 - ay1)
+    if outside > 0.5 * max(f.width, f.height):
+        return ("objects", 0.55, "held-item")
+    return None
+
+
+def continuity_rule(f: MeshFeatures, neighbours: list[tuple[MeshFeatures, str]]) -> Rule | None:
+    """The tag of the labelled mesh of the same part whose colour is closest (within ΔE 15)."""
+    if f.area == 0 or not neighbours:
+        return None
+    g, tag = min(neighbours, key=lambda gt: colour_distance(f.lab, gt[0].lab))
+    d = colour_distance(f.lab, g.lab)
+    return (tag, float(np.clip(0.75 - d / 40.0, 0.3, 0.75)), "colour-continuity") if d < 15.0 else None
+
+
+def position_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A mesh nothing names: the body layout below the chin, skin in the face box, else a prop off the body."""
+    if f.area == 0:
+        return None
+    if lay.face is not None:
+        fx0, fy0, fx1, fy1 = lay.face.box
+        cx, cy = f.centroid
+        if fx0 <= cx <= fx1 and fy0 <= cy <= fy1 and lay.is_skin(f):
+            return ("face", 0.5, "face-box")
+        if cy > lay.chin:
+            hit = body_rule(f, lay)
+            if hit is not None:
+                return hit
+            if lay.has_body:
+                return ("topwear", 0.35, "torso-geometry")
+    return ("objects", 0.3, "off-body")

@@ -1,0 +1,98 @@
+"""The `layout` seed provider: a weights-free body-layout prior (rules in `annotation.body_layout`).
+
+It is mesh-aware: it scores each visible mesh from what is known of the model (names, human labels) and the
+geometry of the render, then paints the scores over the meshes' visible regions, so its maps go through the same
+vote as a learned parser's. `layout_assign` is the per-mesh part, shared with `annotation.auto_label`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from seethrough.annotation.body_layout import (
+    Rule,
+    body_rule,
+    continuity_rule,
+    ear_rule,
+    estimate_layout,
+    eye_rule,
+    held_item_rule,
+    position_rule,
+)
+from seethrough.annotation.mesh_features import MeshFeatures
+from seethrough.annotation.seeds import Maps, SeedContext, paint, register_seed_provider
+
+
+def layout_assign(
+    features: Mapping[str, MeshFeatures],
+    known: Mapping[str, str],
+    parts: Mapping[str, tuple[str, ...]],
+    silhouette: np.ndarray,
+    coarse: frozenset[str] | set[str] = frozenset(),
+    fixed: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Rule]:
+    """Per mesh with features: (tag, confidence, rule) from the body layout.
+
+    `known`: tags from names or people (generic `hair`/`eyes` allowed); `coarse`: meshes whose tag comes from a
+    part's name rather than their own (their family may be refined); `fixed`: meshes never to change (human)."""
+    lay = estimate_layout(features, known, silhouette)
+    irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
+    first_iris = min(irides) if irides else None
+    out: dict[str, Rule] = {}
+    for mid, f in features.items():
+        tag = known.get(mid)
+        if mid in fixed:
+            continue
+        hit: Rule | None = None
+        if tag == "topwear":
+            hit = body_rule(f, lay)
+        elif tag == "face" and mid in coarse:
+            hit = ear_rule(f, lay)
+        elif tag == "eyes":
+            hit = eye_rule(f, lay, first_iris)
+        elif tag == "handwear" and mid in coarse:
+            arm = [features[m] for m, t in known.items() if t == "handwear" and parts.get(m) == parts.get(mid)]
+            hit = held_item_rule(f, lay, arm)
+        elif tag is None:
+            path = parts.get(mid, ())
+            for level in range(len(path), max(len(path) - 2, 0), -1):  # its own part, then the parent part
+                neighbours = [
+                    (features[m], t) for m, t in known.items()
+                    if m in features and m != mid and parts.get(m, ())[:level] == path[:level]
+                ]
+                if neighbours:
+                    hit = continuity_rule(f, neighbours)
+                    break
+            if hit is None:
+                hit = position_rule(f, lay)
+        if hit is not None:
+            out[mid] = hit
+    return out
+
+
+class LayoutProvider:
+    name = "layout"
+    learned = False
+
+    def maps(self, ctx: SeedContext) -> Maps:
+        vis = {m: v for m, v in ctx.visibility.items() if m not in ctx.excluded}
+        shape = ctx.image.shape[:2]
+        silhouette = np.zeros(shape, bool)
+        for v in vis.values():
+            silhouette |= v
+        features = {m: f for m, f in ctx.features.items() if m in vis}
+        rules = layout_assign(features, ctx.known, ctx.parts, silhouette)
+        values: dict[str, dict[str, float]] = {}
+        for mid in vis:
+            if mid in rules:
+                tag, conf, _ = rules[mid]
+                values[mid] = {tag: max(conf, 0.05)}
+            elif mid in ctx.known:  # generic hair/eyes stay generic: the v3 splits refine them later
+                values[mid] = {ctx.known[mid]: 1.0}
+        return paint(values, vis, shape)
+
+
+def register() -> None:
+    register_seed_provider("layout", LayoutProvider)
