@@ -85,10 +85,12 @@ def run_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"model": str(model.path), "cubism": model.version, "canvas": list(model.canvas_size),
                     "area_canvas_long_side": args.size, "artmeshes": meshes, "parts": model.part_tree(),
-                    "parameters": [p.__dict__ for p in model.parameters]})
+                    "parameters": [p.__dict__ for p in model.parameters], "warnings": list(model.warnings)})
         return 0
     print(f"{model.path.name} (Cubism {model.version}): {len(meshes)} ArtMeshes, {len(model.parts)} parts, "
           f"{len(model.parameters)} parameters")
+    for warning in model.warnings:
+        print(f"  warning: {warning}")
     for m in sorted(meshes, key=lambda m: m["render_order"]):
         print(f"  {m['render_order']:4d} {m['id']:<24} {m['area']:>7d} px  {'/'.join(m['part_path'])}")
     return 0
