@@ -12,12 +12,15 @@ Nothing here is tuned to one model; every rule is about geometry in head units, 
 
 Per-mesh rules (each returns (tag, confidence, rule)):
 - body meshes (named only as torso/clothes/body): skin-coloured and just under the chin → `neck`; a small
-  non-skin piece on the body's axis at the collar, drawn over the torso → `neckwear`; on a full body: short
+  non-skin piece on the body's axis at the collar, drawn over the torso and not a light colourless
+  shirt front → `neckwear`; on a full body: short
   pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
   pieces starting around the waist → `bottomwear`; otherwise `topwear`.
 - face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
-- generic eye meshes: dark → `eyelash`; under the iris and near-white → `eyewhite`; over the iris and
-  skin-coloured → `face` (eyelids); the rest by drawing order around the iris.
+- meshes named as neck that are not skin-coloured → `neckwear` (a scarf or a collar in the neck part);
+- generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
+  the iris and near-white → `eyewhite`; over the iris and skin-coloured → `face` (eyelids); the rest by drawing
+  order around the iris.
 - arm meshes: a non-skin piece that shares no colour with its arm and reaches outside it → `objects` (held items).
 - meshes no name describes: the colour of the closest-coloured labelled mesh of the same part (continuity), else
   the body layout by position, else `objects` off the body.
@@ -124,7 +127,7 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         return ("neck", 0.75, "neck-geometry")  # skin that starts behind the chin
     over_torso = lay.torso_order is None or f.order > lay.torso_order
     if (
-        not skin and over_torso and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
+        not skin and not _shirt_white(f) and over_torso and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
         and chin - 0.25 * fh <= y0 < chin + 0.5 * fh and cy < chin + 0.9 * fh
     ):
         return ("neckwear", 0.6, "neckwear-geometry")
@@ -141,6 +144,18 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
     if tc < 0.5:
         return ("topwear", 0.6, "torso-geometry")
     return None
+
+
+def _shirt_white(f: MeshFeatures) -> bool:
+    """Light and colourless: a shirt front or collar rather than a tie or a ribbon."""
+    return f.lab[0] > 60.0 and f.chroma < 12.0
+
+
+def neck_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A mesh named as neck that is not skin-coloured (even as shadow) is what is worn on it."""
+    if f.area == 0 or lay.skin is None or lay.is_skin(f, 2.0 * SKIN_DE):
+        return None
+    return ("neckwear", 0.6, "neck-not-skin")
 
 
 def ear_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
@@ -161,6 +176,8 @@ def eye_rule(f: MeshFeatures, lay: BodyLayout, first_iris: int | None) -> Rule:
     eye white; over it, a skin-coloured piece is an eyelid (face); dark pieces are lashes and lines."""
     before_iris = first_iris is not None and f.order < first_iris
     if f.area > 0:
+        if (f.lab[0] < 40.0 or f.chroma > 25.0) and _compact(f) and first_iris is None:
+            return ("irides", 0.6, "eye-colour")  # a dot eye: dark or coloured, round, nothing else is the iris
         if f.lab[0] < 40.0:
             return ("eyelash", 0.7, "eye-colour")
         if before_iris and f.lab[0] > 75.0 and f.chroma < 15.0:
@@ -168,6 +185,12 @@ def eye_rule(f: MeshFeatures, lay: BodyLayout, first_iris: int | None) -> Rule:
         if not before_iris and lay.is_skin(f):
             return ("face", 0.6, "eyelid-skin")
     return ("eyewhite" if before_iris else "eyelash", 0.5, "eye-split")
+
+
+def _compact(f: MeshFeatures) -> bool:
+    """Roughly round: aspect within 1:2 and filling most of its box (a lash line is long and thin)."""
+    w, h = max(f.width, 1), max(f.height, 1)
+    return 0.5 <= w / h <= 2.0 and f.area > 0.5 * w * h
 
 
 def held_item_rule(f: MeshFeatures, lay: BodyLayout, arm: list[MeshFeatures]) -> Rule | None:

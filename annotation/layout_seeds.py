@@ -19,6 +19,7 @@ from seethrough.annotation.body_layout import (
     estimate_layout,
     eye_rule,
     held_item_rule,
+    neck_rule,
     position_rule,
 )
 from seethrough.annotation.mesh_features import MeshFeatures
@@ -50,6 +51,8 @@ def layout_assign(
             hit = body_rule(f, lay)
         elif tag == "face" and mid in coarse:
             hit = ear_rule(f, lay)
+        elif tag == "neck":
+            hit = neck_rule(f, lay)
         elif tag == "eyes":
             hit = eye_rule(f, lay, first_iris)
         elif tag == "handwear" and mid in coarse:

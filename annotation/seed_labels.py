@@ -20,7 +20,7 @@ from typing import Any
 from seethrough.annotation.auto_label import LabelModel
 from seethrough.annotation.layout_seeds import layout_assign
 from seethrough.annotation.mesh_features import mesh_features, silhouette
-from seethrough.annotation.render import model_raster, to_uint8
+from seethrough.annotation.render import content_frame, model_raster, to_uint8
 from seethrough.annotation.seeds import SeedContext, default_seed_provider, get_seed_provider, vote
 
 Labels = dict[str, tuple[str, str, float]]
@@ -41,7 +41,8 @@ def geometry_and_seed_labels(
 ) -> None:
     parts = {m.id: m.part_path for m in model.meshes}
     active_set = set(active)
-    raster = model_raster(live, size)
+    frame = content_frame(live, size, 0.02)  # fitted to the character, the same for every pose
+    raster = model_raster(live, frame)
     features = {m: f for m, f in mesh_features(raster).items() if m in active_set}
     sil = silhouette(raster, excluded)
     known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
@@ -61,7 +62,7 @@ def geometry_and_seed_labels(
                 live.reset_parameters()
                 live.set_parameters({k: v for k, v in values.items() if k in saved})
                 live.update()
-                r = model_raster(live, size)
+                r = model_raster(live, frame)
                 feats = {m: f for m, f in mesh_features(r).items() if m in active_set}
                 rendered.append(_context(r, feats, known, parts, excluded, tagset))
         finally:

@@ -33,6 +33,8 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set (default v3, the released 23 tags)")
     p.add_argument("--eval", metavar="GT.json", help="measure the labels against a hand-verified ground-truth file "
                    "(writes the label file only with -o)")
+    p.add_argument("--provider", help="2D seed provider: layout (weights-free), seethrough, samhq, or none "
+                   "(default: the best installed one)")
     p.add_argument("--worst", type=int, default=10, help="with --eval: how many worst meshes to list (default 10)")
     p.set_defaults(func=run_label)
     return p
@@ -91,7 +93,8 @@ def run_label(args: argparse.Namespace) -> int:
     if args.seeds:
         seeds = load_seeds(Path(args.seeds), args.tags)
         visibility = _visibility(model, next(iter(seeds.values())).shape)
-    report = auto_label(view, store, seeds=seeds, visibility=visibility, tagset=args.tags)
+    report = auto_label(view, store, seeds=seeds, visibility=visibility, tagset=args.tags, live=model,
+                        provider=args.provider)
     written = store.path is not None
     if written:
         store.save(out)

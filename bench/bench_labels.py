@@ -1,0 +1,98 @@
+"""Automatic labels against the hand-verified ground truth (tests/data/labels/<Model>.json), per fixture.
+
+Modes:
+- `names`: name rules and part-tree votes only (the labeller before the seed providers; no render);
+- `auto`: the default labeller (names, geometry rules, the default seed provider's vote, propagation);
+- `layout`: the `layout` provider's vote decides every visible mesh (what is known from names only feeds it as
+  anchors); hidden meshes as in `auto`.
+
+Held-out fixtures (never looked at while writing the rules) are listed separately.
+
+Run: SEETHROUGH_FIXTURES=/work/shared/fixtures/live2d python bench/bench_labels.py [Model ...] [--worst N]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seethrough.annotation.auto_label import auto_label, excluded_meshes, from_live2d  # noqa: E402
+from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
+from seethrough.annotation.labels import LabelStore  # noqa: E402
+from seethrough.annotation.loader import load_model  # noqa: E402
+from seethrough.annotation.render import content_frame, mesh_areas  # noqa: E402
+from seethrough.core.paths import fixtures_dir  # noqa: E402
+
+HELD_OUT = ("izumi", "Mao")
+TRUTH = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels"
+
+
+def layout_vote_labels(model, auto: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Visible meshes take the layout provider's vote (anchored on names), hidden ones keep `auto`."""
+    from seethrough.annotation.auto_label import name_tags
+    from seethrough.annotation.layout_seeds import LayoutProvider
+    from seethrough.annotation.mesh_features import mesh_features
+    from seethrough.annotation.render import model_raster, to_uint8
+    from seethrough.annotation.seeds import SeedContext, vote
+
+    view = from_live2d(model)
+    excluded = excluded_meshes(view)
+    raster = model_raster(model, content_frame(model, 512, 0.02))
+    vis = {m: v for m, v in raster.visibility_masks().items() if m not in excluded}
+    known = {m: t for m, t in name_tags(view).items() if m not in excluded}
+    ctx = SeedContext(to_uint8(raster.composite()), vis, "v3", known, mesh_features(raster),
+                      {m.id: m.part_path for m in view.meshes}, frozenset(excluded))
+    votes = vote([(LayoutProvider().maps(ctx), vis)], list(vis))
+    out = dict(auto)
+    for mid, v in votes.items():
+        out[mid] = {"hair": auto.get(mid, "back hair"), "eyes": auto.get(mid, "eyelash")}.get(v.tag, v.tag)
+    return out
+
+
+def run(name: str, worst: int) -> dict[str, tuple[float, float]] | None:
+    gt_file = TRUTH / f"{name}.json"
+    if not gt_file.is_file():
+        print(f"{name}: no ground truth yet")
+        return None
+    model = load_model(fixtures_dir() / name)
+    truth = read_ground_truth(gt_file)
+    model.reset_parameters()
+    model.update()
+    areas = {m: v for m, (_, v) in mesh_areas(model, content_frame(model, 768, 0.02)).items()}
+    ids = [m.id for m in model.artmeshes]
+    results: dict[str, tuple[float, float]] = {}
+    view = from_live2d(model)
+    for mode in ("names", "auto", "layout"):
+        store = LabelStore(view.mesh_ids, autosave=False)
+        if mode == "names":
+            auto_label(view, store)
+            tags = store.tags()
+        else:
+            auto_label(view, store, live=model)
+            tags = store.tags() if mode == "auto" else layout_vote_labels(model, store.tags())
+        ev = evaluate(tags, truth, areas, ids)
+        results[mode] = (ev.mesh_accuracy, ev.area_accuracy)
+        if mode == "auto" and worst:
+            for e in ev.errors[:worst]:
+                print(f"    {name} {e.id}: {e.predicted} (truth {'/'.join(e.truth)}) {e.visible_area} px")
+    print(f"{name:8s} " + "  ".join(f"{k} mesh {m:.1%} area {a:.1%}" for k, (m, a) in results.items()))
+    return results
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    worst = int(sys.argv[sys.argv.index("--worst") + 1]) if "--worst" in sys.argv else 0
+    names = args or sorted(p.stem for p in TRUTH.glob("*.json"))
+    names = [n for n in names if not (n.isdigit() and str(worst) == n)]
+    for group, members in (("developed on", [n for n in names if n not in HELD_OUT]),
+                           ("held out", [n for n in names if n in HELD_OUT])):
+        if members:
+            print(f"-- {group}")
+            for n in members:
+                run(n, worst)
+
+
+if __name__ == "__main__":
+    main()
