@@ -127,7 +127,8 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         return ("neck", 0.75, "neck-geometry")  # skin that starts behind the chin
     over_torso = lay.torso_order is None or f.order > lay.torso_order
     if (
-        not skin and not _shirt_white(f) and over_torso and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
+        not skin and not _shirt_white(f) and over_torso
+        and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
         and chin - 0.25 * fh <= y0 < chin + 0.5 * fh and cy < chin + 0.9 * fh
     ):
         return ("neckwear", 0.6, "neckwear-geometry")

@@ -26,7 +26,8 @@ SCHEMA_VERSION = 1
 SOURCES = (
     "human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split",
     # geometry rules (annotation.body_layout) and seed-provider votes (annotation.seeds)
-    "neck-geometry", "neckwear-geometry", "neck-not-skin", "feet-line", "leg-geometry", "waist-geometry", "torso-geometry",
+    "neck-geometry", "neckwear-geometry", "neck-not-skin", "feet-line", "leg-geometry", "waist-geometry",
+    "torso-geometry",
     "ear-geometry", "eyelid-skin", "eye-colour", "held-item", "colour-continuity", "face-box", "off-body",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )
