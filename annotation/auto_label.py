@@ -251,8 +251,14 @@ def auto_label(
         for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
             labels[mid] = (tag, "2d-seed", 0.6)
     if live is not None and provider != "none":
-        from seethrough.annotation.seed_labels import geometry_and_seed_labels
+        from seethrough.annotation.seed_labels import foreground_props, geometry_and_seed_labels
 
+        chosen = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect=False)
+        for mid in foreground_props(live, excluded - chosen, size):
+            excluded.discard(mid)
+            active.append(mid)
+            if mid not in labels:
+                labels[mid] = ("objects", "foreground-prop", 0.5)
         coarse = {mid for mid, (_, level) in matches.items() if level > 0}
         geometry_and_seed_labels(
             live, model, labels, active, excluded, coarse, set(humans), tagset, provider, size, poses or []

@@ -16,6 +16,10 @@ Per-mesh rules (each returns (tag, confidence, rule)):
   shirt front → `neckwear`; on a full body: short
   pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
   pieces starting around the waist → `bottomwear`; otherwise `topwear`.
+- body meshes with a mirror twin across the body's axis (same height and size, both off the axis) and not
+  settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
+- hair-part meshes whose colour is not the hair's (median hair colour; hue counts fully, lightness only with a
+  hue shift), above the chin → `headwear` (ornaments, ribbons, hats kept in a hair part);
 - face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
 - meshes named as neck that are not skin-coloured → `neckwear` (a scarf or a collar in the neck part);
 - generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
@@ -23,7 +27,10 @@ Per-mesh rules (each returns (tag, confidence, rule)):
   order around the iris.
 - arm meshes: a non-skin piece that shares no colour with its arm and reaches outside it → `objects` (held items).
 - meshes no name describes: the colour of the closest-coloured labelled mesh of the same part (continuity), else
-  the body layout by position, else `objects` off the body.
+  skin in the face box → `face`, the hair's colour above the chin → hair, the body layout below the chin, else
+  `objects` off the body.
+- the skin colour is that of the largest warm (peach to white) face mesh: a green hair shadow kept in the face
+  part is not the skin.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ Rule = tuple[str, float, str]
 
 #: ΔE under which a colour counts as the skin colour
 SKIN_DE = 14.0
+HAIR_TAGS = frozenset({"hair", "front hair", "back hair"})
 BODY_TAGS = frozenset({"topwear", "handwear", "neck", "neckwear", "bottomwear", "legwear", "footwear"})
 
 
@@ -81,7 +89,8 @@ def estimate_layout(
     features: Mapping[str, MeshFeatures], known: Mapping[str, str], silhouette: np.ndarray
 ) -> BodyLayout:
     faces = [features[m] for m, t in known.items() if t == "face" and m in features and features[m].area > 0]
-    face = max(faces, key=lambda f: f.area) if faces else None
+    warm = [f for f in faces if f.lab[1] >= -2.0 and f.lab[2] >= -2.0]  # skin is peach to white, not a hair shadow
+    face = max(warm or faces, key=lambda f: f.area) if faces else None
     ys, xs = np.nonzero(silhouette)
     h, w = silhouette.shape
     extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
@@ -99,16 +108,24 @@ def estimate_layout(
 
 
 def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:
-    """Legs show as a narrow lower quarter: the median width of the silhouette from 75 % to 95 % of the way from
-    the chin to the lowest pixel is under 40 % of the widest row of the upper body (shoulders, sleeves, skirt).
-    A body cut by the canvas, a desk or a frame stays wide down to its lowest row."""
+    """Legs show as a narrow lower quarter: the median filled width of the silhouette from 75 % to 95 % of the way
+    from the chin to the lowest pixel is under 40 % of the widest row of the upper body (shoulders, sleeves, skirt),
+    or under 55 % while most of those rows are two runs (legs apart). A body cut by the canvas, a desk or a frame
+    stays wide and whole down to its lowest row."""
     span = feet - chin
     if span < 8:
         return False
     widths = silhouette[chin:feet].sum(axis=1)
     top = float(widths[: int(0.6 * span) + 1].max())
     low = widths[int(0.75 * span) : int(0.95 * span) + 1]
-    return top > 0 and len(low) > 0 and float(np.median(low)) < 0.4 * top
+    if top <= 0 or len(low) == 0:
+        return False
+    ratio = float(np.median(low)) / top
+    if ratio < 0.4:
+        return True
+    band = silhouette[chin + int(0.75 * span) : chin + int(0.95 * span) + 1].astype(np.int8)
+    runs = (np.diff(band, axis=1) == 1).sum(axis=1) + band[:, 0]
+    return ratio < 0.55 and float((runs >= 2).mean()) > 0.6  # legs apart: two runs with a gap between
 
 
 def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
@@ -127,9 +144,12 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         return ("neck", 0.75, "neck-geometry")  # skin that starts behind the chin
     over_torso = lay.torso_order is None or f.order > lay.torso_order
     if (
-        not skin and not _shirt_white(f) and over_torso
-        and f.width < 0.8 * fw and f.height < 1.2 * fh and abs(cx - axis) < 0.4 * fw
-        and chin - 0.25 * fh <= y0 < chin + 0.5 * fh and cy < chin + 0.9 * fh
+        not skin and not _shirt_white(f) and over_torso and abs(cx - axis) < 0.4 * fw
+        and chin - 0.25 * fh <= y0 < chin + 0.5 * fh
+        and (
+            (f.width < 0.8 * fw and f.height < 1.2 * fh and cy < chin + 0.9 * fh)  # ribbon, bow, collar piece
+            or (f.width < 0.45 * fw and f.height < 2.5 * fh)  # a tie hanging down the front
+        )
     ):
         return ("neckwear", 0.6, "neckwear-geometry")
     if lay.cut or lay.span < 1.5 * fh:
@@ -140,7 +160,7 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         return ("footwear", 0.7, "feet-line")
     if (tc > 0.55 and f.height > 0.12 * span and f.width < 1.2 * fw) or (skin and tc > 0.45):
         return ("legwear", 0.7, "leg-geometry")
-    if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.7 * fw:
+    if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw and f.height < 0.4 * span:
         return ("bottomwear", 0.65, "waist-geometry")
     if tc < 0.5:
         return ("topwear", 0.6, "torso-geometry")
@@ -154,9 +174,61 @@ def _shirt_white(f: MeshFeatures) -> bool:
 
 def neck_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
     """A mesh named as neck that is not skin-coloured (even as shadow) is what is worn on it."""
-    if f.area == 0 or lay.skin is None or lay.is_skin(f, 2.0 * SKIN_DE):
+    if f.area == 0 or lay.skin is None or shade_distance(f.lab, lay.skin) < 2.0 * SKIN_DE:
         return None
     return ("neckwear", 0.6, "neck-not-skin")
+
+
+def shade_distance(lab: tuple[float, float, float], ref: tuple[float, float, float]) -> float:
+    """Colour distance that forgives shading: lightness counts a third (skin in shadow is still skin)."""
+    return float(np.sqrt(((lab[0] - ref[0]) / 3.0) ** 2 + (lab[1] - ref[1]) ** 2 + (lab[2] - ref[2]) ** 2))
+
+
+def hair_colour(features: Mapping[str, MeshFeatures], known: Mapping[str, str]) -> tuple[float, float, float] | None:
+    """Per-channel median colour of the hair meshes, weighted by area."""
+    hair = [features[m] for m, t in known.items() if t in HAIR_TAGS and m in features and features[m].area > 0]
+    if not hair:
+        return None
+    weights = np.array([f.area for f in hair], np.float64)
+    labs = np.array([f.lab for f in hair], np.float64)
+    order = np.argsort(labs, axis=0)
+    out = []
+    for c in range(3):
+        cum = np.cumsum(weights[order[:, c]])
+        out.append(float(labs[order[np.searchsorted(cum, cum[-1] / 2.0), c], c]))
+    return (out[0], out[1], out[2])
+
+
+def headwear_rule(f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None) -> Rule | None:
+    """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin."""
+    if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f):
+        return None
+    d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
+    d_l = abs(f.lab[0] - hair[0])
+    if d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0):
+        return ("headwear", 0.55, "hair-colour-outlier")
+    return None
+
+
+def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) -> Rule | None:
+    """Arms come in mirrored pairs: a body mesh with a mirror twin across the body's axis (same height and size,
+    both well off the axis) is an arm or a paw. Legs, feet and waist pieces are settled before this rule."""
+    if lay.face is None or f.area == 0:
+        return None
+    axis, fw, fh = lay.axis, lay.fw, lay.fh
+    dx, cy = f.centroid[0] - axis, f.centroid[1]
+    gap = min(abs(f.box[0] - axis), abs(f.box[2] - axis)) if not f.box[0] <= axis <= f.box[2] else 0.0
+    if abs(dx) < 0.35 * fw or gap < 0.2 * fw or cy < lay.chin - 0.2 * fh:
+        return None  # on or touching the axis: a half of the torso, not an arm
+    for g in body:
+        if g.id == f.id or g.area == 0:
+            continue
+        gx, gy = g.centroid[0] - axis, g.centroid[1]
+        mirrored = abs(dx + gx) < 0.15 * fw and abs(cy - gy) < 0.15 * fh
+        similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
+        if mirrored and similar:
+            return ("handwear", 0.6, "arm-pair")
+    return None
 
 
 def ear_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
@@ -220,8 +292,11 @@ def continuity_rule(f: MeshFeatures, neighbours: list[tuple[MeshFeatures, str]])
     return (tag, float(np.clip(0.75 - d / 40.0, 0.3, 0.75)), "colour-continuity") if d < 15.0 else None
 
 
-def position_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
-    """A mesh nothing names: the body layout below the chin, skin in the face box, else a prop off the body."""
+def position_rule(
+    f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None = None
+) -> Rule | None:
+    """A mesh nothing names: skin in the face box, hair-coloured above the chin, the body layout below the chin,
+    else a prop off the body."""
     if f.area == 0:
         return None
     if lay.face is not None:
@@ -229,6 +304,8 @@ def position_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         cx, cy = f.centroid
         if fx0 <= cx <= fx1 and fy0 <= cy <= fy1 and lay.is_skin(f):
             return ("face", 0.5, "face-box")
+        if hair is not None and cy < lay.chin and np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]) < 15.0:
+            return ("hair", 0.5, "hair-colour")
         if cy > lay.chin:
             hit = body_rule(f, lay)
             if hit is not None:

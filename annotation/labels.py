@@ -27,13 +27,18 @@ SOURCES = (
     "human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split",
     # geometry rules (annotation.body_layout) and seed-provider votes (annotation.seeds)
     "neck-geometry", "neckwear-geometry", "neck-not-skin", "feet-line", "leg-geometry", "waist-geometry",
-    "torso-geometry",
-    "ear-geometry", "eyelid-skin", "eye-colour", "held-item", "colour-continuity", "face-box", "off-body",
+    "torso-geometry", "arm-pair", "hair-colour-outlier", "foreground-prop", "ear-geometry", "eyelid-skin",
+    "eye-colour", "held-item", "colour-continuity", "face-box", "hair-colour", "off-body",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )
 
 #: one entry as stored: {"tag": str, "source": str, "time": float, "confidence": float (automatic labels only)}
 Entry = dict[str, Any]
+
+
+def _known_source(source: object) -> bool:
+    """A rule of SOURCES, or the vote of any registered seed provider (`seed-<name>`)."""
+    return isinstance(source, str) and (source in SOURCES or (source.startswith("seed-") and len(source) > 5))
 
 
 @dataclass
@@ -130,7 +135,7 @@ class LabelStore:
             )
         entries: dict[str, Entry] = {}
         for mid, e in data["entries"].items():
-            if not isinstance(e, dict) or not isinstance(e.get("tag"), str) or e.get("source") not in SOURCES:
+            if not isinstance(e, dict) or not isinstance(e.get("tag"), str) or not _known_source(e.get("source")):
                 raise BadInput(f"label file {path}: bad entry for {mid!r}: {e!r}")
             entries[mid] = {"tag": e["tag"], "source": e["source"], "time": float(e.get("time", 0.0))}
             if isinstance(e.get("confidence"), (int, float)):
@@ -204,7 +209,7 @@ class LabelStore:
         after: dict[str, Entry | None] = {}
         for mid, value in assignments.items():
             tag, source = value[0], value[1]
-            if source not in SOURCES:
+            if not _known_source(source):
                 raise ValueError(f"unknown label source {source!r}; known: {', '.join(SOURCES)}")
             entry: Entry = {"tag": tag, "source": source, "time": now}
             if len(value) > 2 and source != "human":

@@ -12,12 +12,16 @@ from collections.abc import Mapping
 import numpy as np
 
 from seethrough.annotation.body_layout import (
+    HAIR_TAGS,
     Rule,
+    arm_pair_rule,
     body_rule,
     continuity_rule,
     ear_rule,
     estimate_layout,
     eye_rule,
+    hair_colour,
+    headwear_rule,
     held_item_rule,
     neck_rule,
     position_rule,
@@ -41,6 +45,7 @@ def layout_assign(
     lay = estimate_layout(features, known, silhouette)
     irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
     first_iris = min(irides) if irides else None
+    hair = hair_colour(features, known)
     out: dict[str, Rule] = {}
     for mid, f in features.items():
         tag = known.get(mid)
@@ -49,8 +54,13 @@ def layout_assign(
         hit: Rule | None = None
         if tag == "topwear":
             hit = body_rule(f, lay)
+            if hit is None or hit[0] == "topwear":
+                body = [features[m] for m, t in known.items() if t == "topwear" and m in features]
+                hit = arm_pair_rule(f, lay, body) or hit
         elif tag == "face" and mid in coarse:
             hit = ear_rule(f, lay)
+        elif tag in HAIR_TAGS:
+            hit = headwear_rule(f, lay, hair)
         elif tag == "neck":
             hit = neck_rule(f, lay)
         elif tag == "eyes":
@@ -69,7 +79,7 @@ def layout_assign(
                     hit = continuity_rule(f, neighbours)
                     break
             if hit is None:
-                hit = position_rule(f, lay)
+                hit = position_rule(f, lay, hair)
         if hit is not None:
             out[mid] = hit
     return out

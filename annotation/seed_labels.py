@@ -44,7 +44,8 @@ def geometry_and_seed_labels(
     frame = content_frame(live, size, 0.02)  # fitted to the character, the same for every pose
     raster = model_raster(live, frame)
     features = {m: f for m, f in mesh_features(raster).items() if m in active_set}
-    sil = silhouette(raster, excluded)
+    props = {m for m, (_, rule, _) in labels.items() if rule == "foreground-prop"}
+    sil = silhouette(raster, excluded | props)  # the character's extent: no background, no desk
     known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
     for mid, (tag, conf, rule) in layout_assign(features, known, parts, sil, coarse, humans).items():
         if mid in labels and labels[mid][1] != "human":
@@ -75,6 +76,29 @@ def geometry_and_seed_labels(
             labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
         elif seeds.learned and mid in coarse and current[1] != "human" and v.confidence > current[2]:
             labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+
+
+def foreground_props(live: Any, named_excluded: set[str], size: int) -> set[str]:
+    """Meshes excluded by a background-like name that are drawn in front of the character: a desk, a frame, a
+    floor the character stands in. A background is drawn behind what it overlaps; a mesh that covers an earlier
+    character mesh (and is seen) is a prop (`objects`), whatever its part is called."""
+    if not named_excluded:
+        return set()
+    raster = model_raster(live, content_frame(live, size, 0.02))
+    features = mesh_features(raster)
+    character = [f for m, f in features.items() if m not in named_excluded and f.area > 0]
+    out = set()
+    for mid in named_excluded:
+        f = features.get(mid)
+        if f is None or f.visible_area == 0:
+            continue
+        x0, y0, x1, y1 = f.box
+        for g in character:
+            gx0, gy0, gx1, gy1 = g.box
+            if g.order < f.order and gx0 < x1 and x0 < gx1 and gy0 < y1 and y0 < gy1:
+                out.add(mid)
+                break
+    return out
 
 
 def _context(raster: Any, features: dict, known: dict, parts: dict, excluded: set[str], tagset: str) -> SeedContext:

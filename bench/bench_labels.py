@@ -82,10 +82,13 @@ def run(name: str, worst: int) -> dict[str, tuple[float, float]] | None:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    worst = int(sys.argv[sys.argv.index("--worst") + 1]) if "--worst" in sys.argv else 0
-    names = args or sorted(p.stem for p in TRUTH.glob("*.json"))
-    names = [n for n in names if not (n.isdigit() and str(worst) == n)]
+    argv = sys.argv[1:]
+    worst = 0
+    if "--worst" in argv:
+        i = argv.index("--worst")
+        worst = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
+    names = argv or sorted(p.stem for p in TRUTH.glob("*.json"))
     for group, members in (("developed on", [n for n in names if n not in HELD_OUT]),
                            ("held out", [n for n in names if n in HELD_OUT])):
         if members:
