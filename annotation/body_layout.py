@@ -12,8 +12,8 @@ Nothing here is tuned to one model; every rule is about geometry in head units, 
 
 Per-mesh rules (each returns (tag, confidence, rule)):
 - body meshes (named only as torso/clothes/body): skin-coloured and just under the chin → `neck`; a small
-  non-skin piece on the body's axis at the collar, drawn over the torso and not a light colourless
-  shirt front → `neckwear`; on a full body: short
+  non-skin piece on the body's axis at the collar, drawn over the torso and not colourless (white shirt
+  fronts, black collar insides) → `neckwear`; on a full body: short
   pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
   pieces starting around the waist → `bottomwear`; otherwise `topwear`.
 - body meshes with a mirror twin across the body's axis (same height and size, both off the axis) and not
@@ -21,7 +21,7 @@ Per-mesh rules (each returns (tag, confidence, rule)):
 - hair-part meshes whose colour is not the hair's (median hair colour; hue counts fully, lightness only with a
   hue shift), above the chin → `headwear` (ornaments, ribbons, hats kept in a hair part);
 - face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
-- meshes named as neck that are not skin-coloured → `neckwear` (a scarf or a collar in the neck part);
+- meshes named as neck in a colour no skin has (cool hues, near black) → `neckwear` (a scarf, a choker);
 - generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
   the iris and near-white → `eyewhite`; over the iris and skin-coloured → `face` (eyelids); the rest by drawing
   order around the iris.
@@ -168,20 +168,19 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
 
 
 def _shirt_white(f: MeshFeatures) -> bool:
-    """Light and colourless: a shirt front or collar rather than a tie or a ribbon."""
-    return f.lab[0] > 60.0 and f.chroma < 12.0
+    """Light and colourless (a shirt front, a collar) or a colourless near-black (the inside of a collar, a
+    shadow): clothing rather than a tie or a ribbon, which are coloured."""
+    return (f.lab[0] > 60.0 or f.lab[0] < 25.0) and f.chroma < 12.0
 
 
 def neck_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
-    """A mesh named as neck that is not skin-coloured (even as shadow) is what is worn on it."""
-    if f.area == 0 or lay.skin is None or shade_distance(f.lab, lay.skin) < 2.0 * SKIN_DE:
+    """A mesh named as neck whose colour no skin has (cool hues, near black) is what is worn on it. Skin in shadow
+    turns darker and redder, never blue, green or black."""
+    if f.area == 0 or lay.skin is None or lay.is_skin(f):
         return None
-    return ("neckwear", 0.6, "neck-not-skin")
-
-
-def shade_distance(lab: tuple[float, float, float], ref: tuple[float, float, float]) -> float:
-    """Colour distance that forgives shading: lightness counts a third (skin in shadow is still skin)."""
-    return float(np.sqrt(((lab[0] - ref[0]) / 3.0) ** 2 + (lab[1] - ref[1]) ** 2 + (lab[2] - ref[2]) ** 2))
+    if f.lab[2] < 0.0 or f.lab[1] < -3.0 or f.lab[0] < 25.0:
+        return ("neckwear", 0.6, "neck-not-skin")
+    return None
 
 
 def hair_colour(features: Mapping[str, MeshFeatures], known: Mapping[str, str]) -> tuple[float, float, float] | None:
@@ -201,7 +200,7 @@ def hair_colour(features: Mapping[str, MeshFeatures], known: Mapping[str, str]) 
 
 def headwear_rule(f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None) -> Rule | None:
     """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin."""
-    if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f):
+    if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
         return None
     d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
     d_l = abs(f.lab[0] - hair[0])
@@ -224,7 +223,7 @@ def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) ->
         if g.id == f.id or g.area == 0:
             continue
         gx, gy = g.centroid[0] - axis, g.centroid[1]
-        mirrored = abs(dx + gx) < 0.15 * fw and abs(cy - gy) < 0.15 * fh
+        mirrored = abs(dx + gx) < 0.2 * fw and abs(cy - gy) < 0.2 * fh
         similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
         if mirrored and similar:
             return ("handwear", 0.6, "arm-pair")

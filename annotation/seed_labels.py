@@ -54,7 +54,8 @@ def geometry_and_seed_labels(
 
     name = provider or default_seed_provider()
     seeds = get_seed_provider(name)
-    known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
+    # the provider sees what names and people said (`known` above), not the rules' refinements: the layout prior
+    # re-derives those itself, and a rule's guess (a paw found by symmetry) must not make a dog a human body
     rendered = [_context(raster, features, known, parts, excluded, tagset)]
     if poses:
         saved = live.parameter_values()
