@@ -57,7 +57,8 @@ def check_cubism3(folder: Path, refs: dict[str, Any]) -> tuple[set[str], list[st
             usable.add(key)
         else:
             _warn(warnings, what, rel, why)
-    for entry in refs.get("Expressions") or [] if isinstance(refs.get("Expressions"), list) else []:
+    expressions = refs.get("Expressions")
+    for entry in expressions if isinstance(expressions, list) else []:
         rel = entry.get("File") if isinstance(entry, dict) else None
         if isinstance(rel, str) and (why := problem(folder / rel)) is not None:
             _warn(warnings, "expression", rel, why)
