@@ -8,6 +8,7 @@ vote as a learned parser's. `layout_assign` is the per-mesh part, shared with `a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -105,6 +106,24 @@ class LayoutProvider:
             elif mid in ctx.known:  # generic hair/eyes stay generic: the v3 splits refine them later
                 values[mid] = {ctx.known[mid]: 1.0}
         return paint(values, vis, shape)
+
+
+def layout_labels(model: Any, size: int = 512) -> dict[str, str]:
+    """The `layout` provider alone: every visible mesh takes its vote at the current pose (names feed it only as
+    anchors, the way the provider sees them); generic `hair`/`eyes` votes stay generic. Hidden meshes get none."""
+    from seethrough.annotation.auto_label import excluded_meshes, from_live2d, name_tags
+    from seethrough.annotation.mesh_features import mesh_features
+    from seethrough.annotation.render import content_frame, model_raster, to_uint8
+    from seethrough.annotation.seeds import vote
+
+    view = from_live2d(model)
+    excluded = excluded_meshes(view)
+    raster = model_raster(model, content_frame(model, size, 0.02))
+    vis = {m: v for m, v in raster.visibility_masks().items() if m not in excluded}
+    known = {m: t for m, t in name_tags(view).items() if m not in excluded}
+    ctx = SeedContext(to_uint8(raster.composite()), vis, "v3", known, mesh_features(raster),
+                      {m.id: m.part_path for m in view.meshes}, frozenset(excluded))
+    return {mid: v.tag for mid, v in vote([(LayoutProvider().maps(ctx), vis)], list(vis)).items()}
 
 
 def register() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.annotation.auto_label import auto_label, excluded_meshes, from_live2d  # noqa: E402
+from seethrough.annotation.auto_label import auto_label, from_live2d  # noqa: E402
 from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
 from seethrough.annotation.labels import LabelStore  # noqa: E402
 from seethrough.annotation.loader import load_model  # noqa: E402
@@ -30,24 +30,13 @@ TRUTH = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels"
 
 
 def layout_vote_labels(model, auto: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Visible meshes take the layout provider's vote (anchored on names), hidden ones keep `auto`."""
-    from seethrough.annotation.auto_label import name_tags
-    from seethrough.annotation.layout_seeds import LayoutProvider
-    from seethrough.annotation.mesh_features import mesh_features
-    from seethrough.annotation.render import model_raster, to_uint8
-    from seethrough.annotation.seeds import SeedContext, vote
+    """Visible meshes take the layout provider's vote (anchored on names); generic hair/eyes votes and hidden
+    meshes keep the `auto` label (the v3 splits are not the provider's job)."""
+    from seethrough.annotation.layout_seeds import layout_labels
 
-    view = from_live2d(model)
-    excluded = excluded_meshes(view)
-    raster = model_raster(model, content_frame(model, 512, 0.02))
-    vis = {m: v for m, v in raster.visibility_masks().items() if m not in excluded}
-    known = {m: t for m, t in name_tags(view).items() if m not in excluded}
-    ctx = SeedContext(to_uint8(raster.composite()), vis, "v3", known, mesh_features(raster),
-                      {m.id: m.part_path for m in view.meshes}, frozenset(excluded))
-    votes = vote([(LayoutProvider().maps(ctx), vis)], list(vis))
     out = dict(auto)
-    for mid, v in votes.items():
-        out[mid] = {"hair": auto.get(mid, "back hair"), "eyes": auto.get(mid, "eyelash")}.get(v.tag, v.tag)
+    for mid, tag in layout_labels(model).items():
+        out[mid] = auto.get(mid, tag) if tag in ("hair", "eyes") else tag
     return out
 
 
