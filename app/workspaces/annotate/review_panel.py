@@ -47,6 +47,7 @@ class ReviewPanel(QWidget):
         self.areas: dict[str, int] = {}
         self.excluded: set[str] = set()
         self._run = run
+        self._reviewing: str | None = None  # the mesh this panel selected for review
         self._maps_for: tuple[int, int] | None = None  # (id(state), model state version) of the seed overlay
         self.overlay_item = QGraphicsPixmapItem()
         self.overlay_item.setZValue(0.5)  # over the model, under the selection tint
@@ -93,7 +94,8 @@ class ReviewPanel(QWidget):
         self.refresh(keep_row=False)
 
     def refresh(self, keep_row: bool = True) -> None:
-        """Rebuild the queue after labels changed; stay at the same row (the next mesh once one is verified)."""
+        """Rebuild the queue after labels changed. When the mesh under review (selected from this panel) was just
+        verified, the next one is selected; any other selection is left alone."""
         if self.state is None:
             return
         row = max(self.list.currentRow(), 0) if keep_row else 0
@@ -112,7 +114,8 @@ class ReviewPanel(QWidget):
         fraction = verified_fraction(self.state.store, self.areas, self.excluded)
         self.progress_bar.setValue(round(fraction * 1000))
         self.progress.setText(f"{fraction:.0%} of the visible area verified · {len(self.items)} meshes to review")
-        if not still and keep_row:
+        reviewing = self._reviewing is not None and self.state.selected == [self._reviewing]
+        if reviewing and not still and keep_row:  # the mesh under review was verified: on to the next one
             self._on_row(self.list.currentRow())
 
     def current(self) -> ReviewItem | None:
@@ -122,7 +125,8 @@ class ReviewPanel(QWidget):
     # --- actions ------------------------------------------------------------------------------------------------
     def _on_row(self, row: int) -> None:
         if 0 <= row < len(self.items):
-            self.select_requested.emit([self.items[row].id])
+            self._reviewing = self.items[row].id
+            self.select_requested.emit([self._reviewing])
 
     def accept_current(self) -> None:
         item = self.current()
