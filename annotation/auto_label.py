@@ -267,6 +267,9 @@ def auto_label(
     todo = [mid for mid in active if mid not in labels]
     for mid, (tag, rule) in vote_tags(model, known, todo).items():
         labels[mid] = (tag, rule, 0.5 if rule == "sibling-vote" else 0.4)
+    if live is not None and provider != "none":
+        for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
+            labels.setdefault(mid, ("objects", "no-evidence", 0.1))
     if tagset == "v3":
         split_refinements(model, labels)
     auto = {

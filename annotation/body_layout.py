@@ -18,8 +18,9 @@ Per-mesh rules (each returns (tag, confidence, rule)):
   pieces starting around the waist → `bottomwear`; otherwise `topwear`.
 - body meshes with a mirror twin across the body's axis (same height and size, both off the axis) and not
   settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
-- hair-part meshes whose colour is not the hair's (median hair colour; hue counts fully, lightness only with a
-  hue shift), above the chin → `headwear` (ornaments, ribbons, hats kept in a hair part);
+- hair-part meshes whose colour is not the hair's (far from the median hair colour, hue first, and not repeated
+  in another hair part as dyed tips are), above the chin → `headwear` (ornaments, ribbons, hats in a hair part);
+- meshes of a part named as legs: the lower-body rules (shoes at the feet line, shorts and skirts at the waist);
 - face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
 - meshes named as neck in a colour no skin has (cool hues, near black) → `neckwear` (a scarf, a choker);
 - generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
@@ -198,15 +199,27 @@ def hair_colour(features: Mapping[str, MeshFeatures], known: Mapping[str, str]) 
     return (out[0], out[1], out[2])
 
 
-def headwear_rule(f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None) -> Rule | None:
-    """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin."""
+def headwear_rule(
+    f: MeshFeatures,
+    lay: BodyLayout,
+    hair: tuple[float, float, float] | None,
+    hair_meshes: list[MeshFeatures],
+    part_of: Mapping[str, str | None],
+) -> Rule | None:
+    """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin.
+
+    Far from the hair's median colour, hue first; and not a second hair colour: dyed tips and two-tone hair
+    repeat across the front, side and back hair parts, while an ornament's pieces sit in one part."""
     if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
         return None
     d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
     d_l = abs(f.lab[0] - hair[0])
-    if d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0):
-        return ("headwear", 0.55, "hair-colour-outlier")
-    return None
+    if not (d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0)):
+        return None
+    twins = [g for g in hair_meshes if np.hypot(f.lab[1] - g.lab[1], f.lab[2] - g.lab[2]) < 12.0]
+    if len({part_of.get(g.id) for g in twins} | {part_of.get(f.id)}) > 1:
+        return None
+    return ("headwear", 0.55, "hair-colour-outlier")
 
 
 def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) -> Rule | None:
@@ -277,7 +290,7 @@ def held_item_rule(f: MeshFeatures, lay: BodyLayout, arm: list[MeshFeatures]) ->
     ax1, ay1 = max(g.box[2] for g in others), max(g.box[3] for g in others)
     x0, y0, x1, y1 = f.box
     outside = max(0, ax0 - x0) + max(0, x1 - ax1) + max(0, ay0 - y0) + max(0, y1 - ay1)
-    if outside > 0.5 * max(f.width, f.height):
+    if outside > 1.0 * max(f.width, f.height):  # it reaches away from the arm by more than its own size
         return ("objects", 0.55, "held-item")
     return None
 

@@ -47,6 +47,8 @@ def layout_assign(
     irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
     first_iris = min(irides) if irides else None
     hair = hair_colour(features, known)
+    hair_meshes = [features[m] for m, t in known.items() if t in HAIR_TAGS and m in features and features[m].area]
+    part_of = {m: (path[-1] if path else None) for m, path in parts.items()}
     out: dict[str, Rule] = {}
     for mid, f in features.items():
         tag = known.get(mid)
@@ -61,7 +63,14 @@ def layout_assign(
         elif tag == "face" and mid in coarse:
             hit = ear_rule(f, lay)
         elif tag in HAIR_TAGS:
-            hit = headwear_rule(f, lay, hair)
+            hit = headwear_rule(f, lay, hair, hair_meshes, part_of)
+        elif tag == "legwear" and mid in coarse:
+            hit = body_rule(f, lay)
+            crosses = lay.face is not None and f.box[0] < lay.axis < f.box[2]
+            if hit is None or hit[0] == "legwear" or (hit[0] == "bottomwear" and not crosses):
+                hit = None  # a leg keeps its name; only shoes, and shorts or skirts across both legs, differ
+            elif hit[0] not in LOWER_BODY:
+                hit = None
         elif tag == "neck":
             hit = neck_rule(f, lay)
         elif tag == "eyes":
@@ -84,6 +93,10 @@ def layout_assign(
         if hit is not None:
             out[mid] = hit
     return out
+
+
+#: what a mesh of a part named as legs may turn out to be
+LOWER_BODY = frozenset({"legwear", "footwear", "bottomwear"})
 
 
 class LayoutProvider:
