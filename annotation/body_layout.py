@@ -216,7 +216,7 @@ def headwear_rule(
     d_l = abs(f.lab[0] - hair[0])
     if not (d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0)):
         return None
-    twins = [g for g in hair_meshes if np.hypot(f.lab[1] - g.lab[1], f.lab[2] - g.lab[2]) < 12.0]
+    twins = [g for g in hair_meshes if colour_distance(f.lab, g.lab) < 12.0]
     if len({part_of.get(g.id) for g in twins} | {part_of.get(f.id)}) > 1:
         return None
     return ("headwear", 0.55, "hair-colour-outlier")
