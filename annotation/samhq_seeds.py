@@ -1,8 +1,9 @@
 """The `samhq` seed provider: the paper's 19-class SAM-HQ body parser (`core.models.semantic_sam`).
 
-The render is composited on white (the parser saw character renders, never transparency), parsed, and each of the
-paper's 19 classes (v2 order, `core.taxonomy`) becomes a binary map where its logit is > 0, as in the authors'
-`sam_infer_l2d`; the vote then scores |visible ∩ mask| / visible per mesh. Its `hair` and `eyes` are v2 tags: the
+The render (fitted to the character, as the authors crop to the character's instance) is premultiplied, i.e.
+composited on black (the authors feed the RGB of `compose_from_drawables`, which premultiplies by default), parsed,
+and each of the paper's 19 classes (v2 order, `core.taxonomy`) becomes a binary map where its logit is > 0, as in
+the authors' `sam_infer_l2d`; the vote then scores |visible ∩ mask| / visible per mesh. Its `hair` and `eyes` are v2 tags: the
 labeller's draw-order splits turn them into front/back hair and the eye sub-parts.
 
 Installed when the catalogue finds `24yearsold/l2d_sam_iter2` (`checkpoint-18000.pt`); the model is loaded once
@@ -49,7 +50,7 @@ class SamHQProvider:
 
     def maps(self, ctx: SeedContext) -> Maps:
         rgba = ctx.image.astype(np.float32) / 255.0
-        rgb = rgba[..., :3] * rgba[..., 3:] + (1.0 - rgba[..., 3:])  # on white
+        rgb = rgba[..., :3] * rgba[..., 3:]  # premultiplied: on black, as the authors' compose_from_drawables
         logits = self._get_model().predict((rgb * 255.0 + 0.5).astype(np.uint8))
         if logits.shape[0] != len(self.classes):
             raise ValueError(f"the parser predicts {logits.shape[0]} classes, expected {len(self.classes)}")
