@@ -3,8 +3,8 @@
 The render (fitted to the character, as the authors crop to the character's instance) is premultiplied, i.e.
 composited on black (the authors feed the RGB of `compose_from_drawables`, which premultiplies by default), parsed,
 and each of the paper's 19 classes (v2 order, `core.taxonomy`) becomes a binary map where its logit is > 0, as in
-the authors' `sam_infer_l2d`; the vote then scores |visible ∩ mask| / visible per mesh. Its `hair` and `eyes` are v2 tags: the
-labeller's draw-order splits turn them into front/back hair and the eye sub-parts.
+the authors' `sam_infer_l2d`; the vote then scores |visible ∩ mask| / visible per mesh. Its `hair` and `eyes` are
+v2 tags: the labeller's draw-order splits turn them into front/back hair and the eye sub-parts.
 
 Installed when the catalogue finds `24yearsold/l2d_sam_iter2` (`checkpoint-18000.pt`); the model is loaded once
 per provider, on the GPU when there is one.
