@@ -93,14 +93,16 @@ class _Holder(nn.Module):
 class SemanticMaskDecoder(nn.Module):
     """`mask_adapter`: the SAM-HQ decoder's shared parts plus one hypernetwork MLP pair per class."""
 
-    def __init__(self, decoder: nn.Module, class_num: int, mlp_cls: Any) -> None:
+    sam_mask_decoder: Any  # segment_anything_hq's MaskDecoderHQ (untyped)
+
+    def __init__(self, decoder: Any, class_num: int, mlp_cls: Any) -> None:
         super().__init__()
-        dim = decoder.transformer_dim
+        dim = int(decoder.transformer_dim)
         del decoder.output_hypernetworks_mlps  # replaced by the per-class heads below
         del decoder.hf_mlp
         self.sam_mask_decoder = decoder
         self.class_num = class_num
-        self.num_mask_tokens = decoder.num_mask_tokens  # 4 SAM mask tokens + the HQ token
+        self.num_mask_tokens = int(decoder.num_mask_tokens)  # 4 SAM mask tokens + the HQ token
         self.hf_token_idx = self.num_mask_tokens
         self.output_hypernetworks_mlps = nn.ModuleList(mlp_cls(dim, dim, dim // 8, 3) for _ in range(class_num))
         self.hf_mlps = nn.ModuleList(mlp_cls(dim, dim, dim // 8, 3) for _ in range(class_num))
@@ -131,6 +133,10 @@ class SemanticMaskDecoder(nn.Module):
 
 class SemanticSam(nn.Module):
     """Closed-set SAM-HQ: image → `class_num` mask logits (B, C, S/4, S/4) for a normalised (B, 3, S, S) input."""
+
+    img_adapter: Any
+    prompt_adapter: Any
+    mask_adapter: SemanticMaskDecoder
 
     def __init__(self, config: SemanticSamConfig | None = None) -> None:
         super().__init__()
