@@ -16,8 +16,8 @@ Per-mesh rules (each returns (tag, confidence, rule)):
   fronts, black collar insides) → `neckwear`; on a full body: short
   pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
   pieces starting around the waist → `bottomwear`; otherwise `topwear`.
-- body meshes with a mirror twin across the body's axis (same height and size, both off the axis) and not
-  settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
+- body meshes off the axis with a mirror twin (same height and size, the pair centred on the body's axis, a gap
+  between them) not settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
 - hair-part meshes whose colour is not the hair's (far from the median hair colour, hue first, and not repeated
   in another hair part as dyed tips are), above the chin → `headwear` (ornaments, ribbons, hats in a hair part);
 - meshes of a part named as legs: the lower-body rules (shoes at the feet line, shorts and skirts at the waist);
@@ -223,22 +223,24 @@ def headwear_rule(
 
 
 def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) -> Rule | None:
-    """Arms come in mirrored pairs: a body mesh with a mirror twin across the body's axis (same height and size,
-    both well off the axis) is an arm or a paw. Legs, feet and waist pieces are settled before this rule."""
-    if lay.face is None or f.area == 0:
+    """Arms come in mirrored pairs: a body mesh off the body's axis with a twin of the same height and size whose
+    box mirrors its box across the axis, apart from it (two halves of a torso touch). Legs, feet and waist pieces are
+    settled before this rule."""
+    if lay.face is None or f.area == 0 or f.centroid[1] < lay.chin - 0.2 * lay.fh:
         return None
-    axis, fw, fh = lay.axis, lay.fw, lay.fh
-    dx, cy = f.centroid[0] - axis, f.centroid[1]
-    gap = min(abs(f.box[0] - axis), abs(f.box[2] - axis)) if not f.box[0] <= axis <= f.box[2] else 0.0
-    if abs(dx) < 0.35 * fw or gap < 0.2 * fw or cy < lay.chin - 0.2 * fh:
-        return None  # on or touching the axis: a half of the torso, not an arm
+    if f.box[0] <= lay.axis <= f.box[2]:
+        return None  # reaching across the body's axis: a torso piece, not an arm
+    fw, fh = lay.fw, lay.fh
     for g in body:
         if g.id == f.id or g.area == 0:
             continue
-        gx, gy = g.centroid[0] - axis, g.centroid[1]
-        mirrored = abs(dx + gx) < 0.2 * fw and abs(cy - gy) < 0.2 * fh
+        ax = lay.axis  # mirrored boxes: each edge of one mirrors the opposite edge of the other across the axis
+        left, right = (f.box[0] - ax) + (g.box[2] - ax), (f.box[2] - ax) + (g.box[0] - ax)
+        centred = abs(left) < 0.2 * fw and abs(right) < 0.2 * fw
+        level = abs(f.centroid[1] - g.centroid[1]) < 0.2 * fh
         similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
-        if mirrored and similar:
+        gap = max(g.box[0] - f.box[2], f.box[0] - g.box[2])
+        if centred and level and similar and gap > 0.2 * fw:
             return ("handwear", 0.6, "arm-pair")
     return None
 
