@@ -22,7 +22,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_providers_confidences_and_pose_votes(tmp_path: Path) -> None:
-    default = _cli("live2d", "label", str(HIYORI), "-o", str(tmp_path / "auto.json"), "--json", "--vote-poses", "2")
+    default = _cli("live2d", "label", str(HIYORI), "-o", str(tmp_path / "auto.json"), "--json", "--vote-poses", "2",
+                   "--provider", "layout")
     assert default.returncode == 0, default.stderr
     entries = json.loads((tmp_path / "auto.json").read_text(encoding="utf-8"))["entries"]
     assert all(0.0 < e["confidence"] <= 1.0 for e in entries.values())
