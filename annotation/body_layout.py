@@ -19,7 +19,7 @@ Per-mesh rules (each returns (tag, confidence, rule)):
 - body meshes off the axis with a mirror twin (same height and size, the pair centred on the body's axis, a gap
   between them) not settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
 - hair-part meshes whose colour is not the hair's (far from the median hair colour, hue first, and not repeated
-  in another hair part as dyed tips are), above the chin → `headwear` (ornaments, ribbons, hats in a hair part);
+  in another hair layer as dyed tips are), above the chin → `headwear` (ornaments, ties, hats in a hair part);
 - meshes of a part named as legs: the lower-body rules (shoes at the feet line, shorts and skirts at the waist);
 - face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
 - meshes named as neck in a colour no skin has (cool hues, near black) → `neckwear` (a scarf, a choker);
@@ -204,12 +204,13 @@ def headwear_rule(
     lay: BodyLayout,
     hair: tuple[float, float, float] | None,
     hair_meshes: list[MeshFeatures],
-    part_of: Mapping[str, str | None],
+    layer_of: Mapping[str, str],
 ) -> Rule | None:
     """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin.
 
     Far from the hair's median colour, hue first; and not a second hair colour: dyed tips and two-tone hair
-    repeat across the front, side and back hair parts, while an ornament's pieces sit in one part."""
+    repeat across hair layers (front, side and back hair), while an ornament's pieces, even a left/right pair of
+    ties in mirrored parts, sit in one layer (`layer_of`: mesh id → its hair tag from names)."""
     if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
         return None
     d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
@@ -217,7 +218,7 @@ def headwear_rule(
     if not (d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0)):
         return None
     twins = [g for g in hair_meshes if colour_distance(f.lab, g.lab) < 12.0]
-    if len({part_of.get(g.id) for g in twins} | {part_of.get(f.id)}) > 1:
+    if len({layer_of.get(g.id) for g in twins} | {layer_of.get(f.id)}) > 1:
         return None
     return ("headwear", 0.55, "hair-colour-outlier")
 

@@ -48,7 +48,6 @@ def layout_assign(
     first_iris = min(irides) if irides else None
     hair = hair_colour(features, known)
     hair_meshes = [features[m] for m, t in known.items() if t in HAIR_TAGS and m in features and features[m].area]
-    part_of = {m: (path[-1] if path else None) for m, path in parts.items()}
     out: dict[str, Rule] = {}
     for mid, f in features.items():
         tag = known.get(mid)
@@ -63,7 +62,7 @@ def layout_assign(
         elif tag == "face" and mid in coarse:
             hit = ear_rule(f, lay)
         elif tag in HAIR_TAGS:
-            hit = headwear_rule(f, lay, hair, hair_meshes, part_of)
+            hit = headwear_rule(f, lay, hair, hair_meshes, known)
         elif tag == "legwear" and mid in coarse:
             hit = body_rule(f, lay)
             crosses = lay.face is not None and f.box[0] < lay.axis < f.box[2]
