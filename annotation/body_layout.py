@@ -2,8 +2,10 @@
 
 Nothing here is tuned to one model; every rule is about geometry in head units, drawing order and colour:
 
-- The face is the largest mesh already known as `face` (by name or a human label); its box gives the head unit
-  (face height `fh`, width `fw`), the chin line and the body's axis; its colour is the skin colour.
+- The face is the largest mesh already known as `face` (by name or a human label); when nothing at all is known,
+  the face-shaped skin region near the top (`find_face`: warm, light, about square, two dark pieces over it). Its
+  box gives the head unit (face height `fh`, width `fw`), the chin line and the body's axis; its colour is the
+  skin colour.
 - The character's extent is the box of its visible pixels. Legs show as a narrow lower quarter of the silhouette
   (`_has_legs`); without them the body is cut (by the canvas, a desk, a frame) and no lower-body tags are
   proposed. Lower-body positions are fractions t of the span from the chin to the lowest visible pixel (the feet).
@@ -95,6 +97,8 @@ def estimate_layout(
     ys, xs = np.nonzero(silhouette)
     h, w = silhouette.shape
     extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
+    if face is None and not known:
+        face = find_face(features, extent, int(silhouette.sum()))
     body = [
         features[m] for m, t in known.items()
         if t in BODY_TAGS and m in features and features[m].area > 0 and face is not None
@@ -106,6 +110,34 @@ def estimate_layout(
     torso = max(torsos, key=lambda f: f.area) if torsos else None
     has_body = bool(body) and limbs_or_neck
     return BodyLayout(face, face.lab if face else None, extent, h, cut, has_body, torso.order if torso else None)
+
+
+def find_face(
+    features: Mapping[str, MeshFeatures], extent: tuple[int, int, int, int], area: int
+) -> MeshFeatures | None:
+    """A face when no name says where it is: a skin-coloured (warm, light) mesh in the top 45 % of the character,
+    about as wide as tall, covering ≥ 2 % of it, with at least three small dark pieces drawn over its middle (eyes,
+    lashes, pupils: more than the two brows drawn over the front hair);
+    of those, the last drawn (the back hair lies under the face). None when nothing is face-shaped: a model without
+    a face gets no face layout."""
+    top, height = extent[1], max(extent[3] - extent[1], 1)
+    best = None
+    for f in features.values():
+        x0, y0, x1, y1 = f.box
+        if f.area < 0.02 * area or (f.centroid[1] - top) / height > 0.45:
+            continue
+        if not (f.lab[0] > 55.0 and f.lab[1] > -2.0 and f.lab[2] > 2.0 and f.chroma < 45.0):
+            continue
+        if not 0.6 < max(f.width, 1) / max(f.height, 1) < 1.7:
+            continue
+        eyes = [
+            g for g in features.values()
+            if g.order > f.order and 0 < g.area < 0.1 * f.area and g.lab[0] < 50.0
+            and x0 < g.centroid[0] < x1 and y0 + 0.2 * f.height < g.centroid[1] < y1 - 0.2 * f.height
+        ]
+        if len(eyes) >= 3 and (best is None or f.order > best.order):
+            best = f  # the last drawn: the face lies over the back hair, under the eyes
+    return best
 
 
 def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:

@@ -101,12 +101,26 @@ def test_layout_maps_paint_visible_meshes_and_leave_a_dog_without_a_body() -> No
     assert tags["D_BOWL_01"] == "objects" and tags["D_FACE_00"] == "face"
 
 
-def test_layout_without_a_face_invents_no_head_or_body() -> None:
+def test_layout_without_names_finds_a_face_by_shape_but_never_invents_one() -> None:
+    from seethrough.annotation.body_layout import find_face
+
     mark = _model("Mark")
     ctx = _context(mark)
     anonymous = SeedContext(ctx.image, ctx.visibility, "v3", {}, ctx.features, ctx.parts, ctx.excluded)
     maps = LayoutProvider().maps(anonymous)
-    assert set(maps) <= {"objects"}  # nothing known: no face, hair or body layout is made up
+    votes = {m: v.tag for m, v in vote([(maps, ctx.visibility)], list(ctx.visibility)).items()}
+    assert votes["Face"] == "face"  # the face-shaped skin region near the top, with eyes drawn over it
+    assert not BODY_BELOW_FACE & set(votes.values())  # nothing is known of a body: none is made up
+
+    wanko = _model("Wanko")  # a white dog: no skin-coloured face with eyes: no face layout at all
+    wctx = _context(wanko)
+    silhouette = np.zeros(wctx.image.shape[:2], bool)
+    for v in wctx.visibility.values():
+        silhouette |= v
+    ys, xs = np.nonzero(silhouette)
+    assert find_face(wctx.features, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1), int(silhouette.sum())) is None
+    bare = SeedContext(wctx.image, wctx.visibility, "v3", {}, wctx.features, wctx.parts, wctx.excluded)
+    assert set(LayoutProvider().maps(bare)) <= {"objects"}
 
 
 def test_auto_label_records_rule_and_confidence_and_keeps_humans(tmp_path: Path) -> None:
