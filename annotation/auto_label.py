@@ -225,13 +225,15 @@ def auto_label(
     provider: str | None = None,
     size: int = 512,
     poses: Sequence[Mapping[str, float]] | None = None,
+    use_names: bool = True,
 ) -> AutoLabelReport:
     """Run the rules and apply their results to `store` as one undo step; human labels are never touched.
 
     With a Live2D model (`model_like` itself, or `live` next to a `LabelModel` view of it) the model is rendered
     (`size` on the long side, at its current pose and at each of `poses`) and the geometry rules and the 2D seed
     vote of `provider` run too (`annotation.seeds`; default: the best installed provider, `layout` without
-    weights; "none" turns both off). Every label records its rule and a confidence."""
+    weights; "none" turns both off). Every label records its rule and a confidence. `use_names=False` ignores
+    mesh and part names (for models whose names mean nothing, and to measure the geometry alone)."""
     if isinstance(model_like, LabelModel):
         model = model_like
     else:
@@ -241,7 +243,7 @@ def auto_label(
     active = [m.id for m in model.meshes if m.id not in excluded]
     labels: dict[str, tuple[str, str, float]] = {mid: (t, "human", 1.0) for mid, t in humans.items()}
 
-    matches = name_matches(model)
+    matches = name_matches(model) if use_names else {}
     for mid in active:
         if mid not in labels and mid in matches:
             tag, level = matches[mid]

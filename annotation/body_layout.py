@@ -31,7 +31,8 @@ Per-mesh rules (each returns (tag, confidence, rule)):
 - arm meshes: a non-skin piece that shares no colour with its arm and reaches outside it → `objects` (held items).
 - meshes no name describes: the colour of the closest-coloured labelled mesh of the same part (continuity), else
   skin in the face box → `face`, the hair's colour above the chin → hair, the body layout below the chin, else
-  `objects` off the body.
+  `objects` off the body. When nothing at all is named (face found by shape): small non-skin pieces over the face
+  → eye pieces (upper part) or `mouth`, non-skin meshes around the head → hair (split by drawing order).
 - the skin colour is that of the largest warm (peach to white) face mesh: a green hair shadow kept in the face
   part is not the skin.
 """
@@ -62,6 +63,7 @@ class BodyLayout:
     cut: bool  # the body runs off the bottom of the canvas
     has_body: bool  # something below the face is known as body
     torso_order: int | None  # drawing position of the largest torso mesh
+    by_shape: bool = False  # nothing was named: the face was found by its shape (`find_face`)
 
     @property
     def fw(self) -> float:
@@ -97,8 +99,10 @@ def estimate_layout(
     ys, xs = np.nonzero(silhouette)
     h, w = silhouette.shape
     extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
+    by_shape = False
     if face is None and not known:
         face = find_face(features, extent, int(silhouette.sum()))
+        by_shape = face is not None
     body = [
         features[m] for m, t in known.items()
         if t in BODY_TAGS and m in features and features[m].area > 0 and face is not None
@@ -108,8 +112,9 @@ def estimate_layout(
     cut = face is None or not _has_legs(silhouette, face.box[3], extent[3])
     torsos = [f for f in body if known[f.id] == "topwear"]
     torso = max(torsos, key=lambda f: f.area) if torsos else None
-    has_body = bool(body) and limbs_or_neck
-    return BodyLayout(face, face.lab if face else None, extent, h, cut, has_body, torso.order if torso else None)
+    has_body = (bool(body) and limbs_or_neck) or by_shape  # a face with eyes found by shape is a character's
+    return BodyLayout(face, face.lab if face else None, extent, h, cut, has_body, torso.order if torso else None,
+                      by_shape)
 
 
 def find_face(
@@ -353,6 +358,17 @@ def position_rule(
             return ("face", 0.5, "face-box")
         if hair is not None and cy < lay.chin and np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]) < 15.0:
             return ("hair", 0.5, "hair-colour")
+        face = lay.face
+        inside = fx0 <= cx <= fx1 and fy0 <= cy <= fy1
+        if lay.by_shape and inside and f.order > face.order and f.area < 0.2 * face.area and not lay.is_skin(f):
+            if cy < fy0 + 0.6 * lay.fh:
+                return ("eyes", 0.35, "face-layout")  # over the face, upper part: the eye pieces (split later)
+            return ("mouth", 0.3, "face-layout")
+        head = (fx0 - 0.6 * lay.fw, fy0 - 0.8 * lay.fh, fx1 + 0.6 * lay.fw, lay.chin)
+        x0, y0, x1, y1 = f.box
+        overlaps = x0 < head[2] and head[0] < x1 and y0 < head[3] and head[1] < y1
+        if lay.by_shape and cy < lay.chin + 0.3 * lay.fh and overlaps and not inside and not lay.is_skin(f):
+            return ("hair", 0.35, "head-layout")  # around the face, nothing named: hair (split by drawing order)
         if cy > lay.chin:
             hit = body_rule(f, lay)
             if hit is not None:

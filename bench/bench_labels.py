@@ -4,7 +4,9 @@ Modes:
 - `names`: name rules and part-tree votes only (the labeller before the seed providers; no render);
 - `auto`: the default labeller (names, geometry rules, the default seed provider's vote, propagation);
 - `layout`: the `layout` provider's vote decides every visible mesh (what is known from names only feeds it as
-  anchors); hidden meshes as in `auto`.
+  anchors); hidden meshes as in `auto`;
+- `nameless`: the default labeller told to ignore every mesh and part name (`use_names=False`): geometry alone,
+  as for a model whose ids and part names mean nothing.
 
 Held-out fixtures (never looked at while writing the rules) are listed separately.
 
@@ -55,10 +57,13 @@ def run(name: str, worst: int) -> dict[str, tuple[float, float]] | None:
     ids = [m.id for m in model.artmeshes]
     results: dict[str, tuple[float, float]] = {}
     view = from_live2d(model)
-    for mode in ("names", "auto", "layout"):
+    for mode in ("names", "auto", "layout", "nameless"):
         store = LabelStore(view.mesh_ids, autosave=False)
         if mode == "names":
             auto_label(view, store)
+            tags = store.tags()
+        elif mode == "nameless":
+            auto_label(view, store, live=model, provider="layout", use_names=False)
             tags = store.tags()
         else:
             auto_label(view, store, live=model)
