@@ -359,15 +359,16 @@ def position_rule(
         if hair is not None and cy < lay.chin and np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]) < 15.0:
             return ("hair", 0.5, "hair-colour")
         face = lay.face
-        inside = fx0 <= cx <= fx1 and fy0 <= cy <= fy1
-        if lay.by_shape and inside and f.order > face.order and f.area < 0.2 * face.area and not lay.is_skin(f):
+        within = fx0 <= f.box[0] and fy0 <= f.box[1] and f.box[2] <= fx1 and f.box[3] <= fy1  # bangs reach out
+        if lay.by_shape and within and f.order > face.order and f.area < 0.2 * face.area and not lay.is_skin(f):
             if cy < fy0 + 0.6 * lay.fh:
                 return ("eyes", 0.35, "face-layout")  # over the face, upper part: the eye pieces (split later)
             return ("mouth", 0.3, "face-layout")
         head = (fx0 - 0.6 * lay.fw, fy0 - 0.8 * lay.fh, fx1 + 0.6 * lay.fw, lay.chin)
         x0, y0, x1, y1 = f.box
         overlaps = x0 < head[2] and head[0] < x1 and y0 < head[3] and head[1] < y1
-        if lay.by_shape and cy < lay.chin + 0.3 * lay.fh and overlaps and not inside and not lay.is_skin(f):
+        from_head = cy < lay.chin + 0.3 * lay.fh or y0 < fy0  # near the head, or growing from above the face
+        if lay.by_shape and from_head and overlaps and not within and not lay.is_skin(f):
             return ("hair", 0.35, "head-layout")  # around the face, nothing named: hair (split by drawing order)
         if cy > lay.chin:
             hit = body_rule(f, lay)
