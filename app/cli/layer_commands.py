@@ -170,12 +170,15 @@ def _stratify(args: argparse.Namespace) -> int:
         raise BadInput(f"--k must be at least 2, got {args.k}")
     doc = load(args.file)
     tags = _parse_tags(args.tags)
-    if not tags:
+    defaulted = not tags
+    if defaulted:
         defaults = taxonomy().stratify_by_default
         tags = sorted({layer.tag for layer in doc.layers if layer.tag and base_tag(layer.tag) in defaults})
         if not tags:
             raise BadInput("no layer with a stratify-by-default tag; name the layers with --tags")
     targets = _layers_with_tags(doc, tags)
+    if defaulted:  # a default batch leaves locked layers alone; naming one with --tags is refused (LayerLocked)
+        targets = [layer for layer in targets if not layer.locked]
     for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
