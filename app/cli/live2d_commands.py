@@ -70,7 +70,7 @@ def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str,
         return {k: v for k, v in LabelStore.open(labels_path, ids, taxonomy_version=tagset).tags().items() if v}
     with tempfile.TemporaryDirectory() as tmp:
         store = LabelStore.open(Path(tmp) / "labels.json", ids, taxonomy_version=tagset)
-        report = auto_label(from_live2d(model), store, tagset=tagset)
+        report = auto_label(from_live2d(model), store, tagset=tagset, live=model)
         excluded = set(report.excluded)
         return {k: v for k, v in store.tags().items() if v and k not in excluded}
 
