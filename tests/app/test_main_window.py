@@ -175,7 +175,7 @@ def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
 def test_trained_model_goes_to_decompose(window, tmp_path):
     folder = tmp_path / "run" / "model"
     folder.mkdir(parents=True)
-    window.workspaces["train"].use_model.emit(str(folder))
+    window.session.layer_model_chosen.emit(str(folder))
     decompose = window.workspaces["decompose"]
     assert decompose.layer_model.text() == str(folder)
     assert window.tabs.currentWidget() is decompose
