@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import cv2
@@ -153,8 +154,8 @@ class _Part:
         rgba[..., :3][rgba[..., 3] == 0] = 0
         cropped, cdepth, offset = crop_to_content(rgba, depth, (self.box[0], self.box[1]))
         layer = Layer(name=self.name, rgba=cropped, offset=offset, tag=self.tag, depth=cdepth, provenance="sample")
-        layer.depth_value = float(np.median(cdepth[layer.mask])) if cdepth is not None else self.depth0
-        return layer
+        value = float(np.median(cdepth[layer.mask])) if cdepth is not None else self.depth0
+        return replace(layer, depth_value=value)
 
 
 HEAD_C, FACE_AX = (384.0, 360.0), (150.0, 162.0)
