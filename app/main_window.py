@@ -138,14 +138,14 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         files = self.files
         m = self.menuBar().addMenu("&File")
-        self._action(m, "Open…", files.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "Open…", lambda: files.open_dialog(), QKeySequence.StandardKey.Open)
         self.recent_menu = m.addMenu("Open Recent")
         files.recent_changed.connect(self._fill_recent)
         self._fill_recent()
-        self._action(m, "Open Sample", files.open_sample)
+        self._action(m, "Open Sample", lambda: files.open_sample())
         m.addSeparator()
-        self._action(m, "Save", files.save, QKeySequence.StandardKey.Save)
-        self._action(m, "Save As…", files.save_as, "Ctrl+Shift+S")
+        self._action(m, "Save", lambda: files.save(), QKeySequence.StandardKey.Save)
+        self._action(m, "Save As…", lambda: files.save_as(), "Ctrl+Shift+S")
         self._action(m, "Export PSD…", files.export_psd, "Ctrl+E")
         self._action(m, "Export PNG Folder…", files.export_png_folder, "Ctrl+Shift+E")
         m.addSeparator()
@@ -201,7 +201,8 @@ class MainWindow(QMainWindow):
     def _update_undo(self) -> None:
         provider = self._undo_provider()
         if provider is not None:  # Annotate: the actions drive its label history
-            for action, text in ((self.undo_action, f"Undo {provider.what}"), (self.redo_action, f"Redo {provider.what}")):
+            for action, text in ((self.undo_action, f"Undo {provider.what}"),
+                                 (self.redo_action, f"Redo {provider.what}")):
                 action.setEnabled(True)
                 action.setText(text)
             return

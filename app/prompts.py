@@ -6,12 +6,12 @@ to know how the question is shown).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
-class SaveAnswer(str, Enum):
+class SaveAnswer(StrEnum):
     SAVE = "save"
     DISCARD = "discard"
     CANCEL = "cancel"

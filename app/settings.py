@@ -46,6 +46,7 @@ LAYER_MODEL = _key("decompose/layer_model", str, "", "Layer model folder; empty:
 DEPTH_MODEL = _key("decompose/depth_model", str, "", "Depth model folder; empty: the installed one.")
 TAGSET = _key("decompose/tagset", str, "v3", "Tag set of the layer model: v3 or v2.")
 RESOLUTION = _key("decompose/resolution", int, 1280, "Working resolution of the layer model (pixels).")
+DEPTH_RESOLUTION = _key("decompose/depth_resolution", int, 768, "Working resolution of the depth model (pixels).")
 STEPS = _key("decompose/steps", int, 30, "Diffusion steps per pass.")
 SEED = _key("decompose/seed", int, 42, "Random seed of a run.")
 OFFLOAD = _key("decompose/offload", str, "none", "Memory mode (model CPU offload).")

@@ -4,7 +4,8 @@ Settings (model folders, tag set, resolution, steps, seed, memory mode, device) 
 `DecomposeOptions` (remembered between starts); the run is a job in the app's job system, in the `decompose` lane
 that owns the loaded engine (loaded once, reused while the options that matter for loading do not change), reports
 progress per step and pass, and is cancelled between steps. The result replaces the open document as one undoable
-step (Edit ▸ Undo brings the previous document back). Without weights the page says exactly which are missing and how to get them.
+step (Edit ▸ Undo brings the previous document back). Without weights the page says exactly which are missing
+and how to get them.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Workspace
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
-
 
 LANE = "decompose"
 
@@ -153,6 +153,8 @@ class DecomposeWorkspace(Workspace):
         form.addRow("Tag set", self.tagset)
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
+        self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
+        form.addRow("Depth resolution", self.depth_resolution)
         self.steps = QSpinBox(minimum=1, maximum=200, value=30)
         form.addRow("Steps", self.steps)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42)
@@ -213,6 +215,7 @@ class DecomposeWorkspace(Workspace):
         settings = Settings()
         self.tagset.setCurrentText(settings.get(keys.TAGSET))
         self.resolution.setValue(settings.get(keys.RESOLUTION))
+        self.depth_resolution.setValue(settings.get(keys.DEPTH_RESOLUTION))
         self.steps.setValue(settings.get(keys.STEPS))
         self.seed.setValue(settings.get(keys.SEED))
         self.offload.setCurrentText(settings.get(keys.OFFLOAD))
@@ -227,6 +230,7 @@ class DecomposeWorkspace(Workspace):
         settings.set(keys.DEPTH_MODEL, self.depth_model.text())
         settings.set(keys.TAGSET, self.tagset.currentText())
         settings.set(keys.RESOLUTION, self.resolution.value())
+        settings.set(keys.DEPTH_RESOLUTION, self.depth_resolution.value())
         settings.set(keys.STEPS, self.steps.value())
         settings.set(keys.SEED, self.seed.value())
         settings.set(keys.OFFLOAD, self.offload.currentText())
@@ -246,7 +250,8 @@ class DecomposeWorkspace(Workspace):
 
         return DecomposeOptions(
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
-            seed=self.seed.value(), depth=self.with_depth.isChecked(), device=self.device.currentText(),
+            seed=self.seed.value(), depth=self.with_depth.isChecked(), depth_resolution=self.depth_resolution.value(),
+            device=self.device.currentText(),
             offload=self.offload.currentText(), layer_model=folder(self.layer_model),
             depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )
@@ -366,4 +371,4 @@ class DecomposeWorkspace(Workspace):
         self.save_options()
         if self._own_jobs:
             self.jobs.stopping()
-            self.jobs.wait(60_000)
+            self.jobs.wait(600_000)  # model loading cannot be interrupted: wait for it, never abandon a torch thread
