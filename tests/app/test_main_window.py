@@ -21,8 +21,9 @@ SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
+    """The window, closed the way a user closes it: jobs stopped and joined before it goes (not by qtbot, which
+    would delete it while workers might still run)."""
     w = create_main_window(tmp_path / "settings" / "s.ini")
-    qtbot.addWidget(w)
     w.resize(1440, 900)
     w.show()
     qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
@@ -30,6 +31,7 @@ def window(qtbot, tmp_path):
     w.jobs.wait(30_000)
     w.close()
     qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=30_000)
+    w.deleteLater()
 
 
 def _names(w):
