@@ -29,8 +29,9 @@ class StallStats:
         if not self.wall:
             return "no ticks"
         wall, cpu = np.asarray(self.wall) * 1000, np.asarray(self.cpu) * 1000
-        return (f"{len(wall)} turns; UI-thread CPU per turn max {cpu.max():.1f} ms, p95 {np.percentile(cpu, 95):.1f} ms;"
-                f" timer lateness max {wall.max():.1f} ms, p95 {np.percentile(wall, 95):.1f} ms")
+        return (f"{len(wall)} turns; UI-thread CPU per turn max {cpu.max():.1f} ms, "
+                f"p95 {np.percentile(cpu, 95):.1f} ms; timer lateness max {wall.max():.1f} ms, "
+                f"p95 {np.percentile(wall, 95):.1f} ms")
 
 
 class StallMeter(QObject):
