@@ -24,6 +24,7 @@ from seethrough.core.io.project import load_project
 from tests.support.tiny_models import build_layer_model
 
 ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "out" / "screens"
 
 
 @pytest.fixture()
@@ -161,6 +162,11 @@ def test_closing_while_decompose_runs_stops_it_without_abort(window, qtbot, laye
     doc_before = window.session.document.snapshot()
     decompose.run()
     assert stepping.wait(300)
+    window.tabs.setCurrentWidget(decompose)
+    window.docks["Jobs"].raise_()
+    qtbot.waitUntil(lambda: ("Decompose decomposition", "running") in window.jobs_panel.rows(), timeout=30_000)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(SCREENS / "jobs-panel-decompose.png"))
     window.close()
     assert window.isVisible() and "stopping" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)
@@ -201,7 +207,8 @@ def test_kill_9_then_start_offers_and_restores_the_autosave(qtbot, tmp_path, mon
     try:
         assert offered == ["sample"]
         doc = w.session.document
-        assert doc.find(expected) is not None and doc.find("face") is None
+        names = [layer.name for layer in doc.layers]
+        assert expected in names and "face" not in names
         assert w.session.is_dirty and "•" in w.windowTitle()
         assert orphaned_autosaves() == []  # recovered: offered once, not again at the next start
     finally:
