@@ -52,14 +52,14 @@ def main() -> None:
         meter.start()
         action()
         spin_until(done)
-        workspace.jobs.wait(600_000)
-        spin_until(lambda: not workspace.jobs.busy_any)
+        spin_until(lambda: not workspace.jobs.busy_any)  # the loop keeps turning until every job has come back
         print(f"{name:<28} {meter.stop().summary()}")
 
     print(f"{args.side}² layer, jobs in the job system (UI thread):")
     phase("fit + histogram + strata", lambda: session.set_document(doc),
           lambda: len(workspace.thresholds) == 1 and workspace.strata_row.count() == 2)
-    phase("strata preview (drag)", lambda: workspace.set_thresholds([0.5]), lambda: workspace.thresholds == [0.5])
+    phase("strata preview (drag)", lambda: workspace.set_thresholds([0.5]),
+          lambda: workspace.view is not None and workspace.view.thresholds == [0.5])
     workspace.last_report = None
     phase("reconstruction check", workspace.update_reconstruction, lambda: workspace.last_report is not None)
     workspace.canvas.mode = "zbuffer"
