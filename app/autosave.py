@@ -1,12 +1,12 @@
 """Autosave of the open document and crash recovery, Krita-style.
 
-Every `minutes` (settings: autosave/minutes) and after long jobs, an unsaved document is written — from a
-snapshot, in the job system — to `<user data>/autosave/<session>.stproj`, with a small JSON record beside it
-(which file it came from, its name, when, and the process that wrote it). Both writes are atomic, so a crash in the
-middle of an autosave leaves the previous autosave whole. Saving the document, or closing normally, deletes this
-session's autosave. At the next start, an autosave whose process is gone means the app did not close normally:
-`offer_recovery` asks "Recover the autosaved version?" and opens it as an unsaved document (its original path
-kept, so Save writes where the user expects).
+Every `minutes` (settings: autosave/minutes) and after long jobs (≥ 2 s in the main or decompose lane), an
+unsaved document is written — from a snapshot, in the job system — to `<user data>/autosave/<session>.stproj`,
+with a small JSON record beside it (which file it came from, its name, when, and the process that wrote it). Both
+writes are atomic, so a crash in the middle of an autosave leaves the previous autosave whole. Saving the
+document, or closing normally, deletes this session's autosave. At the next start, an autosave whose process is
+gone means the app did not close normally: `offer_recovery` asks "Recover the autosaved version?" and opens it as
+an unsaved document (its original path kept, so Save writes where the user expects).
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from seethrough.core.paths import user_data_dir
 
 log = logging.getLogger(__name__)
 LANE = "autosave"
-#: a finished job that ran at least this long is followed by an autosave (s)
+#: a finished job of these lanes that ran at least this long is followed by an autosave (s)
 LONG_JOB_SECONDS = 2.0
+LONG_JOB_LANES = frozenset({"main", "decompose"})
 
 
 def autosave_dir() -> Path:
@@ -136,7 +137,7 @@ class Autosave(QObject):
                 log.warning("could not remove the autosave %s: %s", path, exc)
 
     def _after_job(self, job: Job) -> None:
-        if job.lane != LANE and job.state is JobState.FINISHED and job.seconds >= LONG_JOB_SECONDS:
+        if job.lane in LONG_JOB_LANES and job.state is JobState.FINISHED and job.seconds >= LONG_JOB_SECONDS:
             QTimer.singleShot(0, self.save_now)
 
 
