@@ -10,12 +10,15 @@ Cross-workspace requests are signals here (`go_to`, `layer_model_chosen`), so no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
-from seethrough.core.commands import Command
+from seethrough.core.commands import Command, ReplaceDocument
 from seethrough.core.document import Document
+from seethrough.core.errors import SeeThroughError
 
 
 class DocumentSession(QObject):
@@ -64,6 +67,13 @@ class DocumentSession(QObject):
         self.history_changed.emit()
         self.changed.emit()
 
+    def replace_content(self, content: Document, text: str) -> None:
+        """Make the open document hold `content` as one undoable step (or open it when none is open)."""
+        if self.document is None:
+            self.set_document(content, None)
+        else:
+            self.push(ReplaceDocument.of(content, text))
+
     def _on_event(self, event: str, payload: object) -> None:
         if event == "document":  # the whole content was swapped (ReplaceDocument, or its undo)
             if self.document is not None:
@@ -107,21 +117,26 @@ class DocumentSession(QObject):
     def offer_document(self, doc: Document, display_name: str) -> None:
         """A new document made in the app (Decompose, Annotate → Stratify): replaces the open one as one undoable
         step, or becomes the document when none is open. The file path is dropped so Save asks for a new one."""
-        from seethrough.core.commands import ReplaceDocument
-
-        if self.document is None:
-            self.display_name = display_name
-            self.set_document(doc, None)
-            return
         self.path = None
         self.display_name = display_name
-        self.document.history.push(ReplaceDocument.of(doc, text=f"Replace with {display_name}"))
+        self.replace_content(doc, f"Replace with {display_name}")
 
     # --- editing -----------------------------------------------------------------------------------
     def push(self, command: Command) -> None:
         if self.document is None:
             raise RuntimeError("no document is open")
         self.document.history.push(command)
+
+    def try_push(self, build: Callable[[], Command], parent: QWidget | None = None) -> bool:
+        """Build and push a command from a widget; a refusal (locked layer, bad input) is shown, not raised."""
+        from seethrough.app.errors import show_error
+
+        try:
+            self.push(build())
+        except SeeThroughError as exc:
+            show_error(parent, exc)
+            return False
+        return True
 
     def undo(self) -> None:
         if self.document is not None:

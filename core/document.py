@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -99,6 +99,10 @@ class Layer:
         object.__setattr__(self, "opacity", float(self.opacity))
         object.__setattr__(self, "visible", bool(self.visible))
         object.__setattr__(self, "locked", bool(self.locked))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle and deepcopy through the constructor, so the arrays of the copy are read-only too."""
+        return (Layer, tuple(getattr(self, f.name) for f in fields(self)))
 
     # --- geometry -------------------------------------------------------------------------------
     @property

@@ -359,12 +359,15 @@ def _build_layers() -> tuple[tuple[Layer, ...], np.ndarray]:
 
 
 def build_sample_document() -> Document:
-    """A fresh copy of the sample character (layers far → near, source = z-buffer composite)."""
+    """A new document holding the sample character (layers far → near, source = z-buffer composite).
+
+    Documents share the cached, read-only pixels: edits build new layers, so documents stay independent.
+    """
     layers, source = _build_layers()
     return Document(
         (WIDTH, HEIGHT),
         [layer.copy(uid=f"sample{i:02d}") for i, layer in enumerate(layers)],
-        source=source.copy(),
+        source=source,
         metadata={"name": "sample", "provenance": "sample"},
     )
 

@@ -17,7 +17,11 @@ from seethrough.core.commands import (
 from seethrough.core.compositing import composite
 from seethrough.core.document import Document, DocumentLike, DocumentSnapshot, Layer, frozen_array
 from seethrough.core.io.project import load_project, save_project
+from seethrough.core.io.psd_export import export_png_folder, export_psd
+from seethrough.core.io.psd_import import import_psd
 from seethrough.core.layer_ops import merge_down_command
+from seethrough.core.metrics import reconstruction_check
+from seethrough.core.parallax import ParallaxRig
 from seethrough.core.stratify import stratify_command
 from tests.core.helpers import snapshot as rows
 from tests.core.helpers import solid
@@ -77,6 +81,20 @@ def test_layer_takes_over_owned_arrays_and_copies_foreign_views() -> None:
     assert frozen_array(layer.rgba) is layer.rgba
 
 
+def test_pickled_and_deep_copied_layers_stay_frozen() -> None:
+    import copy
+    import pickle
+
+    layer = _doc().layers[0]
+    for twin in (pickle.loads(pickle.dumps(layer)), copy.deepcopy(layer)):
+        assert twin.uid == layer.uid and np.array_equal(twin.rgba, layer.rgba)
+        assert np.array_equal(twin.depth, layer.depth)
+        with pytest.raises(ValueError, match="read-only"):
+            twin.rgba[0, 0] = 0
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            twin.name = "x"  # type: ignore[misc]
+
+
 def test_replace_builds_a_new_layer_and_leaves_the_old_one() -> None:
     layer = _doc().layers[0]
     renamed = dataclasses.replace(layer, name="renamed")
@@ -127,6 +145,12 @@ def test_read_side_functions_take_a_snapshot(tmp_path) -> None:
     assert dict(loaded.metadata) == {"name": "x", "pose": {"angle": 1}}
     command = stratify_command(snap, snap.layers[1].uid, k=1, inpaint="none")  # builders read a snapshot too
     assert isinstance(command, ReplaceLayers)
+    export_psd(snap, tmp_path / "snap.psd")
+    assert [layer.name for layer in import_psd(tmp_path / "snap.psd").layers] == ["a", "b"]
+    export_png_folder(snap, tmp_path / "pngs")
+    assert sorted(p.name for p in (tmp_path / "pngs").glob("*.png"))
+    assert reconstruction_check(snap).mean_abs == reconstruction_check(doc.snapshot()).mean_abs
+    assert ParallaxRig(snap).pose()
 
 
 def test_replace_document_undoes_and_redoes_everything() -> None:
