@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from seethrough.app.jobs import Job, JobManager
+from seethrough.app.jobs import Job, JobManager, JobState
 
 COLUMNS = ("Job", "Lane", "State", "Progress", "Time")
 
@@ -41,7 +41,13 @@ class JobsPanel(QWidget):
             self.tree.insertTopLevelItem(0, item)
         state = "superseded" if job.superseded else job.state.value
         seconds = f"{job.seconds:.1f} s" if job.started_at else ""
-        for column, text in enumerate((job.title, job.lane, state, f"{job.progress:.0%} {job.message}", seconds)):
+        if job.state is JobState.RUNNING:
+            progress = f"{job.progress:.0%} {job.message}"
+        elif job.state is JobState.FAILED and job.error is not None:
+            progress = str(job.error)
+        else:
+            progress = "done" if job.state is JobState.FINISHED else ""
+        for column, text in enumerate((job.title, job.lane, state, progress, seconds)):
             item.setText(column, text)
         known = {j.id for j in self.jobs.jobs()}
         for stale in [i for i in self._items if i not in known]:  # dropped from the manager's recent list
