@@ -217,3 +217,17 @@ def test_kill_9_then_start_offers_and_restores_the_autosave(qtbot, tmp_path, mon
         w.close()
         qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=30_000)
     assert not (autosave_dir() / f"{w.autosave.id}.stproj").exists()  # a normal close leaves no autosave
+
+
+def test_a_long_job_is_followed_by_an_autosave_and_saving_removes_it(window, qtbot, tmp_path, monkeypatch):
+    _rename(window, "face", "autosaved face")
+    window.jobs.submit("long work", lambda p, c: time.sleep(2.2))  # any main-lane job of ≥ 2 s
+    project_file = window.autosave.project
+    qtbot.waitUntil(lambda: project_file.exists() and window.autosave.record.exists(), timeout=60_000)
+    window.jobs.wait(60_000)
+    assert load_project(project_file).find("autosaved face") is not None
+    assert orphaned_autosaves() == []  # this process is alive: nothing to recover
+    target = tmp_path / "kept.stproj"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.actions_by_name["Save As"].trigger()
+    qtbot.waitUntil(lambda: not project_file.exists() and target.exists(), timeout=60_000)
