@@ -53,11 +53,16 @@ def create_main_window(settings_path: str | Path | None = None, open_path: str |
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(settings_path).parent))
     setup_logging()
     window = MainWindow()
-    target = open_path or QSettings().value("files/last")
+    from seethrough.app.autosave import offer_recovery
+    from seethrough.app.settings import LAST_FILE, Settings
+
+    if offer_recovery(window.session, window):  # the last run crashed: its unsaved edits come back first
+        return window
+    target = open_path or Settings().get(LAST_FILE)
     if target and Path(str(target)).exists():
-        window.files.open(Path(str(target)))
+        window.files.open(Path(str(target)), asked=True)
     else:
-        window.files.open_sample()
+        window.files.open_sample(asked=True)
     return window
 
 

@@ -1,12 +1,17 @@
 """The main window: workspace tabs in the centre, dockable panels, menus, status bar. Nothing else lives here —
-file handling is in `file_actions`, panels and workspaces in their own modules."""
+file handling is in `file_actions`, autosave in `autosave`, panels and workspaces in their own modules.
+
+The window talks to workspaces only through the `Workspace` contract (app/workspaces/base.py) and to their requests
+only through the session's signals. Closing asks about unsaved edits, then cancels every job and waits for the
+workers with a "stopping…" message before it really closes: no thread is ever left running behind it.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,14 +24,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app import settings as keys
+from seethrough.app.autosave import Autosave
 from seethrough.app.file_actions import FileActions
-from seethrough.app.jobs import JobRunner
+from seethrough.app.jobs import JobManager
+from seethrough.app.panels.jobs_panel import JobsPanel
 from seethrough.app.panels.layers_panel import LayersPanel
 from seethrough.app.panels.log_panel import LogPanel
 from seethrough.app.panels.properties_panel import PropertiesPanel
 from seethrough.app.panels.tools_panel import ToolsPanel
 from seethrough.app.session import DocumentSession
-from seethrough.app.workspaces.base import Workspace
+from seethrough.app.settings import Settings
+from seethrough.app.workspaces.base import UndoProvider, Workspace
 from seethrough.app.workspaces.registry import WORKSPACES
 
 log = logging.getLogger(__name__)
@@ -38,9 +47,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("See-through Studio")
         self.resize(1440, 900)
         self.setAcceptDrops(True)
+        self.undo_action: QAction | None = None
         self.session = DocumentSession(self)
-        self.jobs = JobRunner(self)
+        self.jobs = JobManager(self, error_parent=self)
         self.files = FileActions(self.session, self.jobs, self)
+        self.autosave = Autosave(self.session, self.jobs, self)
+        self.files.saved.connect(lambda _p: self.autosave.discard())
+        self._discard_confirmed = False  # the user chose Discard (or saved) for this close
+        self._stop_timer = QTimer(self, interval=50)
+        self._stop_timer.timeout.connect(self._check_stopped)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.workspaces: dict[str, Workspace] = {}
@@ -52,29 +67,27 @@ class MainWindow(QMainWindow):
         self._active: Workspace | None = None
         self.tabs.currentChanged.connect(self._on_tab)
         stratify = self.workspaces["stratify"]
-        for workspace in self.workspaces.values():  # workspaces that run long work use the window's runner
-            if hasattr(workspace, "jobs"):
-                workspace.jobs = self.jobs  # type: ignore[attr-defined]
+        for workspace in self.workspaces.values():  # one job system for the whole app
+            workspace.attach_jobs(self.jobs)
         self.canvas = stratify.canvas  # type: ignore[attr-defined]
         self.docks: dict[str, QDockWidget] = {}
         self.layers_panel = LayersPanel(self.session)
         self.properties_panel = PropertiesPanel(self.session)
         self.tools_panel = ToolsPanel(self.canvas)
         self.log_panel = LogPanel()
+        self.jobs_panel = JobsPanel(self.jobs)
         self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Properties", self.properties_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Tools", self.tools_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Log"], self.docks["Jobs"])
+        self.docks["Log"].raise_()
         self.resizeDocks([self.docks["Log"]], [110], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Tools"], self.docks["Layers"]], [220, 300], Qt.Orientation.Horizontal)
         self._build_status_bar()
         self._build_menus()
-        decompose = self.workspaces.get("decompose")
-        if decompose is not None and hasattr(decompose, "go_to"):
-            decompose.go_to.connect(self._go_to)
-        train = self.workspaces.get("train")
-        if train is not None and decompose is not None and hasattr(train, "use_model"):
-            train.use_model.connect(self._use_trained_model)
+        self.session.go_to.connect(self._go_to)
         self.session.document_replaced.connect(lambda _d: self._update_title())
         self.session.history_changed.connect(self._update_title)
         self.tabs.setCurrentWidget(stratify)
@@ -96,9 +109,14 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(minimum=0, maximum=1000, maximumWidth=220)
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel", visible=False)
-        self.cancel_button.clicked.connect(self.jobs.cancel)
+        self.cancel_button.clicked.connect(lambda: self.jobs.cancel())
+        self.jobs_button = QPushButton("", flat=True, visible=False)
+        self.jobs_button.setToolTip("Jobs running in the background: show the Jobs panel")
+        self.jobs_button.clicked.connect(lambda: (self.docks["Jobs"].show(), self.docks["Jobs"].raise_()))
+        self.jobs.job_changed.connect(self._update_jobs_button)
         for widget in (self.cursor_label, self.zoom_label, self.size_label):
             bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.jobs_button)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
         self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
@@ -120,14 +138,14 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         files = self.files
         m = self.menuBar().addMenu("&File")
-        self._action(m, "Open…", files.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(m, "Open…", lambda: files.open_dialog(), QKeySequence.StandardKey.Open)
         self.recent_menu = m.addMenu("Open Recent")
         files.recent_changed.connect(self._fill_recent)
         self._fill_recent()
-        self._action(m, "Open Sample", files.open_sample)
+        self._action(m, "Open Sample", lambda: files.open_sample())
         m.addSeparator()
-        self._action(m, "Save", files.save, QKeySequence.StandardKey.Save)
-        self._action(m, "Save As…", files.save_as, "Ctrl+Shift+S")
+        self._action(m, "Save", lambda: files.save(), QKeySequence.StandardKey.Save)
+        self._action(m, "Save As…", lambda: files.save_as(), "Ctrl+Shift+S")
         self._action(m, "Export PSD…", files.export_psd, "Ctrl+E")
         self._action(m, "Export PNG Folder…", files.export_png_folder, "Ctrl+Shift+E")
         m.addSeparator()
@@ -137,8 +155,7 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action(e, "Redo", self.redo, "Ctrl+Shift+Z")
         self.session.history_changed.connect(self._update_undo)
         for workspace in self.workspaces.values():
-            if hasattr(workspace, "history_changed"):
-                workspace.history_changed.connect(self._update_undo)
+            workspace.history_changed.connect(self._update_undo)
         self._update_undo()
         v = self.menuBar().addMenu("&View")
         self._action(v, "Fit", self.canvas.fit, "F")
@@ -156,22 +173,21 @@ class MainWindow(QMainWindow):
         self._action(h, "About", self._about)
 
     # --- behaviour ------------------------------------------------------------------------------------------------
-    def _label_workspace(self) -> Workspace | None:
-        """The active workspace when it has its own undo history (Annotate's label edits)."""
-        active = self._active
-        return active if active is not None and getattr(active, "handles_undo", lambda: False)() else None
+    def _undo_provider(self) -> UndoProvider | None:
+        """The active workspace's own undo history (Annotate's label edits), or None for the document's."""
+        return self._active.undo_provider() if self._active is not None else None
 
     def undo(self) -> None:
-        workspace = self._label_workspace()
-        if workspace is not None:
-            workspace.undo()  # type: ignore[attr-defined]
+        provider = self._undo_provider()
+        if provider is not None:
+            provider.undo()
         else:
             self.session.undo()
 
     def redo(self) -> None:
-        workspace = self._label_workspace()
-        if workspace is not None:
-            workspace.redo()  # type: ignore[attr-defined]
+        provider = self._undo_provider()
+        if provider is not None:
+            provider.redo()
         else:
             self.session.redo()
 
@@ -183,8 +199,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.files.recent()))
 
     def _update_undo(self) -> None:
-        if self._label_workspace() is not None:  # Annotate: the actions drive its label history
-            for action, text in ((self.undo_action, "Undo label edit"), (self.redo_action, "Redo label edit")):
+        provider = self._undo_provider()
+        if provider is not None:  # Annotate: the actions drive its label history
+            for action, text in ((self.undo_action, f"Undo {provider.what}"),
+                                 (self.redo_action, f"Redo {provider.what}")):
                 action.setEnabled(True)
                 action.setText(text)
             return
@@ -197,7 +215,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         doc = self.session.document
         name = self.session.display_name or "untitled"
-        dirty = "" if doc is None or doc.history.is_clean else " •"
+        dirty = " •" if self.session.is_dirty else ""
         self.setWindowTitle(f"{name}{dirty} — See-through Studio")
         self.size_label.setText(f"{doc.width}×{doc.height}, {len(doc.layers)} layers" if doc else "")
 
@@ -212,13 +230,18 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(False)
         self.statusBar().clearMessage()
 
+    def _update_jobs_button(self, _job: object = None) -> None:
+        running = self.jobs.active()
+        self.jobs_button.setVisible(bool(running))
+        self.jobs_button.setText(f"⚙ {len(running)} job{'s' if len(running) != 1 else ''}")
+
     def _on_tab(self, index: int) -> None:
         if self._active is not None:
             self._active.deactivated()
         self._active = self.tabs.widget(index)  # type: ignore[assignment]
         if self._active is not None:
             self._active.activated()
-        if hasattr(self, "undo_action"):
+        if self.undo_action is not None:  # None while the window is being built
             self._update_undo()
 
     def _go_to(self, key: str) -> None:
@@ -226,13 +249,6 @@ class MainWindow(QMainWindow):
             self.files.export_psd()
         elif key in self.workspaces:
             self.tabs.setCurrentWidget(self.workspaces[key])
-
-    def _use_trained_model(self, folder: str) -> None:
-        """Train → "use this model for Decompose": point the Decompose workspace at the run's model folder."""
-        decompose = self.workspaces["decompose"]
-        decompose.layer_model.setText(folder)  # type: ignore[attr-defined]
-        decompose.refresh_status()  # type: ignore[attr-defined]
-        self.tabs.setCurrentWidget(decompose)
 
     def _about(self) -> None:
         QMessageBox.about(self, "See-through Studio", "See-through Studio — single-image layer decomposition of "
@@ -250,25 +266,52 @@ class MainWindow(QMainWindow):
 
     # --- layout and lifetime ------------------------------------------------------------------------------------
     def _restore_layout(self) -> None:
-        settings = QSettings()
-        geometry, state = settings.value("window/geometry"), settings.value("window/state")
-        if geometry is not None:
+        settings = Settings()
+        geometry, state = settings.get(keys.WINDOW_GEOMETRY), settings.get(keys.WINDOW_STATE)
+        if not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        if state is not None:
+        if not state.isEmpty():
             self.restoreState(state)
+        workspace = self.workspaces.get(settings.get(keys.WORKSPACE))
+        if workspace is not None:
+            self.tabs.setCurrentWidget(workspace)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        train = self.workspaces.get("train")
-        if train is not None and hasattr(train, "confirm_close") and not train.confirm_close():
+        """Ask about unsaved edits, let workspaces object, then stop every job and wait for the workers."""
+        if self._stop_timer.isActive():  # already stopping: wait for the workers
             event.ignore()
             return
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        self.jobs.cancel()
-        self.jobs.wait(10000)
+        if not self._discard_confirmed:
+            if not all(workspace.confirm_close() for workspace in self.workspaces.values()):
+                event.ignore()
+                return
+            if not self.files.maybe_save("quit", self.close):
+                event.ignore()
+                return
+            self._discard_confirmed = True
+            settings = Settings()
+            settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
+            settings.set(keys.WINDOW_STATE, self.saveState())
+            active = self.tabs.currentWidget()
+            if isinstance(active, Workspace):
+                settings.set(keys.WORKSPACE, active.key)
+        if self.jobs.stopping():
+            running = ", ".join(job.title for job in self.jobs.active()) or "background work"
+            self.statusBar().showMessage(f"stopping… waiting for {running} to finish")
+            self.setEnabled(False)
+            self._stop_timer.start()
+            event.ignore()
+            return
         for workspace in self.workspaces.values():
-            if hasattr(workspace, "shutdown"):
-                workspace.shutdown()
+            workspace.shutdown()
+        self.autosave.timer.stop()
+        self.autosave.discard()
         self.log_panel.detach()
         super().closeEvent(event)
+
+    def _check_stopped(self) -> None:
+        if self.jobs.threads_alive():
+            return
+        self._stop_timer.stop()
+        self.jobs.wait(0)  # deliver what the last jobs reported
+        self.close()

@@ -1,7 +1,11 @@
-"""The open document as the GUI sees it: one QObject that turns core document events into Qt signals.
+"""The open document as the GUI sees it: one QObject that turns core document events into Qt signals, and the
+bus for requests between workspaces.
 
 Widgets never hold document state: they read `session.document` and change it only with
-`session.push(command)`, which goes through the core history (and so through undo/redo).
+`session.push(command)`, which goes through the core history (and so through undo/redo). Background jobs take
+`session.snapshot()` (an immutable value) and hand back a Command. A whole new document (Decompose's result,
+Annotate → Stratify) comes in through `offer_document`: an undoable replacement when a document is open.
+Cross-workspace requests are signals here (`go_to`, `layer_model_chosen`), so no workspace touches another's widgets.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ class DocumentSession(QObject):
     history_changed = Signal()
     #: any visible change: layers_changed or layer_changed (for previews that just re-render)
     changed = Signal()
+    #: show another workspace ("stratify", "preview", …) or start an export ("export")
+    go_to = Signal(str)
+    #: Train → Decompose: use this trained layer model folder
+    layer_model_chosen = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,10 +45,13 @@ class DocumentSession(QObject):
         self.path: Path | None = None
         self.display_name: str = ""  # the file the document came from (title bar); "" for a new one
         self.current_uid: str = ""
+        #: the document came from an autosave: unsaved until the user saves it, whatever its history says
+        self.recovered = False
         self._unsubscribe = None
 
     # --- document lifetime ---------------------------------------------------------------------
-    def set_document(self, doc: Document | None, path: Path | None = None) -> None:
+    def set_document(self, doc: Document | None, path: Path | None = None, recovered: bool = False) -> None:
+        self.recovered = recovered
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -64,11 +75,11 @@ class DocumentSession(QObject):
             self.push(ReplaceDocument.of(content, text))
 
     def _on_event(self, event: str, payload: object) -> None:
-        if event == "document":  # the whole content was replaced (undoably): views start over
-            if self.document is not None and self.current_uid not in {layer.uid for layer in self.document}:
+        if event == "document":  # the whole content was swapped (ReplaceDocument, or its undo)
+            if self.document is not None:
                 self.current_uid = self.document.layers[-1].uid if self.document.layers else ""
-                self.current_layer_changed.emit(self.current_uid)
             self.document_replaced.emit(self.document)
+            self.current_layer_changed.emit(self.current_uid)
         elif event == "layers":
             if self.document is not None and self.current_uid not in {layer.uid for layer in self.document}:
                 self.set_current(self.document.layers[-1].uid if self.document.layers else "")
@@ -79,6 +90,36 @@ class DocumentSession(QObject):
             self.changed.emit()
         elif event == "history":
             self.history_changed.emit()
+
+    @property
+    def is_dirty(self) -> bool:
+        """The open document has edits no file holds."""
+        doc = self.document
+        return doc is not None and (self.recovered or not doc.history.is_clean)
+
+    def snapshot(self):  # noqa: ANN201 - the document's immutable snapshot
+        """An immutable value of the document now (O(1)): what background jobs read."""
+        if self.document is None:
+            raise RuntimeError("no document is open")
+        return self.document.snapshot()
+
+    def mark_saved(self, snapshot: object, path: Path | None = None) -> None:
+        """`snapshot` was written to a file: the document is clean if it still equals that snapshot."""
+        if self.document is None:
+            return
+        self.document.history.mark_clean(snapshot)
+        if path is not None:
+            self.path = path
+            self.display_name = path.name
+        self.recovered = False
+        self.history_changed.emit()
+
+    def offer_document(self, doc: Document, display_name: str) -> None:
+        """A new document made in the app (Decompose, Annotate → Stratify): replaces the open one as one undoable
+        step, or becomes the document when none is open. The file path is dropped so Save asks for a new one."""
+        self.path = None
+        self.display_name = display_name
+        self.replace_content(doc, f"Replace with {display_name}")
 
     # --- editing -----------------------------------------------------------------------------------
     def push(self, command: Command) -> None:

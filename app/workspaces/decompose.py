@@ -1,18 +1,21 @@
 """The Decompose workspace: one illustration in, a layered document out, on the user's GPU.
 
 Settings (model folders, tag set, resolution, steps, seed, memory mode, device) form one immutable
-`DecomposeOptions`; the run happens in a worker thread that owns the loaded engine (loaded once, reused while
-the options that matter for loading do not change), reports progress per step and pass, and is cancelled
-between steps. Without weights the page says exactly which are missing and how to get them.
+`DecomposeOptions` (remembered between starts); the run is a job in the app's job system, in the `decompose` lane
+that owns the loaded engine (loaded once, reused while the options that matter for loading do not change), reports
+progress per step and pass, and is cancelled between steps. The result replaces the open document as one undoable
+step (Edit ▸ Undo brings the previous document back). Without weights the page says exactly which are missing
+and how to get them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,42 +32,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app import settings as keys
+from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
+from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Workspace
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
+LANE = "decompose"
 
-class DecomposeWorker(QObject):
-    """Lives in its own thread; the only owner of the loaded models."""
 
-    progress = Signal(float, str)
-    finished = Signal(object)  # Document
-    failed = Signal(object)  # exception
+class EngineCache:
+    """The loaded layer and depth models, reused while the options that matter for loading do not change.
+
+    Touched only by jobs of the `decompose` lane, which run one at a time on one thread: the lane owns the models.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
-        self._engine = None
-        self._engine_key: tuple | None = None
-        self.cancel_requested = False
+        self.engine = None
+        self.key: tuple | None = None
 
-    @Slot(object, object)
-    def run(self, image: np.ndarray, options: DecomposeOptions) -> None:
+    def get(self, options: DecomposeOptions, progress: Callable[[float, str], None]):  # noqa: ANN201 - engine
         from seethrough.core.decompose.engine import load_engine
 
-        try:
-            key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
-                   options.dtype, options.offload)
-            if self._engine is None or key != self._engine_key:
-                self.progress.emit(0.0, "loading models…")
-                self._engine, self._engine_key = None, None
-                self._engine = load_engine(options)
-                self._engine_key = key
-            doc = self._engine.decompose(image, options, progress=self.progress.emit,
-                                         is_cancelled=lambda: self.cancel_requested)
-            self.finished.emit(doc)
-        except BaseException as exc:  # noqa: BLE001 - everything, Cancelled included, goes back to the UI  # reported to the UI thread, shown by the workspace
-            self.failed.emit(exc)
+        key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
+               options.dtype, options.offload)
+        if self.engine is None or key != self.key:
+            progress(0.0, "loading models…")
+            self.engine, self.key = None, None
+            self.engine = load_engine(options)  # uninterruptible: closing the window waits for it
+            self.key = key
+        return self.engine
 
 
 def model_status(options: DecomposeOptions) -> list[str]:
@@ -96,32 +95,30 @@ def _preview(rgba: np.ndarray, side: int = 256) -> QPixmap:
 class DecomposeWorkspace(Workspace):
     title = "Decompose"
     key = "decompose"
-    #: ask the main window to show another workspace ("stratify", "preview") or to export ("export")
-    go_to = Signal(str)
-    _start = Signal(object, object)
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.image: np.ndarray | None = None
         self.image_path: Path | None = None
         self._started = 0.0
-        self._thread = QThread(self)
-        self.worker = DecomposeWorker()
-        self.worker.moveToThread(self._thread)
-        self._start.connect(self.worker.run)
-        self.worker.progress.connect(self._on_progress)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
-        self._thread.start()
-        app = QCoreApplication.instance()
-        if app is not None:  # however the app ends, the worker thread ends first (no "destroyed while running")
-            app.aboutToQuit.connect(self.shutdown)
+        self.engines = EngineCache()
+        self.job: Job | None = None
+        self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
+        self._own_jobs = True
+        self.jobs.job_changed.connect(self._on_job)
         self._build()
+        self._restore_options()
+        session.layer_model_chosen.connect(self.use_layer_model)
         self.refresh_status()
+
+    def attach_jobs(self, jobs: JobManager) -> None:
+        super().attach_jobs(jobs)
+        self._own_jobs = False
+        jobs.job_changed.connect(self._on_job)
 
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        settings = QSettings()
+        settings = Settings()
         form = QFormLayout()
         open_row = QHBoxLayout()
         self.image_label = QLabel("no illustration: open one or drop it here")
@@ -133,14 +130,14 @@ class DecomposeWorkspace(Workspace):
         open_row.addWidget(use_doc)
         form.addRow(open_row)
         form.addRow(self.image_label)
-        self.models_dir = QLineEdit(str(settings.value("models/folder", "")))
+        self.models_dir = QLineEdit(settings.get(keys.MODELS_FOLDER))
         self.models_dir.setPlaceholderText("folder holding downloaded models (also $SEETHROUGH_MODELS)")
         self.models_dir.editingFinished.connect(
-            lambda: (QSettings().setValue("models/folder", self.models_dir.text()), self.refresh_status()))
+            lambda: (Settings().set(keys.MODELS_FOLDER, self.models_dir.text()), self.refresh_status()))
         form.addRow("Models folder", self.models_dir)
-        self.layer_model = QLineEdit(str(settings.value("decompose/layer_model", "")))
+        self.layer_model = QLineEdit(settings.get(keys.LAYER_MODEL))
         self.layer_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
-        self.depth_model = QLineEdit(str(settings.value("decompose/depth_model", "")))
+        self.depth_model = QLineEdit(settings.get(keys.DEPTH_MODEL))
         self.depth_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
         for label, edit in (("Layer model", self.layer_model), ("Depth model", self.depth_model)):
             row = QHBoxLayout()
@@ -156,6 +153,8 @@ class DecomposeWorkspace(Workspace):
         form.addRow("Tag set", self.tagset)
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
+        self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
+        form.addRow("Depth resolution", self.depth_resolution)
         self.steps = QSpinBox(minimum=1, maximum=200, value=30)
         form.addRow("Steps", self.steps)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42)
@@ -194,7 +193,7 @@ class DecomposeWorkspace(Workspace):
         next_row = QHBoxLayout()
         for text, key in (("→ Stratify", "stratify"), ("→ Preview", "preview"), ("Export PSD…", "export")):
             button = QPushButton(text)
-            button.clicked.connect(lambda _=False, k=key: self.go_to.emit(k))
+            button.clicked.connect(lambda _=False, k=key: self.go_to(k))
             next_row.addWidget(button)
         form.addRow(next_row)
 
@@ -211,6 +210,39 @@ class DecomposeWorkspace(Workspace):
         layout.addLayout(right, 1)
         self.setAcceptDrops(True)
 
+    # --- persisted options ----------------------------------------------------------------------------------
+    def _restore_options(self) -> None:
+        settings = Settings()
+        self.tagset.setCurrentText(settings.get(keys.TAGSET))
+        self.resolution.setValue(settings.get(keys.RESOLUTION))
+        self.depth_resolution.setValue(settings.get(keys.DEPTH_RESOLUTION))
+        self.steps.setValue(settings.get(keys.STEPS))
+        self.seed.setValue(settings.get(keys.SEED))
+        self.offload.setCurrentText(settings.get(keys.OFFLOAD))
+        self.device.setCurrentText(settings.get(keys.DEVICE))
+        self.with_depth.setChecked(settings.get(keys.WITH_DEPTH))
+
+    def save_options(self) -> None:
+        """Remember the parameters for the next start (on every run and when the window closes)."""
+        settings = Settings()
+        settings.set(keys.MODELS_FOLDER, self.models_dir.text())
+        settings.set(keys.LAYER_MODEL, self.layer_model.text())
+        settings.set(keys.DEPTH_MODEL, self.depth_model.text())
+        settings.set(keys.TAGSET, self.tagset.currentText())
+        settings.set(keys.RESOLUTION, self.resolution.value())
+        settings.set(keys.DEPTH_RESOLUTION, self.depth_resolution.value())
+        settings.set(keys.STEPS, self.steps.value())
+        settings.set(keys.SEED, self.seed.value())
+        settings.set(keys.OFFLOAD, self.offload.currentText())
+        settings.set(keys.DEVICE, self.device.currentText())
+        settings.set(keys.WITH_DEPTH, self.with_depth.isChecked())
+
+    def use_layer_model(self, folder: str) -> None:
+        """Train → "use this model": the run's model folder becomes the layer model."""
+        self.layer_model.setText(folder)
+        self.refresh_status()
+        self.go_to(self.key)
+
     # --- inputs -----------------------------------------------------------------------------------------------
     def options(self) -> DecomposeOptions:
         def folder(edit: QLineEdit) -> Path | None:
@@ -218,7 +250,8 @@ class DecomposeWorkspace(Workspace):
 
         return DecomposeOptions(
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
-            seed=self.seed.value(), depth=self.with_depth.isChecked(), device=self.device.currentText(),
+            seed=self.seed.value(), depth=self.with_depth.isChecked(), depth_resolution=self.depth_resolution.value(),
+            device=self.device.currentText(),
             offload=self.offload.currentText(), layer_model=folder(self.layer_model),
             depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )
@@ -273,9 +306,11 @@ class DecomposeWorkspace(Workspace):
 
     # --- running ----------------------------------------------------------------------------------------------
     def run(self) -> None:
-        if self.image is None:
+        """Decompose the illustration in the `decompose` lane; the result replaces the document as one undo step."""
+        if self.image is None or (self.job is not None and self.job.state.active):
             return
         options = self.options()
+        self.save_options()
         if options.device == "cpu" or options.device == "auto":
             self.progress_label.setText("Running; on a CPU this takes minutes per step at full resolution.")
         self.run_button.setEnabled(False)
@@ -283,12 +318,28 @@ class DecomposeWorkspace(Workspace):
         self.result_label.setText("")
         self.progress.setValue(0)
         self._started = time.monotonic()
-        self.worker.cancel_requested = False  # reset here, before queueing: a Cancel right after Run must count
-        self._start.emit(self.image, options)
+        image, engines = self.image.copy(), self.engines  # the job's own input: nothing changes it underneath
+
+        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+            from seethrough.core.metrics import reconstruction_check
+
+            engine = engines.get(options, progress)
+            doc = engine.decompose(image, options, progress=progress, is_cancelled=is_cancelled)
+            progress(1.0, "reconstruction check")
+            return doc, reconstruction_check(doc)
+
+        name = self.image_path.name if self.image_path else "decomposition"
+        self.job = self.jobs.submit(f"Decompose {name}", job, lambda r: self._on_finished(r, name),
+                                    self._on_failed, lane=LANE)
 
     def cancel(self) -> None:
-        self.worker.cancel_requested = True
+        if self.job is not None:
+            self.job.cancel()
         self.progress_label.setText("cancelling after this step…")
+
+    def _on_job(self, job: Job) -> None:
+        if job is self.job and job.state.active and job.started_at:
+            self._on_progress(job.progress, job.message)
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -296,19 +347,18 @@ class DecomposeWorkspace(Workspace):
         eta = elapsed / fraction * (1 - fraction) if fraction > 0.01 else None
         self.progress_label.setText(message + (f" — about {eta:.0f} s left" if eta is not None else ""))
 
-    def _on_finished(self, doc) -> None:  # noqa: ANN001 - a Document
-        from seethrough.core.metrics import reconstruction_check
-
+    def _on_finished(self, result: tuple, name: str) -> None:
+        doc, report = result
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.session.replace_content(doc, "Decompose")
-        report = reconstruction_check(doc)
+        self.progress.setValue(1000)
+        self.session.offer_document(doc, name)  # undoable when a document was open
         self.result_label.setText(
             f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
             f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}"
         )
 
-    def _on_failed(self, exc: Exception) -> None:
+    def _on_failed(self, exc: BaseException) -> None:
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(0)
@@ -317,7 +367,8 @@ class DecomposeWorkspace(Workspace):
         self.progress_label.setText("")
 
     def shutdown(self) -> None:
-        if self._thread.isRunning():
-            self.worker.cancel_requested = True
-            self._thread.quit()
-            self._thread.wait(5000)
+        """Remember the parameters; a workspace on its own (no window) stops and joins its own worker."""
+        self.save_options()
+        if self._own_jobs:
+            self.jobs.stopping()
+            self.jobs.wait(600_000)  # model loading cannot be interrupted: wait for it, never abandon a torch thread

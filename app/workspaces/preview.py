@@ -4,7 +4,9 @@ The motion policy (parallax by depth, head sway, breathing, hair spring) lives i
 the drawing in `app.workspaces.preview_renderer.PreviewRenderer`. This module only wires them to Qt: a view that
 turns the hover position into the rig's pointer and paints the posed layers, a 60 Hz timer that runs only while
 the tab is visible and playing, the controls, and a debounced rebuild of the layer cache when the document changes
-(a slider drag in another panel emits many changes; converting pixels once per burst is enough).
+(a slider drag in another panel emits many changes; converting pixels once per burst is enough). Converting the
+layers' pixels (tens of ms per 2048² layer) is a latest-wins job on a snapshot (`preview-layers` lane); the UI
+thread installs the finished cache and updates the rig.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.preview_renderer import PreviewRenderer, background_brush
@@ -126,6 +129,7 @@ class PreviewWorkspace(Workspace):
         self._rebuild_timer.setInterval(REBUILD_DEBOUNCE_MS)
         self._rebuild_timer.timeout.connect(self.rebuild)
 
+        self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
         self._build_controls()
         self.view.pointer_moved.connect(self._on_pointer_moved)
         session.document_replaced.connect(self._on_document_replaced)
@@ -189,24 +193,35 @@ class PreviewWorkspace(Workspace):
     def _on_document_replaced(self, doc: Document | None) -> None:
         self._rebuild_timer.stop()
         self._dirty.clear()
-        self.renderer.rebuild(doc)
-        self.view.rig = ParallaxRig(doc, self.settings) if doc is not None else None
-        self.view.update()
+        self.view.rig = None  # a new document gets a fresh rig with its layers
+        self.rebuild()
 
     def _on_layer_changed(self, uid: str) -> None:
         self._dirty.add(uid)
 
     def rebuild(self) -> None:
-        """Re-convert changed layers and refresh the rig (called debounced after document changes)."""
+        """Re-convert changed layers in a worker, then install them and refresh the rig (debounced after changes)."""
         doc = self.session.document
-        self.renderer.rebuild(doc, self._dirty)
-        self._dirty.clear()
         if doc is None:
+            self.jobs.cancel("preview-layers")
+            self.renderer.install(self.renderer.prepare(None))
             self.view.rig = None
-        elif self.view.rig is None:
-            self.view.rig = ParallaxRig(doc, self.settings)
+            self.view.update()
+            return
+        snapshot, dirty, renderer = doc.snapshot(), set(self._dirty), self.renderer
+        self.jobs.submit("Preview layers", lambda p, c: (snapshot, renderer.prepare(snapshot, dirty)),
+                         lambda result: self._install(result, dirty), lane="preview-layers", key="layers")
+
+    def _install(self, result: tuple, dirty: set[str]) -> None:
+        snapshot, prepared = result
+        if self.session.document is None:
+            return
+        self.renderer.install(prepared)
+        self._dirty -= dirty
+        if self.view.rig is None:
+            self.view.rig = ParallaxRig(snapshot, self.settings)
         else:
-            self.view.rig.update_document(doc)
+            self.view.rig.update_document(snapshot)
         self.view.update()
 
     # --- animation ---------------------------------------------------------------------------------

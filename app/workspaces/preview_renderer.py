@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap, QTransform
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.parallax import LayerTransform, batch_runs
 
 
@@ -30,6 +30,15 @@ class CachedLayer:
     source: np.ndarray  # the pixel array the image was made from (identity tells whether it is stale)
     offset: tuple[int, int]
     opacity: float
+
+
+@dataclass(frozen=True)
+class PreparedCache:
+    """Converted layer images for one document state, made off the UI thread and installed on it."""
+
+    layers: dict[str, CachedLayer]
+    size: tuple[int, int]
+    conversions: int
 
 
 def layer_image(rgba: np.ndarray) -> QImage:
@@ -64,24 +73,33 @@ class PreviewRenderer:
     # --- cache -------------------------------------------------------------------------------------
     def rebuild(self, doc: Document | None, dirty: Iterable[str] = ()) -> None:
         """Bring the cache in line with `doc`: drop gone layers, convert new/replaced/dirty ones."""
+        self.install(self.prepare(doc, dirty))
+
+    def prepare(self, doc: DocumentLike | None, dirty: Iterable[str] = ()) -> PreparedCache:
+        """The cache `doc` needs, built without touching the current one: safe in a worker (QImages only)."""
         if doc is None:
-            self._cache.clear()
-            self.canvas_size = (0, 0)
-            return
-        self.canvas_size = doc.size
-        dirty = set(dirty)
+            return PreparedCache({}, (0, 0), 0)
+        current, dirty = self._cache, set(dirty)
         alive: dict[str, CachedLayer] = {}
+        conversions = 0
         for layer in doc.layers:
-            cached = self._cache.get(layer.uid)
+            cached = current.get(layer.uid)
             if cached is None or cached.source is not layer.rgba or layer.uid in dirty:
                 cached = self._convert(layer)
+                conversions += 1
             else:
-                cached.offset, cached.opacity = layer.offset, float(layer.opacity)
+                cached = CachedLayer(cached.image, cached.source, layer.offset, float(layer.opacity))
             alive[layer.uid] = cached
-        self._cache = alive
+        return PreparedCache(alive, doc.size, conversions)
 
-    def _convert(self, layer: Layer) -> CachedLayer:
-        self.conversions += 1
+    def install(self, prepared: PreparedCache) -> None:
+        """Use a prepared cache (UI thread)."""
+        self._cache = prepared.layers
+        self.canvas_size = prepared.size
+        self.conversions += prepared.conversions
+
+    @staticmethod
+    def _convert(layer: Layer) -> CachedLayer:
         image = layer_image(layer.rgba) if layer.rgba.size else QImage()
         return CachedLayer(image, layer.rgba, layer.offset, float(layer.opacity))
 

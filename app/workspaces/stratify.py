@@ -3,14 +3,21 @@ and right, see the depth histogram with the clusters and draggable thresholds, p
 (undoably), and watch the reconstruction check (PSNR, SSIM, diff heatmap) after every edit.
 
 Applying a split also re-sorts the stack by depth, so a stratum in front of the face is drawn over the face.
+
+Nothing here computes on the UI thread: the K-Means fit, the histogram and the strata thumbnails (`stratify-fit`
+lane), the reconstruction check (`reconstruction` lane) and the splits themselves (`main` lane) are jobs on an
+immutable layer or document snapshot, latest-wins for the previews; the UI thread only draws what comes back, and
+only if it still describes the current layer.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -25,17 +32,51 @@ from PySide6.QtWidgets import (
 
 from seethrough.app.canvas import CanvasView, to_qimage
 from seethrough.app.errors import show_error
+from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.errors import BadInput, SeeThroughError
+from seethrough.core.document import Layer
+from seethrough.core.errors import SeeThroughError
 
 CLUSTER_COLOURS = [(230, 90, 60), (60, 130, 230), (90, 190, 90), (200, 160, 40), (160, 90, 200), (60, 190, 190)]
 BINS = 64
 
 
-def _pixmap(rgba: np.ndarray, side: int) -> QPixmap:
-    return QPixmap.fromImage(to_qimage(rgba)).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.SmoothTransformation)
+THUMB = 110
+HEATMAP = 140
+
+
+def _thumbnail(rgba: np.ndarray, side: int) -> QImage:
+    """A small QImage of the pixels (made in a worker: QImage, unlike QPixmap, may be built off the UI thread)."""
+    return to_qimage(rgba).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+
+
+@dataclass(frozen=True)
+class StrataView:
+    """Everything the panel draws for one layer and one set of thresholds, computed in a worker."""
+
+    layer: Layer
+    thresholds: list[float]
+    counts: np.ndarray | None  # histogram of the opaque depths (BINS), None without a depth map
+    strata: list[tuple[QImage, str]]  # thumbnail, tooltip; near → far
+
+
+def strata_view(layer: Layer, k: int, thresholds: list[float] | None) -> StrataView:
+    """Fit K-Means thresholds (unless given), the depth histogram and the strata thumbnails of `layer`."""
+    from seethrough.core.stratify import kmeans_thresholds, split_by_thresholds
+
+    if layer.depth is None or layer.is_empty:
+        return StrataView(layer, [], None, [])
+    if thresholds is None:
+        try:
+            thresholds = kmeans_thresholds(layer, k)
+        except SeeThroughError:
+            thresholds = []
+    counts, _edges = np.histogram(layer.depth[layer.mask], bins=BINS, range=(0.0, 1.0))
+    strata = [(_thumbnail(st.rgba, THUMB), f"{st.name}: median depth {st.depth_value:.2f}")
+              for st in split_by_thresholds(layer, thresholds, inpaint="none")] if thresholds else []
+    return StrataView(layer, list(thresholds), counts, strata)
 
 
 class StratifyWorkspace(Workspace):
@@ -44,9 +85,11 @@ class StratifyWorkspace(Workspace):
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
-        self.canvas = CanvasView(session)
-        self.jobs = None  # the window's JobRunner, when there is a window (set by MainWindow)
+        self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
+        self.canvas = CanvasView(session, self.jobs)
         self.thresholds: list[float] = []
+        self.view: StrataView | None = None
+        self.last_report = None
         self._lines: list[pg.InfiniteLine] = []
         self._refresh_timer = QTimer(self, singleShot=True, interval=60)
         self._refresh_timer.timeout.connect(self.refresh)
@@ -54,9 +97,14 @@ class StratifyWorkspace(Workspace):
         self._recon_timer.timeout.connect(self.update_reconstruction)
         self._build()
         session.current_layer_changed.connect(lambda _uid: self._refit())
+        session.layer_changed.connect(self._on_layer_changed)
         session.changed.connect(self._recon_timer.start)
         session.document_replaced.connect(lambda _doc: self._refit())
         self._refit()
+
+    def attach_jobs(self, jobs: JobManager) -> None:
+        super().attach_jobs(jobs)
+        self.canvas.jobs = jobs
 
     def _build(self) -> None:
         panel = QWidget()
@@ -112,122 +160,130 @@ class StratifyWorkspace(Workspace):
         layout.addWidget(split)
 
     # --- model ------------------------------------------------------------------------------------------------
-    def _layer(self):  # noqa: ANN202 - Layer | None
+    def _layer(self) -> Layer | None:
         return self.session.current_layer
 
-    def _refit(self) -> None:
-        """Fit K-Means thresholds for the current layer, then redraw."""
-        from seethrough.core.stratify import kmeans_thresholds
+    def _on_layer_changed(self, uid: str) -> None:
+        if uid == self.session.current_uid:
+            self._refit()
 
-        layer = self._layer()
-        self.thresholds = []
-        if layer is not None and layer.depth is not None and not layer.is_empty:
-            try:
-                self.thresholds = kmeans_thresholds(layer, self.k_spin.value())
-            except SeeThroughError:
-                self.thresholds = []
-        self.refresh()
+    def _refit(self) -> None:
+        """Fit K-Means thresholds for the current layer in the worker, then redraw (latest request wins)."""
+        self._compute(None)
 
     def set_thresholds(self, thresholds: list[float]) -> None:
         self.thresholds = sorted(float(t) for t in thresholds)
         self._refresh_timer.start()
 
     def refresh(self) -> None:
+        """Recompute the histogram and strata for the shown thresholds (dragged lines) in the worker."""
+        self._compute(list(self.thresholds))
+
+    def _compute(self, thresholds: list[float] | None) -> None:
+        layer, k = self._layer(), self.k_spin.value()
+        if layer is None or layer.depth is None or layer.is_empty:
+            self.thresholds = []
+            self._show(StrataView(layer, [], None, []) if layer is not None else None)
+            return
+        self.layer_label.setText(f"<b>{layer.name}</b> ({layer.tag or 'no tag'}) — fitting…")
+        self.jobs.submit(f"Strata of {layer.name}", lambda p, c: strata_view(layer, k, thresholds), self._show,
+                         lane="stratify-fit", key="strata")
+
+    def _show(self, view: StrataView | None) -> None:
+        """Draw a computed view, if it still describes the current layer (UI thread, no heavy work)."""
         layer = self._layer()
+        if view is not None and view.layer is not layer:
+            return  # the current layer changed meanwhile: a newer request is on its way
+        self.view = view
+        self.thresholds = list(view.thresholds) if view is not None else []
         self.plot.clear()
         self._lines = []
         while self.strata_row.count():
             widget = self.strata_row.takeAt(0).widget()
             if widget is not None:
                 widget.setParent(None)  # gone now, not at the next event loop turn
-        splittable = layer is not None and layer.depth is not None and bool(self.thresholds)
+        splittable = layer is not None and layer.depth is not None and bool(self.thresholds) and not layer.locked
         self.apply_button.setEnabled(splittable)
-        self.lr_button.setEnabled(layer is not None and not layer.is_empty)
-        if layer is None:
+        self.lr_button.setEnabled(layer is not None and not layer.is_empty and not layer.locked)
+        if layer is None or view is None:
             self.layer_label.setText("no layer selected")
             return
         self.layer_label.setText(f"<b>{layer.name}</b> ({layer.tag or 'no tag'}) — "
-                                 f"{'no pseudo-depth map' if layer.depth is None else 'K-Means on its depth'}")
-        if layer.depth is None or layer.is_empty:
+                                 f"{'no pseudo-depth map' if layer.depth is None else 'K-Means on its depth'}"
+                                 f"{' — locked' if layer.locked else ''}")
+        if view.counts is None:
             return
-        values = layer.depth[layer.mask]
-        counts, edges = np.histogram(values, bins=BINS, range=(0.0, 1.0))
+        edges = np.linspace(0.0, 1.0, BINS + 1)
         centres = (edges[:-1] + edges[1:]) / 2
         cluster = np.searchsorted(np.asarray(self.thresholds), centres)
         brushes = [pg.mkBrush(*CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]) for c in cluster]
-        self.plot.addItem(pg.BarGraphItem(x=centres, height=counts, width=1.0 / BINS, brushes=brushes, pen=None))
+        self.plot.addItem(pg.BarGraphItem(x=centres, height=view.counts, width=1.0 / BINS, brushes=brushes,
+                                          pen=None))
         for value in self.thresholds:
             line = pg.InfiniteLine(pos=value, angle=90, movable=True, pen=pg.mkPen("w", width=2))
             line.sigPositionChangeFinished.connect(self._on_line_moved)
             self.plot.addItem(line)
             self._lines.append(line)
-        self._show_strata(layer)
+        for image, tip in view.strata:
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setToolTip(tip)
+            self.strata_row.addWidget(label)
 
     def _on_line_moved(self, _line: pg.InfiniteLine) -> None:
         self.set_thresholds([min(max(line.value(), 0.0), 1.0) for line in self._lines])
 
-    def _show_strata(self, layer) -> None:  # noqa: ANN001
-        from seethrough.core.stratify import split_by_thresholds
-
-        if not self.thresholds:
-            return
-        for stratum in split_by_thresholds(layer, self.thresholds, inpaint="none"):
-            label = QLabel()
-            label.setPixmap(_pixmap(stratum.rgba, 110))
-            label.setToolTip(f"{stratum.name}: median depth {stratum.depth_value:.2f}")
-            self.strata_row.addWidget(label)
-
     # --- edits ------------------------------------------------------------------------------------------------
     def apply(self) -> None:
-        """Split the current layer with the shown thresholds. The strata (and their inpainting) are computed in
-        the job runner when the window gave us one; the document changes on the UI thread, as one undo step."""
-        from seethrough.core.layer_ops import sort_by_depth_command
+        """Split the current layer with the shown thresholds. The strata (and their inpainting) are computed in a
+        job from a snapshot; the document changes on the UI thread, as one undo step — unless the layer changed
+        while the job ran (then nothing is applied and the user is told)."""
         from seethrough.core.stratify import stratify_command
 
-        doc, layer = self.session.document, self._layer()
-        if doc is None or layer is None or not self.thresholds:
+        layer = self._layer()
+        if self.session.document is None or layer is None or not self.thresholds:
             return
         k, inpaint, thresholds = len(self.thresholds) + 1, self.inpaint.currentText(), list(self.thresholds)
-        snapshot = doc.snapshot()  # the worker reads this immutable value, never the live document
+        snapshot = self.session.snapshot()
 
         def compute(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the worker
             progress(0.1, f"splitting {layer.name} into {k} strata")
             return stratify_command(snapshot, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
 
-        def push(command) -> None:  # noqa: ANN001 - back on the UI thread
-            if self.session.document is not doc:
-                return  # another document was opened meanwhile
-            try:
-                current = doc.layer(layer.uid)
-            except KeyError:
-                current = None
-            if current is not layer:  # layers are values: another object means it was edited meanwhile
-                show_error(self, BadInput(f"layer {layer.name!r} changed while it was being split: apply again"))
-                return
-            with doc.history.transaction(f"Stratify {layer.name}"):
-                doc.history.push(command)
-                doc.history.push(sort_by_depth_command(doc))
-
-        if self.jobs is None:
-            try:
-                push(compute(lambda *_: None, lambda: False))
-            except SeeThroughError as exc:
-                show_error(self, exc)
-            return
-        self.jobs.submit(f"Stratify {layer.name}", compute, push, lambda exc: show_error(self, exc))
+        self.jobs.submit(f"Stratify {layer.name}", compute, lambda cmd: self._push(layer, cmd, sort=True),
+                         lambda exc: show_error(self, exc))
 
     def split_left_right(self) -> None:
         from seethrough.core.stratify import lr_split_command
 
-        doc, layer = self.session.document, self._layer()
-        if doc is None or layer is None:
+        layer = self._layer()
+        if self.session.document is None or layer is None:
             return
+        snapshot = self.session.snapshot()
+        self.jobs.submit(f"Split {layer.name} left/right", lambda p, c: lr_split_command(snapshot, layer.uid),
+                         lambda cmd: self._push(layer, cmd, sort=False), lambda exc: show_error(self, exc))
+
+    def _push(self, layer: Layer, command, sort: bool) -> None:  # noqa: ANN001 - a Command
+        """Back on the UI thread: apply a split computed from `layer`, if that layer is still in the document."""
+        from seethrough.core.errors import BadInput
+        from seethrough.core.layer_ops import sort_by_depth_command
+
+        doc = self.session.document
         try:
-            doc.history.push(lr_split_command(doc, layer.uid))
-        except SeeThroughError as exc:
-            show_error(self, exc)
+            current = doc.layer(layer.uid) if doc is not None else None
+        except KeyError:
+            current = None
+        if current is not layer:
+            show_error(self, BadInput(f"“{layer.name}” changed while it was being split: nothing was applied; "
+                                      "split it again"))
+            return
+        with doc.history.transaction(command.text):
+            doc.history.push(command)
+            if sort:
+                doc.history.push(sort_by_depth_command(doc))
 
     def update_reconstruction(self) -> None:
+        """Compare the layers with the source image, in the worker (latest request wins)."""
         from seethrough.core.metrics import reconstruction_check
 
         doc = self.session.document
@@ -235,9 +291,18 @@ class StratifyWorkspace(Workspace):
             self.recon_label.setText("no source image to compare with")
             self.heatmap.clear()
             return
-        report = reconstruction_check(doc, mode=self.canvas.mode)
+        snapshot, mode = self.session.snapshot(), self.canvas.mode
+
+        def check(progress, is_cancelled):  # noqa: ANN001, ANN202
+            report = reconstruction_check(snapshot, mode=mode)
+            heat = np.dstack([report.heatmap, np.full(report.heatmap.shape[:2], 255, np.uint8)])
+            return report, _thumbnail(heat, HEATMAP)
+
+        self.jobs.submit("Reconstruction check", check, self._show_report, lane="reconstruction", key="check")
+
+    def _show_report(self, result: tuple) -> None:
+        report, heatmap = result
         psnr = "∞ (identical)" if not np.isfinite(report.psnr) else f"{report.psnr:.2f} dB"
         self.recon_label.setText(f"PSNR {psnr}\nSSIM {report.ssim:.4f}\nmean |Δ| {report.mean_abs:.2f}")
-        self.heatmap.setPixmap(_pixmap(np.dstack([report.heatmap, np.full(report.heatmap.shape[:2], 255, np.uint8)]),
-                                       140))
+        self.heatmap.setPixmap(QPixmap.fromImage(heatmap))
         self.last_report = report

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import yaml
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app import settings as keys
 from seethrough.app.session import DocumentSession
+from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.train_process import TrainingProcess
 from seethrough.core.io.strict_yaml import load_yaml
@@ -60,7 +62,6 @@ class TrainWorkspace(Workspace):
     title = "Train"
     key = "train"
     #: a trained model folder the user wants Decompose to use
-    use_model = Signal(str)
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
@@ -293,8 +294,8 @@ class TrainWorkspace(Workspace):
         item = self.checkpoints.currentItem() or (self.checkpoints.item(self.checkpoints.count() - 1))
         if item is None:
             return
-        QSettings().setValue("decompose/layer_model", item.text())
-        self.use_model.emit(item.text())
+        Settings().set(keys.LAYER_MODEL, item.text())
+        self.session.layer_model_chosen.emit(item.text())
 
     # --- app lifetime --------------------------------------------------------------------------------------
     def confirm_close(self) -> bool:

@@ -317,6 +317,8 @@ def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
     out = tmp_path / "cancelled"
     ws.export_dataset(out, size=256)
     assert ws.pose_panel.cancel.isVisibleTo(ws)
+    # cancel once the export runs (a job cancelled while still queued never starts, and writes nothing)
+    qtbot.waitUntil(lambda: any(job.state.value == "running" for job in window.jobs.active()), timeout=30_000)
     ws.pose_panel.cancel.click()
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
     assert app_errors.last_message.startswith("Cancelled")

@@ -21,28 +21,32 @@ SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
+    """The window, closed the way a user closes it: jobs stopped and joined before it goes (not by qtbot, which
+    would delete it while workers might still run)."""
     w = create_main_window(tmp_path / "settings" / "s.ini")
-    qtbot.addWidget(w)
     w.resize(1440, 900)
     w.show()
     qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
     yield w
     w.jobs.wait(30_000)
     w.close()
+    qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=30_000)
+    w.deleteLater()
 
 
 def _names(w):
     return [layer.name for layer in w.session.document.layers]
 
 
-def test_opens_on_the_sample_with_all_workspaces(window):
+def test_opens_on_the_sample_with_all_workspaces(window, qtbot):
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
         "Annotate", "Decompose", "Stratify", "Preview", "Train"]
     doc = window.session.document
     assert len(doc.layers) >= 12
     assert window.layers_panel.model.rowCount() == len(doc.layers)
     assert "sample" in window.windowTitle()
-    window.canvas.render_now()
+    with qtbot.waitSignal(window.canvas.rendered, timeout=30_000):
+        window.canvas.render_now()
     assert window.canvas.last_image.shape == (doc.height, doc.width, 4)
 
 
@@ -83,8 +87,8 @@ def test_stratify_hair_undo_redo(window, qtbot):
     window.tabs.setCurrentWidget(stratify)
     doc = window.session.document
     window.session.set_current(doc.find("front hair").uid)
+    qtbot.waitUntil(lambda: stratify.strata_row.count() == 2, timeout=30_000)
     assert len(stratify.thresholds) == 1 and stratify.apply_button.isEnabled()
-    assert stratify.strata_row.count() == 2
     before = _names(window)
     stratify.inpaint.setCurrentText("opencv")
     stratify.apply_button.click()
@@ -92,22 +96,25 @@ def test_stratify_hair_undo_redo(window, qtbot):
     names = _names(window)
     assert "front hair-0" in names and "front hair-1" in names and "front hair" not in names
     assert names.index("front hair-1") < names.index("face") < names.index("front hair-0")
+    stratify.last_report = None
     stratify.update_reconstruction()
+    qtbot.waitUntil(lambda: stratify.last_report is not None, timeout=30_000)
     assert stratify.last_report.psnr > 30
     window.undo_action.trigger()
     assert _names(window) == before
     window.redo_action.trigger()
     assert "front hair-0" in _names(window)
     window.session.set_current(window.session.document.find("handwear").uid)
+    qtbot.waitUntil(lambda: stratify.lr_button.isEnabled(), timeout=30_000)
     stratify.lr_button.click()
-    assert {"handwear-r", "handwear-l"} <= set(_names(window))
+    qtbot.waitUntil(lambda: {"handwear-r", "handwear-l"} <= set(_names(window)), timeout=30_000)
 
 
 def test_dragged_threshold_changes_the_strata(window, qtbot):
     stratify = window.workspaces["stratify"]
     window.session.set_current(window.session.document.find("front hair").uid)
     stratify.k_spin.setValue(3)
-    assert len(stratify.thresholds) == 2 and len(stratify._lines) == 2
+    qtbot.waitUntil(lambda: len(stratify.thresholds) == 2 and len(stratify._lines) == 2, timeout=30_000)
     stratify.set_thresholds([0.05, 0.95])  # what dragging both lines to the ends does
     qtbot.waitUntil(lambda: stratify.thresholds == [0.05, 0.95] and stratify.strata_row.count() == 1, timeout=5000)
     stratify.set_thresholds([0.5])
@@ -162,10 +169,11 @@ def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
         qtbot.wait(150)
-        window.canvas.render_now()
         key = window.tabs.widget(i).key
         if key == "stratify":
             window.workspaces["stratify"].update_reconstruction()
+        window.jobs.wait(30_000)
+        qtbot.wait(50)
         path = tmp_path / f"{key}.png"
         assert window.grab().save(str(path))
         shutil.copy(path, SCREENS / path.name)
@@ -175,7 +183,7 @@ def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
 def test_trained_model_goes_to_decompose(window, tmp_path):
     folder = tmp_path / "run" / "model"
     folder.mkdir(parents=True)
-    window.workspaces["train"].use_model.emit(str(folder))
+    window.session.layer_model_chosen.emit(str(folder))
     decompose = window.workspaces["decompose"]
     assert decompose.layer_model.text() == str(folder)
     assert window.tabs.currentWidget() is decompose

@@ -87,7 +87,10 @@ def workspace(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture
     ws.resize(720, 480)
     ws.show()
     qtbot.waitExposed(ws)
-    return ws
+    qtbot.waitUntil(lambda: ws.view.rig is not None and len(ws.renderer) == 11)  # converted in the job system
+    yield ws
+    ws.jobs.stopping()
+    assert ws.jobs.wait(30_000)
 
 
 def test_workspace_identity(workspace: PreviewWorkspace) -> None:
@@ -202,7 +205,7 @@ def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:
     shutil.copyfile(path, SCREENS / "preview.png")
 
 
-def test_closing_and_reopening_a_document(workspace: PreviewWorkspace) -> None:
+def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
     session = workspace.session
     session.set_document(None)
     assert workspace.view.rig is None and len(workspace.renderer) == 0
@@ -211,7 +214,7 @@ def test_closing_and_reopening_a_document(workspace: PreviewWorkspace) -> None:
     workspace._tick()  # a tick without a document is harmless
     workspace.deactivated()
     session.set_document(character_document())
-    assert workspace.view.rig is not None and len(workspace.renderer) == 11
+    qtbot.waitUntil(lambda: workspace.view.rig is not None and len(workspace.renderer) == 11)
     assert _frame(workspace) != empty
 
 

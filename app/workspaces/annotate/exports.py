@@ -67,7 +67,8 @@ class ExportActions:
             self.export_psd(Path(path))
 
     def open_in_stratify(self) -> None:
-        """The labelled model at its current pose as a layer document, opened in the other workspaces."""
+        """The labelled model at its current pose as a layer document, opened in the other workspaces (replacing the
+        open document as one undoable step)."""
         if self.state is None:
             return
         from seethrough.annotation.to_document import live2d_document
@@ -77,5 +78,4 @@ class ExportActions:
         except SeeThroughError as exc:
             show_error(self, exc)
             return
-        self.session.display_name = self.state.model.path.name
-        self.session.replace_content(doc, f"Open {self.state.model.path.name} in Stratify")
+        self.session.offer_document(doc, self.state.model.path.name)

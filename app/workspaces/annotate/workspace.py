@@ -42,7 +42,7 @@ from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
 from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
-from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.base import UndoProvider, Workspace
 from seethrough.core.errors import BadInput, SeeThroughError
 from seethrough.core.taxonomy import taxonomy
 
@@ -302,6 +302,10 @@ class AnnotateWorkspace(ExportActions, Workspace):
 
     def handles_undo(self) -> bool:
         return self.state is not None
+
+    def undo_provider(self) -> UndoProvider | None:
+        """While a model is open, Edit ▸ Undo/Redo act on its label history."""
+        return UndoProvider(self.undo, self.redo, "label edit") if self.state is not None else None
 
     def _after_label_change(self) -> None:
         self.mesh_panel.relabelled()

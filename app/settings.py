@@ -1,0 +1,113 @@
+"""The app's settings as one typed schema: every key has a type, a default and a line of help.
+
+QSettings is only the storage. Code reads and writes through `settings.get(KEY)` / `settings.set(KEY, value)`, so
+a typo is a NameError, a stored value of the wrong type falls back to the default (with a log line) instead of
+leaking a string into a spin box, and `SCHEMA_VERSION` lets a later version migrate what an older one wrote.
+Tests get fresh settings (tests/conftest.py points QSettings at a temporary folder).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QByteArray, QSettings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Key(Generic[T]):
+    name: str
+    type: type
+    default: T
+    help: str
+
+
+SCHEMA: dict[str, Key[Any]] = {}
+
+
+def _key(name: str, kind: type, default: T, help: str) -> Key[T]:  # noqa: A002 - the schema's own word
+    key = Key(name, kind, default, help)
+    SCHEMA[name] = key
+    return key
+
+
+RECENT_FILES = _key("files/recent", list, [], "Recently opened documents, newest first (File ▸ Open Recent).")
+LAST_FILE = _key("files/last", str, "", "The document opened at start when none is given.")
+WINDOW_GEOMETRY = _key("window/geometry", QByteArray, QByteArray(), "Main window position and size.")
+WINDOW_STATE = _key("window/state", QByteArray, QByteArray(), "Dock and toolbar layout of the main window.")
+WORKSPACE = _key("window/workspace", str, "stratify", "The workspace tab shown at start.")
+MODELS_FOLDER = _key("models/folder", str, "", "Folder holding downloaded models (also $SEETHROUGH_MODELS).")
+LAYER_MODEL = _key("decompose/layer_model", str, "", "Layer model folder; empty: the installed one.")
+DEPTH_MODEL = _key("decompose/depth_model", str, "", "Depth model folder; empty: the installed one.")
+TAGSET = _key("decompose/tagset", str, "v3", "Tag set of the layer model: v3 or v2.")
+RESOLUTION = _key("decompose/resolution", int, 1280, "Working resolution of the layer model (pixels).")
+DEPTH_RESOLUTION = _key("decompose/depth_resolution", int, 768, "Working resolution of the depth model (pixels).")
+STEPS = _key("decompose/steps", int, 30, "Diffusion steps per pass.")
+SEED = _key("decompose/seed", int, 42, "Random seed of a run.")
+OFFLOAD = _key("decompose/offload", str, "none", "Memory mode (model CPU offload).")
+DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
+WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
+AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
+
+
+class Settings:
+    """Typed access to the stored settings."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings()
+        stored = self.store.value("schema/version")
+        version = int(stored) if stored not in (None, "") and str(stored).isdigit() else 0
+        if version > SCHEMA_VERSION:
+            log.warning("settings were written by a newer version (%s); unknown keys are ignored", version)
+        elif version < SCHEMA_VERSION:
+            self.store.setValue("schema/version", SCHEMA_VERSION)
+
+    def get(self, key: Key[T]) -> T:
+        raw = self.store.value(key.name)
+        if raw is None:
+            return _copy(key.default)
+        try:
+            return _coerce(raw, key)
+        except (TypeError, ValueError):
+            log.warning("setting %s: %r is not a %s; using the default", key.name, raw, key.type.__name__)
+            return _copy(key.default)
+
+    def set(self, key: Key[T], value: T) -> None:
+        self.store.setValue(key.name, _coerce(value, key))
+
+    def reset(self, key: Key[Any]) -> None:
+        self.store.remove(key.name)
+
+
+def _copy(value: T) -> T:
+    return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
+
+
+def _coerce(raw: Any, key: Key[T]) -> T:
+    kind = key.type
+    if kind is bool:
+        if isinstance(raw, str):
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1")  # type: ignore[return-value]
+        return bool(raw)  # type: ignore[return-value]
+    if kind is int:
+        return int(raw)  # type: ignore[return-value]
+    if kind is str:
+        if isinstance(raw, (list, dict)):
+            raise TypeError(raw)
+        return str(raw)  # type: ignore[return-value]
+    if kind is list:
+        if isinstance(raw, str):
+            return [raw] if raw else []  # type: ignore[return-value]
+        return [str(v) for v in raw if v]  # type: ignore[return-value]
+    if kind is QByteArray:
+        if not isinstance(raw, (QByteArray, bytes)):
+            raise TypeError(raw)
+        return QByteArray(raw)  # type: ignore[return-value]
+    raise TypeError(kind)

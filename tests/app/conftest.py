@@ -1,0 +1,12 @@
+"""GUI test defaults: the app's questions get a harmless answer unless a test asks otherwise (a modal box would
+block an offscreen test forever): "Save changes?" → Discard, "Recover the autosave?" → no."""
+
+import pytest
+
+from seethrough.app.prompts import RecoverPrompt, SaveAnswer, SaveChangesPrompt
+
+
+@pytest.fixture(autouse=True)
+def _answer_prompts(monkeypatch):
+    monkeypatch.setattr(SaveChangesPrompt, "ask", classmethod(lambda cls, *a, **k: SaveAnswer.DISCARD))
+    monkeypatch.setattr(RecoverPrompt, "ask", classmethod(lambda cls, *a, **k: False))
