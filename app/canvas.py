@@ -75,6 +75,24 @@ class CanvasView(QGraphicsView):
         pen.setCosmetic(True)
         self._outline.setPen(pen)
         self._scene.addItem(self._outline)
+        # a finding's place (Checks panel) and the selected region (Re-decompose region), above the picture
+        self._highlight = QGraphicsRectItem()
+        pen = QPen(QColor(255, 60, 60), 0)
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self._highlight.setPen(pen)
+        self._highlight.setBrush(QColor(255, 60, 60, 40))
+        self._highlight.setVisible(False)
+        self._scene.addItem(self._highlight)
+        self._region = QGraphicsRectItem()
+        pen = QPen(QColor(255, 200, 0), 0, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        self._region.setPen(pen)
+        self._region.setVisible(False)
+        self._scene.addItem(self._region)
+        self.region_mode = False
+        self._drag_from: QPointF | None = None
         self.setBackgroundBrush(QColor(60, 63, 68))
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -87,6 +105,7 @@ class CanvasView(QGraphicsView):
         session.changed.connect(self.schedule_render)
         session.document_replaced.connect(self._on_document_replaced)
         session.current_layer_changed.connect(lambda _uid: self._update_outline())
+        session.region_changed.connect(self._show_region)
         self.last_image: np.ndarray | None = None
 
     # --- rendering -----------------------------------------------------------------------------------------
@@ -142,6 +161,53 @@ class CanvasView(QGraphicsView):
         self._outline.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._outline.setVisible(True)
 
+    # --- highlight and region -----------------------------------------------------------------------------
+    def set_highlight(self, box: tuple[int, int, int, int] | None) -> None:
+        """Mark a box on the canvas (a quality finding), and bring it into view; None hides the mark."""
+        if box is None:
+            self._highlight.setVisible(False)
+            return
+        x0, y0, x1, y1 = box
+        self._highlight.setRect(QRectF(x0, y0, max(x1 - x0, 1), max(y1 - y0, 1)))
+        self._highlight.setVisible(True)
+        self.ensureVisible(self._highlight, 20, 20)
+
+    def set_region_mode(self, on: bool) -> None:
+        """While on, a left-button drag selects a region (session.region) instead of panning."""
+        self.region_mode = on
+        self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _show_region(self, box: object) -> None:
+        if box is None:
+            self._region.setVisible(False)
+            return
+        x0, y0, x1, y1 = box  # type: ignore[misc]
+        self._region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self._region.setVisible(True)
+
+    def _clamped(self, pos: QPointF) -> QPointF:
+        doc = self.session.document
+        if doc is None:
+            return pos
+        return QPointF(min(max(pos.x(), 0.0), float(doc.width)), min(max(pos.y(), 0.0), float(doc.height)))
+
+    def mousePressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if self.region_mode and event.button() == Qt.MouseButton.LeftButton and self.session.document is not None:
+            self._drag_from = self._clamped(self.mapToScene(event.position().toPoint()))
+            return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if self._drag_from is not None and event.button() == Qt.MouseButton.LeftButton:
+            end = self._clamped(self.mapToScene(event.position().toPoint()))
+            start, self._drag_from = self._drag_from, None
+            x0, x1 = sorted((int(start.x()), int(round(end.x()))))
+            y0, y1 = sorted((int(start.y()), int(round(end.y()))))
+            self.session.set_region((x0, y0, x1, y1) if x1 - x0 >= 2 and y1 - y0 >= 2 else None)
+            return
+        super().mouseReleaseEvent(event)
+
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
         super().drawBackground(painter, rect)
         doc = self.session.document
@@ -186,4 +252,9 @@ class CanvasView(QGraphicsView):
     def mouseMoveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         pos: QPointF = self.mapToScene(event.position().toPoint())
         self.cursor_moved.emit(int(pos.x()), int(pos.y()))
+        if self._drag_from is not None:  # rubber band of the region being selected
+            end = self._clamped(pos)
+            self._region.setRect(QRectF(self._drag_from, end).normalized())
+            self._region.setVisible(True)
+            return
         super().mouseMoveEvent(event)

@@ -28,6 +28,7 @@ from seethrough.app import settings as keys
 from seethrough.app.autosave import Autosave
 from seethrough.app.file_actions import FileActions
 from seethrough.app.jobs import JobManager
+from seethrough.app.panels.checks_panel import ChecksPanel
 from seethrough.app.panels.jobs_panel import JobsPanel
 from seethrough.app.panels.layers_panel import LayersPanel
 from seethrough.app.panels.log_panel import LogPanel
@@ -76,12 +77,15 @@ class MainWindow(QMainWindow):
         self.tools_panel = ToolsPanel(self.canvas)
         self.log_panel = LogPanel()
         self.jobs_panel = JobsPanel(self.jobs)
+        self.checks_panel = ChecksPanel(self.session, self.jobs, self.canvas)
         self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Properties", self.properties_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Tools", self.tools_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Checks", self.checks_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Log"], self.docks["Jobs"])
+        self.tabifyDockWidget(self.docks["Log"], self.docks["Checks"])
         self.docks["Log"].raise_()
         self.resizeDocks([self.docks["Log"]], [110], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Tools"], self.docks["Layers"]], [220, 300], Qt.Orientation.Horizontal)
@@ -162,6 +166,10 @@ class MainWindow(QMainWindow):
         self._action(v, "Actual Size (1:1)", self.canvas.actual_size, "Ctrl+1")
         self._action(v, "Zoom In", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
         self._action(v, "Zoom Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.region_action = self._action(v, "Select Region", self.canvas.set_region_mode, "R")
+        self.region_action.setCheckable(True)
+        self.region_action.setToolTip("Drag on the canvas to select a region (for Re-decompose region)")
+        self._action(v, "Clear Region", lambda: self.session.set_region(None), "Shift+R")
         v.addSeparator()
         for dock in self.docks.values():
             v.addAction(dock.toggleViewAction())

@@ -38,6 +38,8 @@ class DocumentSession(QObject):
     go_to = Signal(str)
     #: Train → Decompose: use this trained layer model folder
     layer_model_chosen = Signal(str)
+    #: the canvas region the user selected (x0, y0, x1, y1), or None: what "Re-decompose region" works on
+    region_changed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,7 +49,13 @@ class DocumentSession(QObject):
         self.current_uid: str = ""
         #: the document came from an autosave: unsaved until the user saves it, whatever its history says
         self.recovered = False
+        self.region: tuple[int, int, int, int] | None = None
         self._unsubscribe = None
+
+    def set_region(self, box: tuple[int, int, int, int] | None) -> None:
+        """Select a canvas region (or clear it with None)."""
+        self.region = None if box is None else tuple(int(v) for v in box)  # type: ignore[assignment]
+        self.region_changed.emit(self.region)
 
     # --- document lifetime ---------------------------------------------------------------------
     def set_document(self, doc: Document | None, path: Path | None = None, recovered: bool = False) -> None:

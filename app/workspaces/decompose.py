@@ -109,7 +109,10 @@ class DecomposeWorkspace(Workspace):
         self._build()
         self._restore_options()
         session.layer_model_chosen.connect(self.use_layer_model)
+        session.region_changed.connect(self._update_region_button)
+        session.document_replaced.connect(self._update_region_button)
         self.refresh_status()
+        self._update_region_button()
 
     def attach_jobs(self, jobs: JobManager) -> None:
         super().attach_jobs(jobs)
@@ -180,7 +183,12 @@ class DecomposeWorkspace(Workspace):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        self.region_button = QPushButton("Re-decompose region")
+        self.region_button.setToolTip("Run the model again on the region selected on the canvas (View ▸ Select "
+                                      "Region, R) at full resolution; the rest of the document stays as it is")
+        self.region_button.clicked.connect(self.redecompose_region)
         buttons.addWidget(self.run_button)
+        buttons.addWidget(self.region_button)
         buttons.addWidget(self.cancel_button)
         form.addRow(buttons)
         self.progress = QProgressBar(minimum=0, maximum=1000)
@@ -332,6 +340,49 @@ class DecomposeWorkspace(Workspace):
         self.job = self.jobs.submit(f"Decompose {name}", job, lambda r: self._on_finished(r, name),
                                     self._on_failed, lane=LANE)
 
+    def _update_region_button(self, *_: object) -> None:
+        doc, region = self.session.document, self.session.region
+        self.region_button.setEnabled(doc is not None and doc.source is not None and region is not None
+                                      and (self.job is None or not self.job.state.active))
+        self.region_button.setText("Re-decompose region" if region is None else
+                                   f"Re-decompose region {region[2] - region[0]}×{region[3] - region[1]}")
+
+    def redecompose_region(self) -> None:
+        """Decompose the selected region again (decompose lane); the result is one undo step on the document."""
+        from seethrough.core.decompose.region import redecompose_region
+
+        region = self.session.region
+        if region is None or self.session.document is None or (self.job is not None and self.job.state.active):
+            return
+        options = self.options()
+        snapshot, engines = self.session.snapshot(), self.engines
+        self.run_button.setEnabled(False)
+        self.region_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self._started = time.monotonic()
+
+        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+            engine = engines.get(options, progress)
+            return snapshot, redecompose_region(snapshot, region, engine, options,  # type: ignore[arg-type]
+                                                progress=progress, is_cancelled=is_cancelled)
+
+        self.job = self.jobs.submit("Re-decompose region", job, self._on_region_done, self._on_failed, lane=LANE)
+
+    def _on_region_done(self, result: tuple) -> None:
+        snapshot, command = result
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(1000)
+        doc = self.session.document
+        if doc is None or doc.snapshot().position != snapshot.position:
+            self.result_label.setText("The document changed while the region was decomposed: run it again.")
+        else:
+            self.session.push(command)
+            self.result_label.setText(f"Region re-decomposed in {time.monotonic() - self._started:.1f} s "
+                                      "(Ctrl+Z undoes it)")
+        self._update_region_button()
+
     def cancel(self) -> None:
         if self.job is not None:
             self.job.cancel()
@@ -349,6 +400,7 @@ class DecomposeWorkspace(Workspace):
 
     def _on_finished(self, result: tuple, name: str) -> None:
         doc, report = result
+        self.session.set_region(None)  # a region of the old document means nothing on the new one
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(1000)
@@ -359,6 +411,7 @@ class DecomposeWorkspace(Workspace):
         )
 
     def _on_failed(self, exc: BaseException) -> None:
+        self._update_region_button()
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(0)

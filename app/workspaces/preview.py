@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QShortcut, QWheelEvent
@@ -30,7 +31,9 @@ from PySide6.QtWidgets import (
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.preview_export import AnimationExportDialog, PathRecorder, submit_export
 from seethrough.app.workspaces.preview_renderer import PreviewRenderer, background_brush
+from seethrough.core.animate import AnimationSettings
 from seethrough.core.document import Document
 from seethrough.core.parallax import MotionSettings, ParallaxRig
 
@@ -130,8 +133,11 @@ class PreviewWorkspace(Workspace):
         self._rebuild_timer.timeout.connect(self.rebuild)
 
         self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
+        self.recorder = PathRecorder(self)
+        self.export_job = None
         self._build_controls()
         self.view.pointer_moved.connect(self._on_pointer_moved)
+        self.view.pointer_moved.connect(self.recorder.add)
         session.document_replaced.connect(self._on_document_replaced)
         session.changed.connect(self._rebuild_timer.start)
         session.layer_changed.connect(self._on_layer_changed)
@@ -146,6 +152,13 @@ class PreviewWorkspace(Workspace):
         self.play_button.toggled.connect(self.set_playing)
         self.reset_button = QPushButton("Reset view", self)
         self.reset_button.clicked.connect(self.reset_view)
+        self.record_button = QPushButton("Record path", self)
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Record the mouse's path over the preview, to export it as an animation")
+        self.record_button.toggled.connect(self._on_record)
+        self.export_button = QPushButton("Export animation…", self)
+        self.export_button.setToolTip("Export this motion as MP4, GIF, WebP or PNG frames")
+        self.export_button.clicked.connect(self.export_dialog)
 
         self.strength_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.strength_slider.setRange(0, STRENGTH_STEPS)
@@ -170,6 +183,8 @@ class PreviewWorkspace(Workspace):
         top = QHBoxLayout()  # playback and the parallax amount
         top.addWidget(self.play_button)
         top.addWidget(self.reset_button)
+        top.addWidget(self.record_button)
+        top.addWidget(self.export_button)
         top.addWidget(QLabel("Parallax", self))
         top.addWidget(self.strength_slider, 1)
         top.addWidget(self.fps_label)
@@ -278,6 +293,35 @@ class PreviewWorkspace(Workspace):
         if self.view.rig is not None:
             self.view.rig.reset()
         self.view.update()
+
+    # --- recording and export ----------------------------------------------------------------------------
+    def _on_record(self, on: bool) -> None:
+        if on:
+            self.recorder.start()
+            self.record_button.setText("Stop recording")
+        else:
+            self.recorder.stop()
+            self.record_button.setText(f"Record path ({len(self.recorder.samples)} samples)")
+
+    def export_dialog(self) -> None:
+        if self.session.document is None:
+            return
+        dialog = AnimationExportDialog(self.recorder, self.settings, self)
+        if dialog.exec() != AnimationExportDialog.DialogCode.Accepted or not dialog.output.text().strip():
+            return
+        self.export_animation(Path(dialog.output.text().strip()), dialog.settings(), dialog.loop.value(),
+                              dialog.overwrite.isChecked())
+
+    def export_animation(self, output: Path, settings: AnimationSettings, loop: int = 0,
+                         overwrite: bool = False) -> None:
+        """Render `settings` for the open document and write it to `output`, in the background."""
+        from seethrough.app.errors import show_error
+        from seethrough.core.errors import SeeThroughError
+
+        try:
+            self.export_job = submit_export(self.jobs, self.session.snapshot(), settings, output, loop, overwrite)
+        except SeeThroughError as exc:
+            show_error(self, exc)
 
     def _on_strength(self, value: int) -> None:
         self.settings.strength = value / 1000.0
