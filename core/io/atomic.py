@@ -2,17 +2,69 @@
 
 Why the same folder: `os.replace` is only atomic within one file system. On any error the temp file is removed
 and the previous file (if any) is left exactly as it was, so a reader never sees a half-written document.
+
+Temp names carry our mark and the writer's process id (`.<name>.<pid>.<random>.st-tmp`), so that what a killed
+run left behind is recognised and removed by the next write into that folder (`clean_stale_temps`), and nothing
+of anyone else's is ever touched. `write_set` writes several files as one set: every member to a temp first,
+then the renames in the caller's order — the member readers open first goes last, so a reader never finds the
+new set's entry point beside an old member it would trust.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
+
+#: the suffix of every temp file or folder we create (and the only ones `clean_stale_temps` removes)
+TEMP_SUFFIX = ".st-tmp"
+OLD_SUFFIX = ".st-old"
+_OURS = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+(\.st-tmp|\.st-old)$")
+
+
+def temp_prefix(target: Path) -> str:
+    """`.<name>.<pid>.` (the name shortened so that the temp name stays under 255 bytes)."""
+    return f".{target.name[:120]}.{os.getpid()}."
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's live process
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temp files/folders our writers left in `folder` when their process died; returns them."""
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _OURS.match(name)
+        if match is None or _pid_alive(int(match.group(1))):
+            continue
+        path = Path(folder) / name
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+        except OSError:
+            pass  # not ours to fight over (read-only folder…): the next run tries again
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -44,7 +96,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    clean_stale_temps(folder)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -74,13 +127,14 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    clean_stale_temps(target.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
     try:
         yield tmp
         if target.exists():
             if not target.is_dir():
                 raise FileExistsError(f"{target} exists and is not a folder")
-            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            aside = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=OLD_SUFFIX, dir=target.parent))
             aside.rmdir()
             os.replace(target, aside)
             os.replace(tmp, target)
@@ -90,3 +144,36 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
+    """Write files as one set: all to temps (synced) first, then renamed in the given order, the last one last.
+
+    On an error before the renames nothing changes on disk; a kill during the renames leaves each path either
+    old or new (never partial), and the caller's ordering plus its own consistency record (hashes in the member
+    written last, or in a manifest) lets a reader tell a mixed set apart."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in members:
+            target = Path(path)
+            folder = target.parent if str(target.parent) else Path(".")
+            folder.mkdir(parents=True, exist_ok=True)
+            clean_stale_temps(folder)
+            fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
+            tmp = Path(tmp_name)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, _file_mode(target))
+            if target.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in {target.parent for _, target in staged}:
+        _fsync_dir(folder if str(folder) else Path("."))
