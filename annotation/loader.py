@@ -8,7 +8,6 @@ pure-Python Cubism 2 runtime (`annotation.cubism2`), also without GL.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import numpy as np
 from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
 from seethrough.annotation.pose import pose_part_opacities, read_pose
 from seethrough.core.errors import BadInput
+from seethrough.core.io import safe_json
+from seethrough.core.io.schemas import Model2Json, Model3Json, validate
 
 #: Core constant flags: blend mode bits, double-sided, inverted mask
 BLEND_ADDITIVE, BLEND_MULTIPLICATIVE, DOUBLE_SIDED, INVERTED_MASK = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -25,12 +26,18 @@ DYNAMIC_VISIBLE = 1 << 0
 
 
 def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise BadInput(f"{what} not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name} is not valid JSON ({exc})") from None
+    return safe_json.read(path, what)
+
+
+def _inside(folder: Path, rel: str, where: str) -> Path:
+    """`folder/rel`, refusing a reference that leads (through a symlink) outside the model's folder."""
+    import os
+
+    path = folder / rel.replace("\\", "/")
+    real_folder = os.path.realpath(folder)
+    if os.path.commonpath([real_folder, os.path.realpath(path)]) != real_folder:
+        raise BadInput(f"{where}: {rel} leads outside the model's folder")
+    return path
 
 
 def find_model_file(path: Path) -> Path:
@@ -58,16 +65,18 @@ def load_model(path: str | Path) -> Live2DModel:
 def _load_cubism2(model_file: Path) -> Live2DModel:
     from seethrough.annotation.cubism2 import Cubism2Runtime
 
-    spec = _read_json(model_file, "model file")
-    if not isinstance(spec, dict) or not spec.get("model"):
+    raw = _read_json(model_file, "model file")
+    if not isinstance(raw, dict) or not raw.get("model"):
         raise BadInput(f"{model_file.name} has no \"model\" entry (the .moc file)")
+    spec = validate(Model2Json, raw, model_file.name)
     folder = model_file.parent
-    moc_path = folder / spec["model"]
+    moc_path = _inside(folder, spec.model, model_file.name)
     if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {spec['model']} is missing")
-    if moc_path.read_bytes()[:3] != b"moc":
-        raise BadInput(f"{moc_path.name}: not a Cubism 2 .moc file (unsupported or damaged)")
-    textures = [folder / t for t in spec.get("textures", [])]
+        raise BadInput(f"{model_file.name}: the moc file {spec.model} is missing")
+    with open(moc_path, "rb") as fh:
+        if fh.read(3) != b"moc":
+            raise BadInput(f"{moc_path.name}: not a Cubism 2 .moc file (unsupported or damaged)")
+    textures = [_inside(folder, t, model_file.name) for t in spec.textures]
     missing = [t.name for t in textures if not t.is_file()]
     if missing:
         raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
@@ -75,7 +84,7 @@ def _load_cubism2(model_file: Path) -> Live2DModel:
     if runtime.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
     parts = runtime.parts()
-    runtime.pose_groups = read_pose(folder / spec["pose"], parts) if spec.get("pose") else []
+    runtime.pose_groups = read_pose(_inside(folder, spec.pose, model_file.name), parts) if spec.pose else []
     meshes = runtime.artmeshes()
     if any(m.texture_index >= len(textures) for m in meshes):
         raise BadInput(f"{model_file.name}: an ArtMesh uses texture #{max(m.texture_index for m in meshes)} but "
@@ -93,11 +102,12 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     refs = spec.get("FileReferences") if isinstance(spec, dict) else None
     if not isinstance(refs, dict) or not refs.get("Moc"):
         raise BadInput(f"{model_file.name} has no FileReferences.Moc entry")
+    checked = validate(Model3Json, spec, model_file.name).FileReferences
     folder = model_file.parent
-    moc_path = folder / refs["Moc"]
+    moc_path = _inside(folder, checked.Moc, model_file.name)
     if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {refs['Moc']} is missing")
-    textures = [folder / t for t in refs.get("Textures", [])]
+        raise BadInput(f"{model_file.name}: the moc file {checked.Moc} is missing")
+    textures = [_inside(folder, t, model_file.name) for t in checked.Textures]
     missing = [t.name for t in textures if not t.is_file()]
     if missing:
         raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
@@ -105,7 +115,7 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     if core.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
 
-    names = _display_names(folder / refs["DisplayInfo"]) if refs.get("DisplayInfo") else {}
+    names = _display_names(_inside(folder, checked.DisplayInfo, model_file.name)) if checked.DisplayInfo else {}
     part_ids = core.part_ids()
     parents = core.part_parents()
     parts = {pid: Part(pid, names.get(("part", pid), ""), part_ids[p] if p >= 0 else None)
@@ -136,7 +146,7 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
             inverted_mask=bool(flags[i] & INVERTED_MASK), double_sided=bool(flags[i] & DOUBLE_SIDED),
         ))
     size, _, _ = core.canvas()
-    pose = read_pose(folder / refs["Pose"], parts) if refs.get("Pose") else []
+    pose = read_pose(_inside(folder, checked.Pose, model_file.name), parts) if checked.Pose else []
     model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose)
     refresh_dynamic_state(model)
     return model

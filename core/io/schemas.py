@@ -89,7 +89,7 @@ def _uid(text: str) -> str:
 
 def _pose_name(text: str) -> str:
     if not _POSE_NAME.match(text):
-        raise ValueError("a pose name is 1–100 letters, digits and . _ + -")
+        raise ValueError("a pose name may only use letters, digits and . _ + - (1–100 characters)")
     return text
 
 
