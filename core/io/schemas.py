@@ -223,6 +223,16 @@ class PngFolderManifest(_Schema):
 
 
 # --- Live2D model settings ------------------------------------------------------------------------------------------
+class Motion3(_Schema):
+    File: RelPath
+    Sound: RelPath | None = None
+
+
+class Expression3(_Schema):
+    Name: Name | None = None
+    File: RelPath
+
+
 class Model3References(_Schema):
     Moc: RelPath
     Textures: list[RelPath] = Field(default_factory=list, max_length=256)
@@ -230,6 +240,8 @@ class Model3References(_Schema):
     Pose: RelPath | None = None
     Physics: RelPath | None = None
     UserData: RelPath | None = None
+    Motions: dict[Name, list[Motion3]] = Field(default_factory=dict)
+    Expressions: list[Expression3] = Field(default_factory=list)
 
 
 class Model3Json(_Schema):
@@ -237,11 +249,25 @@ class Model3Json(_Schema):
     FileReferences: Model3References
 
 
+class Motion2(_Schema):
+    file: RelPath
+    sound: RelPath | None = None
+
+
+class Expression2(_Schema):
+    name: Name | None = None
+    file: RelPath
+
+
 class Model2Json(_Schema):
+    """Cubism 2 settings; live2d-py reads the motions and expressions too, so their paths are checked as well."""
+
     model: RelPath
     textures: list[RelPath] = Field(default_factory=list, max_length=256)
     pose: RelPath | None = None
     physics: RelPath | None = None
+    motions: dict[Name, list[Motion2]] = Field(default_factory=dict)
+    expressions: list[Expression2] = Field(default_factory=list)
 
 
 # --- pose lists -------------------------------------------------------------------------------------------------------
