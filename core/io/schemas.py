@@ -229,7 +229,7 @@ class Motion3(_Schema):
 
 
 class Expression3(_Schema):
-    Name: Name | None = None
+    Name: Text | None = None
     File: RelPath
 
 
