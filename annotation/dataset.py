@@ -3,8 +3,10 @@
 Per pose: the composite (RGBA, and RGB over a background); per tag, the full RGBA layer, where it is visible in
 the composite and its pseudo-depth from the drawing order (`annotation.tag_layers`); a manifest entry. All poses of
 a model share one frame (fitted to the labelled meshes over the whole sweep, with a margin), so samples align.
-Splits are chosen per model, deterministically, so a character never appears in two splits. Every file is written
-atomically and `dataset.json` last, so an interrupted export leaves the previous index valid.
+Splits are chosen per model, deterministically, so a character never appears in two splits. Each sample is built in
+a temp folder (our `.st-tmp` mark) that replaces `samples/<id>/` whole, and `dataset.json` is written last, so an
+interrupted export leaves every sample folder either old or new and the previous index valid. A non-empty folder
+without a `dataset.json` is not ours and is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from seethrough.annotation.tag_layers import TagLayers, render_tags
 from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
 from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
 from seethrough.core.errors import BadInput, Cancelled
-from seethrough.core.io.atomic import atomic_write_bytes
+from seethrough.core.io.atomic import atomic_folder, atomic_write_bytes
 from seethrough.core.taxonomy import taxonomy
 
 __all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "live2d_document", "render_tags",
@@ -37,6 +39,7 @@ def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
 
 
 def _png(path: Path, image: np.ndarray) -> None:
+    """Write a PNG into a sample's temp folder (the folder as a whole is renamed into place)."""
     if image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
     elif image.ndim == 3:
@@ -44,7 +47,14 @@ def _png(path: Path, image: np.ndarray) -> None:
     ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise BadInput(f"cannot encode {path.name}")
-    atomic_write_bytes(path, data.tobytes())
+    path.write_bytes(data.tobytes())
+
+
+def sample_id(model_name: str, pose_name: str) -> str:
+    """`<model>-<pose>`, usable as one folder name (the schema's rule for sample ids)."""
+    from seethrough.core.io.png_folder import safe_filename
+
+    return f"{safe_filename(model_name, 100)}-{safe_filename(pose_name, 100)}"
 
 
 def export_sample(
@@ -53,8 +63,13 @@ def export_sample(
     entry: dict,
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> dict:
-    """Write one rendered pose into `folder` (composite, per-tag layers / visible / depth, sample.json); returns
-    the manifest entry completed with canvas, tags and bboxes."""
+    """Write one rendered pose as `folder` (composite, per-tag layers / visible / depth, sample.json), replacing
+    the folder as a whole; returns the manifest entry completed with canvas, tags and bboxes."""
+    with atomic_folder(folder) as tmp:
+        return _write_sample(rendered, tmp, entry, background)
+
+
+def _write_sample(rendered: TagLayers, folder: Path, entry: dict, background: tuple[int, int, int]) -> dict:
     for sub in ("layers", "visible", "depth"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     composite = to_uint8(rendered.composite)
@@ -75,7 +90,7 @@ def export_sample(
         bboxes[tag] = list(box)
     entry = {**entry, "canvas": [rendered.frame.width, rendered.frame.height], "tags": tags, "bboxes": bboxes}
     SampleEntry.from_json(entry)  # the entry must read back
-    atomic_write_bytes(folder / "sample.json", json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
+    (folder / "sample.json").write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
     return entry
 
 
@@ -104,8 +119,11 @@ def export_dataset(
         raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
                        f"(e.g. {unknown[0]}): a label file for another model?")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     index_path = out / "dataset.json"
+    if out.is_dir() and not index_path.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+        raise BadInput(f"{out}: the folder is not empty and holds no dataset.json; export into a new or empty folder "
+                       "or into an earlier dataset (nothing was written)")
+    out.mkdir(parents=True, exist_ok=True)
     if index_path.exists():
         existing = read_dataset(out)
         if existing.taxonomy != tagset:
@@ -131,7 +149,7 @@ def export_dataset(
             model.reset_parameters()
             model.set_parameters(values)
             model.update()
-            sid = f"{model.name}-{pose_name}"
+            sid = sample_id(model.name, pose_name)
             entry = {"id": sid, "model": model.name, "pose": values, "split": split}
             samples[sid] = export_sample(render_tags(model, labels, chosen), out / "samples" / sid, entry, background)
             if progress is not None:

@@ -123,7 +123,10 @@ def read_dataset(path: str | Path) -> DatasetIndex:
 def _read_png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
     if not path.is_file():
         raise BadInput(f"the dataset is incomplete: {path} is missing")
-    img = cv2.imread(str(path), flags)
+    try:
+        img = cv2.imread(str(path), flags)
+    except cv2.error:
+        img = None
     if img is None:
         raise BadInput(f"cannot read {path} (not a PNG, or damaged)")
     return img

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from seethrough.app.cli import print_json
+from seethrough.app.cli.arg_types import resolution, seed, steps
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
@@ -23,11 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
     p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set of the layer model")
-    p.add_argument("--resolution", type=int, default=1280)
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--depth-resolution", type=int, default=768)
-    p.add_argument("--depth-steps", type=int, default=4)
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--resolution", type=resolution, default=1280, help="64–8192 (default 1280)")
+    p.add_argument("--steps", type=steps, default=30, help="1–1000 (default 30)")
+    p.add_argument("--depth-resolution", type=resolution, default=768, help="64–8192 (default 768)")
+    p.add_argument("--depth-steps", type=steps, default=4, help="1–1000 (default 4)")
+    p.add_argument("--seed", type=seed, default=42)
     p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")

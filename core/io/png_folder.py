@@ -40,11 +40,11 @@ COMPOSITE = "composite.png"
 #: characters of a layer name kept in its file name (the full name is in the manifest)
 NAME_CHARS = 60
 
-_UNSAFE = re.compile(r"[^\w\-. ]+", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w\-.+ ]+", re.UNICODE)
 
 
 def safe_filename(name: str, limit: int = NAME_CHARS) -> str:
-    """A file-name-safe, length-capped version of a layer name (letters, digits, space, `-`, `_`, `.`)."""
+    """A file-name-safe, length-capped version of a layer name (letters, digits, space, `-`, `_`, `.`, `+`)."""
     text = unicodedata.normalize("NFC", name)
     cleaned = _UNSAFE.sub("_", text).strip(" ._")
     cleaned = cleaned[:limit].rstrip(" .")
