@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,7 +85,10 @@ def load(file: str) -> Document:
         return build_sample_document()
     from seethrough.core.io.open_any import open_document
 
-    return open_document(file)
+    doc = open_document(file)
+    for warning in doc.metadata.get("import_warnings") or ():  # e.g. companions from another export: say so
+        print(f"seethrough-gui: warning: {warning}", file=sys.stderr)
+    return doc
 
 
 def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:
