@@ -63,6 +63,8 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         manifest_text = safe_json.dumps(manifest)
     except (TypeError, ValueError) as exc:
         raise BadInput(f"document metadata cannot be saved as JSON: {exc}") from exc
+    # never write a project this app could not open again
+    validate(ProjectManifest, safe_json.loads(manifest_text, "project.json"), f"{Path(path).name}: cannot save")
     with atomic_writer(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         # PNG and NPY are written stored: PNG is already compressed; float depth barely deflates.
         zf.writestr("project.json", manifest_text, compress_type=zipfile.ZIP_DEFLATED)

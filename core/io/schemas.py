@@ -93,8 +93,13 @@ def _pose_name(text: str) -> str:
     return text
 
 
-Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+def _drop_nul(text: str) -> str:
+    """Names and free text are shown, never used as paths: NULs (Krita leaves them in layer names) are dropped."""
+    return text.replace("\x00", "")
+
+
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_drop_nul)]
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_drop_nul)]
 RelPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH), AfterValidator(_rel_path)]
 FileName = Annotated[str, Field(min_length=1, max_length=MAX_FILE_NAME), AfterValidator(_file_name)]
 Uid = Annotated[str, AfterValidator(_uid)]

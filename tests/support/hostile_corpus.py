@@ -87,8 +87,9 @@ def tiny_document(names: tuple[str, ...] = ("back hair", "face", "front hair")):
     for i, name in enumerate(names):
         rgba = np.zeros((10, 12, 4), np.uint8)
         rgba[1:9, 1:11] = (40 * i + 50, 120, 200 - 30 * i, 255)
-        depth = np.full((10, 12), 0.2 + 0.2 * i, np.float32)
-        layers.append(Layer(name, rgba, (2 + i, 3 + i), tag=None, depth=depth, depth_value=0.9 - 0.3 * i))
+        near = i / max(len(names) - 1, 1)  # bottom farthest
+        depth = np.full((10, 12), 0.9 - 0.7 * near, np.float32)
+        layers.append(Layer(name, rgba, (2 + i, 3 + i), tag=None, depth=depth, depth_value=0.9 - 0.7 * near))
     return Document((24, 20), layers)
 
 
@@ -404,7 +405,7 @@ def corpus() -> list[Case]:
         "depth-string": {"depth_value": "deep"}, "depth-inf": {"depth_value": float("inf")},
         "offset-huge": {"offset": [10**12, 0]}, "offset-neg-huge": {"offset": [-(10**12), 0]},
         "offset-string": {"offset": "x"}, "offset-three": {"offset": [1, 2, 3]}, "name-int": {"name": 5},
-        "name-nul": {"name": "face\x00"}, "uid-dotdot": {"uid": "../../x"}, "uid-missing": {"uid": None},
+"uid-dotdot": {"uid": "../../x"}, "uid-missing": {"uid": None},
         "visible-banana": {"visible": "banana"}, "tag-int": {"tag": 5}, "size-bomb": {"size": [20000, 20000]},
         "size-negative": {"size": [-8, 8]}, "has-depth-no-file": {"has_depth": True}, "name-huge": {"name": "n" * 5000},
         "provenance-list": {"provenance": ["x"]}, "locked-dict": {"locked": {}},
@@ -420,6 +421,7 @@ def corpus() -> list[Case]:
     add("project-big-int", project(big))
     # odd but valid names
     for label, name in [("300-chars", "h" * 300), ("emoji", "髪 🎀 front hair"), ("newline", "front\nhair"),
+                        ("nul", "face\x00"),
                         ("slashes", "../../etc/passwd"), ("reserved", "CON"), ("dots", "..")]:
         add(f"project-name-{label}", layer(name=name), expect=ok)
     # members
