@@ -48,6 +48,8 @@ class Case:
     needs_fixtures: bool = False
     #: files (relative to the case folder) that must be byte-identical after every command
     keep: tuple[str, ...] = field(default=())
+    #: a command whose failure is a report on stdout (`models check`): stderr may be empty
+    report_on_stdout: bool = False
 
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -584,6 +586,21 @@ def corpus() -> list[Case]:
     add("dataset-pose-nan", dataset(_index(samples=[_sample(pose={"ParamAngleX": float("nan")})])), **fd)
     add("dataset-foreign-folder", _foreign_dataset_folder, **fd)
 
+    # seed masks for labelling (on Mark)
+    seeds = (("live2d", "label", "{mark}", "-o", "{out}/l.json", "--seeds", "{in}"),)
+    add("seeds-bomb", _seed_folder(png_bomb(100_000, 100_000)), commands=seeds, needs_fixtures=True)
+    add("seeds-corrupt", _seed_folder(b"\x89PNG\r\n\x1a\nxx"), commands=seeds, needs_fixtures=True)
+
+    # model folders (`models check` reports its findings on stdout and exits 2)
+    check = (("models", "check", "{in}"),)
+    report = {"commands": check, "report_on_stdout": True}
+    add("models-config-deep", _model_folder(DEEP), **report)
+    add("models-config-list", _model_folder("[1, 2]"), **report)
+    add("models-config-nan", _model_folder('{"in_channels": NaN}'), **report)
+    add("models-header-deep", _model_folder('{"in_channels": 8}', header=DEEP.encode()), **report)
+    add("models-header-garbage", _model_folder('{"in_channels": 8}', header=b"\xff" * 40), **report)
+    add("models-header-table", _model_folder('{"in_channels": 8}', header=b'{"w": {"data_offsets": "x"}}'), **report)
+
     # arguments
     for label, argv in [
         ("k-0", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "0")),
@@ -656,3 +673,28 @@ def _foreign_dataset_folder(root: Path) -> Path:
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
     return folder
+
+
+def _seed_folder(blob: bytes) -> Builder:
+    def build(root: Path) -> Path:
+        folder = root / "seeds"
+        folder.mkdir()
+        (folder / "face.png").write_bytes(blob)
+        return folder
+
+    return build
+
+
+def _model_folder(config: str, header: bytes | None = None) -> Builder:
+    """A model folder shaped like the released ones, with the given unet config and safetensors header."""
+
+    def build(root: Path) -> Path:
+        folder = root / "model"
+        (folder / "unet").mkdir(parents=True)
+        (folder / "unet" / "config.json").write_text(config, encoding="utf-8")
+        if header is not None:
+            (folder / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(
+                struct.pack("<Q", len(header)) + header + b"\x00" * 16)
+        return folder
+
+    return build
