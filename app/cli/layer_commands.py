@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,10 +84,7 @@ def load(file: str) -> Document:
         return build_sample_document()
     from seethrough.core.io.open_any import open_document
 
-    doc = open_document(file)
-    for warning in doc.metadata.get("import_warnings") or ():  # e.g. companions from another export: say so
-        print(f"seethrough-gui: warning: {warning}", file=sys.stderr)
-    return doc
+    return open_document(file)  # import warnings (e.g. companions of another export) are logged to stderr
 
 
 def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:

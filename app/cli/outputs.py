@@ -31,8 +31,9 @@ def output_paths(output: str | os.PathLike[str], companions: bool = True) -> lis
 
 
 def is_folder_output(output: str | os.PathLike[str]) -> bool:
+    """A folder output is named without an extension or with a trailing slash (`out_dir/`)."""
     text = str(output)
-    return Path(text).suffix == "" or text.endswith(("/", os.sep)) or Path(text).is_dir()
+    return Path(text).suffix == "" or text.endswith(("/", os.sep))
 
 
 def check_outputs(

@@ -117,6 +117,27 @@ def _collect(
         out.append(_RawLayer(clean_name(layer.name), rgba, (layer.left, layer.top), layer_visible, layer_opacity, path))
 
 
+def _crop_to_canvas(raw: list[_RawLayer], width: int, height: int, warnings: list[str]) -> list[_RawLayer]:
+    """Layers wholly outside the canvas are left out; a layer whose offset lies beyond ± the canvas (a document's
+    limit) is cut to the canvas. Layers partly off the canvas within that limit are kept as they are."""
+    out: list[_RawLayer] = []
+    cropped = 0
+    for item in raw:
+        x, y = item.offset
+        h, w = item.rgba.shape[:2]
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, width), min(y + h, height)
+        if x0 >= x1 or y0 >= y1:
+            warnings.append(f"layer {item.name!r} skipped: it lies wholly outside the canvas")
+            continue
+        if not (-width <= x <= width and -height <= y <= height):
+            cropped += 1
+            item = dataclasses.replace(item, rgba=item.rgba[y0 - y : y1 - y, x0 - x : x1 - x].copy(), offset=(x0, y0))
+        out.append(item)
+    if cropped:
+        warnings.append(f"{cropped} layer(s) placed far outside the canvas were cropped to it")
+    return out
+
+
 def _read_depth_psd(path: Path) -> dict[str, tuple[np.ndarray, tuple[int, int]]]:
     """name → (depth float32 in [0,1], offset) of each layer of a `_depth.psd`."""
     psd = _open_psd(path)
@@ -199,6 +220,7 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
         warnings.append(f"{psd.depth}-bit PSD converted to 8-bit")
     raw: list[_RawLayer] = []
     _collect(psd, "", True, 1.0, raw, warnings, where)
+    raw = _crop_to_canvas(raw, width, height, warnings)
 
     depth_maps: dict[str, tuple[np.ndarray, tuple[int, int]]] = {}
     parts: dict = {}

@@ -31,6 +31,7 @@ DOC_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("info", "{in}", "--json"),
     ("export", "{in}", "-o", "{out}/x.psd"),
     ("export", "{in}", "-o", "{out}/pngs/"),
+    ("export", "{in}", "-o", "{out}/p.stproj"),
 )
 MODEL_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("live2d", "info", "{in}", "--size", "64"),
@@ -158,17 +159,19 @@ def psd_set(json_text: str | None = None, tamper: Callable[[Path], None] | None 
     return build
 
 
-def foreign_psd(names: tuple[str, ...]) -> Builder:
-    """A PSD written straight with psd-tools (as other programs write them), layer names as given."""
+def foreign_psd(names: tuple[str, ...], places: tuple[tuple[int, int, int, int], ...] = ()) -> Builder:
+    """A PSD written straight with psd-tools (as other programs write them), layer names as given; `places`
+    optionally gives each layer's (left, top, width, height)."""
 
     def build(root: Path) -> Path:
         from psd_tools import PSDImage
 
         psd = PSDImage.new("RGBA", (24, 20))
         for i, name in enumerate(names):
-            rgba = np.zeros((8, 8, 4), np.uint8)
+            left, top, w, h = places[i] if i < len(places) else (i, i, 8, 8)
+            rgba = np.zeros((h, w, 4), np.uint8)
             rgba[..., :] = (60 * i % 255, 100, 150, 255)
-            pixel = psd.create_pixel_layer(Image.fromarray(rgba, "RGBA"), name="layer", top=i, left=i)
+            pixel = psd.create_pixel_layer(Image.fromarray(rgba, "RGBA"), name="layer", top=top, left=left)
             pixel.name = name
         path = root / "f.psd"
         psd.save(path)
@@ -482,6 +485,9 @@ def corpus() -> list[Case]:
                         ("trailing-nul", "back hair\x00"), ("newline", "a\nb"), ("slash", "../../../etc/x"),
                         ("reserved", "NUL"), ("dots", "..."), ("empty", "")]:
         add(f"psd-name-{label}", foreign_psd((name, "face")), expect=ok)
+
+    add("psd-layers-far-outside", foreign_psd(("far", "wide", "partly", "inside"), (
+        (0, 10**6, 8, 8), (-60, 2, 100, 8), (-5, -7, 10, 10), (2, 2, 4, 4))), expect=ok)
 
     # PNG folders
     add("png-abs-path", png_folder(layer_changes={"file": "/etc/hostname"}))
