@@ -1,9 +1,10 @@
 """The one JSON reader for every file the program opens: bounded size, bounded nesting, finite numbers only.
 
-Why: `json.loads` recurses once per nesting level, so `[[[[…]]]]` 100 000 deep raises RecursionError (a traceback,
-not a message), and it accepts the non-standard `NaN`/`Infinity` that then poison geometry and depth. The nesting
-depth is measured first, without recursion (a vectorised bracket count outside string literals), so the parser
-only ever sees documents it can handle; every failure is a one-line `BadInput` naming the file.
+Why: `json.loads` recurses once per nesting level, so `[[[[…]]]]` 100 000 deep raised RecursionError (a traceback,
+not a message), and it accepts the non-standard `NaN`/`Infinity` that then poison geometry and depth. Here the
+parser's own recursion guard is turned into a one-line `BadInput`, and the decoded value's depth is then measured
+without recursion against a far smaller limit (64), so no caller ever walks a pathological structure; every
+failure is one line naming the file.
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from seethrough.core.errors import BadInput
 
@@ -24,30 +22,32 @@ MAX_DEPTH = 64
 #: 64 MiB: a project manifest of thousands of layers is a few MB
 MAX_BYTES = 64 * 1024 * 1024
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+def nesting_depth(value: Any) -> int:
+    """How deeply lists/objects nest in a decoded JSON value (a scalar is 0), measured without recursion."""
+    return _walk(value)[0]
 
 
-def nesting_depth(data: bytes) -> int:
-    """The deepest `[`/`{` nesting of a JSON text (brackets inside strings do not count); no recursion."""
-    stripped = _STRING.sub(b'""', data)
-    arr = np.frombuffer(stripped, np.uint8)
-    steps = np.zeros(arr.shape, np.int32)
-    steps[(arr == ord("[")) | (arr == ord("{"))] = 1
-    steps[(arr == ord("]")) | (arr == ord("}"))] = -1
-    if not steps.any():
-        return 0
-    return int(np.cumsum(steps).max())
+def _walk(value: Any) -> tuple[int, bool]:
+    """(nesting depth, whether every float is finite), without recursion."""
+    deepest, finite = 0, True
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        depth += 1
+        deepest = max(deepest, depth)
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth))
+            elif isinstance(child, float) and not math.isfinite(child):
+                finite = False
+    if isinstance(value, float) and not math.isfinite(value):
+        finite = False
+    return (deepest if isinstance(value, (dict, list)) else 0), finite
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows (use a finite value)")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:20]}… is too large to be a finite number")
-    return value
 
 
 def loads(data: bytes | str, where: str, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> Any:
@@ -57,19 +57,24 @@ def loads(data: bytes | str, where: str, max_depth: int = MAX_DEPTH, max_bytes: 
         raise BadInput(f"{where}: {len(raw):,} bytes is over the limit of {max_bytes:,} for a JSON file")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    depth = nesting_depth(raw)
-    if depth > max_depth:
-        raise BadInput(f"{where}: JSON nested {depth} levels deep (the limit is {max_depth})")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadInput(f"{where}: not UTF-8 text (byte {exc.start})") from None
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:  # the parser's own guard (~1000 levels): nothing half-built escapes
+        raise BadInput(f"{where}: JSON nested too deeply (the limit is {max_depth} levels)") from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except (ValueError, RecursionError) as exc:  # our constant/float hooks; RecursionError only as a last resort
+    except ValueError as exc:  # our constant/float hooks, an integer of thousands of digits
         raise BadInput(f"{where}: not valid JSON ({exc})") from None
+    depth, finite = _walk(value)
+    if depth > max_depth:
+        raise BadInput(f"{where}: JSON nested {depth} levels deep (the limit is {max_depth})")
+    if not finite:
+        raise BadInput(f"{where}: not valid JSON (a number is too large to be finite, e.g. 1e400)")
+    return value
 
 
 def read(path: str | os.PathLike[str], what: str | None = None, max_bytes: int = MAX_BYTES) -> Any:
