@@ -29,6 +29,8 @@ def nesting_depth(value: Any) -> int:
 
 def _walk(value: Any) -> tuple[int, bool]:
     """(nesting depth, whether every float is finite), without recursion."""
+    if not isinstance(value, (dict, list)):
+        return 0, not (isinstance(value, float) and not math.isfinite(value))
     deepest, finite = 0, True
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -41,9 +43,7 @@ def _walk(value: Any) -> tuple[int, bool]:
                 stack.append((child, depth))
             elif isinstance(child, float) and not math.isfinite(child):
                 finite = False
-    if isinstance(value, float) and not math.isfinite(value):
-        finite = False
-    return (deepest if isinstance(value, (dict, list)) else 0), finite
+    return deepest, finite
 
 
 def _no_constant(name: str) -> Any:

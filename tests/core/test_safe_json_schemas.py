@@ -31,6 +31,9 @@ def test_brackets_inside_strings_do_not_count():
     assert data["name"].startswith("[[[")
     assert safe_json.nesting_depth(json.loads('{"a": [1, {"b": "]]]]"}]}')) == 3
     assert safe_json.nesting_depth(safe_json.loads("[" * 64 + "]" * 64, "x.json")) == 64
+    assert [safe_json.loads(t, "x.json") for t in ("5", '"s"', "null", "1.5")] == [5, "s", None, 1.5]
+    with pytest.raises(BadInput, match="finite"):
+        safe_json.loads("1e999", "x.json")
 
 
 @pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '[-Infinity]', "[1e400]", "[" + "9" * 5000 + "]"])
