@@ -72,6 +72,8 @@ class DatasetIndex:
     taxonomy: str
     tags: tuple[str, ...]
     samples: list[SampleEntry]
+    #: how samples were put in splits: "model" (a character in one split), "pose" or "manual" (core.dataset_split)
+    split_by: str = "model"
 
     def sample(self, sample_id: str) -> SampleEntry:
         for entry in self.samples:
@@ -117,7 +119,10 @@ def read_dataset(path: str | Path) -> DatasetIndex:
         raise NewerSchema(f"{index} was written by a newer version (schema {version} > {SCHEMA_VERSION})")
     checked = validate(DatasetIndexFile, {**data, "samples": []}, str(index))
     samples = [SampleEntry.from_json(raw, f"{index}: samples[{i}]") for i, raw in enumerate(data["samples"])]
-    return DatasetIndex(root, version, checked.taxonomy, tuple(checked.tags), samples)
+    split_by = str(data.get("split_by", "model"))
+    if split_by not in ("model", "pose", "manual"):
+        raise BadInput(f"{index}: split_by {split_by[:40]!r} is not one of model, pose, manual")
+    return DatasetIndex(root, version, checked.taxonomy, tuple(checked.tags), samples, split_by)
 
 
 def _read_png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
@@ -175,7 +180,7 @@ def validate_dataset(path: str | Path, check_pixels: bool = True) -> list[str]:
         seen.add(entry.id)
         if entry.split not in SPLITS:
             problems.append(f"{where}: split {entry.split!r} is not one of {', '.join(SPLITS)}")
-        if split_of_model.setdefault(entry.model, entry.split) != entry.split:
+        if index.split_by == "model" and split_of_model.setdefault(entry.model, entry.split) != entry.split:
             problems.append(f"{where}: model {entry.model!r} appears in two splits (the split is per model)")
         unknown = [t for t in entry.tags if t not in index.tags]
         if unknown:

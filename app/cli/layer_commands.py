@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,8 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
     strat.add_argument("--k", type=k_strata, default=2,
                        help=f"number of strata, {K_RANGE[0]}–{K_RANGE[1]} (default 2)")
-    strat.add_argument("--inpaint", choices=("opencv", "none"), default="opencv",
-                       help="fill what a split uncovers in the far strata (default opencv)")
+    strat.add_argument("--inpaint", choices=("opencv", "lama", "none"), default="opencv",
+                       help="fill what a split uncovers in the far strata (default opencv; lama when its weights "
+                       "are installed, else OpenCV with a note)")
     strat.add_argument("--json", action="store_true", help="print what was split as JSON")
     add_force(strat)
     strat.set_defaults(func=_stratify)
@@ -87,8 +89,10 @@ def load(file: str) -> Document:
     return open_document(file)  # import warnings (e.g. companions of another export) are logged to stderr
 
 
-def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:
-    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder)."""
+def save(doc: Document, output: str, groups: bool = False, companions: bool = True, force: bool = False) -> list[Path]:
+    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder).
+    An existing output is replaced only with `force` (`app.cli.outputs`)."""
+    check_outputs(output, force, companions=companions, suffixes=DOCUMENT_OUTPUTS)
     out = Path(output)
     ext = out.suffix.lower()
     if ext == ".png":
@@ -182,14 +186,21 @@ def _stratify(args: argparse.Namespace) -> int:
     for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
+    from seethrough.core.inpaint import resolve_inpainter
+
+    inpaint = args.inpaint
+    _, note = resolve_inpainter(inpaint)
+    if note:
+        print(f"seethrough-gui: note: {note}", file=sys.stderr)
+        inpaint = "opencv"
 
     def split(layer: Layer) -> object | None:
         if not kmeans_thresholds(layer, args.k):
             return None  # a single depth value: nothing to split
-        return stratify_command(doc, layer.uid, k=args.k, inpaint=args.inpaint)
+        return stratify_command(doc, layer.uid, k=args.k, inpaint=inpaint)
 
     report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
-    return _finish(args, doc, report, save(doc, args.output))
+    return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
 def _lrsplit(args: argparse.Namespace) -> int:
@@ -199,7 +210,7 @@ def _lrsplit(args: argparse.Namespace) -> int:
     doc = load(args.file)
     targets = _layers_with_tags(doc, _parse_tags(args.tags))
     report = _apply_splits(doc, targets, lambda layer: lr_split_command(doc, layer.uid), "Split left/right")
-    return _finish(args, doc, report, save(doc, args.output))
+    return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
 def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
@@ -237,7 +248,7 @@ def _finish(args: argparse.Namespace, doc: Document, report: list[dict], written
 def _export(args: argparse.Namespace) -> int:
     check_outputs(args.output, args.force, companions=not args.no_companions, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
-    for path in save(doc, args.output, groups=args.groups, companions=not args.no_companions):
+    for path in save(doc, args.output, groups=args.groups, companions=not args.no_companions, force=args.force):
         print(path)
     return EXIT_OK
 
@@ -246,7 +257,7 @@ def _sample(args: argparse.Namespace) -> int:
     from seethrough.core.sample import build_sample_document
 
     check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
-    for path in save(build_sample_document(), args.output):
+    for path in save(build_sample_document(), args.output, force=args.force):
         print(path)
     return EXIT_OK
 

@@ -75,7 +75,7 @@ class StratifyWorkspace(Workspace):
         row.addWidget(self.k_spin)
         row.addWidget(QLabel("Inpaint"))
         self.inpaint = QComboBox()
-        self.inpaint.addItems(["opencv", "none"])
+        self.inpaint.addItems(["opencv", "lama", "none"])
         row.addWidget(self.inpaint)
         column.addLayout(row)
         self.strata_row = QHBoxLayout()

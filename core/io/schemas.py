@@ -228,25 +228,33 @@ class PngFolderManifest(_Schema):
 
 
 # --- Live2D model settings ------------------------------------------------------------------------------------------
-class Motion3(_Schema):
-    File: RelPath
-    Sound: RelPath | None = None
+def _safe_refs(value: Any) -> Any:
+    """Optional references (physics, pose, motions…) may be of any shape — the loader warns about and ignores
+    unusable ones — but every file name in them must stay inside the model's folder."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _rel_path(item)
+        elif isinstance(item, dict):
+            stack.extend(v for k, v in item.items() if str(k).lower() in ("file", "sound") or not isinstance(v, str))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
 
 
-class Expression3(_Schema):
-    Name: Text | None = None
-    File: RelPath
+OptionalRefs = Annotated[Any, AfterValidator(_safe_refs)]
 
 
 class Model3References(_Schema):
     Moc: RelPath
     Textures: list[RelPath] = Field(default_factory=list, max_length=256)
-    DisplayInfo: RelPath | None = None
-    Pose: RelPath | None = None
-    Physics: RelPath | None = None
-    UserData: RelPath | None = None
-    Motions: dict[Name, list[Motion3]] = Field(default_factory=dict)
-    Expressions: list[Expression3] = Field(default_factory=list)
+    DisplayInfo: OptionalRefs = None
+    Pose: OptionalRefs = None
+    Physics: OptionalRefs = None
+    UserData: OptionalRefs = None
+    Motions: OptionalRefs = None
+    Expressions: OptionalRefs = None
 
 
 class Model3Json(_Schema):
@@ -254,25 +262,15 @@ class Model3Json(_Schema):
     FileReferences: Model3References
 
 
-class Motion2(_Schema):
-    file: RelPath
-    sound: RelPath | None = None
-
-
-class Expression2(_Schema):
-    name: Name | None = None
-    file: RelPath
-
-
 class Model2Json(_Schema):
     """Cubism 2 settings; live2d-py reads the motions and expressions too, so their paths are checked as well."""
 
     model: RelPath
     textures: list[RelPath] = Field(default_factory=list, max_length=256)
-    pose: RelPath | None = None
-    physics: RelPath | None = None
-    motions: dict[Name, list[Motion2]] = Field(default_factory=dict)
-    expressions: list[Expression2] = Field(default_factory=list)
+    pose: OptionalRefs = None
+    physics: OptionalRefs = None
+    motions: OptionalRefs = None
+    expressions: OptionalRefs = None
 
 
 # --- pose lists -------------------------------------------------------------------------------------------------------
