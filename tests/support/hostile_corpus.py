@@ -32,6 +32,8 @@ DOC_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("export", "{in}", "-o", "{out}/x.psd"),
     ("export", "{in}", "-o", "{out}/pngs/"),
     ("export", "{in}", "-o", "{out}/p.stproj"),
+    ("check", "{in}", "--json"),
+    ("animate", "{in}", "-o", "{out}/a.gif", "--seconds", "0.1", "--fps", "10", "--size", "32"),
 )
 MODEL_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("live2d", "info", "{in}", "--size", "64"),
@@ -527,6 +529,8 @@ def corpus() -> list[Case]:
 
     # Live2D Cubism 3+
     f3 = {"needs_fixtures": True, "commands": MODEL_COMMANDS}
+    # an unusable optional file (pose, display info) is ignored with a warning: the model still loads
+    tolerated = {**f3, "expect": ok}
     add("model3-deep", model3(text=DEEP), **f3)
     add("model3-not-json", model3(text="{ no"), **f3)
     add("model3-binary", model3(text="\x00\x01\x02"), **f3)
@@ -541,9 +545,10 @@ def corpus() -> list[Case]:
     add("model3-refs-list", model3(text='{"FileReferences": [1]}'), **f3)
     add("model3-displayinfo-dotdot", model3({"DisplayInfo": "../../x.cdi3.json"}), **f3)
     add("model3-motion-dotdot", model3({"Motions": {"Idle": [{"File": "../../etc/m.motion3.json"}]}}), **f3)
-    add("model3-pose-deep", model3({"Pose": "p.pose3.json"}, extra=_aside("p.pose3.json", DEEP)), **f3)
-    add("model3-cdi-deep", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", DEEP)), **f3)
-    add("model3-cdi-nan", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", '{"Parts": NaN}')), **f3)
+    add("model3-pose-deep", model3({"Pose": "p.pose3.json"}, extra=_aside("p.pose3.json", DEEP)), **tolerated)
+    add("model3-cdi-deep", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", DEEP)), **tolerated)
+    add("model3-cdi-nan", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", '{"Parts": NaN}')),
+        **tolerated)
     renders = {"needs_fixtures": True, "commands": (MODEL_COMMANDS[0], MODEL_COMMANDS[2])}  # labelling reads no pixels
     add("model3-texture-bomb", model3(extra=_texture_bomb), **renders)
     add("model3-texture-garbage", model3(extra=_texture_garbage), **renders)
@@ -554,7 +559,7 @@ def corpus() -> list[Case]:
     add("model2-model-absolute", model2({"model": "/etc/hostname"}), **f3)
     add("model2-texture-dotdot", model2({"textures": ["../../t.png"]}), **f3)
     add("model2-motion-dotdot", model2({"motions": {"idle": [{"file": "../../../etc/x.mtn"}]}}), **f3)
-    add("model2-pose-deep", model2({"pose": "p.json"}, extra=_aside("p.json", DEEP)), **f3)
+    add("model2-pose-deep", model2({"pose": "p.json"}, extra=_aside("p.json", DEEP)), **tolerated)
     add("model2-not-json", model2(text="nope"), **f3)
     add("model2-deep", model2(text=DEEP), **f3)
 
@@ -606,6 +611,13 @@ def corpus() -> list[Case]:
     add("models-header-deep", _model_folder('{"in_channels": 8}', header=DEEP.encode()), **report)
     add("models-header-garbage", _model_folder('{"in_channels": 8}', header=b"\xff" * 40), **report)
     add("models-header-table", _model_folder('{"in_channels": 8}', header=b'{"w": {"data_offsets": "x"}}'), **report)
+
+    # recorded pointer paths for `animate`
+    anim = (("animate", "sample", "-o", "{out}/a.gif", "--seconds", "0.1", "--fps", "10", "--size", "32",
+             "--path", "{in}"),)
+    for label, text in [("deep", DEEP), ("nan", "[[0, NaN, 0]]"), ("not-json", "{"), ("strings", '[["a", "b", "c"]]'),
+                        ("int", "5"), ("huge", "[[0, 1e300, 1e300]]")]:
+        add(f"animate-path-{label}", raw_file("path.json", text), commands=anim, expect=frozenset({0, 2}))
 
     # arguments
     for label, argv in [
