@@ -90,6 +90,16 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
+def _folder_mode(target: Path) -> int:
+    """The existing folder's mode, else 0777 less the process umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o777 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it atomically replaces `path`, on error it vanishes."""
@@ -130,6 +140,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     clean_stale_temps(target.parent)
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
     try:
+        os.chmod(tmp, _folder_mode(target))  # mkdtemp makes 0700: give it the mode a plain mkdir would (or the old one)
         yield tmp
         if target.exists():
             if not target.is_dir():

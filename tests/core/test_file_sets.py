@@ -209,3 +209,16 @@ def test_trailing_nuls_of_imported_layer_names_are_dropped(tmp_path):
     doc = import_psd(path)
     assert [layer.name for layer in doc.layers] == ["back hair", "front hair", "face"]
     assert [layer.tag for layer in doc.layers] == ["back hair", "front hair", "face"]
+
+
+def test_a_folder_replaced_whole_keeps_its_mode(tmp_path):
+    target = tmp_path / "sample"
+    with atomic.atomic_folder(target) as tmp:
+        (tmp / "a.txt").write_text("1")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's 0700
+    target.chmod(0o750)
+    with atomic.atomic_folder(target) as tmp:
+        (tmp / "a.txt").write_text("2")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o750 and (target / "a.txt").read_text() == "2"
