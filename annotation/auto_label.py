@@ -103,16 +103,7 @@ def excluded_meshes(model: LabelModel, extra_parts: Sequence[str] = (), detect: 
 
 def name_tags(model: LabelModel) -> dict[str, str]:
     """Rule 1: mesh id → tag (v3 or generic) from the mesh's own name and its ancestors' names, nearest first."""
-    out: dict[str, str] = {}
-    for m in model.meshes:
-        chain: list[list[str]] = [[m.name, m.id]]
-        for pid in reversed(m.part_path):
-            p = model.parts.get(pid)
-            chain.append([p.name if p else "", pid])
-        hit = match_chain(chain)
-        if hit is not None:
-            out[m.id] = hit[0]
-    return out
+    return {mid: tag for mid, (tag, _) in name_matches(model).items()}
 
 
 def seed_tags(
@@ -180,22 +171,45 @@ def hair_split_index(model: LabelModel, tags: Mapping[str, str]) -> int | None:
     return max(min([f, *firsts]) for f in face)
 
 
-def split_refinements(model: LabelModel, labels: dict[str, tuple[str, str]]) -> None:
+def split_refinements(model: LabelModel, labels: dict[str, tuple[str, str, float]]) -> None:
     """Rule 5 (v3): refine generic `hair` and `eyes` in place, keeping human labels as they are."""
     orders = {m.id: m.draw_order for m in model.meshes}
-    tags = {k: t for k, (t, _) in labels.items()}
+    tags = {k: t for k, (t, _, _) in labels.items()}
     split = hair_split_index(model, tags)
     iris = [orders[i] for i, t in tags.items() if t == "irides"]
     first_iris = min(iris) if iris else None
-    for mid, (tag, source) in list(labels.items()):
+    for mid, (tag, source, conf) in list(labels.items()):
         if source == "human" or tag not in GENERIC_TAGS:
             continue
         if tag == "hair":
             front = split is not None and orders[mid] > split
-            labels[mid] = ("front hair" if front else "back hair", "hair-split")
+            labels[mid] = ("front hair" if front else "back hair", "hair-split", min(conf, 0.7))
         else:
             white = first_iris is not None and orders[mid] < first_iris
-            labels[mid] = ("eyewhite" if white else "eyelash", "eye-split")
+            labels[mid] = ("eyewhite" if white else "eyelash", "eye-split", min(conf, 0.5))
+
+
+#: confidence of a name match by how far up the tree the name was found (0 = the mesh's own name)
+NAME_CONFIDENCE = (0.9, 0.8, 0.7)
+
+
+def name_matches(model: LabelModel) -> dict[str, tuple[str, int]]:
+    """Rule 1 with where it matched: mesh id → (tag, level), level 0 for the mesh's own name or id."""
+    out: dict[str, tuple[str, int]] = {}
+    for m in model.meshes:
+        chain: list[list[str]] = [[m.name, m.id]]
+        for pid in reversed(m.part_path):
+            p = model.parts.get(pid)
+            chain.append([p.name if p else "", pid])
+        hit = match_chain(chain)
+        if hit is not None:
+            out[m.id] = hit
+    return out
+
+
+def _name_confidence(tag: str, level: int) -> float:
+    conf = NAME_CONFIDENCE[min(level, len(NAME_CONFIDENCE) - 1)]
+    return conf - 0.1 if tag in GENERIC_TAGS else conf
 
 
 def auto_label(
@@ -207,34 +221,67 @@ def auto_label(
     excluded_parts: Sequence[str] = (),
     detect_excluded: bool = True,
     seed_threshold: float = 0.5,
+    live: Any = None,
+    provider: str | None = None,
+    size: int = 512,
+    poses: Sequence[Mapping[str, float]] | None = None,
+    use_names: bool = True,
 ) -> AutoLabelReport:
-    """Run the rules and apply their results to `store` as one undo step; human labels are never touched."""
-    model = model_like if isinstance(model_like, LabelModel) else from_live2d(model_like)
+    """Run the rules and apply their results to `store` as one undo step; human labels are never touched.
+
+    With a Live2D model (`model_like` itself, or `live` next to a `LabelModel` view of it) the model is rendered
+    (`size` on the long side, at its current pose and at each of `poses`) and the geometry rules and the 2D seed
+    vote of `provider` run too (`annotation.seeds`; default: the best installed provider, `layout` without
+    weights; "none" turns both off). Every label records its rule and a confidence. `use_names=False` ignores
+    mesh and part names (for models whose names mean nothing, and to measure the geometry alone)."""
+    if isinstance(model_like, LabelModel):
+        model = model_like
+    else:
+        model, live = from_live2d(model_like), model_like
     excluded = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect_excluded)
     humans = {mid: store.tag(mid) or "" for mid in store.human_ids()}
     active = [m.id for m in model.meshes if m.id not in excluded]
-    labels: dict[str, tuple[str, str]] = {mid: (t, "human") for mid, t in humans.items()}
+    labels: dict[str, tuple[str, str, float]] = {mid: (t, "human", 1.0) for mid, t in humans.items()}
 
-    names = name_tags(model)
+    matches = name_matches(model) if use_names else {}
     for mid in active:
-        if mid not in labels and mid in names:
-            labels[mid] = (names[mid], "name-match")
+        if mid not in labels and mid in matches:
+            tag, level = matches[mid]
+            labels[mid] = (tag, "name-match", _name_confidence(tag, level))
     if seeds and visibility:
         todo = [mid for mid in active if mid not in labels]
         for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
-            labels[mid] = (tag, "2d-seed")
-    known = {mid: t for mid, (t, _) in labels.items() if mid not in excluded}
+            labels[mid] = (tag, "2d-seed", 0.6)
+    if live is not None and provider != "none":
+        from seethrough.annotation.seed_labels import foreground_props, geometry_and_seed_labels
+
+        chosen = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect=False)
+        for mid in foreground_props(live, excluded - chosen, size):
+            excluded.discard(mid)
+            active.append(mid)
+            if mid not in labels:
+                labels[mid] = ("objects", "foreground-prop", 0.5)
+        coarse = {mid for mid, (_, level) in matches.items() if level > 0}
+        geometry_and_seed_labels(
+            live, model, labels, active, excluded, coarse, set(humans), tagset, provider, size, poses or []
+        )
+    known = {mid: t for mid, (t, _, _) in labels.items() if mid not in excluded}
     todo = [mid for mid in active if mid not in labels]
-    labels.update(vote_tags(model, known, todo))
+    for mid, (tag, rule) in vote_tags(model, known, todo).items():
+        labels[mid] = (tag, rule, 0.5 if rule == "sibling-vote" else 0.4)
+    if live is not None and provider != "none":
+        for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
+            labels.setdefault(mid, ("objects", "no-evidence", 0.1))
     if tagset == "v3":
         split_refinements(model, labels)
     auto = {
-        mid: (to_tagset(t, tagset), src) for mid, (t, src) in labels.items() if src != "human" and mid not in excluded
+        mid: (to_tagset(t, tagset), src, conf)
+        for mid, (t, src, conf) in labels.items() if src != "human" and mid not in excluded
     }
     store.taxonomy_version = tagset
     store.apply(auto, text="Auto-label")
 
-    counts = dict(Counter(src for _, src in auto.values()))
+    counts = dict(Counter(src for _, src, _ in auto.values()))
     labelled = [mid for mid in active if store.tag(mid) is not None]
     unlabelled = [mid for mid in active if store.tag(mid) is None]
     return AutoLabelReport(

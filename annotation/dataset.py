@@ -13,7 +13,9 @@ ours and is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -129,6 +131,7 @@ def export_dataset(
     if out.is_dir() and not index_path.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
         raise BadInput(f"{out}: the folder is not empty and holds no dataset.json; export into a new or empty folder "
                        "or into an earlier dataset (nothing was written)")
+    created = [f for f in (out, out / "samples") if not f.exists()]
     out.mkdir(parents=True, exist_ok=True)
     split_by = "model"  # datasets written before `split_by` existed were split per model
     if index_path.exists():
@@ -161,6 +164,7 @@ def export_dataset(
         resplit = not (split == "auto" and split_by == "manual")  # auto never undoes splits a person chose
         planned = assign_splits(everything if resplit else [(sid, model.name) for sid in new_ids], mode)
         split_by = mode if resplit else "manual"
+    written, finished = 0, False
     try:
         for i, (pose_name, values) in enumerate(checked):
             if is_cancelled is not None and is_cancelled():
@@ -170,17 +174,31 @@ def export_dataset(
             model.update()
             sid = sample_id(model.name, pose_name)
             entry = {"id": sid, "model": model.name, "pose": values, "split": planned[sid]}
-            samples[sid] = export_sample(render_tags(model, labels, chosen), out / "samples" / sid, entry, background)
+            folder = out / "samples" / sid
+            fresh = not folder.exists()
+            try:
+                samples[sid] = export_sample(render_tags(model, labels, chosen), folder, entry, background)
+            except BaseException:
+                if fresh:  # a sample this run began and could not finish (full disk, cancel): leave no half of it
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            written += 1
             if progress is not None:
                 progress(i + 1, len(checked))
         if resplit:
             _resplit_earlier(out, samples, planned, set(new_ids))
+        finished = True
     finally:
         model.reset_parameters()
         model.update()
-        index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
-                 "split_by": split_by, "samples": list(samples.values())}
-        atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        if written or finished:  # the index lists what was completed, even on error
+            index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
+                     "split_by": split_by, "samples": list(samples.values())}
+            atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        elif not finished:  # nothing new (an early failure or cancel): leave the folder as it was
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
     return out
 
 

@@ -23,10 +23,23 @@ from typing import Any
 from seethrough.core.errors import BadInput, NewerSchema
 
 SCHEMA_VERSION = 1
-SOURCES = ("human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split")
+SOURCES = (
+    "human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split",
+    # geometry rules (annotation.body_layout) and seed-provider votes (annotation.seeds)
+    "neck-geometry", "neckwear-geometry", "neck-not-skin", "feet-line", "leg-geometry", "waist-geometry",
+    "torso-geometry", "arm-pair", "hair-colour-outlier", "foreground-prop", "ear-geometry", "eyelid-skin",
+    "eye-colour", "held-item", "colour-continuity", "face-box", "hair-colour", "face-layout", "head-layout", "off-body",
+    "no-evidence",
+    "seed-layout", "seed-seethrough", "seed-samhq",
+)
 
-#: one entry as stored: {"tag": str, "source": str, "time": float}
+#: one entry as stored: {"tag": str, "source": str, "time": float, "confidence": float (automatic labels only)}
 Entry = dict[str, Any]
+
+
+def _known_source(source: object) -> bool:
+    """A rule of SOURCES, or the vote of any registered seed provider (`seed-<name>`)."""
+    return isinstance(source, str) and (source in SOURCES or (source.startswith("seed-") and len(source) > 5))
 
 
 @dataclass
@@ -125,10 +138,12 @@ class LabelStore:
             )
         entries: dict[str, Entry] = {}
         for mid, e in data["entries"].items():
-            if (not isinstance(e, dict) or not isinstance(e.get("tag"), str) or e.get("source") not in SOURCES
+            if (not isinstance(e, dict) or not isinstance(e.get("tag"), str) or not _known_source(e.get("source"))
                     or not isinstance(e.get("time", 0.0), (int, float))):
                 raise BadInput(f"label file {path}: bad entry for {mid!r}: {e!r}")
             entries[mid] = {"tag": e["tag"], "source": e["source"], "time": float(e.get("time", 0.0))}
+            if isinstance(e.get("confidence"), (int, float)):
+                entries[mid]["confidence"] = float(e["confidence"])
         self.entries = entries
         excluded = data.get("excluded_parts", [])
         if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
@@ -146,6 +161,13 @@ class LabelStore:
     def source(self, mesh_id: str) -> str | None:
         e = self.entries.get(mesh_id)
         return e["source"] if e else None
+
+    def confidence(self, mesh_id: str) -> float | None:
+        """How sure the rule that set the label was (1.0 for a person's label; None when unlabelled)."""
+        e = self.entries.get(mesh_id)
+        if e is None:
+            return None
+        return 1.0 if e["source"] == "human" else float(e.get("confidence", 0.5))
 
     def tags(self) -> dict[str, str]:
         return {k: e["tag"] for k, e in self.entries.items()}
@@ -183,21 +205,27 @@ class LabelStore:
 
     def apply(
         self,
-        assignments: Mapping[str, tuple[str, str]],
+        assignments: Mapping[str, tuple[str, str] | tuple[str, str, float]],
         text: str = "Auto-label",
         now: float | None = None,
     ) -> int:
-        """Apply many `{id: (tag, source)}` at once as one undo step; returns how many entries changed."""
+        """Apply many `{id: (tag, source)}` or `{id: (tag, source, confidence)}` at once as one undo step; returns
+        how many entries changed."""
         self._check_ids(assignments)
         now = time.time() if now is None else now
         after: dict[str, Entry | None] = {}
-        for mid, (tag, source) in assignments.items():
-            if source not in SOURCES:
+        for mid, value in assignments.items():
+            tag, source = value[0], value[1]
+            if not _known_source(source):
                 raise ValueError(f"unknown label source {source!r}; known: {', '.join(SOURCES)}")
+            entry: Entry = {"tag": tag, "source": source, "time": now}
+            if len(value) > 2 and source != "human":
+                entry["confidence"] = round(float(value[2]), 3)  # type: ignore[misc]
             old = self.entries.get(mid)
-            if old and old["tag"] == tag and old["source"] == source:
+            same = old and old["tag"] == tag and old["source"] == source
+            if same and old.get("confidence") == entry.get("confidence"):  # type: ignore[union-attr]
                 continue
-            after[mid] = {"tag": tag, "source": source, "time": now}
+            after[mid] = entry
         if after:
             self._push(_Step(text, {}, after))
         return len(after)

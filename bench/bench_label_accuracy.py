@@ -35,7 +35,7 @@ def main() -> None:
         truth = read_ground_truth(path, taxonomy().tags("v3"))
         model = load_model(folder)
         store = LabelStore([m.id for m in model.artmeshes])
-        auto_label(from_live2d(model), store)
+        auto_label(from_live2d(model), store, live=model)
         result = evaluate(store.tags(), truth, eval_areas(model), [m.id for m in model.artmeshes])
         rows.append({"model": path.stem, **result.to_json(worst=5)})
         for t, p, _n, a in result.confusions:

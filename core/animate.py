@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import DocumentLike, Layer
 from seethrough.core.errors import BadInput, Cancelled
 from seethrough.core.parallax import LayerTransform, MotionSettings, ParallaxRig
 
@@ -71,7 +71,7 @@ def pointer_at(settings: AnimationSettings, t: float) -> tuple[float, float]:
     return (min(max(x, -1.0), 1.0), min(max(y, -1.0), 1.0))
 
 
-def output_size(doc: Document, settings: AnimationSettings) -> tuple[int, int]:
+def output_size(doc: DocumentLike, settings: AnimationSettings) -> tuple[int, int]:
     """(width, height) of the frames: the canvas scaled so its longest side is `settings.size`; even numbers."""
     width, height = doc.size
     scale = 1.0 if settings.size is None else settings.size / max(width, height)
@@ -79,7 +79,7 @@ def output_size(doc: Document, settings: AnimationSettings) -> tuple[int, int]:
 
 
 def render_frames(
-    doc: Document,
+    doc: DocumentLike,
     settings: AnimationSettings,
     progress: Progress | None = None,
     is_cancelled: Callable[[], bool] | None = None,

@@ -143,18 +143,30 @@ def _rgba(img: np.ndarray, path: Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
 
 
+def check_canvas(img: np.ndarray, path: Path, canvas: tuple[int, int]) -> np.ndarray:
+    """`img` itself when it covers the sample's canvas (W, H) exactly, else BadInput naming the file."""
+    w, h = canvas
+    if img.shape[:2] != (h, w):
+        raise BadInput(f"{path} is {img.shape[1]}×{img.shape[0]}, but its sample's canvas is {w}×{h}")
+    return img
+
+
 def read_sample(index: DatasetIndex, sample_id: str) -> Sample:
-    """All images of one sample, decoded (depth as float32 in [0, 1])."""
+    """All images of one sample, decoded (depth as float32 in [0, 1]); each is checked against the canvas."""
     entry = index.sample(sample_id)
     folder = index.folder(sample_id)
-    composite = _rgba(_read_png(folder / "composite.png"), folder / "composite.png")
-    rgb = _read_png(folder / "composite_rgb.png", cv2.IMREAD_COLOR)
+
+    def png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
+        return check_canvas(_read_png(path, flags), path, entry.canvas)
+
+    composite = _rgba(png(folder / "composite.png"), folder / "composite.png")
+    rgb = png(folder / "composite_rgb.png", cv2.IMREAD_COLOR)
     layers, visible, depth = {}, {}, {}
     for tag in entry.tags:
         stem = tag_file_name(tag)
-        layers[tag] = _rgba(_read_png(folder / "layers" / f"{stem}.png"), folder / "layers" / f"{stem}.png")
-        visible[tag] = _read_png(folder / "visible" / f"{stem}.png", cv2.IMREAD_GRAYSCALE) > 127
-        raw = _read_png(folder / "depth" / f"{stem}.png")
+        layers[tag] = _rgba(png(folder / "layers" / f"{stem}.png"), folder / "layers" / f"{stem}.png")
+        visible[tag] = png(folder / "visible" / f"{stem}.png", cv2.IMREAD_GRAYSCALE) > 127
+        raw = png(folder / "depth" / f"{stem}.png")
         if raw.dtype != np.uint16 or raw.ndim != 2:
             raise BadInput(f"{folder / 'depth' / stem}.png is not a 16-bit grey PNG")
         depth[tag] = raw.astype(np.float32) / DEPTH_SCALE

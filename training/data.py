@@ -52,6 +52,21 @@ class SampleEntry:
     id: str
     split: str
     tags: tuple[str, ...]
+    canvas: tuple[int, int] | None = None  # (W, H) as dataset.json states it
+
+
+def _canvas(raw: dict) -> tuple[int, int] | None:
+    value = raw.get("canvas")
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (int(value[0]), int(value[1]))
+    return None
+
+
+def _check_size(img: np.ndarray, path: Path, canvas: tuple[int, int]) -> np.ndarray:
+    w, h = canvas
+    if img.shape[:2] != (h, w):
+        raise BadInput(f"{path} is {img.shape[1]}×{img.shape[0]}, but its sample's canvas is {w}×{h}")
+    return img
 
 
 class LayerDataset:
@@ -80,7 +95,8 @@ class LayerDataset:
         for raw in data["samples"]:
             if not isinstance(raw, dict) or "id" not in raw:
                 raise BadInput(f"{index}: a sample entry has no id")
-            entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ()))))
+            entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ())),
+                                       _canvas(raw)))
         self.entries = [e for e in entries if split is None or e.split == split]
         if not self.entries:
             present = Counter(e.split for e in entries)
@@ -98,14 +114,17 @@ class LayerDataset:
     def load(self, index: int) -> TrainSample:
         folder = self.folder(index)
         composite = _read_rgba(folder / "composite.png")
+        h, w = composite.shape[:2]
+        canvas = self.entries[index].canvas or (w, h)
+        _check_size(composite, folder / "composite.png", canvas)
         layers, depths = {}, {}
         for tag in self.entries[index].tags:
             name = tag_file_name(tag)
             layer_path = folder / "layers" / f"{name}.png"
             if not layer_path.exists():
                 raise BadInput(f"sample {self.entries[index].id}: layer {tag!r} is listed but {layer_path} is missing")
-            layers[tag] = _read_rgba(layer_path)
+            layers[tag] = _check_size(_read_rgba(layer_path), layer_path, canvas)
             depth_path = folder / "depth" / f"{name}.png"
             if depth_path.exists():
-                depths[tag] = _read_depth(depth_path)
+                depths[tag] = _check_size(_read_depth(depth_path), depth_path, canvas)
         return TrainSample(composite, layers, depths)

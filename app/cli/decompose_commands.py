@@ -96,10 +96,20 @@ def output_for(image: Path, output: Path, batch: bool) -> Path:
     return output / f"{image.stem}.psd"
 
 
+def check_models(options) -> None:  # noqa: ANN001 - DecomposeOptions
+    """Fail fast (ModelNotFound, one line) when a catalogue model the run needs is not installed, before the
+    seconds-long import of torch and diffusers. Folders chosen explicitly are checked when they are loaded."""
+    from seethrough.core.models.catalog import find_model
+
+    dirs = [options.models_dir] if options.models_dir else []
+    if options.layer_model is None:
+        find_model("layers-v3" if options.tagset == "v3" else "layers-v2", dirs)
+    if options.depth and options.depth_model is None:
+        find_model("depth", dirs)
+
+
 def run_decompose(args: argparse.Namespace) -> int:
-    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
     from seethrough.core.io.images import load_image
-    from seethrough.core.io.psd_export import export_psd
 
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
@@ -108,6 +118,14 @@ def run_decompose(args: argparse.Namespace) -> int:
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
     skipped = len(images) - len(todo)
+    for image_path in todo:  # a bad input is reported at once, not after the models have loaded
+        load_image(image_path)
+    if todo:
+        check_models(options)
+
+    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
+    from seethrough.core.io.psd_export import export_psd
+
     device, _ = resolve_device_dtype(options)
     if device == "cpu":
         print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)

@@ -118,6 +118,7 @@ def layer_summary(layer: Layer) -> dict:
         "depth": round(float(layer.depth_value), 4),
         "visible": bool(layer.visible),
         "opacity": round(float(layer.opacity), 4),
+        "blend_mode": layer.blend_mode,
     }
 
 
@@ -177,12 +178,15 @@ def _stratify(args: argparse.Namespace) -> int:
     check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
     tags = _parse_tags(args.tags)
-    if not tags:
+    defaulted = not tags
+    if defaulted:
         defaults = taxonomy().stratify_by_default
         tags = sorted({layer.tag for layer in doc.layers if layer.tag and base_tag(layer.tag) in defaults})
         if not tags:
             raise BadInput("no layer with a stratify-by-default tag; name the layers with --tags")
     targets = _layers_with_tags(doc, tags)
+    if defaulted:  # a default batch leaves locked layers alone; naming one with --tags is refused (LayerLocked)
+        targets = [layer for layer in targets if not layer.locked]
     for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")

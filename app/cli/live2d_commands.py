@@ -77,7 +77,7 @@ def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str,
         return {k: v for k, v in LabelStore.open(labels_path, ids, taxonomy_version=tagset).tags().items() if v}
     with tempfile.TemporaryDirectory() as tmp:
         store = LabelStore.open(Path(tmp) / "labels.json", ids, taxonomy_version=tagset)
-        report = auto_label(from_live2d(model), store, tagset=tagset)
+        report = auto_label(from_live2d(model), store, tagset=tagset, live=model)
         excluded = set(report.excluded)
         return {k: v for k, v in store.tags().items() if v and k not in excluded}
 
@@ -171,5 +171,6 @@ def run_psd(args: argparse.Namespace) -> int:
         check_poses(model, [(name, poses[name])])
         pose = poses[name]
     doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
-    export_psd(doc, args.output)
+    for path in export_psd(doc, args.output):
+        print(path)
     return 0

@@ -1,4 +1,5 @@
-"""`seethrough-gui live2d label MODEL [--seeds DIR] [-o labels.json] [--json] [--tags v3|v2] [--eval GT.json]`.
+"""`seethrough-gui live2d label MODEL [--seeds DIR] [-o labels.json] [--json] [--tags v3|v2] [--eval GT.json]
+[--provider layout|seethrough|samhq|none] [--vote-poses N]`.
 
 Runs the automatic labelling rules (`annotation.auto_label`) on a Live2D model and writes its label file
 (default: `<model name>.labels.json` next to the model). Human labels already in the file are kept. With `--seeds`,
@@ -33,6 +34,11 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set (default v3, the released 23 tags)")
     p.add_argument("--eval", metavar="GT.json", help="measure the labels against a hand-verified ground-truth file "
                    "(writes the label file only with -o)")
+    p.add_argument("--provider", help="2D seed provider: layout (weights-free), seethrough, samhq, or none "
+                   "(default: the best installed one)")
+    p.add_argument("--vote-poses", type=int, default=0, metavar="N",
+                   help="let the first N head turns of the default pose sweep vote too "
+                   "(default 0: the default pose only)")
     p.add_argument("--worst", type=int, default=10, help="with --eval: how many worst meshes to list (default 10)")
     p.set_defaults(func=run_label)
     return p
@@ -93,7 +99,15 @@ def run_label(args: argparse.Namespace) -> int:
     if args.seeds:
         seeds = load_seeds(Path(args.seeds), args.tags)
         visibility = _visibility(model, next(iter(seeds.values())).shape)
-    report = auto_label(view, store, seeds=seeds, visibility=visibility, tagset=args.tags)
+    poses = None
+    if args.vote_poses:
+        from seethrough.annotation.poses import default_poses
+
+        if args.vote_poses < 0:
+            raise BadInput("--vote-poses must be 0 or more")
+        poses = [values for _, values in default_poses(model)[1 : 1 + args.vote_poses]]  # [0] is the default
+    report = auto_label(view, store, seeds=seeds, visibility=visibility, tagset=args.tags, live=model,
+                        provider=args.provider, poses=poses)
     written = store.path is not None
     if written:
         store.save(out)

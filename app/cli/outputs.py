@@ -49,6 +49,9 @@ def check_outputs(
             raise BadInput(f"{out.name}: cannot write {kind or 'that'} here (use {names})")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
+        existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise BadInput(f"cannot write {out}: {existing} is not a folder")
         raise BadInput(f"{parent}: output folder does not exist")
     if is_folder_output(output):
         if out.exists() and not out.is_dir():
@@ -58,6 +61,6 @@ def check_outputs(
         return
     for path in output_paths(out, companions):
         if path.is_dir():
-            raise BadInput(f"{path}: is a folder; give a file name for the output")
+            raise BadInput(f"cannot write {path}: it is a folder; give a file name for the output")
         if path.exists() and not force:
             raise BadInput(f"{path}: already exists; add --force to overwrite it")

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from seethrough.app.cli.layer_commands import load, save
-    from seethrough.core.errors import BadInput
+    from seethrough.core.errors import BadInput, LayerLocked
     from seethrough.core.quality import fix_command, run_checks
 
     if args.fix and not args.output:
@@ -40,6 +40,7 @@ def _check(args: argparse.Namespace) -> int:
     doc = load(args.file)
     findings = run_checks(doc)
     applied: list[dict] = []
+    skipped: list[dict] = []  # fixes refused because they would change a locked layer
     tried: set[str] = set()
     if args.fix:
         for _ in range(MAX_FIX_ROUNDS):
@@ -48,18 +49,25 @@ def _check(args: argparse.Namespace) -> int:
                 break
             finding = fixable[0]
             tried.add(finding.message)  # a fix is tried once: two fixes that undo each other cannot loop
-            doc.history.push(fix_command(doc, finding))
+            try:
+                doc.history.push(fix_command(doc, finding))
+            except LayerLocked as exc:
+                skipped.append({"check": finding.check, "fix": finding.fixes[0], "message": finding.message,
+                                "reason": str(exc)})
+                continue
             applied.append({"check": finding.check, "fix": finding.fixes[0], "message": finding.message})
             findings = run_checks(doc)
         save(doc, args.output, force=args.force)
     if args.json:
         out = {"file": args.file, "canvas": [doc.width, doc.height], "findings": [f.as_dict() for f in findings]}
         if args.fix:
-            out.update(fixed=applied, output=args.output)
+            out.update(fixed=applied, skipped=skipped, output=args.output)
         print_json(out)
         return EXIT_OK
     for item in applied:
         print(f"fixed  {item['check']:<14} {item['message']} ({item['fix']})")
+    for item in skipped:
+        print(f"kept   {item['check']:<14} {item['message']}: {item['reason']}")
     if not findings:
         print(f"{args.file}: no findings")
     for f in findings:

@@ -13,6 +13,7 @@ new set's entry point beside an old member it would trust.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -20,6 +21,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
+
+from seethrough.core.errors import WriteFailed, describe_os_error
 
 #: the suffix of every temp file or folder we create (and the only ones `clean_stale_temps` removes)
 TEMP_SUFFIX = ".st-tmp"
@@ -30,6 +33,9 @@ _OURS = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+(\.st-tmp|\.st-old)$")
 def temp_prefix(target: Path) -> str:
     """`.<name>.<pid>.` (the name shortened so that the temp name stays under 255 bytes)."""
     return f".{target.name[:120]}.{os.getpid()}."
+
+
+_temp_prefix = temp_prefix
 
 
 def _pid_alive(pid: int) -> bool:
@@ -67,6 +73,26 @@ def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
+def write_failed(exc: OSError, target: Path, temps: tuple[Path, ...] = ()) -> WriteFailed | None:
+    """A one-line WriteFailed naming `target` for an OSError raised while writing it, or None when the error is
+    about another file (e.g. an input read inside the `with` block, which keeps its own path).
+
+    Errors on our temp files are reported under the target's name: the user never chose the temp name."""
+    if exc.filename is not None:
+        name = Path(os.fsdecode(exc.filename))
+        ours = (
+            name in (target, *target.parents)
+            or any(name == t or t in name.parents for t in temps)
+            or (name.parent == target.parent and name.name.startswith(_temp_prefix(target)))
+        )
+        if not ours:
+            return None
+    if isinstance(exc, FileExistsError) and not target.parent.is_dir():
+        exc = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))  # a file where a folder should be
+    reason = describe_os_error(OSError(exc.errno, exc.strerror))
+    return WriteFailed(f"cannot write {target}: {reason}")
+
+
 def _fsync_dir(folder: Path) -> None:
     """Persist the rename itself (POSIX); silently unsupported on some platforms."""
     if os.name != "posix":
@@ -102,22 +128,30 @@ def _folder_mode(target: Path) -> int:
 
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Yield a binary file; on normal exit it atomically replaces `path`, on error it vanishes."""
+    """Yield a binary file; on normal exit it atomically replaces `path`, on error it vanishes.
+
+    An OSError of the write itself (full disk, read-only or missing permission, a folder in the way, a name too
+    long) becomes `WriteFailed` naming `path`; the previous file is left exactly as it was."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(folder)
-    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
         os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        failed = write_failed(exc, target, (tmp,) if tmp else ()) if isinstance(exc, OSError) else None
+        if failed is not None:
+            raise failed from exc
         raise
     _fsync_dir(folder)
 
@@ -136,15 +170,16 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     one is in place, so at every moment either the old or the new complete folder exists under some name.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
+    tmp: Path | None = None
     try:
-        os.chmod(tmp, _folder_mode(target))  # mkdtemp makes 0700: give it the mode a plain mkdir would (or the old one)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
+        os.chmod(tmp, _folder_mode(target))  # mkdtemp makes 0700: the mode a plain mkdir would give (or the old one)
         yield tmp
         if target.exists():
             if not target.is_dir():
-                raise FileExistsError(f"{target} exists and is not a folder")
+                raise WriteFailed(f"cannot write {target}: it exists and is not a folder")
             aside = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=OLD_SUFFIX, dir=target.parent))
             aside.rmdir()
             os.replace(target, aside)
@@ -152,8 +187,12 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
             shutil.rmtree(aside, ignore_errors=True)
         else:
             os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        failed = write_failed(exc, target, (tmp,) if tmp else ()) if isinstance(exc, OSError) else None
+        if failed is not None:
+            raise failed from exc
         raise
 
 
@@ -162,8 +201,9 @@ def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
 
     On an error before the renames nothing changes on disk; a kill during the renames leaves each path either
     old or new (never partial), and the caller's ordering plus its own consistency record (hashes in the member
-    written last, or in a manifest) lets a reader tell a mixed set apart."""
+    written last, or in a manifest) lets a reader tell a mixed set apart. OSErrors become `WriteFailed`."""
     staged: list[tuple[Path, Path]] = []
+    target = Path(".")
     try:
         for path, data in members:
             target = Path(path)
@@ -179,12 +219,20 @@ def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
                 os.fsync(fh.fileno())
             os.chmod(tmp, _file_mode(target))
             if target.is_dir():
-                raise IsADirectoryError(21, "Is a directory", str(target))
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         for tmp, target in staged:
             os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # reported under the set's name: its last member, the file readers open
+            main = Path(members[-1][0]) if members else target
+            temps = tuple(t for t, _ in staged)
+            for member in dict.fromkeys([target, *(t for _, t in staged), main]):
+                failed = write_failed(exc, member, temps)
+                if failed is not None:
+                    reason = str(failed)[len(f"cannot write {member}: "):]
+                    raise WriteFailed(f"cannot write {main}: {reason}") from exc
         raise
-    for folder in {target.parent for _, target in staged}:
+    for folder in {t.parent for _, t in staged}:
         _fsync_dir(folder if str(folder) else Path("."))

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.blending import NORMAL, check_mode
+from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import atomic_writer
@@ -29,7 +30,9 @@ from seethrough.core.io.schemas import ProjectLayer, ProjectManifest, validate
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"
-_LAYER_FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")
+_LAYER_FIELDS = (
+    "name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid", "blend_mode",
+)
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -46,7 +49,7 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
     return entry
 
 
-def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
+def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
     """Write `doc` to one `.stproj` file atomically (the old file stays intact if anything fails)."""
     uids = [layer.uid for layer in doc.layers]
     if len(set(uids)) != len(uids):
@@ -55,7 +58,7 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         "schema_version": SCHEMA_VERSION,
         "app": "seethrough-studio",
         "canvas": [doc.width, doc.height],
-        "metadata": doc.metadata,
+        "metadata": dict(doc.metadata),
         "has_source": doc.source is not None,
         "layers": [_layer_entry(layer) for layer in doc.layers],
     }
@@ -67,14 +70,27 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
     validate(ProjectManifest, safe_json.loads(manifest_text, "project.json"), f"{Path(path).name}: cannot save")
     with atomic_writer(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         # PNG and NPY are written stored: PNG is already compressed; float depth barely deflates.
-        zf.writestr("project.json", manifest_text, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(_member_info("project.json", zipfile.ZIP_DEFLATED), manifest_text)
         for layer in doc.layers:
-            zf.writestr(f"layers/{layer.uid}.png", encode_png(layer.rgba) if layer.rgba.size else b"")
+            zf.writestr(_member_info(f"layers/{layer.uid}.png"), encode_png(layer.rgba) if layer.rgba.size else b"")
             if layer.depth is not None:
                 depth_name = f"layers/{layer.uid}_depth.npy"
-                zf.writestr(depth_name, _npy_bytes(layer.depth), compress_type=zipfile.ZIP_DEFLATED)
+                zf.writestr(_member_info(depth_name, zipfile.ZIP_DEFLATED), _npy_bytes(layer.depth))
         if doc.source is not None:
-            zf.writestr("source.png", encode_png(doc.source))
+            zf.writestr(_member_info("source.png"), encode_png(doc.source))
+
+
+#: every member's timestamp: saves are reproducible (the same document gives the same bytes, whenever saved)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _member_info(name: str, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A zip member header with a fixed time and mode, so the file's bytes depend on the document only."""
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    info.create_system = 3  # Unix, on every platform
+    return info
 
 
 def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
@@ -114,7 +130,8 @@ def _layer_from_entry(zf: zipfile.ZipFile, entry: ProjectLayer, where: str) -> L
         depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), what)
         if depth.shape != rgba.shape[:2]:
             raise BadInput(f"{what}: depth {depth.shape} does not match its pixels")
-    return layer_from_entry(entry, rgba, depth, uid=uid)
+    blend_mode = check_mode(entry.blend_mode, what)
+    return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode)
 
 
 def read_manifest(zf: zipfile.ZipFile, where: str) -> ProjectManifest:
@@ -169,6 +186,7 @@ def layer_from_entry(entry: BaseModel, rgba: np.ndarray, depth: np.ndarray | Non
         opacity=float(entry.opacity),
         locked=bool(getattr(entry, "locked", False)),
         provenance=getattr(entry, "provenance", ""),
+        blend_mode=check_mode(getattr(entry, "blend_mode", NORMAL), f"layer {entry.name[:80]!r}"),
     )
     fields.update(overrides)
     return Layer(**fields)

@@ -25,9 +25,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.constants import BlendMode
 
-from seethrough.core.document import Document, Layer
-from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.blending import KNOWN_MODES, NORMAL
+from seethrough.core.document import DocumentLike, Layer
+from seethrough.core.errors import BadInput, Cancelled, WriteFailed
 from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import write_set
 from seethrough.core.io.psd_merged import store_merged
@@ -64,7 +66,7 @@ def depth_uint8(layer: Layer) -> np.ndarray:
     return np.clip(np.rint(layer.depth_or_constant() * 255.0), 0, 255).astype(np.uint8)
 
 
-def exported_layers(doc: Document) -> list[tuple[Layer, str]]:
+def exported_layers(doc: DocumentLike) -> list[tuple[Layer, str]]:
     """Non-empty layers bottom→top with the unique name each gets in the PSD (duplicates get `#2`, `#3`…)."""
     out: list[tuple[Layer, str]] = []
     seen: dict[str, int] = {}
@@ -85,7 +87,7 @@ def _check_cancel(cancel: CancelCheck) -> None:
 
 
 def _build_psd(
-    doc: Document, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
+    doc: DocumentLike, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
 ) -> PSDImage:
     psd = PSDImage.new(mode, (doc.width, doc.height), depth=8)
     current_group = None
@@ -110,13 +112,15 @@ def _build_psd(
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
         pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
+        if mode == "RGBA" and layer.blend_mode != NORMAL and layer.blend_mode in KNOWN_MODES:
+            pixel.blend_mode = BlendMode[layer.blend_mode.upper()]  # unsupported modes too: the artist's choice
         if not layer.visible:
             pixel.visible = False
         tick()
     return psd
 
 
-def psd_json(items: list[tuple[Layer, str]], doc: Document) -> dict:
+def psd_json(items: list[tuple[Layer, str]], doc: DocumentLike) -> dict:
     """The official `<name>.psd.json` content (xyxy with exclusive x2/y2, frame_size = [H, W])."""
     parts = {}
     for part_id, (layer, name) in enumerate(items):
@@ -136,7 +140,7 @@ def _psd_bytes(psd: PSDImage) -> bytes:
 
 
 def export_psd(
-    doc: Document,
+    doc: DocumentLike,
     path: str | os.PathLike[str],
     groups: bool = False,
     companions: bool = True,
@@ -192,13 +196,13 @@ def member_record(data: bytes) -> dict:
 def _check_output(path: Path) -> None:
     for target in (path, *companion_paths(path)):
         if target.is_dir():
-            raise BadInput(f"{target}: is a folder; choose a file name for the PSD")
+            raise WriteFailed(f"cannot write {target}: it is a folder")
 
 
 # --- PNG folder: core.io.png_folder (re-exported here, where the GUI and older code import it) ----------------------
 
 
-def composite_image(doc: Document) -> np.ndarray:
+def composite_image(doc: DocumentLike) -> np.ndarray:
     """The stacked composite of the visible layers (core.compositing when present, else a plain "over")."""
     try:
         from seethrough.core.compositing import composite
@@ -220,7 +224,7 @@ def composite_image(doc: Document) -> np.ndarray:
 
 
 def export_png_folder(
-    doc: Document, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
+    doc: DocumentLike, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
 ) -> Path:
     """See `core.io.png_folder.export_png_folder`."""
     from seethrough.core.io.png_folder import export_png_folder as export

@@ -106,7 +106,7 @@ Uid = Annotated[str, AfterValidator(_uid)]
 PoseName = Annotated[str, AfterValidator(_pose_name)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
-Param = Annotated[float, Field(ge=-MAX_PARAM, le=MAX_PARAM, allow_inf_nan=False)]
+Param = Annotated[float, Field(ge=-MAX_PARAM, le=MAX_PARAM, allow_inf_nan=False, strict=True)]
 Side = Annotated[int, Field(ge=1, le=MAX_SIDE)]
 Extent = Annotated[int, Field(ge=0, le=MAX_SIDE)]
 Coord = Annotated[int, Field(ge=-4 * MAX_SIDE, le=4 * MAX_SIDE)]
@@ -141,6 +141,7 @@ class ProjectLayer(_Schema):
     locked: bool = False
     provenance: Text = ""
     has_depth: bool = False
+    blend_mode: Annotated[str, Field(max_length=64)] = "normal"  # checked against the known modes by the reader
 
 
 class ProjectManifest(_Schema):
@@ -204,6 +205,7 @@ class PngLayer(_Schema):
     depth_value: Unit = 0.5
     visible: bool = True
     opacity: Unit = 1.0
+    blend_mode: Annotated[str, Field(max_length=64)] = "normal"
 
 
 class PngFolderManifest(_Schema):

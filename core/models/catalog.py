@@ -30,7 +30,7 @@ class ModelSpec:
     """One downloadable model: its hub repo and the folder layout a complete download has."""
 
     id: str
-    kind: str  # "layers" (layer diffusion UNet + VAEs + text encoders) or "depth"
+    kind: str  # "layers" (layer diffusion UNet + VAEs + text encoders), "depth" or "parser" (SAM-HQ body parser)
     title: str
     repo_id: str
     weight_folders: tuple[str, ...]  # subfolders with config.json + safetensors weights
@@ -62,11 +62,13 @@ MODELS: dict[str, ModelSpec] = {
                   ("model_index.json",), "v2"),
         ModelSpec("depth", "depth", "Pseudo-depth model (Marigold-3D)", "24yearsold/seethroughv0.0.1_marigold",
                   ("unet", "vae", "text_encoder"), ("tokenizer",), (), None),
+        ModelSpec("samhq", "parser", "2D body parser (SAM-HQ, 19 class decoders; data engine seeds)",
+                  "24yearsold/l2d_sam_iter2", (), (), ("checkpoint-18000.pt",), "v2"),
     )
 }
 #: what a pipeline asks for → the preferred model ids, best first
 KINDS = {"layers": ("layers-v3", "layers-v2"), "layers-v3": ("layers-v3",), "layers-v2": ("layers-v2",),
-         "depth": ("depth",)}
+         "depth": ("depth",), "parser": ("samhq",), "samhq": ("samhq",)}
 
 
 @dataclass(frozen=True)
@@ -122,9 +124,10 @@ def _hf_cache_dir(spec: ModelSpec) -> Path | None:
         from huggingface_hub import try_to_load_from_cache
     except ImportError:  # huggingface_hub is a dependency; without it there simply is no cache to read
         return None
-    hit = try_to_load_from_cache(spec.repo_id, "unet/config.json")
+    probe = "unet/config.json" if spec.weight_folders else spec.files[0]
+    hit = try_to_load_from_cache(spec.repo_id, probe)
     if isinstance(hit, str):
-        return Path(hit).parent.parent
+        return Path(hit).parents[probe.count("/")]
     return None
 
 
@@ -162,7 +165,7 @@ def find_model(kind: str, search_dirs: Sequence[Path | str] = (), use_hf_cache: 
     for spec in specs:
         for root, source in roots:
             for candidate in _candidates(root, spec):
-                if not (candidate / "unet").is_dir():
+                if spec.weight_folders and not (candidate / "unet").is_dir():
                     continue
                 detected = _detect_spec(candidate)
                 if detected is not None and detected.id != spec.id:
@@ -195,7 +198,7 @@ def _not_found_message(specs: list[ModelSpec], roots: list[tuple[Path, str]], in
     if incomplete:
         lines.append("Incomplete: " + "; ".join(incomplete) + ".")
     lines.append(f"Fetch it with: {spec.download_command(target)}")
-    return "\n".join(lines)
+    return " ".join(lines)  # one line: the CLI prints it as one, the GUI wraps it
 
 
 def list_models(search_dirs: Sequence[Path | str] = (), use_hf_cache: bool = True) -> list[dict[str, Any]]:

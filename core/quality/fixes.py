@@ -6,6 +6,7 @@ from the one neighbour that receives pixels), and build new `Layer` objects rath
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,12 @@ from seethrough.core.quality.findings import FIXES, Finding, QualitySettings
 
 if TYPE_CHECKING:
     from seethrough.core.commands import Command
-    from seethrough.core.document import Document
+    from seethrough.core.document import DocumentLike
 
 Box = tuple[int, int, int, int]
 
 
-def fix_command(doc: Document, finding: Finding, fix: str | None = None) -> Command:
+def fix_command(doc: DocumentLike, finding: Finding, fix: str | None = None) -> Command:
     """The command that applies `fix` (default: the finding's recommended fix) to `doc`."""
     fix = fix or (finding.fixes[0] if finding.fixes else None)
     if fix is None or fix not in finding.fixes:
@@ -39,18 +40,18 @@ def fix_command(doc: Document, finding: Finding, fix: str | None = None) -> Comm
     return command
 
 
-def _layer(doc: Document, finding: Finding, i: int = 0) -> Layer:
+def _layer(doc: DocumentLike, finding: Finding, i: int = 0) -> Layer:
     try:
         return doc.layer(finding.layers[i])
     except (IndexError, KeyError):
         raise BadInput("the layer this finding is about is gone: run the checks again") from None
 
 
-def _delete(doc: Document, finding: Finding) -> Command:
+def _delete(doc: DocumentLike, finding: Finding) -> Command:
     return ReplaceLayers([_layer(doc, finding).uid], [])
 
 
-def _hide(doc: Document, finding: Finding) -> Command:
+def _hide(doc: DocumentLike, finding: Finding) -> Command:
     return SetLayerProperty(_layer(doc, finding).uid, "visible", False)
 
 
@@ -73,7 +74,7 @@ def _in_box(arr: np.ndarray, offset: tuple[int, int], box: Box, fill: float = 0)
     return out
 
 
-def _neighbour(doc: Document, region: np.ndarray, exclude: set[str], candidates: list[Layer] | None = None,
+def _neighbour(doc: DocumentLike, region: np.ndarray, exclude: set[str], candidates: Sequence[Layer] | None = None,
                ring: int = 4) -> Layer | None:
     """The visible layer with the most presence in a ring around `region` (a canvas-sized bool mask)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * ring + 1, 2 * ring + 1))
@@ -93,7 +94,7 @@ def _pixels_command(layer: Layer, rgba: np.ndarray, depth: np.ndarray | None, bo
     return SetLayerPixels(layer.uid, cropped, offset=offset, depth=cropped_depth, keep_depth=False)
 
 
-def _merge(doc: Document, finding: Finding) -> Command:
+def _merge(doc: DocumentLike, finding: Finding) -> Command:
     from seethrough.core.layer_ops import merged_layer
 
     sliver = _layer(doc, finding)
@@ -105,14 +106,14 @@ def _merge(doc: Document, finding: Finding) -> Command:
     return ReplaceLayers([lower.uid, upper.uid], [merged])
 
 
-def _stack_neighbour(doc: Document, layer: Layer) -> Layer:
+def _stack_neighbour(doc: DocumentLike, layer: Layer) -> Layer:
     i = doc.index_of(layer.uid)
     if len(doc.layers) < 2:
         raise BadInput(f"{layer.name!r} is the only layer: nothing to merge it into")
     return doc.layers[i - 1] if i > 0 else doc.layers[i + 1]
 
 
-def _fill(doc: Document, finding: Finding) -> Command:
+def _fill(doc: DocumentLike, finding: Finding) -> Command:
     """Holes: the input shows these pixels, so the neighbour gets exactly the input's colours there."""
     if doc.source is None or finding.box is None:
         raise BadInput("filling a hole needs the input image")
@@ -138,7 +139,7 @@ def _fill(doc: Document, finding: Finding) -> Command:
     return _pixels_command(target, rgba, depth, box)
 
 
-def _clip(doc: Document, finding: Finding) -> Command:
+def _clip(doc: DocumentLike, finding: Finding) -> Command:
     if doc.source is None:
         raise BadInput("clipping to the silhouette needs the input image")
     layer = _layer(doc, finding)
@@ -148,7 +149,7 @@ def _clip(doc: Document, finding: Finding) -> Command:
     return _pixels_command(layer, rgba, None if layer.depth is None else layer.depth.copy(), layer.bbox)
 
 
-def _reorder(doc: Document, finding: Finding) -> Command:
+def _reorder(doc: DocumentLike, finding: Finding) -> Command:
     """Put `layers[0]` directly above `layers[1]`."""
     moving, reference = _layer(doc, finding, 0), _layer(doc, finding, 1)
     order = [layer.uid for layer in doc.layers if layer.uid != moving.uid]
@@ -156,7 +157,7 @@ def _reorder(doc: Document, finding: Finding) -> Command:
     return ReorderLayers(order)
 
 
-def _split_depth(doc: Document, finding: Finding) -> Command:
+def _split_depth(doc: DocumentLike, finding: Finding) -> Command:
     """`layers[0]` is drawn below `layers[1]` but partly nearer: split whichever of the two has two depth strata.
 
     Splitting `layers[0]`: its near stratum goes above `layers[1]`. Splitting `layers[1]`: its far stratum goes
@@ -176,14 +177,14 @@ def _split_depth(doc: Document, finding: Finding) -> Command:
     return Macro([ReplaceLayers([up.uid], [near]), ReplaceLayers([], [far], index=doc.index_of(low.uid))])
 
 
-def _pair(doc: Document, finding: Finding) -> tuple[str, list[Layer]]:
+def _pair(doc: DocumentLike, finding: Finding) -> tuple[str, list[Layer]]:
     layers = [_layer(doc, finding, i) for i in range(len(finding.layers))]
     for base, sides in split_pairs(layers).items():
         return base, sorted(sides.values(), key=lambda layer: doc.index_of(layer.uid))
     raise BadInput("this finding names no left/right pair")
 
 
-def _unsplit(doc: Document, finding: Finding) -> Command:
+def _unsplit(doc: DocumentLike, finding: Finding) -> Command:
     from seethrough.core.layer_ops import merged_layer
 
     base, sides = _pair(doc, finding)
@@ -192,7 +193,7 @@ def _unsplit(doc: Document, finding: Finding) -> Command:
     return ReplaceLayers([layer.uid for layer in sides], [merged])
 
 
-def character_axis(doc: Document) -> float:
+def character_axis(doc: DocumentLike) -> float:
     """The x of the character's vertical axis: the face's centre when there is a face, else the silhouette's."""
     faces = [layer for layer in doc.layers if layer.tag == "face" and not layer.is_empty]
     if faces:
@@ -206,7 +207,7 @@ def character_axis(doc: Document) -> float:
     return float(np.nonzero(mask)[1].mean())
 
 
-def _resplit(doc: Document, finding: Finding) -> Command:
+def _resplit(doc: DocumentLike, finding: Finding) -> Command:
     """Merge the two sides and cut along the character's axis (image left = the character's right)."""
     from seethrough.core.layer_ops import merged_layer
 
@@ -229,7 +230,7 @@ def _resplit(doc: Document, finding: Finding) -> Command:
     return ReplaceLayers([layer.uid for layer in sides], parts)
 
 
-def _inpaint_below(doc: Document, finding: Finding) -> Command:
+def _inpaint_below(doc: DocumentLike, finding: Finding) -> Command:
     """Extend the layer under the cut into the band that motion uncovers, with colours inpainted from itself."""
     from seethrough.core.colour_padding import pad_transparent_colours
     from seethrough.core.inpaint import get_inpainter

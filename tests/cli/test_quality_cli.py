@@ -39,3 +39,25 @@ def test_check_fix_without_output_and_a_broken_file_exit_2(tmp_path: Path, capsy
     assert run(["check", str(broken)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "broken.png" in err
+
+
+def test_check_fix_leaves_locked_layers_alone(tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    from seethrough.core.commands import SetLayerProperty
+    from seethrough.core.io.project import load_project, save_project
+    from seethrough.core.sample import build_sample_document
+
+    doc = build_sample_document()
+    with doc.history.transaction("lock all"):
+        for layer in doc.layers:
+            doc.history.push(SetLayerProperty(layer.uid, "locked", True))
+    src, out = tmp_path / "locked.stproj", tmp_path / "fixed.stproj"
+    save_project(doc, src)
+    assert run(["check", str(src), "--fix", "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["skipped"] and all("is locked" in item["reason"] for item in report["skipped"])
+    fixed = {layer.uid: layer for layer in load_project(out).layers}
+    for layer in doc.layers:  # every layer still exists with its name and pixels
+        assert layer.uid in fixed and fixed[layer.uid].name == layer.name
+        assert np.array_equal(fixed[layer.uid].rgba, layer.rgba) and fixed[layer.uid].offset == layer.offset

@@ -40,6 +40,7 @@ from seethrough.app.workspaces.annotate.palette import TagPalette
 from seethrough.app.workspaces.annotate.pose_panel import PosePanel
 from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
+from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.app.workspaces.base import Workspace
 from seethrough.core.errors import BadInput, SeeThroughError
@@ -73,8 +74,8 @@ class AnnotateWorkspace(ExportActions, Workspace):
         open_button = QPushButton("Open model…")
         open_button.clicked.connect(self._browse)
         self.auto_button = QPushButton("Auto-label")
-        self.auto_button.setToolTip("Label the unlabelled ArtMeshes by names, part votes and the v3 splits "
-                                    "(human labels are kept)")
+        self.auto_button.setToolTip("Label every ArtMesh by names, geometry rules, the 2D seed vote, part votes "
+                                    "and the v3 splits, each with a confidence (human labels are kept)")
         self.auto_button.clicked.connect(self.auto_label)
         self.see_through = QCheckBox("See-through")
         self.see_through.setToolTip("Draw the selected fragments whole, where other fragments hide them too")
@@ -117,11 +118,16 @@ class AnnotateWorkspace(ExportActions, Workspace):
         self.pose_panel.open_in_stratify_requested.connect(self.open_in_stratify)
         self.pose_panel.cancel_requested.connect(lambda: self.jobs.cancel())
 
+        self.review = ReviewPanel(self.canvas, self._run, self)
+        self.review.select_requested.connect(self.select)
+        self.review.labels_changed.connect(self._after_label_change)
+
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.previews)
         rv.addWidget(self.palette)
+        rv.addWidget(self.review, 1)
         rv.addWidget(self.pose_panel, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         for w in (self.mesh_panel, self.canvas, right):
@@ -206,6 +212,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
         self.palette.set_tags(tags)
         self.mesh_panel.set_state(state, tags)
         self.pose_panel.set_state(state)
+        self.review.set_state(state)
         self.canvas._fitted = False
         self.redraw()
         self._update_status()
@@ -298,11 +305,12 @@ class AnnotateWorkspace(ExportActions, Workspace):
 
     def _after_label_change(self) -> None:
         self.mesh_panel.relabelled()
+        self.review.refresh()
         self.redraw()
         self._update_status()
         self.history_changed.emit()
 
-    def _apply(self, assignments: dict[str, tuple[str, str]], text: str) -> int:
+    def _apply(self, assignments: dict[str, Any], text: str) -> int:
         try:
             changed = self.state.store.apply(assignments, text=text) if self.state else 0
         except SeeThroughError as exc:
@@ -323,12 +331,18 @@ class AnnotateWorkspace(ExportActions, Workspace):
         scratch.path, scratch.autosave, scratch._undo, scratch._redo = None, False, [], []
 
         def job(progress, cancel):  # noqa: ANN001, ANN202
-            progress(0.1, "labelling by names, part votes and refinements")
-            return auto_label(state.model, scratch, tagset=state.store.taxonomy_version)
+            from seethrough.annotation.loader import load_model
+
+            progress(0.1, "labelling by names, geometry, the 2D seed vote and part votes")
+            model = load_model(state.model.path)  # the worker renders its own copy, never the live model
+            model.set_parameters({k: v for k, v in state.model.parameter_values().items()})
+            model.update()
+            return auto_label(model, scratch, tagset=state.store.taxonomy_version)
 
         def done(report) -> None:  # noqa: ANN001
             self.last_report = report
-            self._apply({mid: (e["tag"], e["source"]) for mid, e in scratch.entries.items()}, "Auto-label")
+            self._apply({mid: (e["tag"], e["source"], e.get("confidence", 0.5)) for mid, e in scratch.entries.items()
+                         if e["source"] != "human"}, "Auto-label")
             log.info("auto-label: %d/%d labelled (%.0f%%), rules %s", report.labelled, report.total,
                      report.coverage * 100, report.counts)
 

@@ -1,0 +1,142 @@
+"""The `layout` seed provider: a weights-free body-layout prior (rules in `annotation.body_layout`).
+
+It is mesh-aware: it scores each visible mesh from what is known of the model (names, human labels) and the
+geometry of the render, then paints the scores over the meshes' visible regions, so its maps go through the same
+vote as a learned parser's. `layout_assign` is the per-mesh part, shared with `annotation.auto_label`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from seethrough.annotation.body_layout import (
+    HAIR_TAGS,
+    Rule,
+    arm_pair_rule,
+    body_rule,
+    continuity_rule,
+    ear_rule,
+    estimate_layout,
+    eye_rule,
+    hair_colour,
+    headwear_rule,
+    held_item_rule,
+    neck_rule,
+    position_rule,
+)
+from seethrough.annotation.mesh_features import MeshFeatures
+from seethrough.annotation.seeds import Maps, SeedContext, paint, register_seed_provider
+
+
+def layout_assign(
+    features: Mapping[str, MeshFeatures],
+    known: Mapping[str, str],
+    parts: Mapping[str, tuple[str, ...]],
+    silhouette: np.ndarray,
+    coarse: frozenset[str] | set[str] = frozenset(),
+    fixed: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Rule]:
+    """Per mesh with features: (tag, confidence, rule) from the body layout.
+
+    `known`: tags from names or people (generic `hair`/`eyes` allowed); `coarse`: meshes whose tag comes from a
+    part's name rather than their own (their family may be refined); `fixed`: meshes never to change (human)."""
+    lay = estimate_layout(features, known, silhouette)
+    irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
+    first_iris = min(irides) if irides else None
+    hair = hair_colour(features, known)
+    hair_meshes = [features[m] for m, t in known.items() if t in HAIR_TAGS and m in features and features[m].area]
+    out: dict[str, Rule] = {}
+    for mid, f in features.items():
+        tag = known.get(mid)
+        if mid in fixed:
+            continue
+        hit: Rule | None = None
+        if tag == "topwear":
+            hit = body_rule(f, lay)
+            if hit is None or hit[0] == "topwear":
+                body = [features[m] for m, t in known.items() if t == "topwear" and m in features]
+                hit = arm_pair_rule(f, lay, body) or hit
+        elif tag == "face" and mid in coarse:
+            hit = ear_rule(f, lay)
+        elif tag in HAIR_TAGS:
+            hit = headwear_rule(f, lay, hair, hair_meshes, known)
+        elif tag == "legwear" and mid in coarse:
+            hit = body_rule(f, lay)
+            crosses = lay.face is not None and f.box[0] < lay.axis < f.box[2]
+            if hit is None or hit[0] == "legwear" or (hit[0] == "bottomwear" and not crosses):
+                hit = None  # a leg keeps its name; only shoes, and shorts or skirts across both legs, differ
+            elif hit[0] not in LOWER_BODY:
+                hit = None
+        elif tag == "neck":
+            hit = neck_rule(f, lay)
+        elif tag == "eyes":
+            hit = eye_rule(f, lay, first_iris)
+        elif tag == "handwear" and mid in coarse:
+            arm = [features[m] for m, t in known.items() if t == "handwear" and parts.get(m) == parts.get(mid)]
+            hit = held_item_rule(f, lay, arm)
+        elif tag is None:
+            path = parts.get(mid, ())
+            for level in range(len(path), max(len(path) - 2, 0), -1):  # its own part, then the parent part
+                neighbours = [
+                    (features[m], t) for m, t in known.items()
+                    if m in features and m != mid and parts.get(m, ())[:level] == path[:level]
+                ]
+                if neighbours:
+                    hit = continuity_rule(f, neighbours)
+                    break
+            if hit is None:
+                hit = position_rule(f, lay, hair)
+        if hit is not None:
+            out[mid] = hit
+    return out
+
+
+#: what a mesh of a part named as legs may turn out to be
+LOWER_BODY = frozenset({"legwear", "footwear", "bottomwear"})
+
+
+class LayoutProvider:
+    name = "layout"
+    learned = False
+
+    def maps(self, ctx: SeedContext) -> Maps:
+        vis = {m: v for m, v in ctx.visibility.items() if m not in ctx.excluded}
+        shape = ctx.image.shape[:2]
+        silhouette = np.zeros(shape, bool)
+        for v in vis.values():
+            silhouette |= v
+        features = {m: f for m, f in ctx.features.items() if m in vis}
+        rules = layout_assign(features, ctx.known, ctx.parts, silhouette)
+        values: dict[str, dict[str, float]] = {}
+        for mid in vis:
+            if mid in rules:
+                tag, conf, _ = rules[mid]
+                values[mid] = {tag: max(conf, 0.05)}
+            elif mid in ctx.known:  # generic hair/eyes stay generic: the v3 splits refine them later
+                values[mid] = {ctx.known[mid]: 1.0}
+        return paint(values, vis, shape)
+
+
+def layout_labels(model: Any, size: int = 512) -> dict[str, str]:
+    """The `layout` provider alone: every visible mesh takes its vote at the current pose (names feed it only as
+    anchors, the way the provider sees them); generic `hair`/`eyes` votes stay generic. Hidden meshes get none."""
+    from seethrough.annotation.auto_label import excluded_meshes, from_live2d, name_tags
+    from seethrough.annotation.mesh_features import mesh_features
+    from seethrough.annotation.render import content_frame, model_raster, to_uint8
+    from seethrough.annotation.seeds import vote
+
+    view = from_live2d(model)
+    excluded = excluded_meshes(view)
+    raster = model_raster(model, content_frame(model, size, 0.02))
+    vis = {m: v for m, v in raster.visibility_masks().items() if m not in excluded}
+    known = {m: t for m, t in name_tags(view).items() if m not in excluded}
+    ctx = SeedContext(to_uint8(raster.composite()), vis, "v3", known, mesh_features(raster),
+                      {m.id: m.part_path for m in view.meshes}, frozenset(excluded))
+    return {mid: v.tag for mid, v in vote([(LayoutProvider().maps(ctx), vis)], list(vis)).items()}
+
+
+def register() -> None:
+    register_seed_provider("layout", LayoutProvider)

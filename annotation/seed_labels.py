@@ -1,0 +1,114 @@
+"""The rendered half of automatic labelling: geometry rules on named meshes, then the 2D seed vote.
+
+Called by `annotation.auto_label.auto_label` when it has a Live2D model. `labels` (mesh id → (tag, rule,
+confidence)) is updated in place; human labels are never touched.
+
+1. The model is rendered at its current pose; `annotation.layout_seeds.layout_assign` refines meshes whose tag
+   comes from a *part's* name (a skirt under "body", an ear under "face", held props under "arm") and generic eye
+   meshes, by geometry, drawing order and colour.
+2. The seed provider's maps are voted per mesh (`annotation.seeds.vote`, summed over the current pose and
+   `poses`). A weights-free provider (`layout`) only labels what nothing named; a learned parser (`samhq`,
+   `seethrough`) also overrides a part-name label when its vote is more confident, as in the paper, where the
+   parser decides and names refine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from seethrough.annotation.auto_label import LabelModel
+from seethrough.annotation.layout_seeds import layout_assign
+from seethrough.annotation.mesh_features import mesh_features, silhouette
+from seethrough.annotation.render import content_frame, model_raster, to_uint8
+from seethrough.annotation.seeds import SeedContext, default_seed_provider, get_seed_provider, vote
+
+Labels = dict[str, tuple[str, str, float]]
+
+
+def geometry_and_seed_labels(
+    live: Any,
+    model: LabelModel,
+    labels: Labels,
+    active: Sequence[str],
+    excluded: set[str],
+    coarse: set[str],
+    humans: set[str],
+    tagset: str,
+    provider: str | None,
+    size: int,
+    poses: Sequence[Mapping[str, float]],
+) -> None:
+    parts = {m.id: m.part_path for m in model.meshes}
+    active_set = set(active)
+    frame = content_frame(live, size, 0.02)  # fitted to the character, the same for every pose
+    raster = model_raster(live, frame)
+    features = {m: f for m, f in mesh_features(raster).items() if m in active_set}
+    props = {m for m, (_, rule, _) in labels.items() if rule == "foreground-prop"}
+    sil = silhouette(raster, excluded | props)  # the character's extent: no background, no desk
+    known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
+    for mid, (tag, conf, rule) in layout_assign(features, known, parts, sil, coarse, humans).items():
+        if mid in labels and labels[mid][1] != "human":
+            old_tag, old_rule, old_conf = labels[mid]
+            labels[mid] = (tag, rule, conf) if tag != old_tag else (tag, old_rule, max(old_conf, conf))
+
+    name = provider or default_seed_provider()
+    seeds = get_seed_provider(name)
+    # the provider sees what names and people said (`known` above), not the rules' refinements: the layout prior
+    # re-derives those itself, and a rule's guess (a paw found by symmetry) must not make a dog a human body
+    rendered = [_context(raster, features, known, parts, excluded, tagset)]
+    if poses:
+        saved = live.parameter_values()
+        try:
+            for values in poses:
+                live.reset_parameters()
+                live.set_parameters({k: v for k, v in values.items() if k in saved})
+                live.update()
+                r = model_raster(live, frame)
+                feats = {m: f for m, f in mesh_features(r).items() if m in active_set}
+                rendered.append(_context(r, feats, known, parts, excluded, tagset))
+        finally:
+            live.set_parameters(saved)
+            live.update()
+    votes = vote([(seeds.maps(ctx), ctx.visibility) for ctx in rendered], [m for m in active if m not in humans])
+    for mid, v in votes.items():
+        current = labels.get(mid)
+        if current is None:
+            labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+        elif seeds.learned and mid in coarse and current[1] != "human" and v.confidence > current[2]:
+            labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+
+
+def foreground_props(live: Any, named_excluded: set[str], size: int) -> set[str]:
+    """Meshes excluded by a background-like name that are drawn in front of the character: a desk, a frame, a
+    floor the character stands in. A background is drawn behind what it overlaps; a mesh that covers an earlier
+    character mesh (and is seen) is a prop (`objects`), whatever its part is called."""
+    if not named_excluded:
+        return set()
+    raster = model_raster(live, content_frame(live, size, 0.02))
+    features = mesh_features(raster)
+    character = [f for m, f in features.items() if m not in named_excluded and f.area > 0]
+    out = set()
+    for mid in named_excluded:
+        f = features.get(mid)
+        if f is None or f.visible_area == 0:
+            continue
+        x0, y0, x1, y1 = f.box
+        for g in character:
+            gx0, gy0, gx1, gy1 = g.box
+            if g.order < f.order and gx0 < x1 and x0 < gx1 and gy0 < y1 and y0 < gy1:
+                out.add(mid)
+                break
+    return out
+
+
+def _context(raster: Any, features: dict, known: dict, parts: dict, excluded: set[str], tagset: str) -> SeedContext:
+    return SeedContext(
+        image=to_uint8(raster.composite()),
+        visibility={m: v for m, v in raster.visibility_masks().items() if m not in excluded},
+        tagset=tagset,
+        known=known,
+        features=features,
+        parts=parts,
+        excluded=frozenset(excluded),
+    )

@@ -1,0 +1,171 @@
+"""The review queue: automatic labels ordered by (1 − confidence) × visible area, one key to accept, the palette
+to fix, and the share of the visible area a person has verified. The seed map (what the labeller's 2D provider
+saw) can be laid over the model. Logic lives in `annotation.review`; this is its view.
+
+Keys (in the Annotate workspace): Enter accepts the current mesh's label and moves on; the palette's number
+keys retag the selection (the current mesh) as a person's label, which also verifies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsPixmapItem,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seethrough.annotation.review import ReviewItem, accept, review_queue, seed_overlay, verified_fraction
+from seethrough.app.canvas import to_qimage
+from seethrough.app.workspaces.annotate.mesh_model import chip
+
+Runner = Callable[[str, Callable[..., Any], Callable[[Any], None]], None]
+
+
+class ReviewPanel(QWidget):
+    #: show these meshes selected (the current queue item)
+    select_requested = Signal(list)
+    #: labels were accepted here (the workspace refreshes its views and history)
+    labels_changed = Signal()
+
+    def __init__(self, canvas: Any, run: Runner, shortcut_scope: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state: Any = None
+        self.items: list[ReviewItem] = []
+        self.areas: dict[str, int] = {}
+        self.excluded: set[str] = set()
+        self._run = run
+        self._reviewing: str | None = None  # the mesh this panel selected for review
+        self._maps_for: tuple[int, int] | None = None  # (id(state), model state version) of the seed overlay
+        self.overlay_item = QGraphicsPixmapItem()
+        self.overlay_item.setZValue(0.5)  # over the model, under the selection tint
+        canvas.scene().addItem(self.overlay_item)
+
+        self.progress_bar = QProgressBar(maximum=1000, textVisible=False)
+        self.progress_bar.setMaximumHeight(8)
+        self.progress = QLabel("No model")
+        self.list = QListWidget()
+        self.list.setToolTip("Meshes to check, most uncertain visible area first")
+        self.list.currentRowChanged.connect(self._on_row)
+        self.accept_button = QPushButton("Accept (Enter)")
+        self.accept_button.setToolTip("Confirm the current mesh's label and go to the next")
+        self.accept_button.clicked.connect(self.accept_current)
+        skip = QPushButton("Skip")
+        skip.clicked.connect(self.next_item)
+        self.seed_box = QCheckBox("Seed map")
+        self.seed_box.setToolTip("Show the 2D seed provider's map for this pose (colour = its best tag)")
+        self.seed_box.toggled.connect(self._on_seed_toggled)
+        buttons = QHBoxLayout()
+        for w in (self.accept_button, skip, self.seed_box):
+            buttons.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Review</b>"))
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Space is the canvas's pan key
+            QShortcut(QKeySequence(key), shortcut_scope, activated=self.accept_current,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # --- model -----------------------------------------------------------------------------------------------
+    def set_state(self, state: Any) -> None:
+        from seethrough.annotation.auto_label import excluded_meshes, from_live2d
+
+        self.state = state
+        self._maps_for = None
+        self.overlay_item.setPixmap(QPixmap())
+        self.seed_box.setChecked(False)
+        self.areas = {mid: visible for mid, (_, visible) in state.raster.areas().items()}
+        self.excluded = excluded_meshes(from_live2d(state.model), sorted(state.store.excluded_parts))
+        self.refresh(keep_row=False)
+
+    def refresh(self, keep_row: bool = True) -> None:
+        """Rebuild the queue after labels changed. When the mesh under review (selected from this panel) was just
+        verified, the next one is selected; any other selection is left alone."""
+        if self.state is None:
+            return
+        row = max(self.list.currentRow(), 0) if keep_row else 0
+        current = self.current()
+        self.items = review_queue(self.state.store, self.areas, self.state.mesh_ids, self.excluded)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for it in self.items:
+            conf = "—" if it.tag is None else f"{it.confidence:.2f}"
+            item = QListWidgetItem(chip(it.tag), f"{it.id}   {it.tag or 'unlabelled'}   {conf}   {it.visible_area} px")
+            item.setToolTip(f"rule: {it.source or 'none'}; priority {(it.priority):.0f}")
+            self.list.addItem(item)
+        still = [i for i, it in enumerate(self.items) if current is not None and it.id == current.id]
+        self.list.setCurrentRow(still[0] if still else min(row, len(self.items) - 1))
+        self.list.blockSignals(False)
+        fraction = verified_fraction(self.state.store, self.areas, self.excluded)
+        self.progress_bar.setValue(round(fraction * 1000))
+        self.progress.setText(f"{fraction:.0%} of the visible area verified · {len(self.items)} meshes to review")
+        reviewing = self._reviewing is not None and self.state.selected == [self._reviewing]
+        if reviewing and not still and keep_row:  # the mesh under review was verified: on to the next one
+            self._on_row(self.list.currentRow())
+
+    def current(self) -> ReviewItem | None:
+        row = self.list.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    # --- actions ------------------------------------------------------------------------------------------------
+    def _on_row(self, row: int) -> None:
+        if 0 <= row < len(self.items):
+            self._reviewing = self.items[row].id
+            self.select_requested.emit([self._reviewing])
+
+    def accept_current(self) -> None:
+        item = self.current()
+        if self.state is None or item is None:
+            return
+        if item.tag is None:  # nothing to accept: the palette labels it
+            self.next_item()
+            return
+        accept(self.state.store, [item.id])
+        self.labels_changed.emit()  # the workspace refreshes, which calls refresh() here
+
+    def next_item(self) -> None:
+        if self.items:
+            self.list.setCurrentRow((self.list.currentRow() + 1) % len(self.items))
+
+    # --- seed overlay -------------------------------------------------------------------------------------------
+    def _on_seed_toggled(self, on: bool) -> None:
+        state = self.state
+        if state is None:
+            return
+        key = (id(state), state.model.state_version)
+        if on and self._maps_for != key:
+            self._run("Seed map", lambda progress, cancel: self._compute_maps(state), self._show_maps)
+            return
+        self.overlay_item.setVisible(on)
+
+    @staticmethod
+    def _compute_maps(state: Any) -> tuple[Any, int, np.ndarray]:
+        from seethrough.annotation.auto_label import excluded_meshes, from_live2d
+        from seethrough.annotation.review import seed_maps
+
+        excluded = excluded_meshes(from_live2d(state.model), sorted(state.store.excluded_parts))
+        maps = seed_maps(state.model, state.raster, state.store, excluded)
+        return state, state.model.state_version, seed_overlay(maps)
+
+    def _show_maps(self, result: tuple[Any, int, np.ndarray]) -> None:
+        state, version, image = result
+        if state is not self.state:
+            return
+        self._maps_for = (id(state), version)
+        self.overlay_item.setPixmap(QPixmap.fromImage(to_qimage(image)))
+        self.overlay_item.setVisible(self.seed_box.isChecked())

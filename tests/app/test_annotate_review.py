@@ -1,0 +1,97 @@
+"""The review queue in Annotate on Mark, driven through its widgets: auto-label, the queue ordered by
+(1 − confidence) × visible area, Enter accepts and moves on, a palette key fixes the current mesh, progress in
+visible area, the seed map overlay (computed in the job runner), undo; screenshot to out/screens/."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from seethrough.core.paths import fixtures_dir
+
+FIXTURES = fixtures_dir()
+SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
+pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path):
+    from seethrough.app.application import create_main_window
+
+    w = create_main_window(tmp_path / "settings" / "s.ini")
+    qtbot.addWidget(w)
+    w.resize(1500, 1000)
+    w.show()
+    qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
+    w.tabs.setCurrentWidget(w.workspaces["annotate"])
+    yield w
+    w.jobs.wait(60_000)
+    w.workspaces["annotate"].poser.wait(30_000)
+    w.close()
+
+
+def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):
+    shutil.copytree(FIXTURES / "Mark", tmp_path / "Mark")
+    ws = window.workspaces["annotate"]
+    ws.open_model(tmp_path / "Mark" / "Mark.model3.json")
+    qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
+    review = ws.review
+    assert review.progress.text().startswith("0% of the visible area verified")
+    assert len(review.items) == 30  # nothing labelled yet: every mesh, by visible area
+
+    ws.auto_label()
+    qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
+    store = ws.state.store
+    items = review.items
+    assert items and all(store.confidence(it.id) is not None for it in items if it.tag)
+    priorities = [it.priority for it in items]
+    assert priorities == sorted(priorities, reverse=True)  # most uncertain visible area first
+    top = items[0]
+    assert top.priority == pytest.approx((1 - store.confidence(top.id)) * review.areas[top.id])
+
+    # Enter accepts the current mesh: it becomes a person's label, leaves the queue, the next one is selected
+    review.list.setCurrentRow(0)
+    assert ws.state.selected == [top.id]
+    ws.canvas.setFocus()
+    qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)
+    assert store.source(top.id) == "human" and store.tag(top.id) == top.tag
+    assert top.id not in [it.id for it in review.items]
+    second = review.current()
+    assert second is not None and ws.state.selected == [second.id]
+    share = top.visible_area / sum(review.areas.values())
+    assert review.progress_bar.value() == round(share * 1000)
+
+    # the palette fixes the current mesh (number key 1 = the first tag of the page) and verifies it
+    qtbot.keyClick(ws.canvas, Qt.Key.Key_1)
+    first_tag = ws.palette.tags[0]
+    assert store.tag(second.id) == first_tag and store.source(second.id) == "human"
+    assert second.id not in [it.id for it in review.items]
+
+    # the seed map overlay is computed in the job runner and drawn over the model
+    review.seed_box.setChecked(True)
+    qtbot.waitUntil(lambda: not review.overlay_item.pixmap().isNull(), timeout=60_000)
+    image = review.overlay_item.pixmap().toImage()
+    assert (image.width(), image.height()) == (ws.state.frame.width, ws.state.frame.height)
+    assert review.overlay_item.isVisible()
+    review.list.setCurrentRow(0)
+    grab = tmp_path / "annotate-review.png"
+    ws.grab().save(str(grab))
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(grab, SCREENS / grab.name)
+    pixels = np.frombuffer(ws.grab().toImage().constBits(), np.uint8)
+    assert pixels.std() > 10  # a real picture, not a blank widget
+
+    # accepting everything left reaches 100 %
+    while review.items:
+        before = len(review.items)
+        if review.current().tag is None:
+            ws.assign("objects")
+        else:
+            review.accept_current()
+        assert len(review.items) == before - 1
+    assert review.progress.text().startswith("100% of the visible area verified")
+
+    ws.undo()  # the last accept is one undo step: its mesh is back in the queue
+    assert len(review.items) == 1
