@@ -42,7 +42,10 @@ def read_label_entries(path: Path) -> dict[str, tuple[str, str]]:
     """A label file's entries, without checking them against a model (they are another model's)."""
     from seethrough.core.io import safe_json
 
-    data = safe_json.read(path, "label file")
+    try:
+        data = safe_json.read(path, "label file")
+    except BadInput as exc:
+        raise BadInput(f"cannot read the label file {path}: {exc}") from None
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         raise BadInput(f"{path} is not a label file (no 'entries' object)")
