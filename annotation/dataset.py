@@ -5,8 +5,10 @@ the composite and its pseudo-depth from the drawing order (`annotation.tag_layer
 a model share one frame (fitted to the labelled meshes over the whole sweep, with a margin), so samples align.
 Splits (`core.dataset_split`): per model while the dataset holds many models (a character never appears in two
 splits), per pose while it holds fewer than `MIN_MODELS` (so a one-model export still has train and test samples),
-or as asked; `dataset.json` records which (`split_by`). Every file is written atomically and `dataset.json` last,
-so an interrupted export leaves the previous index valid.
+or as asked; `dataset.json` records which (`split_by`). Each sample is built in a temp folder (our `.st-tmp` mark)
+that replaces `samples/<id>/` whole, and `dataset.json` is written last, so an interrupted export leaves every
+sample folder either old or new and the previous index valid. A non-empty folder without a `dataset.json` is not
+ours and is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re
 from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
 from seethrough.core.dataset_split import MODES, SPLITS, assign_splits, resolve_mode, split_for_model
 from seethrough.core.errors import BadInput, Cancelled
-from seethrough.core.io.atomic import atomic_write_bytes
+from seethrough.core.io.atomic import atomic_folder, atomic_write_bytes
 from seethrough.core.taxonomy import taxonomy
 
 __all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "live2d_document", "render_tags",
@@ -40,6 +42,7 @@ def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
 
 
 def _png(path: Path, image: np.ndarray) -> None:
+    """Write a PNG into a sample's temp folder (the folder as a whole is renamed into place)."""
     if image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
     elif image.ndim == 3:
@@ -47,7 +50,14 @@ def _png(path: Path, image: np.ndarray) -> None:
     ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise BadInput(f"cannot encode {path.name}")
-    atomic_write_bytes(path, data.tobytes())
+    path.write_bytes(data.tobytes())
+
+
+def sample_id(model_name: str, pose_name: str) -> str:
+    """`<model>-<pose>`, usable as one folder name (the schema's rule for sample ids)."""
+    from seethrough.core.io.png_folder import safe_filename
+
+    return f"{safe_filename(model_name, 100)}-{safe_filename(pose_name, 100)}"
 
 
 def export_sample(
@@ -56,8 +66,13 @@ def export_sample(
     entry: dict,
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> dict:
-    """Write one rendered pose into `folder` (composite, per-tag layers / visible / depth, sample.json); returns
-    the manifest entry completed with canvas, tags and bboxes."""
+    """Write one rendered pose as `folder` (composite, per-tag layers / visible / depth, sample.json), replacing
+    the folder as a whole; returns the manifest entry completed with canvas, tags and bboxes."""
+    with atomic_folder(folder) as tmp:
+        return _write_sample(rendered, tmp, entry, background)
+
+
+def _write_sample(rendered: TagLayers, folder: Path, entry: dict, background: tuple[int, int, int]) -> dict:
     for sub in ("layers", "visible", "depth"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     composite = to_uint8(rendered.composite)
@@ -78,7 +93,7 @@ def export_sample(
         bboxes[tag] = list(box)
     entry = {**entry, "canvas": [rendered.frame.width, rendered.frame.height], "tags": tags, "bboxes": bboxes}
     SampleEntry.from_json(entry)  # the entry must read back
-    atomic_write_bytes(folder / "sample.json", json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
+    (folder / "sample.json").write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
     return entry
 
 
@@ -112,9 +127,12 @@ def export_dataset(
     if split not in MODES:
         raise BadInput(f"unknown split {split!r} (one of {', '.join(MODES)})")
     out = Path(out)
+    index_path = out / "dataset.json"
+    if out.is_dir() and not index_path.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+        raise BadInput(f"{out}: the folder is not empty and holds no dataset.json; export into a new or empty folder "
+                       "or into an earlier dataset (nothing was written)")
     created = [f for f in (out, out / "samples") if not f.exists()]
     out.mkdir(parents=True, exist_ok=True)
-    index_path = out / "dataset.json"
     split_by = "model"  # datasets written before `split_by` existed were split per model
     if index_path.exists():
         existing = read_dataset(out)
@@ -134,7 +152,7 @@ def export_dataset(
         chosen = fit_frame(model, size, margin)
     else:
         raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
-    new_ids = [f"{model.name}-{pose_name}" for pose_name, _ in checked]
+    new_ids = [sample_id(model.name, pose_name) for pose_name, _ in checked]
     everything = [(sid, str(raw["model"])) for sid, raw in samples.items() if sid not in new_ids]
     everything += [(sid, model.name) for sid in new_ids]
     models = len({name for _, name in everything})
@@ -154,7 +172,7 @@ def export_dataset(
             model.reset_parameters()
             model.set_parameters(values)
             model.update()
-            sid = f"{model.name}-{pose_name}"
+            sid = sample_id(model.name, pose_name)
             entry = {"id": sid, "model": model.name, "pose": values, "split": planned[sid]}
             folder = out / "samples" / sid
             fresh = not folder.exists()

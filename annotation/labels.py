@@ -115,10 +115,12 @@ class LabelStore:
         return store
 
     def _load(self, path: Path) -> None:
+        from seethrough.core.io import safe_json
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise BadInput(f"label file {path} is not readable JSON ({e}); it was left untouched") from e
+            data = safe_json.read(path)
+        except BadInput as e:
+            raise BadInput(f"label file {e}; it was left untouched") from None
         if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
             raise BadInput(f"label file {path} has no 'entries' object; it was left untouched")
         version = data.get("schema_version")
@@ -136,13 +138,17 @@ class LabelStore:
             )
         entries: dict[str, Entry] = {}
         for mid, e in data["entries"].items():
-            if not isinstance(e, dict) or not isinstance(e.get("tag"), str) or not _known_source(e.get("source")):
+            if (not isinstance(e, dict) or not isinstance(e.get("tag"), str) or not _known_source(e.get("source"))
+                    or not isinstance(e.get("time", 0.0), (int, float))):
                 raise BadInput(f"label file {path}: bad entry for {mid!r}: {e!r}")
             entries[mid] = {"tag": e["tag"], "source": e["source"], "time": float(e.get("time", 0.0))}
             if isinstance(e.get("confidence"), (int, float)):
                 entries[mid]["confidence"] = float(e["confidence"])
         self.entries = entries
-        self.excluded_parts = set(data.get("excluded_parts", []))
+        excluded = data.get("excluded_parts", [])
+        if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
+            raise BadInput(f"label file {path}: excluded_parts must be a list of part ids")
+        self.excluded_parts = set(excluded)
         self.taxonomy_version = str(data.get("taxonomy_version", self.taxonomy_version))
         if data.get("model_id"):
             self.model_id = str(data["model_id"])

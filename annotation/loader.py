@@ -8,7 +8,6 @@ pure-Python Cubism 2 runtime (`annotation.cubism2`), also without GL.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
 from seethrough.annotation.optional_files import check_cubism3, clean_cubism2_settings, without_optional
 from seethrough.annotation.pose import pose_part_opacities, read_pose
 from seethrough.core.errors import BadInput
+from seethrough.core.io import safe_json
+from seethrough.core.io.schemas import Model2Json, Model3Json, validate
 
 #: Core constant flags: blend mode bits, double-sided, inverted mask
 BLEND_ADDITIVE, BLEND_MULTIPLICATIVE, DOUBLE_SIDED, INVERTED_MASK = 1 << 0, 1 << 1, 1 << 2, 1 << 3
@@ -26,12 +27,13 @@ DYNAMIC_VISIBLE = 1 << 0
 
 
 def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise BadInput(f"{what} not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name} is not valid JSON ({exc})") from None
+    return safe_json.read(path, what)
+
+
+def _inside(folder: Path, rel: str, where: str) -> Path:
+    """`folder/rel` for a reference the schema already checked (relative, no `..`): inside the model's folder.
+    (Symlinks the user put in their own folder are followed; the file's text cannot name a path outside it.)"""
+    return folder / rel.replace("\\", "/")
 
 
 def find_model_file(path: Path) -> Path:
@@ -59,20 +61,22 @@ def load_model(path: str | Path) -> Live2DModel:
 def _load_cubism2(model_file: Path) -> Live2DModel:
     from seethrough.annotation.cubism2 import Cubism2Runtime
 
-    spec = _read_json(model_file, "model file")
-    if not isinstance(spec, dict) or not spec.get("model"):
+    raw = _read_json(model_file, "model file")
+    if not isinstance(raw, dict) or not raw.get("model"):
         raise BadInput(f"{model_file.name} has no \"model\" entry (the .moc file)")
+    spec = validate(Model2Json, raw, model_file.name)
     folder = model_file.parent
-    moc_path = folder / spec["model"]
+    moc_path = _inside(folder, spec.model, model_file.name)
     if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {spec['model']} is missing")
-    if moc_path.read_bytes()[:3] != b"moc":
-        raise BadInput(f"{moc_path.name}: not a Cubism 2 .moc file (unsupported or damaged)")
-    textures = [folder / t for t in spec.get("textures", [])]
+        raise BadInput(f"{model_file.name}: the moc file {spec.model} is missing")
+    with open(moc_path, "rb") as fh:
+        if fh.read(3) != b"moc":
+            raise BadInput(f"{moc_path.name}: not a Cubism 2 .moc file (unsupported or damaged)")
+    textures = [_inside(folder, t, model_file.name) for t in spec.textures]
     missing = [t.name for t in textures if not t.is_file()]
     if missing:
         raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
-    settings, warnings = clean_cubism2_settings(folder, spec)
+    settings, warnings = clean_cubism2_settings(folder, raw)  # raw: its paths were checked by the schema
     try:
         runtime = Cubism2Runtime(model_file, settings)
     except BadInput as first:  # a named optional file that is present but that the runtime cannot use
@@ -104,11 +108,12 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     refs = spec.get("FileReferences") if isinstance(spec, dict) else None
     if not isinstance(refs, dict) or not refs.get("Moc"):
         raise BadInput(f"{model_file.name} has no FileReferences.Moc entry")
+    checked = validate(Model3Json, spec, model_file.name).FileReferences
     folder = model_file.parent
-    moc_path = folder / refs["Moc"]
+    moc_path = _inside(folder, checked.Moc, model_file.name)
     if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {refs['Moc']} is missing")
-    textures = [folder / t for t in refs.get("Textures", [])]
+        raise BadInput(f"{model_file.name}: the moc file {checked.Moc} is missing")
+    textures = [_inside(folder, t, model_file.name) for t in checked.Textures]
     missing = [t.name for t in textures if not t.is_file()]
     if missing:
         raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
@@ -116,7 +121,7 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     if core.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
 
-    usable, warnings = check_cubism3(folder, refs)
+    usable, warnings = check_cubism3(folder, refs)  # optional files: refs already checked to stay in the folder
     names = _display_names(folder / refs["DisplayInfo"]) if "DisplayInfo" in usable else {}
     part_ids = core.part_ids()
     parents = core.part_parents()

@@ -12,7 +12,6 @@ runtime, which reads every named file eagerly and fails on the first missing one
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +29,13 @@ def problem(path: Path, json_file: bool = True) -> str | None:
         return f"missing ({near[0]} differs only in letter case)" if near else "missing"
     if not json_file:
         return None
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io import safe_json
+
     try:
-        json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return f"not readable JSON ({type(exc).__name__}: {exc})"
+        safe_json.read(path)  # depth- and size-limited
+    except BadInput as exc:
+        return f"not readable JSON ({exc})"
     return None
 
 

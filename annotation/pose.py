@@ -13,11 +13,11 @@ File formats read here:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 from seethrough.core.errors import BadInput
+from seethrough.core.io import safe_json
 
 #: a pose: groups → entries → [shown part id, *linked part ids]
 PoseGroups = list[list[list[str]]]
@@ -28,10 +28,7 @@ def read_pose(path: Path, part_ids: Collection[str]) -> PoseGroups:
     path = Path(path)
     if not path.is_file():
         return []
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name} is not valid JSON ({exc})") from None
+    data = safe_json.read(path)
     if not isinstance(data, dict):
         raise BadInput(f"{path.name} is not a Live2D pose file (expected a JSON object)")
     raw_groups: list = []

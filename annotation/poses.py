@@ -11,8 +11,6 @@ file name; parameters not named stay at their defaults. `check_poses` says which
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +23,6 @@ ANGLE_Y = ("ParamAngleY", "PARAM_ANGLE_Y")
 FRACTION = 0.7
 DIRECTIONS = (("up", 0, 1), ("down", 0, -1), ("left", -1, 0), ("right", 1, 0), ("up-left", -1, 1),
               ("up-right", 1, 1), ("down-left", -1, -1), ("down-right", 1, -1))
-_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 Pose = tuple[str, dict[str, float]]
 
@@ -56,46 +53,21 @@ def default_poses(model: Live2DModel, fraction: float = FRACTION) -> list[Pose]:
 
 
 def parse_poses(data: object, where: str = "pose list") -> list[Pose]:
-    """Poses from decoded JSON (the module docstring's format); BadInput says what is wrong."""
+    """Poses from decoded JSON (the module docstring's format), validated by `core.io.schemas.PoseList`."""
+    from seethrough.core.io.schemas import PoseList, validate
+
     if isinstance(data, dict) and "poses" in data:
         data = data["poses"]
     if not isinstance(data, list) or not data:
         raise BadInput(f"{where}: expected a non-empty JSON list of {{\"name\": …, \"params\": {{id: value}}}}")
-    poses: list[Pose] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(data):
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            raise BadInput(f"{where}: pose #{i + 1} has no \"name\"")
-        name = raw["name"]
-        if not _NAME.match(name):
-            raise BadInput(f"{where}: pose name {name!r} may only use letters, digits and . _ + -")
-        if name in seen:
-            raise BadInput(f"{where}: pose name {name!r} is used twice")
-        seen.add(name)
-        params = raw.get("params", {})
-        if not isinstance(params, dict):
-            raise BadInput(f"{where}: pose {name!r}: \"params\" must be an object of parameter id → number")
-        try:
-            values = {str(k): float(v) for k, v in params.items() if not isinstance(v, bool)}
-        except (TypeError, ValueError, OverflowError):
-            raise BadInput(f"{where}: pose {name!r}: parameter values must be numbers") from None
-        if len(values) != len(params):
-            raise BadInput(f"{where}: pose {name!r}: parameter values must be numbers, not true/false")
-        bad = next((k for k, v in values.items() if not math.isfinite(v)), None)
-        if bad is not None:
-            raise BadInput(f"{where}: pose {name!r}: parameter {bad} is {values[bad]}, not a finite number")
-        poses.append((name, values))
-    return poses
+    checked = validate(PoseList, {"poses": data}, where)
+    return [(pose.name, dict(pose.params)) for pose in checked.poses]
 
 
 def load_poses(path: Path) -> list[Pose]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise BadInput(f"cannot read the pose list {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"the pose list {path} is not valid JSON ({exc})") from None
-    return parse_poses(data, str(path))
+    from seethrough.core.io import safe_json
+
+    return parse_poses(safe_json.read(path, "pose list"), str(path))
 
 
 def save_poses(poses: Sequence[Pose], path: Path) -> None:

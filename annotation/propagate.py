@@ -9,7 +9,6 @@ overwritten; every copied label keeps the rule that set it in the source.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +40,11 @@ class Propagation:
 
 def read_label_entries(path: Path) -> dict[str, tuple[str, str]]:
     """A label file's entries, without checking them against a model (they are another model's)."""
+    from seethrough.core.io import safe_json
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = safe_json.read(path, "label file")
+    except BadInput as exc:
         raise BadInput(f"cannot read the label file {path}: {exc}") from None
     entries = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(entries, dict):

@@ -35,7 +35,11 @@ Box = tuple[int, int, int, int]
 @lru_cache(maxsize=8)
 def _mip_chain(path: Path) -> tuple[np.ndarray, ...]:
     """Straight-alpha RGBA float32 in [0, 1] and its box-filtered halvings down to ~16 px (GL mipmaps)."""
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    _check_texture_size(path)
+    try:
+        img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise BadInput(f"cannot read the texture {path} ({str(exc).strip().splitlines()[-1][:120]})") from None
     if img is None:
         raise BadInput(f"cannot read the texture {path}")
     if img.dtype == np.uint16:
@@ -47,6 +51,28 @@ def _mip_chain(path: Path) -> tuple[np.ndarray, ...]:
         h, w = levels[-1].shape[:2]
         levels.append(cv2.resize(levels[-1], (max(w // 2, 1), max(h // 2, 1)), interpolation=cv2.INTER_AREA))
     return tuple(levels)
+
+
+def _check_texture_size(path: Path) -> None:
+    """The texture's size from its header (nothing decoded), within the image cap: a 100 000² header is refused
+    here instead of failing inside OpenCV."""
+    import warnings
+
+    from PIL import Image
+
+    from seethrough.core.io.limits import max_pixels
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                width, height = im.size
+    except Image.DecompressionBombError:
+        raise BadInput(f"the texture {path.name} is far over the image size limit") from None
+    except (OSError, SyntaxError, ValueError):
+        raise BadInput(f"cannot read the texture {path} (not an image, or damaged)") from None
+    if width * height > max_pixels() or width <= 0 or height <= 0:
+        raise BadInput(f"the texture {path.name} is {width}×{height}, over the limit of {max_pixels():,} pixels")
 
 
 def _texture(path: Path) -> np.ndarray:

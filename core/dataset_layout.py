@@ -15,7 +15,6 @@ The layout (documented for people in `docs/dataset-layout.md`):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,19 +47,17 @@ class SampleEntry:
 
     @classmethod
     def from_json(cls, raw: Any, where: str = "dataset.json") -> SampleEntry:
+        """A sample entry checked by `core.io.schemas.DatasetSample` (safe id and tag names, canvas in range)."""
+        from seethrough.core.io.schemas import DatasetSample, validate
+
         if not isinstance(raw, dict):
             raise BadInput(f"{where}: a sample entry is not a JSON object")
         missing = [k for k in ("id", "model", "split", "canvas", "tags") if k not in raw]
         if missing:
-            raise BadInput(f"{where}: sample {raw.get('id', '?')!r} lacks {', '.join(missing)}")
-        try:
-            canvas = (int(raw["canvas"][0]), int(raw["canvas"][1]))
-            bboxes = {str(t): tuple(int(v) for v in box) for t, box in (raw.get("bboxes") or {}).items()}
-            pose = {str(k): float(v) for k, v in (raw.get("pose") or {}).items()}
-        except (TypeError, ValueError, IndexError) as exc:
-            raise BadInput(f"{where}: sample {raw['id']!r} has a malformed field ({exc})") from None
-        return cls(str(raw["id"]), str(raw["model"]), pose, str(raw["split"]), canvas,
-                   tuple(str(t) for t in raw["tags"]), bboxes)  # type: ignore[arg-type]
+            raise BadInput(f"{where}: sample {str(raw.get('id', '?'))[:80]!r} lacks {', '.join(missing)}")
+        s = validate(DatasetSample, raw, where)
+        return cls(s.id, s.model, dict(s.pose), s.split, tuple(s.canvas), tuple(s.tags),  # type: ignore[arg-type]
+                   {t: tuple(b) for t, b in s.bboxes.items()})  # type: ignore[misc]
 
     def to_json(self) -> dict:
         return {"id": self.id, "model": self.model, "pose": dict(self.pose), "split": self.split,
@@ -109,10 +106,10 @@ def read_dataset(path: str | Path) -> DatasetIndex:
     index = root / "dataset.json"
     if not index.is_file():
         raise BadInput(f"{root} is not a dataset folder: dataset.json is missing")
-    try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{index} is not valid JSON ({exc})") from None
+    from seethrough.core.io import safe_json
+    from seethrough.core.io.schemas import DatasetIndexFile, validate
+
+    data = safe_json.read(index)
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
         raise BadInput(f"{index} has no list of samples")
     version = data.get("schema_version")
@@ -120,18 +117,21 @@ def read_dataset(path: str | Path) -> DatasetIndex:
         raise BadInput(f"{index} has no integer schema_version")
     if version > SCHEMA_VERSION:
         raise NewerSchema(f"{index} was written by a newer version (schema {version} > {SCHEMA_VERSION})")
-    samples = [SampleEntry.from_json(raw, str(index)) for raw in data["samples"]]
+    checked = validate(DatasetIndexFile, {**data, "samples": []}, str(index))
+    samples = [SampleEntry.from_json(raw, f"{index}: samples[{i}]") for i, raw in enumerate(data["samples"])]
     split_by = str(data.get("split_by", "model"))
     if split_by not in ("model", "pose", "manual"):
-        raise BadInput(f"{index}: split_by {split_by!r} is not one of model, pose, manual")
-    return DatasetIndex(root, version, str(data.get("taxonomy", "v3")), tuple(data.get("tags", ())), samples,
-                        split_by)
+        raise BadInput(f"{index}: split_by {split_by[:40]!r} is not one of model, pose, manual")
+    return DatasetIndex(root, version, checked.taxonomy, tuple(checked.tags), samples, split_by)
 
 
 def _read_png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
     if not path.is_file():
         raise BadInput(f"the dataset is incomplete: {path} is missing")
-    img = cv2.imread(str(path), flags)
+    try:
+        img = cv2.imread(str(path), flags)
+    except cv2.error:
+        img = None
     if img is None:
         raise BadInput(f"cannot read {path} (not a PNG, or damaged)")
     return img
@@ -211,10 +211,12 @@ def _validate_sample_files(index: DatasetIndex, entry: SampleEntry, folder: Path
     where = f"sample {entry.id!r}"
     problems = []
     try:
-        own = json.loads((folder / "sample.json").read_text(encoding="utf-8"))
+        from seethrough.core.io import safe_json
+
+        own = safe_json.read(folder / "sample.json")
         if SampleEntry.from_json(own, str(folder / "sample.json")) != entry:
             problems.append(f"{where}: sample.json differs from its dataset.json entry")
-    except (OSError, json.JSONDecodeError, BadInput) as exc:
+    except (OSError, BadInput) as exc:
         problems.append(f"{where}: sample.json unreadable ({exc})")
     expected = {f"{sub}/{tag_file_name(t)}.png" for t in entry.tags for sub in ("layers", "visible", "depth")}
     subs = ("layers", "visible", "depth")

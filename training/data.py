@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +77,13 @@ class LayerDataset:
         index = self.root / "dataset.json"
         if not index.exists():
             raise BadInput(f"{self.root} is not a dataset folder: dataset.json is missing")
-        try:
-            data = json.loads(index.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{index} is not valid JSON: {exc}") from None
+        from seethrough.core.io import safe_json
+        from seethrough.core.io.schemas import DatasetIndexFile, validate
+
+        data = safe_json.read(index)  # depth- and size-limited, finite numbers
+        if isinstance(data, dict) and isinstance(data.get("samples"), list):
+            validate(DatasetIndexFile, data, str(index))  # sample ids are folder names: no '..', no '/'
+
         if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
             raise BadInput(f"{index} has no list of samples")
         version = int(data.get("schema_version", 0))

@@ -14,7 +14,7 @@ import importlib
 import json
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 SUBCOMMAND_MODULES = (
     "seethrough.app.cli.layer_commands",
@@ -29,8 +29,16 @@ SUBCOMMAND_MODULES = (
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr (`seethrough-gui stratify: error: argument --k: …`) and
+    exit 2, like every other bad input; `--help` still prints the full usage. Subparsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="seethrough-gui",
         description="See-through Studio: layer decomposition of anime characters. "
         "Without a subcommand, opens the app (optionally on FILE).",
@@ -135,6 +143,9 @@ def run(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except MemoryError:
+        print("seethrough-gui: cannot complete: out of memory (try a smaller input)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:  # the environment (disk full, read-only, a folder in the way): not our bug
         print(f"seethrough-gui: cannot complete: {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -144,5 +155,21 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("seethrough-gui: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # an internal error
-        return _internal_error(exc)
+    except Exception as exc:
+        message = _foreign_bad_input(exc)
+        if message is not None:
+            print(f"seethrough-gui: {message}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _internal_error(exc)  # an internal error
+
+
+def _foreign_bad_input(exc: Exception) -> str | None:
+    """A library's exception that means bad input (a safety net; readers convert these themselves)."""
+    name = type(exc).__name__
+    if name == "ValidationError" and type(exc).__module__.startswith("pydantic"):
+        from seethrough.core.io.schemas import describe
+
+        return describe(exc)  # type: ignore[arg-type]
+    if name == "DecompressionBombError":
+        return f"image too large: {exc}"
+    return None

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from seethrough.app.cli import print_json
+from seethrough.app.cli.arg_types import int_in, resolution, seed, steps
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
@@ -28,8 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("file", help="a decomposed document (PSD with companions, .stproj) that holds its input image")
     r.add_argument("--box", required=True, type=_box, help="x0,y0,x1,y1 on the canvas")
     r.add_argument("--tags-to-redo", dest="redo", help="comma-separated tags (default: the tags in the region)")
-    r.add_argument("--feather", type=int, help="width of the blended seam in pixels (default: 1/16 of the region)")
+    r.add_argument("--feather", type=int_in(0, 4096),
+                   help="width of the blended seam in pixels, 0–4096 (default: 1/16 of the region)")
     r.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
+    r.add_argument("--force", action="store_true", help="replace an output that already exists")
     add_model_options(r)
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=run_redecompose)
@@ -41,11 +44,11 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
     p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set of the layer model")
-    p.add_argument("--resolution", type=int, default=1280)
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--depth-resolution", type=int, default=768)
-    p.add_argument("--depth-steps", type=int, default=4)
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--resolution", type=resolution, default=1280, help="64–8192 (default 1280)")
+    p.add_argument("--steps", type=steps, default=30, help="1–1000 (default 30)")
+    p.add_argument("--depth-resolution", type=resolution, default=768, help="64–8192 (default 768)")
+    p.add_argument("--depth-steps", type=steps, default=4, help="1–1000 (default 4)")
+    p.add_argument("--seed", type=seed, default=42)
     p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
@@ -142,10 +145,12 @@ def run_decompose(args: argparse.Namespace) -> int:
 
 
 def run_redecompose(args: argparse.Namespace) -> int:
-    from seethrough.app.cli.layer_commands import load, save
+    from seethrough.app.cli.layer_commands import DOCUMENT_OUTPUTS, load, save
+    from seethrough.app.cli.outputs import check_outputs
     from seethrough.core.decompose.engine import load_engine
     from seethrough.core.decompose.region import clip_box, redecompose_region, tags_in_region
 
+    check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)  # before the model is loaded
     doc = load(args.file)
     box = clip_box(args.box, doc.size)
     redo = [t.strip() for t in (args.redo or "").split(",") if t.strip()] or None
@@ -156,7 +161,7 @@ def run_redecompose(args: argparse.Namespace) -> int:
     command = redecompose_region(doc, box, engine, options, tags=redo, feather=args.feather, progress=bar)
     bar.close()
     doc.history.push(command)
-    written = save(doc, args.output)
+    written = save(doc, args.output, force=args.force)
     if args.json:
         print_json({"output": str(args.output), "box": list(box), "tags": tags, "written": [str(p) for p in written]})
     else:

@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seethrough.app.cli import EXIT_OK, print_json
+from seethrough.app.cli.arg_types import K_RANGE, k_strata
+from seethrough.app.cli.outputs import add_force, check_outputs
+
+#: what `-o` may be for the commands that write a document
+DOCUMENT_OUTPUTS = (".psd", ".stproj", ".png", "")
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, Layer
@@ -34,17 +39,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("-o", "--output", required=True, help="output .png")
     comp.add_argument("--mode", choices=("stack", "depth", "zbuffer"), default="stack",
                       help="stack: layer order; depth: by representative depth; zbuffer: per-pixel depth")
+    add_force(comp)
     comp.set_defaults(func=_composite)
 
     strat = sub.add_parser("stratify", help="split layers into depth strata with K-Means (<tag>-0 nearest)")
     strat.add_argument("file")
     strat.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
-    strat.add_argument("--k", type=int, default=2, help="number of strata (default 2)")
+    strat.add_argument("--k", type=k_strata, default=2,
+                       help=f"number of strata, {K_RANGE[0]}–{K_RANGE[1]} (default 2)")
     strat.add_argument("--inpaint", choices=("opencv", "lama", "none"), default="opencv",
                        help="fill what a split uncovers in the far strata (default opencv; lama when its weights "
                        "are installed, else OpenCV with a note)")
     strat.add_argument("--json", action="store_true", help="print what was split as JSON")
+    add_force(strat)
     strat.set_defaults(func=_stratify)
 
     lr = sub.add_parser("lrsplit", help="split layers into right/left parts (<tag>-r, <tag>-l)")
@@ -52,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lr.add_argument("-o", "--output", required=True)
     lr.add_argument("--tags", required=True, help="comma-separated tags, e.g. handwear,ears")
     lr.add_argument("--json", action="store_true")
+    add_force(lr)
     lr.set_defaults(func=_lrsplit)
 
     exp = sub.add_parser("export", help="write a layered PSD (+ See-through companions) or a folder of PNGs")
@@ -59,10 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
     exp.add_argument("--groups", action="store_true", help="PSD: group the layers into head/body")
     exp.add_argument("--no-companions", action="store_true", help="PSD: skip <name>_depth.psd and <name>.psd.json")
+    add_force(exp)
     exp.set_defaults(func=_export)
 
     smp = sub.add_parser("sample", help="write the built-in sample character")
     smp.add_argument("-o", "--output", required=True, help="sample.psd, sample.stproj, sample.png or dir/")
+    add_force(smp)
     smp.set_defaults(func=_sample)
 
 
@@ -75,17 +86,15 @@ def load(file: str) -> Document:
         return build_sample_document()
     from seethrough.core.io.open_any import open_document
 
-    return open_document(file)
+    return open_document(file)  # import warnings (e.g. companions of another export) are logged to stderr
 
 
-def save(doc: Document, output: str, groups: bool = False, companions: bool = True) -> list[Path]:
-    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder)."""
-    from seethrough.core.errors import BadInput
-
+def save(doc: Document, output: str, groups: bool = False, companions: bool = True, force: bool = False) -> list[Path]:
+    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder).
+    An existing output is replaced only with `force` (`app.cli.outputs`)."""
+    check_outputs(output, force, companions=companions, suffixes=DOCUMENT_OUTPUTS)
     out = Path(output)
     ext = out.suffix.lower()
-    if out.parent and not out.parent.exists():
-        raise BadInput(f"{out.parent}: output folder does not exist")
     if ext == ".png":
         from seethrough.core.compositing import composite
         from seethrough.core.io.images import save_png
@@ -154,8 +163,7 @@ def _composite(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix.lower() != ".png":
         raise BadInput(f"{out.name}: composite writes a .png")
-    if not out.parent.exists():
-        raise BadInput(f"{out.parent}: output folder does not exist")
+    check_outputs(out, args.force)
     doc = load(args.file)
     save_png(out, composite(doc, mode=args.mode))
     print(out)
@@ -167,8 +175,7 @@ def _stratify(args: argparse.Namespace) -> int:
     from seethrough.core.stratify import kmeans_thresholds, stratify_command
     from seethrough.core.taxonomy import base_tag, taxonomy
 
-    if args.k < 2:
-        raise BadInput(f"--k must be at least 2, got {args.k}")
+    check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
     tags = _parse_tags(args.tags)
     defaulted = not tags
@@ -197,16 +204,17 @@ def _stratify(args: argparse.Namespace) -> int:
         return stratify_command(doc, layer.uid, k=args.k, inpaint=inpaint)
 
     report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
-    return _finish(args, doc, report, save(doc, args.output))
+    return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
 def _lrsplit(args: argparse.Namespace) -> int:
     from seethrough.core.stratify import lr_split_command
 
+    check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
     targets = _layers_with_tags(doc, _parse_tags(args.tags))
     report = _apply_splits(doc, targets, lambda layer: lr_split_command(doc, layer.uid), "Split left/right")
-    return _finish(args, doc, report, save(doc, args.output))
+    return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
 def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
@@ -242,8 +250,9 @@ def _finish(args: argparse.Namespace, doc: Document, report: list[dict], written
 
 
 def _export(args: argparse.Namespace) -> int:
+    check_outputs(args.output, args.force, companions=not args.no_companions, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
-    for path in save(doc, args.output, groups=args.groups, companions=not args.no_companions):
+    for path in save(doc, args.output, groups=args.groups, companions=not args.no_companions, force=args.force):
         print(path)
     return EXIT_OK
 
@@ -251,7 +260,8 @@ def _export(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from seethrough.core.sample import build_sample_document
 
-    for path in save(build_sample_document(), args.output):
+    check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
+    for path in save(build_sample_document(), args.output, force=args.force):
         print(path)
     return EXIT_OK
 

@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from seethrough.app.cli import print_json
+from seethrough.app.cli.arg_types import MARGIN_RANGE, SIZE_RANGE, margin, render_size
 from seethrough.app.cli.live2d_label import add_label_command
+from seethrough.app.cli.outputs import add_force, check_outputs
+
+_SIZE = f"{SIZE_RANGE[0]}–{SIZE_RANGE[1]}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,19 +29,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("info", help="ArtMeshes and the part tree of a model")
     p.add_argument("model")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--size", type=int, default=512, help="long side of the render used to measure areas (px)")
+    p.add_argument("--size", type=render_size, default=512,
+                   help=f"long side of the render used to measure areas (px, {_SIZE})")
     p.set_defaults(func=run_info)
     add_label_command(actions)
     p = actions.add_parser("export", help="render labelled poses into a training dataset")
     p.add_argument("model")
     p.add_argument("-o", "--output", required=True, type=Path)
     p.add_argument("--poses", default="default", help="'default' (9 head angles) or a JSON pose list")
-    p.add_argument("--size", type=int, default=1024, help="long side of the rendered canvas")
+    p.add_argument("--size", type=render_size, default=1024, help=f"long side of the rendered canvas ({_SIZE})")
     p.add_argument("--labels", type=Path, help="label file (default: automatic labels)")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3")
     p.add_argument("--frame", choices=("content", "canvas"), default="content",
                    help="fit the labelled character over all poses (default) or the model's whole canvas")
-    p.add_argument("--margin", type=float, default=0.05, help="empty border, a fraction of --size")
+    p.add_argument("--margin", type=margin, default=0.05,
+                   help=f"empty border, a fraction of --size ({MARGIN_RANGE[0]}–{MARGIN_RANGE[1]})")
     p.add_argument("--background", default="255,255,255", help="R,G,B behind composite_rgb.png")
     p.add_argument("--split", choices=("auto", "model", "pose", "train", "val", "test"), default="auto",
                    help="auto (default): per pose while the dataset holds fewer than 10 models, per model after; "
@@ -49,8 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model")
     p.add_argument("-o", "--output", required=True, type=Path)
     p.add_argument("--labels", type=Path)
-    p.add_argument("--size", type=int, default=1024)
+    p.add_argument("--size", type=render_size, default=1024, help=f"long side of the rendered canvas ({_SIZE})")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3")
+    add_force(p)
     p.add_argument("--pose", type=Path, help="a pose list (JSON); with --pose-name, which pose (default: first)")
     p.add_argument("--pose-name")
     p.set_defaults(func=run_psd)
@@ -116,7 +123,11 @@ def run_export(args: argparse.Namespace) -> int:
     from seethrough.annotation.dataset import export_dataset
     from seethrough.annotation.loader import load_model
     from seethrough.annotation.poses import check_poses, default_poses, load_poses
+    from seethrough.core.errors import BadInput
 
+    if args.output.exists() and not args.output.is_dir():
+        raise BadInput(f"{args.output}: exists and is not a folder")
+    background = _background(args.background)
     model = load_model(Path(args.model))
     labels = model_labels(model, args.labels, args.tags)
     if args.poses == "default":
@@ -125,7 +136,7 @@ def run_export(args: argparse.Namespace) -> int:
         poses = load_poses(Path(args.poses))
         check_poses(model, poses)
     out = export_dataset(model, labels, args.output, poses, size=args.size, tagset=args.tags,
-                         background=_background(args.background), frame=args.frame, margin=args.margin,
+                         background=background, frame=args.frame, margin=args.margin,
                          split=args.split)
     from seethrough.core.dataset_layout import read_dataset
     from seethrough.core.dataset_split import describe
@@ -149,6 +160,7 @@ def run_psd(args: argparse.Namespace) -> int:
     from seethrough.core.errors import BadInput
     from seethrough.core.io.psd_export import export_psd
 
+    check_outputs(args.output, args.force, suffixes=(".psd",))
     model = load_model(Path(args.model))
     pose = None
     if args.pose is not None:

@@ -65,10 +65,12 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
         raise BadInput(f"seed folder {folder} does not exist")
     tags = set(taxonomy().tags(tagset))
     seeds: dict[str, Any] = {}
+    from seethrough.core.io.images import load_image
+
     for png in sorted(folder.glob("*.png")):
-        if png.stem in tags:
-            with Image.open(png) as im:
-                seeds[png.stem] = np.asarray(im.convert("L"))
+        if png.stem in tags:  # load_image checks the size from the header and turns damage into one line
+            rgba = load_image(png)
+            seeds[png.stem] = np.asarray(Image.fromarray(rgba, "RGBA").convert("L"))
     if not seeds:
         raise BadInput(f"no <tag>.png seed masks for tag set {tagset} in {folder}")
     return seeds

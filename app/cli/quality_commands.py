@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.add_argument("--fix", action="store_true", help="apply every finding's recommended fix (needs -o)")
     check.add_argument("-o", "--output", help="with --fix: where to write the repaired document (.psd, .stproj, dir/)")
+    check.add_argument("--force", action="store_true", help="with --fix: replace an output that already exists")
     check.set_defaults(func=_check)
 
 
@@ -31,6 +32,11 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.fix and not args.output:
         raise BadInput("--fix needs -o OUTPUT: the input file is never overwritten")
+    if args.fix:
+        from seethrough.app.cli.layer_commands import DOCUMENT_OUTPUTS
+        from seethrough.app.cli.outputs import check_outputs
+
+        check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)  # before any work
     doc = load(args.file)
     findings = run_checks(doc)
     applied: list[dict] = []
@@ -51,7 +57,7 @@ def _check(args: argparse.Namespace) -> int:
                 continue
             applied.append({"check": finding.check, "fix": finding.fixes[0], "message": finding.message})
             findings = run_checks(doc)
-        save(doc, args.output)
+        save(doc, args.output, force=args.force)
     if args.json:
         out = {"file": args.file, "canvas": [doc.width, doc.height], "findings": [f.as_dict() for f in findings]}
         if args.fix:

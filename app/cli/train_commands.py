@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from seethrough.app.cli import print_json
+from seethrough.app.cli.arg_types import positive, resolution, steps
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--data", type=Path, required=True, help="dataset folder")
     e.add_argument("-o", "--output", type=Path, required=True, help="report.json (a .md is written beside it)")
     e.add_argument("--split", default="test")
-    e.add_argument("--resolution", type=int, default=1024)
-    e.add_argument("--steps", type=int, default=30)
-    e.add_argument("--limit", type=int, help="evaluate at most this many samples")
+    e.add_argument("--resolution", type=resolution, default=1024, help="64–8192 (default 1024)")
+    e.add_argument("--steps", type=steps, default=30, help="1–1000 (default 30)")
+    e.add_argument("--limit", type=positive, help="evaluate at most this many samples")
     e.set_defaults(func=run_eval)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -44,18 +43,19 @@ def dataset_summary(folder: Path) -> tuple[str, list[Path]]:
     index = folder / "dataset.json"
     if not index.exists():
         return f"{folder} has no dataset.json: export one from the Annotate workspace", []
+    from seethrough.core.dataset_layout import read_dataset
+    from seethrough.core.errors import BadInput
+
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        return f"dataset.json cannot be read: {exc}", []
-    samples = data.get("samples", [])
+        data = read_dataset(folder)  # validated: sample ids are folder names inside the dataset
+    except (BadInput, OSError) as exc:
+        return f"dataset.json cannot be used: {exc}", []
     splits: dict[str, int] = {}
-    for s in samples:
-        splits[s.get("split", "?")] = splits.get(s.get("split", "?"), 0) + 1
-    tags = data.get("tags", [])
-    thumbs = [folder / "samples" / s["id"] / "composite.png" for s in samples[:4] if "id" in s]
+    for s in data.samples:
+        splits[s.split] = splits.get(s.split, 0) + 1
+    thumbs = [data.folder(s.id) / "composite.png" for s in data.samples[:4]]
     split_text = ", ".join(f"{k} {v}" for k, v in sorted(splits.items()))
-    return f"{len(samples)} samples ({split_text}); {len(tags)} tags ({data.get('taxonomy', '?')})", thumbs
+    return f"{len(data.samples)} samples ({split_text}); {len(data.tags)} tags ({data.taxonomy})", thumbs
 
 
 class TrainWorkspace(Workspace):

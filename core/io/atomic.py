@@ -2,6 +2,12 @@
 
 Why the same folder: `os.replace` is only atomic within one file system. On any error the temp file is removed
 and the previous file (if any) is left exactly as it was, so a reader never sees a half-written document.
+
+Temp names carry our mark and the writer's process id (`.<name>.<pid>.<random>.st-tmp`), so that what a killed
+run left behind is recognised and removed by the next write into that folder (`clean_stale_temps`), and nothing
+of anyone else's is ever touched. `write_set` writes several files as one set: every member to a temp first,
+then the renames in the caller's order — the member readers open first goes last, so a reader never finds the
+new set's entry point beside an old member it would trust.
 """
 
 from __future__ import annotations
@@ -9,18 +15,62 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from seethrough.core.errors import WriteFailed, describe_os_error
 
+#: the suffix of every temp file or folder we create (and the only ones `clean_stale_temps` removes)
+TEMP_SUFFIX = ".st-tmp"
+OLD_SUFFIX = ".st-old"
+_OURS = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+(\.st-tmp|\.st-old)$")
 
-def _temp_prefix(target: Path) -> str:
-    """Our temp files beside `target` start with this (capped, so that a long name still gets a temp file)."""
-    return f".{target.name}."[:200]
+
+def temp_prefix(target: Path) -> str:
+    """`.<name>.<pid>.` (the name shortened so that the temp name stays under 255 bytes)."""
+    return f".{target.name[:120]}.{os.getpid()}."
+
+
+_temp_prefix = temp_prefix
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's live process
+    return True
+
+
+def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temp files/folders our writers left in `folder` when their process died; returns them."""
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = _OURS.match(name)
+        if match is None or _pid_alive(int(match.group(1))):
+            continue
+        path = Path(folder) / name
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+        except OSError:
+            pass  # not ours to fight over (read-only folder…): the next run tries again
+    return removed
 
 
 def write_failed(exc: OSError, target: Path, temps: tuple[Path, ...] = ()) -> WriteFailed | None:
@@ -66,6 +116,16 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
+def _folder_mode(target: Path) -> int:
+    """The existing folder's mode, else 0777 less the process umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o777 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it atomically replaces `path`, on error it vanishes.
@@ -77,7 +137,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     tmp: Path | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
+        clean_stale_temps(folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
         tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -112,12 +173,14 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
+        clean_stale_temps(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
+        os.chmod(tmp, _folder_mode(target))  # mkdtemp makes 0700: the mode a plain mkdir would give (or the old one)
         yield tmp
         if target.exists():
             if not target.is_dir():
                 raise WriteFailed(f"cannot write {target}: it exists and is not a folder")
-            aside = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".old", dir=target.parent))
+            aside = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=OLD_SUFFIX, dir=target.parent))
             aside.rmdir()
             os.replace(target, aside)
             os.replace(tmp, target)
@@ -131,3 +194,45 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
         if failed is not None:
             raise failed from exc
         raise
+
+
+def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
+    """Write files as one set: all to temps (synced) first, then renamed in the given order, the last one last.
+
+    On an error before the renames nothing changes on disk; a kill during the renames leaves each path either
+    old or new (never partial), and the caller's ordering plus its own consistency record (hashes in the member
+    written last, or in a manifest) lets a reader tell a mixed set apart. OSErrors become `WriteFailed`."""
+    staged: list[tuple[Path, Path]] = []
+    target = Path(".")
+    try:
+        for path, data in members:
+            target = Path(path)
+            folder = target.parent if str(target.parent) else Path(".")
+            folder.mkdir(parents=True, exist_ok=True)
+            clean_stale_temps(folder)
+            fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=folder)
+            tmp = Path(tmp_name)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, _file_mode(target))
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except BaseException as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # reported under the set's name: its last member, the file readers open
+            main = Path(members[-1][0]) if members else target
+            temps = tuple(t for t, _ in staged)
+            for member in dict.fromkeys([target, *(t for _, t in staged), main]):
+                failed = write_failed(exc, member, temps)
+                if failed is not None:
+                    reason = str(failed)[len(f"cannot write {member}: "):]
+                    raise WriteFailed(f"cannot write {main}: {reason}") from exc
+        raise
+    for folder in {t.parent for _, t in staged}:
+        _fsync_dir(folder if str(folder) else Path("."))

@@ -162,11 +162,18 @@ def save_png(path: str | os.PathLike[str], rgba: np.ndarray) -> None:
         fh.write(data)
 
 
-def decode_png_bytes(data: bytes, what: str) -> np.ndarray:
-    """RGBA uint8 of PNG bytes held in memory (e.g. a zip member); BadInput if they are not a valid PNG."""
+def decode_png_bytes(data: bytes, what: str, max_pixels: int | None = None) -> np.ndarray:
+    """RGBA uint8 of PNG bytes held in memory (e.g. a zip member); BadInput if they are not a valid PNG, and
+    ImageTooLarge (from the header, before decoding) if they are over the pixel cap."""
+    limit = _max_pixels(max_pixels)
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            return pil_to_rgba(im)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                _check_size(im.width, im.height, limit, what)
+                im.load()
+                return pil_to_rgba(im)
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(f"{what}: image is far over the size limit ({exc})") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise BadInput(f"{what}: corrupt PNG ({exc})") from exc

@@ -7,16 +7,13 @@ otherwise, so a renamed file still opens and an unknown one gives UnsupportedFor
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-import numpy as np
-
 from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, UnsupportedFormat
-from seethrough.core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
-from seethrough.core.io.project import PROJECT_EXTENSION, layer_from_entry, load_project, save_project
+from seethrough.core.io.images import IMAGE_EXTENSIONS, load_image, sniff_image_format
+from seethrough.core.io.project import PROJECT_EXTENSION, load_project, save_project
 
 OPEN_EXTENSIONS = frozenset({PROJECT_EXTENSION, ".psd", *IMAGE_EXTENSIONS})
 
@@ -36,48 +33,10 @@ def document_from_image(path: str | os.PathLike[str], max_pixels: int | None = N
 
 
 def load_png_folder(folder: str | os.PathLike[str]) -> Document:
-    """Read a folder written by `export_png_folder` (manifest.json + one PNG per layer)."""
-    f = Path(folder)
-    try:
-        manifest = json.loads((f / "manifest.json").read_text(encoding="utf-8"))
-        width, height = (int(v) for v in manifest["canvas"])
-        entries = sorted(manifest["layers"], key=lambda e: int(e["order"]))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"{f.name}: unreadable manifest.json ({exc!r})") from exc
-    layers = []
-    for entry in entries:
-        if not entry.get("file"):
-            continue
-        rgba = decode_png_bytes(_read(f / entry["file"]), f"{f.name}/{entry['file']}")
-        depth = None
-        if entry.get("depth_file"):
-            depth = _read_depth16(f / entry["depth_file"])
-            if depth.shape != rgba.shape[:2]:
-                raise BadInput(f"{f.name}/{entry['depth_file']}: size does not match {entry['file']}")
-        layers.append(layer_from_entry(entry, rgba, depth, provenance=f"png folder: {f.name}"))
-    source = None
-    if (f / "composite.png").is_file():
-        source = decode_png_bytes(_read(f / "composite.png"), f"{f.name}/composite.png")
-    return Document((width, height), layers, source=source, metadata={"imported_from": str(f)})
+    """Read a folder written by `export_png_folder` (see `core.io.png_folder`)."""
+    from seethrough.core.io.png_folder import load_png_folder as load
 
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from exc
-
-
-def _read_depth16(path: Path) -> np.ndarray:
-    from PIL import Image
-
-    try:
-        with Image.open(path) as im:
-            arr = np.asarray(im)
-    except OSError as exc:
-        raise BadInput(f"{path.name}: corrupt depth PNG ({exc})") from exc
-    scale = 65535.0 if arr.dtype != np.uint8 else 255.0
-    return (arr.astype(np.float32) / scale).clip(0, 1)
+    return load(folder)
 
 
 def open_document(path: str | os.PathLike[str], max_pixels: int | None = None) -> Document:

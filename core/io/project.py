@@ -12,19 +12,21 @@ refuses (NewerSchema) a file it would misread instead of silently dropping field
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from seethrough.core.blending import NORMAL, check_mode
 from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, NewerSchema
+from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.images import decode_png_bytes, encode_png
+from seethrough.core.io.schemas import ProjectLayer, ProjectManifest, validate
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"
@@ -61,9 +63,11 @@ def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
         "layers": [_layer_entry(layer) for layer in doc.layers],
     }
     try:
-        manifest_text = json.dumps(manifest, indent=1, ensure_ascii=False)
-    except TypeError as exc:
+        manifest_text = safe_json.dumps(manifest)
+    except (TypeError, ValueError) as exc:
         raise BadInput(f"document metadata cannot be saved as JSON: {exc}") from exc
+    # never write a project this app could not open again
+    validate(ProjectManifest, safe_json.loads(manifest_text, "project.json"), f"{Path(path).name}: cannot save")
     with atomic_writer(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         # PNG and NPY are written stored: PNG is already compressed; float depth barely deflates.
         zf.writestr(_member_info("project.json", zipfile.ZIP_DEFLATED), manifest_text)
@@ -100,79 +104,89 @@ def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
 
 def _load_npy(data: bytes, what: str) -> np.ndarray:
     try:
-        return np.load(io.BytesIO(data), allow_pickle=False).astype(np.float32)
+        arr = np.load(io.BytesIO(data), allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise BadInput(f"{what}: corrupt depth array ({exc})") from exc
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
+        raise BadInput(f"{what}: the depth array is {arr.shape} {arr.dtype}, not a 2-D number array")
+    depth = arr.astype(np.float32)
+    if not np.isfinite(depth).all():
+        raise BadInput(f"{what}: the depth array holds NaN or infinite values")
+    return np.clip(depth, 0.0, 1.0)
 
 
-def _layer_from_entry(zf: zipfile.ZipFile, entry: dict[str, Any], where: str) -> Layer:
-    uid = str(entry["uid"])
-    w, h = (int(v) for v in entry.get("size", (0, 0)))
+def _layer_from_entry(zf: zipfile.ZipFile, entry: ProjectLayer, where: str) -> Layer:
+    uid = entry.uid
+    w, h = entry.size
+    what = f"{where}: layer {entry.name[:80]!r}"
     png = _member(zf, f"layers/{uid}.png", where)
-    rgba = decode_png_bytes(png, f"{where}: layer {entry['name']!r}") if png else np.zeros((0, 0, 4), np.uint8)
+    rgba = decode_png_bytes(png, what) if png else np.zeros((0, 0, 4), np.uint8)
     if rgba.shape[:2] != (h, w) and not (w == 0 or h == 0):
-        raise BadInput(f"{where}: layer {entry['name']!r} pixels are {rgba.shape[1]}×{rgba.shape[0]}, expected {w}×{h}")
+        raise BadInput(f"{what}: pixels are {rgba.shape[1]}×{rgba.shape[0]}, expected {w}×{h}")
     if rgba.size == 0:
         rgba = np.zeros((h, w, 4), np.uint8)
     depth = None
-    if entry.get("has_depth"):
-        depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), f"{where}: layer {entry['name']!r}")
+    if entry.has_depth:
+        depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), what)
         if depth.shape != rgba.shape[:2]:
-            raise BadInput(f"{where}: layer {entry['name']!r} depth {depth.shape} does not match its pixels")
-    blend_mode = check_mode(entry.get("blend_mode", NORMAL), f"{where}: layer {entry['name']!r}")
+            raise BadInput(f"{what}: depth {depth.shape} does not match its pixels")
+    blend_mode = check_mode(entry.blend_mode, what)
     return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode)
 
 
+def read_manifest(zf: zipfile.ZipFile, where: str) -> ProjectManifest:
+    """project.json, checked: JSON with limits, the schema version first (NewerSchema), then every field."""
+    data = safe_json.loads(_member(zf, "project.json", where), f"{where}: project.json")
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise BadInput(f"{where}: project.json has no schema_version")
+    version = data["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BadInput(f"{where}: project.json: schema_version {str(version)[:40]!r} is not an integer")
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{where} was written by a newer See-through Studio (project schema {version}; this version reads "
+            f"up to {SCHEMA_VERSION}). Update the app to open it."
+        )
+    return validate(ProjectManifest, data, f"{where}: project.json")
+
+
 def load_project(path: str | os.PathLike[str]) -> Document:
-    """Read a `.stproj` file. Raises BadInput (missing/corrupt) or NewerSchema (written by a newer app)."""
+    """Read a `.stproj` file. Raises BadInput (missing/corrupt/invalid) or NewerSchema (written by a newer app)."""
     p = Path(path)
     where = p.name
     if not p.is_file():
         raise BadInput(f"{p}: no such project file")
     try:
         zf = zipfile.ZipFile(p, "r")
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise BadInput(f"{where}: not a valid project file (corrupt zip: {exc})") from exc
     with zf:
-        try:
-            manifest = json.loads(_member(zf, "project.json", where).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadInput(f"{where}: project.json is not valid JSON ({exc})") from exc
-        if not isinstance(manifest, dict) or "schema_version" not in manifest:
-            raise BadInput(f"{where}: project.json has no schema_version")
-        version = manifest["schema_version"]
-        if not isinstance(version, int):
-            raise BadInput(f"{where}: schema_version {version!r} is not an integer")
-        if version > SCHEMA_VERSION:
-            raise NewerSchema(
-                f"{where} was written by a newer See-through Studio (project schema {version}; this version reads "
-                f"up to {SCHEMA_VERSION}). Update the app to open it."
-            )
-        try:
-            width, height = (int(v) for v in manifest["canvas"])
-            layers = [_layer_from_entry(zf, entry, where) for entry in manifest["layers"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise BadInput(f"{where}: project.json is malformed ({exc!r})") from exc
+        manifest = read_manifest(zf, where)
+        width, height = manifest.canvas
+        layers = [_layer_from_entry(zf, entry, where) for entry in manifest.layers]
         source = None
-        if manifest.get("has_source"):
+        if manifest.has_source:
             source = decode_png_bytes(_member(zf, "source.png", where), f"{where}: source.png")
-    return Document((width, height), layers, source=source, metadata=manifest.get("metadata") or {})
+            if source.shape[:2] != (height, width):
+                size = f"{source.shape[1]}×{source.shape[0]}"
+                raise BadInput(f"{where}: source.png is {size}, the canvas {width}×{height}")
+    return Document((width, height), layers, source=source, metadata=dict(manifest.metadata))
 
 
-def layer_from_entry(entry: dict, rgba: np.ndarray, depth: np.ndarray | None, **overrides: object) -> Layer:
-    """A Layer from a manifest entry (project.json or a PNG folder's manifest.json) and its pixels."""
+def layer_from_entry(entry: BaseModel, rgba: np.ndarray, depth: np.ndarray | None, **overrides: object) -> Layer:
+    """A Layer from a validated manifest entry (project.json or a PNG folder's manifest.json) and its pixels."""
     fields: dict = dict(
-        name=str(entry["name"]),
+        name=entry.name,
         rgba=rgba,
-        offset=(int(entry["offset"][0]), int(entry["offset"][1])),
-        tag=entry.get("tag"),
+        offset=tuple(entry.offset),
+        tag=entry.tag,
         depth=depth,
-        depth_value=float(entry.get("depth_value", 0.5)),
-        visible=bool(entry.get("visible", True)),
-        opacity=float(entry.get("opacity", 1.0)),
-        locked=bool(entry.get("locked", False)),
-        provenance=str(entry.get("provenance", "")),
-        blend_mode=check_mode(entry.get("blend_mode", NORMAL), f"layer {entry['name']!r}"),
+        depth_value=float(entry.depth_value),
+        visible=bool(entry.visible),
+        opacity=float(entry.opacity),
+        locked=bool(getattr(entry, "locked", False)),
+        provenance=getattr(entry, "provenance", ""),
+        blend_mode=check_mode(getattr(entry, "blend_mode", NORMAL), f"layer {entry.name[:80]!r}"),
     )
     fields.update(overrides)
     return Layer(**fields)

@@ -6,18 +6,19 @@ the layer name, cropped at its offset. Companions the authors' tools read back: 
 layers in mode L holding depth*255, 0 = nearest) and `<stem>.psd.json` ({"parts": {...}, "frame_size": [H, W]}).
 Unlike the official writer we keep visibility and opacity, and can wrap contiguous runs in "head"/"body" groups.
 
-All files are built in memory first and written through atomic writers at the end, so a cancel or an error
-leaves nothing new on disk.
+All files are built in memory first and written as one set at the end (`core.io.atomic.write_set`): the depth
+PSD, then the JSON (which records the SHA-256 of both PSDs under "members"), then the PSD itself last, so a cancel
+or an error leaves nothing new on disk and a kill between the renames leaves a set whose JSON does not match its
+PSD, which `psd_import` detects and reports instead of pairing the wrong depth with the layers. The PSD stores
+the merged composite with its alpha (`core.io.psd_merged`).
 """
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import io
-import json
 import logging
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,8 +30,9 @@ from psd_tools.constants import BlendMode
 from seethrough.core.blending import KNOWN_MODES, NORMAL
 from seethrough.core.document import DocumentLike, Layer
 from seethrough.core.errors import BadInput, Cancelled, WriteFailed
-from seethrough.core.io.atomic import atomic_folder, atomic_writer
-from seethrough.core.io.images import encode_png
+from seethrough.core.io import safe_json
+from seethrough.core.io.atomic import write_set
+from seethrough.core.io.psd_merged import store_merged
 from seethrough.core.taxonomy import base_tag, taxonomy
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,7 @@ def exported_layers(doc: DocumentLike) -> list[tuple[Layer, str]]:
         if layer.is_empty:
             log.warning("PSD export: skipping empty layer %r", layer.name)
             continue
-        base = layer.name[:240]  # PSD layer names are limited to 255 characters
+        base = layer.name.replace("\x00", "")[:240]  # PSD layer names are limited to 255 characters
         count = seen.get(base, 0) + 1
         seen[base] = count
         out.append((layer, base if count == 1 else f"{base}#{count}"))
@@ -166,41 +168,38 @@ def export_psd(
             progress(done, total)
 
     _check_cancel(cancel)
-    blobs: list[tuple[Path, bytes]] = []
+    _check_output(path)
     rgba_psd = _build_psd(doc, items, "RGBA", groups, tick)
-    blobs.append((path, _psd_bytes(rgba_psd)))
+    store_merged(rgba_psd, composite_image(doc))
+    main = _psd_bytes(rgba_psd)
     tick()
+    blobs: list[tuple[Path, bytes]] = []
     if companions:
         depth_path, json_path = companion_paths(path)
         depth_psd = _build_psd(doc, items, "L", groups, tick)
-        blobs.append((depth_path, _psd_bytes(depth_psd)))
+        depth = _psd_bytes(depth_psd)
         tick()
-        text = json.dumps(psd_json(items, doc), indent=1, ensure_ascii=False)
-        blobs.append((json_path, text.encode("utf-8")))
+        meta = psd_json(items, doc)
+        meta["members"] = {path.name: member_record(main), depth_path.name: member_record(depth)}
+        blobs += [(depth_path, depth), (json_path, safe_json.dumps(meta).encode("utf-8"))]
+    blobs.append((path, main))  # readers open the PSD first: it is renamed last
     _check_cancel(cancel)
-    _write_all(blobs)
-    return [p for p, _ in blobs]
+    write_set(blobs)
+    return [blobs[-1][0], *(p for p, _ in blobs[:-1])]
 
 
-def _write_all(blobs: list[tuple[Path, bytes]]) -> None:
-    """Write every file through its own atomic writer; the renames happen together at the end."""
-    for target, _ in blobs:  # a folder in the way of any member would leave the set half-replaced: refuse first
+def member_record(data: bytes) -> dict:
+    """What the companion JSON records of a set member, to recognise it later."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _check_output(path: Path) -> None:
+    for target in (path, *companion_paths(path)):
         if target.is_dir():
             raise WriteFailed(f"cannot write {target}: it is a folder")
-    with contextlib.ExitStack() as stack:
-        for target, data in blobs:
-            stack.enter_context(atomic_writer(target)).write(data)
 
 
-# --- PNG folder ----------------------------------------------------------------------------------------------
-
-_UNSAFE = re.compile(r"[^\w\-. ]+", re.UNICODE)
-
-
-def safe_filename(name: str) -> str:
-    """A file-name-safe version of a layer name (keeps letters, digits, space, `-`, `_`, `.`)."""
-    cleaned = _UNSAFE.sub("_", name).strip(" .")
-    return cleaned or "layer"
+# --- PNG folder: core.io.png_folder (re-exported here, where the GUI and older code import it) ----------------------
 
 
 def composite_image(doc: DocumentLike) -> np.ndarray:
@@ -227,49 +226,14 @@ def composite_image(doc: DocumentLike) -> np.ndarray:
 def export_png_folder(
     doc: DocumentLike, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
 ) -> Path:
-    """Write `<index>_<name>.png` (cropped RGBA), `<index>_<name>_depth.png` (16-bit, 0 = nearest),
-    `composite.png` and `manifest.json` into `folder`, built in a temp folder renamed into place at the end."""
-    folder = Path(folder)
-    layers = list(doc.layers)
-    total = len(layers) + 1
-    entries = []
-    with atomic_folder(folder) as tmp:
-        for order, layer in enumerate(layers):
-            _check_cancel(cancel)
-            stem = f"{order:02d}_{safe_filename(layer.name)}"
-            entry = {
-                "name": layer.name,
-                "tag": layer.tag,
-                "file": None,
-                "depth_file": None,
-                "bbox": list(layer.bbox),
-                "offset": list(layer.offset),
-                "depth_value": float(layer.depth_value),
-                "visible": bool(layer.visible),
-                "opacity": float(layer.opacity),
-                "order": order,
-            }
-            if layer.rgba.size:
-                (tmp / f"{stem}.png").write_bytes(encode_png(layer.rgba))
-                depth16 = np.clip(np.rint(layer.depth_or_constant() * 65535.0), 0, 65535).astype(np.uint16)
-                (tmp / f"{stem}_depth.png").write_bytes(encode_png(depth16))
-                entry["file"], entry["depth_file"] = f"{stem}.png", f"{stem}_depth.png"
-            else:
-                log.warning("PNG export: layer %r is empty, no image written", layer.name)
-            entries.append(entry)
-            if progress is not None:
-                progress(order + 1, total)
-        _check_cancel(cancel)
-        (tmp / "composite.png").write_bytes(encode_png(composite_image(doc)))
-        manifest = {
-            "format": "seethrough-png-folder",
-            "version": 1,
-            "canvas": [doc.width, doc.height],
-            "frame_size": [doc.height, doc.width],
-            "depth_encoding": "16-bit PNG, value/65535 = depth, 0 = nearest",
-            "layers": entries,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-        if progress is not None:
-            progress(total, total)
-    return folder
+    """See `core.io.png_folder.export_png_folder`."""
+    from seethrough.core.io.png_folder import export_png_folder as export
+
+    return export(doc, folder, progress=progress, cancel=cancel)
+
+
+def safe_filename(name: str) -> str:
+    """See `core.io.png_folder.safe_filename`."""
+    from seethrough.core.io.png_folder import safe_filename as safe
+
+    return safe(name)

@@ -10,7 +10,8 @@ skipped with a warning in `doc.metadata["import_warnings"]`.
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import hashlib
 import logging
 import os
 import re
@@ -33,9 +34,11 @@ from seethrough.core.document import (
     with_representative_depth,
 )
 from seethrough.core.errors import BadInput, ImageTooLarge
+from seethrough.core.io import safe_json
 from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
 from seethrough.core.io.psd_export import companion_paths, composite_image
+from seethrough.core.io.schemas import PsdCompanion, validate
 from seethrough.core.taxonomy import tag_from_layer_name
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,7 @@ def _collect(
         layer_opacity = opacity * layer.opacity / 255.0
         mode = _blend_mode(layer)
         if layer.is_group():
-            sub = f"{path}/{layer.name}" if path else layer.name
+            sub = f"{path}/{clean_name(layer.name)}" if path else clean_name(layer.name)
             if mode not in ("pass_through", "normal"):
                 warnings.append(f"group {layer.name!r}: blend mode {label(mode)} of a group is not supported; "
                                 "its layers keep their own modes")
@@ -131,7 +134,29 @@ def _collect(
         elif not is_supported(mode):
             warnings.append(f"layer {layer.name!r}: blend mode {label(mode)} is not supported by the compositor; "
                             "drawn as normal here, kept on export")
-        out.append(_RawLayer(layer.name, rgba, (layer.left, layer.top), layer_visible, layer_opacity, path, mode))
+        out.append(_RawLayer(clean_name(layer.name), rgba, (layer.left, layer.top), layer_visible, layer_opacity, path,
+                             mode))
+
+
+def _crop_to_canvas(raw: list[_RawLayer], width: int, height: int, warnings: list[str]) -> list[_RawLayer]:
+    """Layers wholly outside the canvas are left out; a layer whose offset lies beyond ± the canvas (a document's
+    limit) is cut to the canvas. Layers partly off the canvas within that limit are kept as they are."""
+    out: list[_RawLayer] = []
+    cropped = 0
+    for item in raw:
+        x, y = item.offset
+        h, w = item.rgba.shape[:2]
+        x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, width), min(y + h, height)
+        if x0 >= x1 or y0 >= y1:
+            warnings.append(f"layer {item.name!r} skipped: it lies wholly outside the canvas")
+            continue
+        if not (-width <= x <= width and -height <= y <= height):
+            cropped += 1
+            item = dataclasses.replace(item, rgba=item.rgba[y0 - y : y1 - y, x0 - x : x1 - x].copy(), offset=(x0, y0))
+        out.append(item)
+    if cropped:
+        warnings.append(f"{cropped} layer(s) placed far outside the canvas were cropped to it")
+    return out
 
 
 def _blend_mode(layer: PsdLayer) -> str:
@@ -163,18 +188,54 @@ def _read_depth_psd(path: Path) -> dict[str, tuple[np.ndarray, tuple[int, int]]]
             raise BadInput(f"{path.name}: depth layer {layer.name!r} is corrupt ({exc})") from exc
         if arr is None:
             continue
-        out[layer.name] = (np.asarray(arr[..., 0], np.float32), (layer.left, layer.top))
+        out[clean_name(layer.name)] = (np.asarray(arr[..., 0], np.float32), (layer.left, layer.top))
     return out
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{path.name}: not valid JSON ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("parts", {}), dict):
+def clean_name(name: str) -> str:
+    """A layer name as the user typed it: Krita and some other writers leave trailing NULs in Unicode names."""
+    return name.rstrip("\x00")
+
+
+def _read_json(path: Path) -> PsdCompanion:
+    data = safe_json.read(path)
+    if not isinstance(data, dict):
         raise BadInput(f"{path.name}: expected {{'parts': {{...}}, 'frame_size': [H, W]}}")
-    return data
+    return validate(PsdCompanion, data, path.name)
+
+
+def _matches(path: Path, record: object) -> bool:
+    """Whether the file is the set member the companion JSON recorded (size, then SHA-256)."""
+    try:
+        if path.stat().st_size != record.size:  # type: ignore[attr-defined]
+            return False
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return False
+    return digest.hexdigest() == record.sha256  # type: ignore[attr-defined]
+
+
+def _companions(p: Path, warnings: list[str]) -> tuple[PsdCompanion | None, Path | None]:
+    """The companion JSON and depth PSD that belong to `p`: when the JSON records the set's members (our exports
+    do), a member from another write is reported and left out instead of being paired with these layers."""
+    depth_path, json_path = companion_paths(p)
+    meta = _read_json(json_path) if json_path.is_file() else None
+    depth = depth_path if depth_path.is_file() else None
+    if meta is None or meta.members is None:
+        return meta, depth
+    own = meta.members.get(p.name)
+    if own is not None and not _matches(p, own):
+        warnings.append(f"{json_path.name} and {depth_path.name} belong to another export than {p.name} (an "
+                        "export was interrupted?): ignored, depth follows the layer order")
+        return None, None
+    record = meta.members.get(depth_path.name)
+    if depth is not None and record is not None and not _matches(depth, record):
+        warnings.append(f"{depth_path.name} belongs to another export than {p.name}: per-pixel depth ignored")
+        depth = None
+    return meta, depth
 
 
 def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, companions: bool = True) -> Document:
@@ -196,19 +257,20 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
         warnings.append(f"{psd.depth}-bit PSD converted to 8-bit")
     raw: list[_RawLayer] = []
     _collect(psd, "", True, 1.0, raw, warnings, where)
+    raw = _crop_to_canvas(raw, width, height, warnings)
 
     depth_maps: dict[str, tuple[np.ndarray, tuple[int, int]]] = {}
     parts: dict = {}
     if companions:
-        depth_path, json_path = companion_paths(p)
-        if depth_path.is_file():
+        meta, depth_path = _companions(p, warnings)
+        if depth_path is not None:
             depth_maps = _read_depth_psd(depth_path)
-        if json_path.is_file():
-            meta = _read_json(json_path)
-            parts = meta.get("parts", {})
-            frame = meta.get("frame_size")
-            if frame and [int(v) for v in frame] != [height, width]:
-                warnings.append(f"{json_path.name}: frame_size {frame} differs from the PSD's [{height}, {width}]")
+        if meta is not None:
+            parts = dict(meta.parts)
+            frame = meta.frame_size
+            if frame and list(frame) != [height, width]:
+                name = companion_paths(p)[1].name
+                warnings.append(f"{name}: frame_size {list(frame)} differs from the PSD's [{height}, {width}]")
 
     layers: list[Layer] = []
     n = len(raw)
@@ -220,11 +282,15 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
             dmap, (dx, dy) = depth_maps[item.name]
             depth = place(dmap, (dx - item.offset[0], dy - item.offset[1]), (w, h), fill=1.0)
         order_depth = 1.0 - i / (n - 1) if n > 1 else 0.5
+        tag = tag_from_layer_name(_DUP_SUFFIX.sub("", item.name))
+        part = parts.get(item.name)
+        if part is not None and part.depth_median is not None and part.tag and tag is None:
+            tag = tag_from_layer_name(part.tag)
         layer = Layer(
             name=item.name,
             rgba=item.rgba,
             offset=item.offset,
-            tag=tag_from_layer_name(_DUP_SUFFIX.sub("", item.name)),
+            tag=tag,
             depth=depth,
             depth_value=order_depth,
             visible=item.visible,
@@ -232,11 +298,8 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
             blend_mode=item.blend_mode,
             provenance=f"psd import: {where}" + (f" (group {item.group})" if item.group else ""),
         )
-        part = parts.get(item.name)
-        if isinstance(part, dict) and "depth_median" in part:
-            layer = replace(layer, depth_value=float(part["depth_median"]))
-            if part.get("tag") and layer.tag is None:
-                layer = replace(layer, tag=tag_from_layer_name(str(part["tag"])))
+        if part is not None and part.depth_median is not None:
+            layer = replace(layer, depth_value=float(part.depth_median))
         elif depth is not None:
             layer = with_representative_depth(layer)
         if item.group:

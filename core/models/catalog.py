@@ -9,7 +9,6 @@ are looked up in, in order, the folders the caller passes (the app's "models fol
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seethrough.core.errors import BadInput, ModelNotFound
+from seethrough.core.io import safe_json
 from seethrough.core.paths import user_data_dir
 
 ENV_VAR = "SEETHROUGH_MODELS"
@@ -141,8 +141,10 @@ def _missing_layout(path: Path, spec: ModelSpec) -> list[str]:
 def _detect_spec(path: Path) -> ModelSpec | None:
     """Which catalogue model a folder holds, from its unet config (the repos share folder names)."""
     try:
-        config = json.loads((path / "unet" / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = safe_json.read(path / "unet" / "config.json")
+    except BadInput:
+        return None
+    if not isinstance(config, dict):
         return None
     if config.get("in_channels") == 12 or config.get("cross_attention_dim") == 1024:
         return MODELS["depth"]
@@ -241,14 +243,19 @@ def read_safetensors_header(file: Path) -> dict[str, Any]:
             if n > min(MAX_HEADER, size - 8):
                 raise BadInput(f"{file} is corrupted or truncated (header of {n} bytes in a {size}-byte file): "
                                "re-download it")
-            header = json.loads(fh.read(n).decode("utf-8"))
+            raw = fh.read(n)
     except OSError as exc:
         raise BadInput(f"cannot read {file}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
+    try:
+        header = safe_json.loads(raw, file.name, max_bytes=MAX_HEADER)
+    except BadInput as exc:
         raise BadInput(f"{file} is not a valid safetensors file (unreadable header): re-download it") from exc
     if not isinstance(header, dict):
         raise BadInput(f"{file} is not a valid safetensors file (header is not a table): re-download it")
-    end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    try:
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (TypeError, KeyError, IndexError, ValueError):
+        raise BadInput(f"{file} is not a valid safetensors file (malformed tensor table): re-download it") from None
     if 8 + n + end > size:
         raise BadInput(f"{file} is truncated: it declares {8 + n + end} bytes but has {size}; re-download it")
     return header
@@ -257,17 +264,19 @@ def read_safetensors_header(file: Path) -> dict[str, Any]:
 def check_weight_folder(folder: Path) -> tuple[dict[str, int], int, list[str]]:
     """(file → bytes, tensor count, problems) for one `config.json` + safetensors subfolder."""
     problems: list[str] = []
-    try:
-        json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except OSError:
+    if not (folder / "config.json").is_file():
         problems.append(f"{folder}/config.json is missing")
-    except ValueError as exc:
-        problems.append(f"{folder}/config.json is not valid JSON ({exc})")
+    else:
+        try:
+            if not isinstance(safe_json.read(folder / "config.json"), dict):
+                problems.append(f"{folder}/config.json is not a JSON object")
+        except BadInput as exc:
+            problems.append(str(exc))
     files = sorted(folder.glob("*.safetensors"))
     for index in folder.glob("*.safetensors.index.json"):
         try:
-            shards = set(json.loads(index.read_text(encoding="utf-8"))["weight_map"].values())
-        except (OSError, ValueError, KeyError, AttributeError):
+            shards = {str(v) for v in safe_json.read(index)["weight_map"].values()}
+        except (BadInput, KeyError, AttributeError, TypeError):
             problems.append(f"{index} is not a valid shard index: re-download it")
             continue
         problems += [f"{folder / s} is missing (listed in {index.name})" for s in sorted(shards)
@@ -302,7 +311,7 @@ def check_model_dir(path: Path | str) -> CheckReport:
             "layout of one of: " + "; ".join(f"{s.repo_id} ({', '.join(s.layout())})" for s in MODELS.values()))
         return report
     report.model_id = spec.id
-    unet_config = json.loads((path / "unet" / "config.json").read_text(encoding="utf-8"))
+    unet_config = safe_json.read(path / "unet" / "config.json")
     report.tag_version = unet_config.get("tag_version", spec.tag_version) if spec.kind == "layers" else None
     report.problems += [f"missing {m}" for m in _missing_layout(path, spec)]
     for folder in spec.weight_folders:

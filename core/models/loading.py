@@ -8,7 +8,6 @@ key match: missing, unexpected or mis-shaped weights raise BadInput naming a few
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,10 @@ def _load(cls: Any, path: Path | str, subfolder: str, what: str, dtype: torch.dt
     _, _, problems = check_weight_folder(folder)
     if problems:
         raise BadInput(f"{what} in {folder} cannot be loaded: " + "; ".join(problems))
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    class_name = config.get("_class_name")
+    from seethrough.core.io import safe_json
+
+    config = safe_json.read(folder / "config.json")
+    class_name = config.get("_class_name") if isinstance(config, dict) else None
     if class_name and class_name not in expect_class:
         raise BadInput(f"{what}: {folder} holds a {class_name}, expected {' or '.join(expect_class)}")
     try:

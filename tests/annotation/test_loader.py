@@ -80,40 +80,50 @@ def _write_json(path, obj):
 
 
 def test_broken_models_give_clear_errors(tmp_path):
-    """Broken copies of Mark's model3.json in tmp_path, pointing at the real moc and textures (nothing copied)."""
+    """Broken copies of Mark's model3.json in tmp_path, linking to the real moc and textures (nothing copied).
+    References are relative to the model's folder (a model file may not name a path outside it)."""
     from seethrough.annotation.loader import load_model
 
     src = FIXTURES / "Mark"
     spec = json.loads((src / "Mark.model3.json").read_text(encoding="utf-8-sig"))
     refs = spec["FileReferences"]
-    moc, textures = str(src / refs["Moc"]), [str(src / t) for t in refs["Textures"]]
+    (tmp_path / "real.moc3").symlink_to(src / refs["Moc"])
+    textures = []
+    for i, t in enumerate(refs["Textures"]):
+        (tmp_path / f"tex{i}.png").symlink_to(src / t)
+        textures.append(f"tex{i}.png")
+    moc = "real.moc3"
 
     def model3(name, **changes):
         return _write_json(tmp_path / f"{name}.model3.json",
                            {"Version": 3, "FileReferences": {"Moc": moc, "Textures": textures, **changes}})
 
-    assert len(load_model(model3("fine")).artmeshes) == 30  # the absolute-path copy itself loads
+    assert len(load_model(model3("fine")).artmeshes) == 30  # the linked copy itself loads
+    with pytest.raises(BadInput, match="absolute path"):
+        load_model(model3("absolute", Moc=str(src / refs["Moc"])))
+    with pytest.raises(BadInput, match="'..' is not allowed"):
+        load_model(model3("dotdot", Moc="../" + refs["Moc"]))
     (tmp_path / "bad.model3.json").write_text("{ not json", encoding="utf-8")
     with pytest.raises(BadInput, match="not valid JSON"):
         load_model(tmp_path / "bad.model3.json")
     with pytest.raises(BadInput, match="texture"):
-        load_model(model3("notex", Textures=[str(tmp_path / "missing.png")]))
+        load_model(model3("notex", Textures=["missing.png"]))
     with pytest.raises(BadInput, match="texture #0"):
         load_model(model3("notexlist", Textures=[]))
     with pytest.raises(BadInput, match="moc file .* is missing"):
-        load_model(model3("nomoc", Moc=str(tmp_path / "absent.moc3")))
+        load_model(model3("nomoc", Moc="absent.moc3"))
     with pytest.raises(BadInput, match="no FileReferences.Moc"):
         load_model(_write_json(tmp_path / "nofiles.model3.json", {"Version": 3}))
     garbage = tmp_path / "g.moc3"
     garbage.write_bytes(b"MOC3" + b"\x00" * 200)
     with pytest.raises(BadInput, match="moc"):
-        load_model(model3("garbage", Moc=str(garbage)))
+        load_model(model3("garbage", Moc=garbage.name))
     raw = bytearray((src / refs["Moc"]).read_bytes())
     newer = bytearray(raw)
     newer[4] = 99  # a moc version this Core does not know
     (tmp_path / "newer.moc3").write_bytes(newer)
     with pytest.raises(BadInput, match="unsupported"):
-        load_model(model3("newer", Moc=str(tmp_path / "newer.moc3")))
+        load_model(model3("newer", Moc="newer.moc3"))
     # zero ArtMeshes: the counts table (its offset is the first section pointer) with the ArtMesh counts zeroed;
     # the Core's consistency check refuses such a moc before our own zero-drawable check could
     counts = struct.unpack_from("<I", raw, 64)[0]
@@ -122,7 +132,7 @@ def test_broken_models_give_clear_errors(tmp_path):
     struct.pack_into("<I", empty, counts + 16, 0)
     (tmp_path / "empty.moc3").write_bytes(empty)
     with pytest.raises(BadInput, match="moc"):
-        load_model(model3("empty", Moc=str(tmp_path / "empty.moc3")))
+        load_model(model3("empty", Moc="empty.moc3"))
     with pytest.raises(BadInput, match="no such"):
         load_model(tmp_path / "absent.model3.json")
     with pytest.raises(BadInput, match="not a Live2D model file"):
@@ -137,17 +147,22 @@ def test_broken_cubism2_models_give_clear_errors(tmp_path):
 
     src = FIXTURES / "shizuku"
     spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
-    base = {"model": str(src / spec["model"]), "textures": [str(src / t) for t in spec["textures"]]}
+    for rel in [spec["model"], *spec["textures"]]:  # linked, not copied; references stay relative
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).symlink_to(src / rel)
+    base = {"model": spec["model"], "textures": list(spec["textures"])}
     with pytest.raises(BadInput, match="texture"):
-        load_model(_write_json(tmp_path / "a.model.json", {**base, "textures": [str(tmp_path / "none.png")]}))
+        load_model(_write_json(tmp_path / "a.model.json", {**base, "textures": ["none.png"]}))
     with pytest.raises(BadInput, match="moc file .* is missing"):
-        load_model(_write_json(tmp_path / "b.model.json", {**base, "model": str(tmp_path / "none.moc")}))
+        load_model(_write_json(tmp_path / "b.model.json", {**base, "model": "none.moc"}))
     (tmp_path / "bad.moc").write_bytes(b"not a moc at all")
     with pytest.raises(BadInput, match="not a Cubism 2 .moc"):
-        load_model(_write_json(tmp_path / "c.model.json", {**base, "model": str(tmp_path / "bad.moc")}))
+        load_model(_write_json(tmp_path / "c.model.json", {**base, "model": "bad.moc"}))
     (tmp_path / "cut.moc").write_bytes((src / spec["model"]).read_bytes()[:300])
     with pytest.raises(BadInput, match="could not be read"):
-        load_model(_write_json(tmp_path / "d.model.json", {**base, "model": str(tmp_path / "cut.moc")}))
+        load_model(_write_json(tmp_path / "d.model.json", {**base, "model": "cut.moc"}))
+    with pytest.raises(BadInput, match="absolute path"):
+        load_model(_write_json(tmp_path / "f.model.json", {**base, "model": str(src / spec["model"])}))
     (tmp_path / "e.model.json").write_text("{ broken", encoding="utf-8")
     with pytest.raises(BadInput, match="not valid JSON"):
         load_model(tmp_path / "e.model.json")

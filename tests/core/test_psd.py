@@ -122,8 +122,8 @@ def test_round_trip_export_import(tmp_path):
         np.testing.assert_allclose(b.depth, a.depth_or_constant(), atol=0.5 / 255 + 1e-6)
     assert back.source.shape == (80, 96, 4)
     assert back.metadata["import_warnings"] == []
-    # psd-tools' merged image is flattened on black; the source keeps the layers' transparency instead
-    assert back.metadata["source_from"] == "layers"
+    # the stored merged image keeps the composite's transparency, so it is the source as it is
+    assert back.metadata["source_from"] == "merged"
     assert int(back.source[0, 0, 3]) == 0 and (back.source[..., 3] == 255).any()
     # and through the generic dispatch
     reopened = open_document(tmp_path / "rt.psd")

@@ -1,0 +1,718 @@
+"""A generated corpus of hostile and odd inputs for every file-taking CLI subcommand (built at test time, nothing
+binary is committed).
+
+Each `Case` writes its input under a folder of its own and names the commands to run on it (argv templates with
+`{in}` for the input and `{out}` for an output folder that exists and is empty) and the exit codes allowed: 2 for
+bad input (one line on stderr), 0 where the input is odd but valid (a 300-character layer name, a mixed PSD set
+that is reported and read without its companions). Classes: deep JSON, wrong types and values, NaN/Infinity,
+sizes and pixel bombs, names, paths that leave the folder, half-written sets, corrupt containers, bad arguments and
+outputs that must not be overwritten. Live2D cases link (never copy) the fixture models' moc and textures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from seethrough.core.paths import fixtures_dir
+
+Builder = Callable[[Path], Path]
+
+DOC_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("info", "{in}", "--json"),
+    ("export", "{in}", "-o", "{out}/x.psd"),
+    ("export", "{in}", "-o", "{out}/pngs/"),
+    ("export", "{in}", "-o", "{out}/p.stproj"),
+    ("check", "{in}", "--json"),
+    ("animate", "{in}", "-o", "{out}/a.gif", "--seconds", "0.1", "--fps", "10", "--size", "32"),
+)
+MODEL_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("live2d", "info", "{in}", "--size", "64"),
+    ("live2d", "label", "{in}", "-o", "{out}/labels.json"),
+    ("live2d", "psd", "{in}", "-o", "{out}/m.psd", "--size", "64"),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    build: Builder
+    commands: tuple[tuple[str, ...], ...] = DOC_COMMANDS
+    expect: frozenset[int] = frozenset({2})
+    needs_fixtures: bool = False
+    #: files (relative to the case folder) that must be byte-identical after every command
+    keep: tuple[str, ...] = field(default=())
+    #: a command whose failure is a report on stdout (`models check`): stderr may be empty
+    report_on_stdout: bool = False
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+DEEP_OBJ = '{"a":' * 5000 + "1" + "}" * 5000
+
+
+# --- small valid pieces ------------------------------------------------------------------------------------------
+def png_bytes(w: int = 8, h: int = 8, colour: tuple[int, int, int, int] = (200, 40, 40, 255)) -> bytes:
+    arr = np.empty((h, w, 4), np.uint8)
+    arr[:] = colour
+    buf = io.BytesIO()
+    Image.fromarray(arr, "RGBA").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def png_bomb(w: int, h: int) -> bytes:
+    """A PNG whose header claims w×h (colour type 6) with a few bytes of data: decoding it would allocate GBs."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+    body = chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+def npy_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=True)
+    return buf.getvalue()
+
+
+def tiny_document(names: tuple[str, ...] = ("back hair", "face", "front hair")):  # noqa: ANN201
+    from seethrough.core.document import Document, Layer
+
+    layers = []
+    for i, name in enumerate(names):
+        rgba = np.zeros((10, 12, 4), np.uint8)
+        rgba[1:9, 1:11] = (40 * i + 50, 120, 200 - 30 * i, 255)
+        near = i / max(len(names) - 1, 1)  # bottom farthest
+        depth = np.full((10, 12), 0.9 - 0.7 * near, np.float32)
+        layers.append(Layer(name, rgba, (2 + i, 3 + i), tag=None, depth=depth, depth_value=0.9 - 0.7 * near))
+    return Document((24, 20), layers)
+
+
+def _layer_entry(**changes: object) -> dict:
+    entry = {"name": "face", "tag": "face", "offset": [1, 2], "depth_value": 0.5, "visible": True, "opacity": 1.0,
+             "locked": False, "provenance": "", "uid": "a1", "size": [8, 8], "has_depth": False}
+    entry.update(changes)
+    return entry
+
+
+def _manifest(**changes: object) -> dict:
+    manifest: dict = {"schema_version": 1, "app": "seethrough-studio", "canvas": [16, 16], "metadata": {},
+                      "has_source": False, "layers": [_layer_entry()]}
+    manifest.update(changes)
+    return manifest
+
+
+def project(manifest: dict | str | bytes | None = None, members: dict[str, bytes] | None = None,
+            name: str = "p.stproj") -> Builder:
+    """A `.stproj` zip with the given project.json (dict, raw text or bytes) and members (default: layer a1)."""
+
+    def build(root: Path) -> Path:
+        path = root / name
+        data = _manifest() if manifest is None else manifest
+        text = data if isinstance(data, (str, bytes)) else json.dumps(data, allow_nan=True)
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("project.json", text)
+            for member, blob in ({"layers/a1.png": png_bytes()} if members is None else members).items():
+                zf.writestr(member, blob)
+        return path
+
+    return build
+
+
+def layer(**changes: object) -> Builder:
+    return project(_manifest(layers=[_layer_entry(**changes)]))
+
+
+def raw_file(name: str, data: bytes | str) -> Builder:
+    def build(root: Path) -> Path:
+        path = root / name
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return path
+
+    return build
+
+
+# --- PSD sets ----------------------------------------------------------------------------------------------------
+def psd_set(json_text: str | None = None, tamper: Callable[[Path], None] | None = None,
+            names: tuple[str, ...] = ("back hair", "face", "front hair")) -> Builder:
+    """A PSD + companions written by our exporter, then the companion JSON replaced and/or tampered with."""
+
+    def build(root: Path) -> Path:
+        from seethrough.core.io.psd_export import export_psd
+
+        path = root / "c.psd"
+        export_psd(tiny_document(names), path)
+        if json_text is not None:
+            (root / "c.psd.json").write_text(json_text, encoding="utf-8")
+        if tamper is not None:
+            tamper(root)
+        return path
+
+    return build
+
+
+def foreign_psd(names: tuple[str, ...], places: tuple[tuple[int, int, int, int], ...] = ()) -> Builder:
+    """A PSD written straight with psd-tools (as other programs write them), layer names as given; `places`
+    optionally gives each layer's (left, top, width, height)."""
+
+    def build(root: Path) -> Path:
+        from psd_tools import PSDImage
+
+        psd = PSDImage.new("RGBA", (24, 20))
+        for i, name in enumerate(names):
+            left, top, w, h = places[i] if i < len(places) else (i, i, 8, 8)
+            rgba = np.zeros((h, w, 4), np.uint8)
+            rgba[..., :] = (60 * i % 255, 100, 150, 255)
+            pixel = psd.create_pixel_layer(Image.fromarray(rgba, "RGBA"), name="layer", top=top, left=left)
+            pixel.name = name
+        path = root / "f.psd"
+        psd.save(path)
+        return path
+
+    return build
+
+
+def _mixed_set(root: Path) -> None:
+    """The companions of another export beside this PSD (a kill between the renames of an older writer)."""
+    from seethrough.core.io.psd_export import export_psd
+
+    other = root / "other"
+    other.mkdir()
+    export_psd(tiny_document(("a", "b")), other / "c.psd")
+    for name in ("c_depth.psd", "c.psd.json"):
+        (root / name).write_bytes((other / name).read_bytes())
+
+
+def _truncate(name: str, keep: int) -> Callable[[Path], None]:
+    def tamper(root: Path) -> None:
+        (root / name).write_bytes((root / name).read_bytes()[:keep])
+
+    return tamper
+
+
+def psd_header(width: int, height: int, channels: int = 4, depth: int = 8, mode: int = 3) -> bytes:
+    """A PSD header (+ empty sections) claiming the given geometry."""
+    head = b"8BPS" + struct.pack(">H6xHIIHH", 1, channels, height, width, depth, mode)
+    return head + struct.pack(">I", 0) * 3 + struct.pack(">H", 0) + b"\x00" * 64
+
+
+# --- PNG folders -------------------------------------------------------------------------------------------------
+def png_folder(manifest_changes: dict | None = None, layer_changes: dict | None = None,
+               files: dict[str, bytes] | None = None, manifest_text: str | None = None,
+               tamper: Callable[[Path], None] | None = None) -> Builder:
+    def build(root: Path) -> Path:
+        folder = root / "pngs"
+        folder.mkdir()
+        for name, blob in ({"00_face.png": png_bytes()} if files is None else files).items():
+            (folder / name).write_bytes(blob)
+        entry = {"name": "face", "tag": "face", "file": "00_face.png", "depth_file": None, "offset": [1, 1],
+                 "depth_value": 0.5, "visible": True, "opacity": 1.0, "order": 0}
+        entry.update(layer_changes or {})
+        manifest = {"format": "seethrough-png-folder", "version": 1, "canvas": [16, 16], "layers": [entry]}
+        manifest.update(manifest_changes or {})
+        text = manifest_text if manifest_text is not None else json.dumps(manifest, allow_nan=True)
+        (folder / "manifest.json").write_text(text, encoding="utf-8")
+        if tamper is not None:
+            tamper(root)
+        return folder
+
+    return build
+
+
+def _secret(root: Path) -> None:
+    (root / "secret.png").write_bytes(png_bytes(4, 4, (1, 2, 3, 255)))
+
+
+def _symlink_out(root: Path) -> None:
+    _secret(root)
+    (root / "pngs" / "00_face.png").unlink()
+    (root / "pngs" / "00_face.png").symlink_to(root / "secret.png")
+
+
+def _exported_folder_mixed(root: Path) -> Path:
+    """A folder our exporter wrote, then one member replaced by another export's file (an interrupted write)."""
+    from seethrough.core.io.png_folder import export_png_folder
+
+    folder = root / "pngs"
+    export_png_folder(tiny_document(), folder)
+    other = root / "other"
+    export_png_folder(tiny_document(("x", "y", "z")), other)
+    first = sorted(p.name for p in folder.glob("00_*.png") if "depth" not in p.name)[0]
+    (folder / first).write_bytes(next(other.glob("01_*[!h].png")).read_bytes())  # another layer's pixels
+    return folder
+
+
+# --- Live2D ------------------------------------------------------------------------------------------------------
+def _mark() -> tuple[Path, dict]:
+    src = fixtures_dir() / "Mark"
+    return src, json.loads((src / "Mark.model3.json").read_text(encoding="utf-8-sig"))
+
+
+def model3(refs: dict | None = None, text: str | None = None, extra: Callable[[Path], None] | None = None,
+           link: bool = True) -> Builder:
+    """A `.model3.json` beside links to Mark's moc and textures, with FileReferences changed as given."""
+
+    def build(root: Path) -> Path:
+        src, spec = _mark()
+        folder = root / "model"
+        folder.mkdir()
+        if link:
+            for rel in [spec["FileReferences"]["Moc"], *spec["FileReferences"]["Textures"]]:
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / rel).symlink_to(src / rel)
+        data = {"Version": 3, "FileReferences": {"Moc": spec["FileReferences"]["Moc"],
+                                                  "Textures": spec["FileReferences"]["Textures"], **(refs or {})}}
+        path = folder / "m.model3.json"
+        path.write_text(text if text is not None else json.dumps(data, allow_nan=True), encoding="utf-8")
+        if extra is not None:
+            extra(folder)
+        return path
+
+    return build
+
+
+def model2(changes: dict | None = None, text: str | None = None,
+           extra: Callable[[Path], None] | None = None) -> Builder:
+    def build(root: Path) -> Path:
+        src = fixtures_dir() / "shizuku"
+        spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
+        folder = root / "model"
+        folder.mkdir()
+        for rel in [spec["model"], *spec["textures"]]:
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).symlink_to(src / rel)
+        data = {"model": spec["model"], "textures": spec["textures"], **(changes or {})}
+        path = folder / "m.model.json"
+        path.write_text(text if text is not None else json.dumps(data, allow_nan=True), encoding="utf-8")
+        if extra is not None:
+            extra(folder)
+        return path
+
+    return build
+
+
+def _texture_bomb(folder: Path) -> None:
+    _, spec = _mark()
+    tex = folder / spec["FileReferences"]["Textures"][0]
+    tex.unlink()
+    tex.write_bytes(png_bomb(100_000, 100_000))
+
+
+def _texture_garbage(folder: Path) -> None:
+    _, spec = _mark()
+    tex = folder / spec["FileReferences"]["Textures"][0]
+    tex.unlink()
+    tex.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+
+
+def _moc_garbage(folder: Path) -> None:
+    _, spec = _mark()
+    moc = folder / spec["FileReferences"]["Moc"]
+    moc.unlink()
+    moc.write_bytes(b"MOC3" + bytes(range(256)) * 4)
+
+
+def _aside(name: str, text: str) -> Callable[[Path], None]:
+    def extra(folder: Path) -> None:
+        (folder / name).write_text(text, encoding="utf-8")
+
+    return extra
+
+
+MARK_POSE_COMMAND = (("live2d", "export", "{mark}", "-o", "{out}/ds", "--size", "64", "--poses", "{in}"),)
+MARK_LABELS_COMMAND = (("live2d", "export", "{mark}", "-o", "{out}/ds", "--size", "64", "--labels", "{in}"),)
+MARK_DATASET_COMMAND = (("live2d", "export", "{mark}", "-o", "{in}", "--size", "64"),)
+
+
+def dataset(index: dict | str) -> Builder:
+    def build(root: Path) -> Path:
+        folder = root / "ds"
+        folder.mkdir()
+        text = index if isinstance(index, str) else json.dumps(index, allow_nan=True)
+        (folder / "dataset.json").write_text(text, encoding="utf-8")
+        return folder
+
+    return build
+
+
+def _sample(**changes: object) -> dict:
+    entry = {"id": "m-neutral", "model": "m", "split": "train", "canvas": [64, 64], "tags": ["face"],
+             "pose": {}, "bboxes": {"face": [0, 0, 4, 4]}}
+    entry.update(changes)
+    return entry
+
+
+def _index(**changes: object) -> dict:
+    index = {"schema_version": 1, "taxonomy": "v3", "tags": ["face"], "samples": [_sample()]}
+    index.update(changes)
+    return index
+
+
+def labels_file(data: dict | str) -> Builder:
+    return raw_file("labels.json", data if isinstance(data, str) else json.dumps(data, allow_nan=True))
+
+
+def _existing(name: str) -> Builder:
+    """An output that is already there (a user's file): the command must not replace it without --force."""
+
+    def build(root: Path) -> Path:
+        (root / "out").mkdir(exist_ok=True)
+        (root / "out" / name).write_bytes(b"the user's own file")
+        return root / "out" / name
+
+    return build
+
+
+def _foreign_folder(root: Path) -> Path:
+    folder = root / "out" / "mine"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "notes.txt").write_text("my notes")
+    (folder / "sub" / "drawing.kra").write_bytes(b"krita")
+    return folder
+
+
+# --- the corpus --------------------------------------------------------------------------------------------------
+def corpus() -> list[Case]:
+    cases: list[Case] = []
+
+    def add(case_id: str, build: Builder, **kw: object) -> None:
+        cases.append(Case(case_id, build, **kw))  # type: ignore[arg-type]
+
+    ok = frozenset({0})
+    # projects: JSON structure
+    add("project-deep-json", project(DEEP))
+    add("project-deep-object", project(DEEP_OBJ))
+    add("project-not-json", project("{ not json"))
+    add("project-binary-json", project(bytes(range(256))))
+    add("project-json-list", project("[1, 2, 3]"))
+    add("project-empty-json", project(""))
+    # canvas
+    for label, canvas in [("string", "x"), ("huge", [100000, 100000]), ("30000", [30000, 30000]), ("zero", [0, 0]),
+                          ("negative", [-5, 5]), ("float-huge", [1e12, 5]), ("one-value", [5]), ("null", None),
+                          ("nan", [float("nan"), 4]), ("bool", [True, True])]:
+        add(f"project-canvas-{label}", project(_manifest(canvas=canvas)))
+    # schema version
+    for label, version in [("string", "1"), ("newer", 99), ("float", 1.5), ("bool", True), ("null", None)]:
+        add(f"project-schema-{label}", project(_manifest(schema_version=version)))
+    add("project-schema-missing", project({k: v for k, v in _manifest().items() if k != "schema_version"}))
+    # layer fields
+    bad_fields = {
+        "opacity-nan": {"opacity": float("nan")}, "opacity-inf": {"opacity": float("inf")},
+        "opacity-negative": {"opacity": -1}, "opacity-2": {"opacity": 2}, "opacity-string": {"opacity": "half"},
+        "depth-string": {"depth_value": "deep"}, "depth-inf": {"depth_value": float("inf")},
+        "offset-huge": {"offset": [10**12, 0]}, "offset-neg-huge": {"offset": [-(10**12), 0]},
+        "offset-string": {"offset": "x"}, "offset-three": {"offset": [1, 2, 3]}, "name-int": {"name": 5},
+"uid-dotdot": {"uid": "../../x"}, "uid-missing": {"uid": None},
+        "visible-banana": {"visible": "banana"}, "tag-int": {"tag": 5}, "size-bomb": {"size": [20000, 20000]},
+        "size-negative": {"size": [-8, 8]}, "has-depth-no-file": {"has_depth": True}, "name-huge": {"name": "n" * 5000},
+        "provenance-list": {"provenance": ["x"]}, "locked-dict": {"locked": {}},
+    }
+    for label, changes in bad_fields.items():
+        add(f"project-layer-{label}", layer(**changes))
+    add("project-layers-not-list", project(_manifest(layers=5)))
+    add("project-layer-string", project(_manifest(layers=["face"])))
+    add("project-uid-twice", project(_manifest(layers=[_layer_entry(), _layer_entry()])))
+    add("project-metadata-string", project(_manifest(metadata="x")))
+    add("project-opacity-1e400", project(json.dumps(_manifest()).replace('"opacity": 1.0', '"opacity": 1e400')))
+    big = json.dumps(_manifest()).replace('"depth_value": 0.5', '"depth_value": ' + "9" * 5000)
+    add("project-big-int", project(big))
+    # odd but valid names
+    for label, name in [("300-chars", "h" * 300), ("emoji", "髪 🎀 front hair"), ("newline", "front\nhair"),
+                        ("nul", "face\x00"),
+                        ("slashes", "../../etc/passwd"), ("reserved", "CON"), ("dots", "..")]:
+        add(f"project-name-{label}", layer(name=name), expect=ok)
+    # members
+    add("project-member-missing", project(members={}))
+    add("project-member-corrupt", project(members={"layers/a1.png": b"\x89PNG\r\n\x1a\nbroken"}))
+    add("project-member-bomb", project(members={"layers/a1.png": png_bomb(20000, 20000)}))
+    add("project-member-wrong-size", project(members={"layers/a1.png": png_bytes(5, 5)}))
+    depth_member = {"layers/a1.png": png_bytes()}
+    for label, blob in [("corrupt", b"\x93NUMPYxx"), ("nan", npy_bytes(np.full((8, 8), np.nan, np.float32))),
+                        ("shape", npy_bytes(np.zeros((3, 3), np.float32))),
+                        ("pickle", npy_bytes(np.array([{"a": 1}], dtype=object))),
+                        ("3d", npy_bytes(np.zeros((8, 8, 2), np.float32)))]:
+        add(f"project-depth-{label}", project(_manifest(layers=[_layer_entry(has_depth=True)]),
+                                              {**depth_member, "layers/a1_depth.npy": blob}))
+    add("project-source-missing", project(_manifest(has_source=True)))
+    add("project-source-bomb", project(_manifest(has_source=True),
+                                       {**depth_member, "source.png": png_bomb(30000, 30000)}))
+
+    def truncated_zip(root: Path) -> Path:
+        path = project()(root)
+        path.write_bytes(path.read_bytes()[:60])
+        return path
+
+    add("project-zip-truncated", truncated_zip)
+    add("project-zero-bytes", raw_file("z.stproj", b""))
+    add("project-not-zip", raw_file("t.stproj", "hello"))
+    add("project-zip-no-manifest", raw_file("n.stproj", _zip_without_manifest()))
+
+    # PSD companions
+    for label, text in [("deep", DEEP), ("not-json", "{ nope"),
+                        ("depth-string", '{"parts": {"face": {"depth_median": "deep"}}}'),
+                        ("depth-inf", '{"parts": {"face": {"depth_median": Infinity}}}'),
+                        ("depth-nan", '{"parts": {"face": {"depth_median": NaN}}}'),
+                        ("depth-1e400", '{"parts": {"face": {"depth_median": 1e400}}}'),
+                        ("parts-int", '{"parts": 5}'), ("frame-string", '{"parts": {}, "frame_size": "x"}'),
+                        ("frame-huge", '{"parts": {}, "frame_size": [100000, 100000]}'),
+                        ("xyxy-huge", '{"parts": {"face": {"xyxy": [0, 0, 1e12, 5]}}}'),
+                        ("list", "[1, 2]"),
+                        ("members-bad", '{"parts": {}, "members": {"../x": {"sha256": "0", "size": 1}}}')]:
+        add(f"psd-json-{label}", psd_set(text))
+    add("psd-json-binary", psd_set(tamper=lambda root: (root / "c.psd.json").write_bytes(bytes(range(256)) * 4)))
+    add("psd-mixed-set", psd_set(tamper=_mixed_set), expect=ok)
+    # our JSON records the set's members: a depth PSD that is not the one written with it is reported and left out
+    add("psd-depth-not-psd", psd_set(tamper=lambda root: (root / "c_depth.psd").write_bytes(b"8BPSxxxx")), expect=ok)
+    add("psd-depth-truncated", psd_set(tamper=_truncate("c_depth.psd", 200)), expect=frozenset({0, 2}))
+    add("psd-truncated", psd_set(tamper=_truncate("c.psd", 300)))
+    add("psd-bad-signature", raw_file("b.psd", b"8BPX" + b"\x00" * 100))
+    add("psd-zero-bytes", raw_file("z.psd", b""))
+    add("psd-huge-canvas", raw_file("h.psd", psd_header(30000, 30000)))
+    add("psd-max-canvas", raw_file("m.psd", psd_header(300000, 300000)))
+    add("psd-zero-canvas", raw_file("0.psd", psd_header(0, 0)))
+    add("psd-bad-depth", raw_file("d.psd", psd_header(16, 16, depth=7)))
+    add("psd-bad-mode", raw_file("md.psd", psd_header(16, 16, mode=99)))
+    add("psd-garbage-body", raw_file("g.psd", b"8BPS" + bytes(range(256)) * 8))
+    for label, name in [("255-chars", "n" * 255), ("emoji", "🎀 ribbon ✨"), ("nul", "face\x00x"),
+                        ("trailing-nul", "back hair\x00"), ("newline", "a\nb"), ("slash", "../../../etc/x"),
+                        ("reserved", "NUL"), ("dots", "..."), ("empty", "")]:
+        add(f"psd-name-{label}", foreign_psd((name, "face")), expect=ok)
+
+    add("psd-layers-far-outside", foreign_psd(("far", "wide", "partly", "inside"), (
+        (0, 10**6, 8, 8), (-60, 2, 100, 8), (-5, -7, 10, 10), (2, 2, 4, 4))), expect=ok)
+
+    # PNG folders
+    add("png-abs-path", png_folder(layer_changes={"file": "/etc/hostname"}))
+    add("png-dotdot", png_folder(layer_changes={"file": "../secret.png"}, tamper=_secret))
+    add("png-sub-dotdot", png_folder(layer_changes={"file": "sub/../../secret.png"}, tamper=_secret))
+    add("png-backslash", png_folder(layer_changes={"file": "..\\secret.png"}, tamper=_secret))
+    add("png-symlink-out", png_folder(tamper=_symlink_out))
+    add("png-reserved", png_folder(layer_changes={"file": "con.png"}))
+    add("png-nul-name", png_folder(layer_changes={"file": "a\x00.png"}))
+    add("png-deep", png_folder(manifest_text=DEEP))
+    add("png-not-json", png_folder(manifest_text="nope"))
+    add("png-canvas-huge", png_folder({"canvas": [100000, 100000]}))
+    add("png-canvas-zero", png_folder({"canvas": [0, 16]}))
+    add("png-format-wrong", png_folder({"format": "something-else"}))
+    add("png-layers-string", png_folder({"layers": "x"}))
+    add("png-order-negative", png_folder(layer_changes={"order": -1}))
+    add("png-opacity-nan", png_folder(layer_changes={"opacity": float("nan")}))
+    add("png-offset-huge", png_folder(layer_changes={"offset": [10**12, 0]}))
+    add("png-missing-file", png_folder(files={}))
+    add("png-corrupt-file", png_folder(files={"00_face.png": b"\x89PNG\r\n\x1a\nxx"}))
+    add("png-bomb-file", png_folder(files={"00_face.png": png_bomb(20000, 20000)}))
+    add("png-depth-wrong-size", png_folder(layer_changes={"depth_file": "d.png"},
+                                           files={"00_face.png": png_bytes(), "d.png": png_bytes(3, 3)}))
+    add("png-mixed-set", _exported_folder_mixed)
+    add("png-manifest-folder", _manifest_is_folder)
+    add("png-files-twice", png_folder(layer_changes={"depth_file": "00_face.png"}))
+
+    # plain images
+    add("image-zero-bytes", raw_file("z.png", b""))
+    add("image-truncated", raw_file("t.png", png_bytes(32, 32)[:60]))
+    add("image-bomb", raw_file("b.png", png_bomb(100000, 100000)))
+    add("image-text", raw_file("t2.png", "just text"))
+    add("image-bmp-garbage", raw_file("g.bmp", b"BM" + b"\xff" * 40))
+    add("image-jpeg-truncated", raw_file("j.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20))
+    add("image-unknown-type", raw_file("x.docx", b"PK\x05\x06" + b"\x00" * 18))
+    add("image-folder", _folder_named("pic.png"))
+
+    # Live2D Cubism 3+
+    f3 = {"needs_fixtures": True, "commands": MODEL_COMMANDS}
+    # an unusable optional file (pose, display info) is ignored with a warning: the model still loads
+    tolerated = {**f3, "expect": ok}
+    add("model3-deep", model3(text=DEEP), **f3)
+    add("model3-not-json", model3(text="{ no"), **f3)
+    add("model3-binary", model3(text="\x00\x01\x02"), **f3)
+    add("model3-zero-bytes", model3(text=""), **f3)
+    add("model3-moc-int", model3({"Moc": 123}), **f3)
+    add("model3-moc-absolute", model3({"Moc": "/etc/hostname"}), **f3)
+    add("model3-moc-dotdot", model3({"Moc": "../../model/x.moc3"}), **f3)
+    add("model3-moc-missing", model3({"Moc": "absent.moc3"}), **f3)
+    add("model3-textures-string", model3({"Textures": "x"}), **f3)
+    add("model3-textures-int", model3({"Textures": [5]}), **f3)
+    add("model3-texture-dotdot", model3({"Textures": ["../t.png"]}), **f3)
+    add("model3-refs-list", model3(text='{"FileReferences": [1]}'), **f3)
+    add("model3-displayinfo-dotdot", model3({"DisplayInfo": "../../x.cdi3.json"}), **f3)
+    add("model3-motion-dotdot", model3({"Motions": {"Idle": [{"File": "../../etc/m.motion3.json"}]}}), **f3)
+    add("model3-pose-deep", model3({"Pose": "p.pose3.json"}, extra=_aside("p.pose3.json", DEEP)), **tolerated)
+    add("model3-cdi-deep", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", DEEP)), **tolerated)
+    add("model3-cdi-nan", model3({"DisplayInfo": "d.cdi3.json"}, extra=_aside("d.cdi3.json", '{"Parts": NaN}')),
+        **tolerated)
+    renders = {"needs_fixtures": True, "commands": (MODEL_COMMANDS[0], MODEL_COMMANDS[2])}  # labelling reads no pixels
+    add("model3-texture-bomb", model3(extra=_texture_bomb), **renders)
+    add("model3-texture-garbage", model3(extra=_texture_garbage), **renders)
+    add("model3-moc-garbage", model3(extra=_moc_garbage), **f3)
+    add("model3-no-refs", model3(text='{"Version": 3}'), **f3)
+    # Cubism 2
+    add("model2-model-int", model2({"model": 5}), **f3)
+    add("model2-model-absolute", model2({"model": "/etc/hostname"}), **f3)
+    add("model2-texture-dotdot", model2({"textures": ["../../t.png"]}), **f3)
+    add("model2-motion-dotdot", model2({"motions": {"idle": [{"file": "../../../etc/x.mtn"}]}}), **f3)
+    add("model2-pose-deep", model2({"pose": "p.json"}, extra=_aside("p.json", DEEP)), **tolerated)
+    add("model2-not-json", model2(text="nope"), **f3)
+    add("model2-deep", model2(text=DEEP), **f3)
+
+    # pose lists (on Mark)
+    fp = {"needs_fixtures": True, "commands": MARK_POSE_COMMAND}
+    for label, text in [("deep", DEEP), ("nan", '[{"name": "a", "params": {"ParamAngleX": NaN}}]'),
+                        ("1e400", '[{"name": "a", "params": {"ParamAngleX": 1e400}}]'),
+                        ("huge", '[{"name": "a", "params": {"ParamAngleX": 1e300}}]'),
+                        ("name-dotdot", '[{"name": "../x"}]'), ("name-twice", '[{"name": "a"}, {"name": "a"}]'),
+                        ("params-string", '[{"name": "a", "params": "x"}]'), ("empty", "[]"), ("int", "5"),
+                        ("not-json", "{"), ("value-string", '[{"name": "a", "params": {"ParamAngleX": "left"}}]')]:
+        add(f"poses-{label}", raw_file("poses.json", text), **fp)
+
+    # label files (on Mark)
+    fl = {"needs_fixtures": True, "commands": MARK_LABELS_COMMAND}
+    add("labels-deep", labels_file(DEEP), **fl)
+    add("labels-entries-int", labels_file({"schema_version": 1, "entries": 5}), **fl)
+    add("labels-time-string", labels_file({"schema_version": 1, "entries": {
+        "ArtMesh0": {"tag": "face", "source": "human", "time": "x"}}}), **fl)
+    add("labels-excluded-int", labels_file({"schema_version": 1, "entries": {}, "excluded_parts": 5}), **fl)
+    add("labels-not-json", labels_file("{"), **fl)
+    add("labels-foreign-ids", labels_file({"schema_version": 1, "entries": {
+        "NoSuchMesh": {"tag": "face", "source": "human"}}}), **fl)
+
+    # dataset indexes (live2d export into an existing dataset)
+    fd = {"needs_fixtures": True, "commands": MARK_DATASET_COMMAND}
+    add("dataset-deep", dataset(DEEP), **fd)
+    add("dataset-not-json", dataset("{"), **fd)
+    add("dataset-samples-string", dataset(_index(samples="x")), **fd)
+    add("dataset-id-dotdot", dataset(_index(samples=[_sample(id="../../etc")])), **fd)
+    add("dataset-canvas-huge", dataset(_index(samples=[_sample(canvas=[100000, 100000])])), **fd)
+    add("dataset-tags-int", dataset(_index(samples=[_sample(tags=5)])), **fd)
+    add("dataset-tag-dotdot", dataset(_index(tags=["../x"])), **fd)
+    add("dataset-newer", dataset(_index(schema_version=99)), **fd)
+    add("dataset-pose-nan", dataset(_index(samples=[_sample(pose={"ParamAngleX": float("nan")})])), **fd)
+    add("dataset-foreign-folder", _foreign_dataset_folder, **fd)
+
+    # seed masks for labelling (on Mark)
+    seeds = (("live2d", "label", "{mark}", "-o", "{out}/l.json", "--seeds", "{in}"),)
+    add("seeds-bomb", _seed_folder(png_bomb(100_000, 100_000)), commands=seeds, needs_fixtures=True)
+    add("seeds-corrupt", _seed_folder(b"\x89PNG\r\n\x1a\nxx"), commands=seeds, needs_fixtures=True)
+
+    # model folders (`models check` reports its findings on stdout and exits 2)
+    check = (("models", "check", "{in}"),)
+    report = {"commands": check, "report_on_stdout": True}
+    add("models-config-deep", _model_folder(DEEP), **report)
+    add("models-config-list", _model_folder("[1, 2]"), **report)
+    add("models-config-nan", _model_folder('{"in_channels": NaN}'), **report)
+    add("models-header-deep", _model_folder('{"in_channels": 8}', header=DEEP.encode()), **report)
+    add("models-header-garbage", _model_folder('{"in_channels": 8}', header=b"\xff" * 40), **report)
+    add("models-header-table", _model_folder('{"in_channels": 8}', header=b'{"w": {"data_offsets": "x"}}'), **report)
+
+    # recorded pointer paths for `animate`
+    anim = (("animate", "sample", "-o", "{out}/a.gif", "--seconds", "0.1", "--fps", "10", "--size", "32",
+             "--path", "{in}"),)
+    for label, text in [("deep", DEEP), ("nan", "[[0, NaN, 0]]"), ("not-json", "{"), ("strings", '[["a", "b", "c"]]'),
+                        ("int", "5"), ("huge", "[[0, 1e300, 1e300]]")]:
+        add(f"animate-path-{label}", raw_file("path.json", text), commands=anim, expect=frozenset({0, 2}))
+
+    # arguments
+    for label, argv in [
+        ("k-0", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "0")),
+        ("k-1", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "1")),
+        ("k-9", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "9")),
+        ("k-1000", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "1000")),
+        ("k-100000", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "100000")),
+        ("k-word", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "many")),
+        ("size-negative", ("live2d", "info", "x.model3.json", "--size", "-5")),
+        ("size-zero", ("live2d", "psd", "x.model3.json", "-o", "{out}/x.psd", "--size", "0")),
+        ("size-huge", ("live2d", "export", "x.model3.json", "-o", "{out}/d", "--size", "100000")),
+        ("size-word", ("live2d", "info", "x.model3.json", "--size", "big")),
+        ("margin-negative", ("live2d", "export", "x.model3.json", "-o", "{out}/d", "--margin", "-2")),
+        ("margin-big", ("live2d", "export", "x.model3.json", "-o", "{out}/d", "--margin", "0.9")),
+        ("margin-nan", ("live2d", "export", "x.model3.json", "-o", "{out}/d", "--margin", "nan")),
+        ("margin-inf", ("live2d", "export", "x.model3.json", "-o", "{out}/d", "--margin", "inf")),
+        ("resolution-zero", ("decompose", "x.png", "-o", "{out}/x.psd", "--resolution", "0")),
+        ("steps-zero", ("decompose", "x.png", "-o", "{out}/x.psd", "--steps", "0")),
+        ("seed-negative", ("decompose", "x.png", "-o", "{out}/x.psd", "--seed", "-1")),
+        ("eval-limit-zero", ("eval", "--model", "m", "--data", "d", "-o", "{out}/r.json", "--limit", "0")),
+        ("unknown-option", ("info", "sample", "--frobnicate")),
+        ("unknown-command", ("frobnicate", "--now")),
+        ("output-docx", ("export", "sample", "-o", "{out}/x.docx")),
+        ("output-missing-folder", ("export", "sample", "-o", "{out}/no/such/x.psd")),
+        ("composite-not-png", ("composite", "sample", "-o", "{out}/x.jpg")),
+        ("input-missing", ("info", "{out}/absent.psd")),
+    ]:
+        add(f"args-{label}", raw_file("unused.txt", ""), commands=(argv,))
+
+    # outputs that must survive
+    add("output-psd-exists", _existing("x.psd"), commands=(("export", "sample", "-o", "{in}"),), keep=("out/x.psd",))
+    add("output-companion-exists", _existing("x.psd.json"), commands=(("export", "sample", "-o", "{out}/x.psd"),),
+        keep=("out/x.psd.json",))
+    add("output-png-exists", _existing("c.png"), commands=(("composite", "sample", "-o", "{in}"),), keep=("out/c.png",))
+    add("output-stproj-exists", _existing("p.stproj"), commands=(("sample", "-o", "{in}"),), keep=("out/p.stproj",))
+    add("output-psd-is-folder", _folder_named("out/x.psd"), commands=(("export", "sample", "-o", "{in}"),))
+    add("output-foreign-folder", _foreign_folder, commands=(("export", "sample", "-o", "{in}/"),),
+        keep=("out/mine/notes.txt", "out/mine/sub/drawing.kra"))
+    add("output-foreign-folder-force", _foreign_folder, commands=(("export", "sample", "-o", "{in}/", "--force"),),
+        keep=("out/mine/notes.txt", "out/mine/sub/drawing.kra"))
+    add("output-live2d-psd-exists", _existing("m.psd"), commands=(
+        ("live2d", "psd", "{mark}", "-o", "{in}", "--size", "64"),), keep=("out/m.psd",), needs_fixtures=True)
+    return cases
+
+
+def _zip_without_manifest() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("other.txt", "x")
+    return buf.getvalue()
+
+
+def _folder_named(name: str) -> Builder:
+    def build(root: Path) -> Path:
+        path = root / name
+        path.mkdir(parents=True)
+        return path
+
+    return build
+
+
+def _manifest_is_folder(root: Path) -> Path:
+    folder = root / "pngs"
+    (folder / "manifest.json").mkdir(parents=True)
+    return folder
+
+
+def _foreign_dataset_folder(root: Path) -> Path:
+    folder = root / "ds"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    return folder
+
+
+def _seed_folder(blob: bytes) -> Builder:
+    def build(root: Path) -> Path:
+        folder = root / "seeds"
+        folder.mkdir()
+        (folder / "face.png").write_bytes(blob)
+        return folder
+
+    return build
+
+
+def _model_folder(config: str, header: bytes | None = None) -> Builder:
+    """A model folder shaped like the released ones, with the given unet config and safetensors header."""
+
+    def build(root: Path) -> Path:
+        folder = root / "model"
+        (folder / "unet").mkdir(parents=True)
+        (folder / "unet" / "config.json").write_text(config, encoding="utf-8")
+        if header is not None:
+            (folder / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(
+                struct.pack("<Q", len(header)) + header + b"\x00" * 16)
+        return folder
+
+    return build
