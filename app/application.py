@@ -67,8 +67,11 @@ def create_main_window(settings_path: str | Path | None = None, open_path: str |
 
 
 def run_app(path: str | None = None) -> int:
+    from seethrough.app.gc_policy import quiet_gc
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     window = create_main_window(open_path=path)
     install_excepthook(window)
     window.show()
+    quiet_gc()  # the start-up objects are here to stay: no collection walks them again
     return int(app.exec())

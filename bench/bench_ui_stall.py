@@ -46,6 +46,9 @@ def main() -> None:
     workspace.resize(1200, 800)
     workspace.show()
     doc = stratify_scene(args.side)
+    from seethrough.app.gc_policy import quiet_gc
+
+    quiet_gc()  # as the app does once its window is up
     meter = StallMeter()
 
     def phase(name: str, action, done) -> None:  # noqa: ANN001

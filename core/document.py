@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -128,8 +129,9 @@ class Layer:
     def mask(self) -> np.ndarray:
         return self.rgba[..., 3] > ALPHA_THRESHOLD
 
-    @property
+    @cached_property
     def is_empty(self) -> bool:
+        """No pixel above the alpha threshold (computed once: a layer never changes)."""
         return self.rgba.size == 0 or not bool(self.mask.any())
 
     def copy(self, **changes: Any) -> Layer:
