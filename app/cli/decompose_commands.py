@@ -26,7 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resolution", type=int, default=1280)
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--depth-resolution", type=int, default=768)
-    p.add_argument("--depth-steps", type=int, default=4)
+    p.add_argument("--depth-steps", type=int, default=None, help="default: the depth model's own, else 4")
+    p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
+                   help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
+    p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
@@ -68,7 +71,8 @@ def run_decompose(args: argparse.Namespace) -> int:
     options = DecomposeOptions(
         tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
         depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, lr_split=args.lr_split, layer_model=args.model, depth_model=args.depth_model,
+        offload=args.offload, lr_split=args.lr_split, output_frame=args.output_frame,
+        clip_head_halo=args.clip_head_halo, layer_model=args.model, depth_model=args.depth_model,
         models_dir=args.models_dir,
     )
     images, options = _shard_for_this_process(images, options)
