@@ -82,6 +82,8 @@ class DecomposeEngine:
     def __init__(self, layer_pipeline=None, depth_pipeline=None) -> None:  # noqa: ANN001 - torch pipelines
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
+        #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, parts), for checks
+        self.last_run: dict = {}
 
     # --- running ----------------------------------------------------------------------------------
     def decompose(
@@ -125,25 +127,40 @@ class DecomposeEngine:
                 if len(passes) > 1:
                     self._head_pass(image, frame, layers, passes[1], options, generator, stage(1, "head pass"),
                                     is_cancelled)
-            depths = None
-            if self.depth_pipeline is not None and options.depth:
-                with seeded_global_rng(options.seed, _device_of(self.depth_pipeline)):
-                    depths = self._depth(canvas, layers, options, stage(len(passes), "depth"), is_cancelled)
-                self.last_run["depth_maps"] = depths
+            doc = self.finish(image, canvas, layers, options, stage(len(passes), "depth"), is_cancelled)
         except torch.cuda.OutOfMemoryError as exc:
             lower = NEXT_MEMORY_MODE.get(options.offload)
             hint = f" Try the memory mode '{lower}'" if lower else " Try a lower resolution"
             raise OutOfMemory(f"the GPU ran out of memory at {options.resolution}².{hint}.") from exc
+        report(1.0, "done")
+        return doc
+
+    def finish(
+        self,
+        image: np.ndarray,
+        canvas: np.ndarray,
+        layers: dict[str, np.ndarray],
+        options: DecomposeOptions,
+        on_step: Callable[[int, int], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> Document:
+        """The stages after the layer passes: depth (re-seeded, as the authors re-seed before it) and
+        post-processing, from the full-canvas layers of every pass tag (empty ones included)."""
+        if self.last_run.get("layers") is not layers:
+            self.last_run = {"canvas": canvas, "head_crop": None, "layers": layers}
+        depths = None
+        if self.depth_pipeline is not None and options.depth:
+            with seeded_global_rng(options.seed, _device_of(self.depth_pipeline)):
+                depths = self._depth(canvas, layers, options, on_step or (lambda i, n: None), is_cancelled)
+        self.last_run["depth_maps"] = depths
         order = list(depths) if depths is not None else part_order(layers)
         parts = authors_parts(canvas, layers, depths, order, lr_split=options.lr_split)
         self.last_run["parts"] = parts
         metadata = {"decompose": _options_metadata(options)}
         if options.output_frame == "canvas":
-            doc = document_from_parts(canvas, parts, metadata)
-        else:
-            doc = document_in_input_frame(image, frame, parts, metadata)
-        report(1.0, "done")
-        return doc
+            return document_from_parts(canvas, parts, metadata)
+        frame = SquareFrame(image.shape[1], image.shape[0], canvas.shape[0])
+        return document_in_input_frame(image, frame, parts, metadata)
 
     def _head_pass(self, image, frame, layers, head, options, generator, on_step, is_cancelled) -> None:  # noqa: ANN001
         crop = head_crop(layers["head"], frame)

@@ -48,8 +48,8 @@ class DecomposeOptions:
             raise BadInput(f"memory mode must be one of {', '.join(OFFLOAD_MODES)}, not {self.offload!r}")
         if self.dtype not in DTYPES:
             raise BadInput(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
-        if self.resolution < 64 or self.resolution % 8:
-            raise BadInput(f"resolution must be a multiple of 8 (≥ 64), not {self.resolution}")
+        if self.resolution < 64 or self.resolution % 64:  # the transparent decoder halves the size six times
+            raise BadInput(f"resolution must be a multiple of 64 (≥ 64), not {self.resolution}")
         if self.depth_resolution < 64 or self.depth_resolution % 8:
             raise BadInput(f"depth resolution must be a multiple of 8 (≥ 64), not {self.depth_resolution}")
         if self.output_frame not in OUTPUT_FRAMES:
