@@ -1,10 +1,13 @@
-"""`decompose(image, options) -> Document`: the whole See-through inference, on the input's own canvas.
+"""`decompose(image, options) -> Document`: the whole See-through inference, as the authors run it (docs/parity.md).
 
 One `DecomposeEngine` owns the loaded pipelines (the single GPU owner); requests are `DecomposeOptions`.
-V3 runs two passes (body tags on the square-padded image, then head tags on a crop around the predicted head,
-pasted back); V2 runs one. Depth is estimated jointly over the 19 paper classes plus the full image. Layers come
-back at the input image's size and position. Progress is reported per step and per pass; cancellation is
-checked between steps; CUDA out-of-memory becomes `OutOfMemory` naming the next lower memory mode.
+Every stage works on the layer model's square canvas with the authors' random streams and rules: V3 runs two
+passes (body tags on the canvas, then head tags on a crop around the predicted head, pasted back); V2 runs one.
+Depth is estimated jointly over the 19 paper classes plus the full page (`depth_stage`), then the authors'
+post-processing makes the parts (`postprocess.authors_parts`). The document is on the canvas
+(`output_frame="canvas"`) or mapped to the input's own size and position (default). Progress is reported per step
+and per pass; cancellation is checked between steps; CUDA out-of-memory becomes `OutOfMemory` naming the next
+lower memory mode.
 """
 
 from __future__ import annotations

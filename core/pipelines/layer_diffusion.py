@@ -127,5 +127,6 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         out = []
         for frame in latents:
             rgba = self.trans_vae.decode_rgba(frame[None], self.vae, input_alpha=input_alpha)  # (1, 4, S, S)
-            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0 + 0.5).astype(np.uint8))
+            # truncated to uint8, as the authors store them (rounding would move thresholded masks at alpha 10/15)
+            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0).astype(np.uint8))
         return np.stack(out)

@@ -99,13 +99,16 @@ LAYER_INDEX = {
     "force_zeros_for_empty_prompt": True, "requires_aesthetics_score": False,
     "feature_extractor": [None, None], "image_encoder": [None, None],
     "scheduler": ["diffusers", "DPMSolverMultistepScheduler"],
-    "text_encoder": ["transformers", "CLIPTextModel"], "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+    "text_encoder": ["transformers", "CLIPTextModel"],
+    "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
     "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "CLIPTokenizer"],
     "trans_vae": [None, None], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
 }
 
 
-def layer_components(folder: Path, v3: bool, trans_vae: TransparentVAE | None = None, with_trans_vae: bool = True) -> dict:
+def layer_components(
+    folder: Path, v3: bool, trans_vae: TransparentVAE | None = None, with_trans_vae: bool = True
+) -> dict:
     """The tiny layer model's components in memory (tokenizers written to `folder`, which they need); `trans_vae`
     shares an already built transparent decoder (it has its own seed, so sharing does not change any weight)."""
     torch.manual_seed(0)
@@ -198,10 +201,13 @@ def designed_layers(size: int, v3: bool, seed: int) -> tuple[np.ndarray, dict[st
     rng = np.random.default_rng(seed)
     s = float(size)
 
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+
     def layer(alpha: np.ndarray) -> np.ndarray:
-        rgba = rng.integers(0, 256, (size, size, 4), dtype=np.uint8)
-        rgba[..., 3] = alpha
-        return rgba
+        """Smooth colours of a random hue gradient (small goldens), the given alpha."""
+        a, b, c = rng.uniform(0, 255, 3)
+        rgb = np.stack([a + 60 * xx, b + 60 * yy, c - 60 * xx * yy], axis=-1) % 256
+        return np.concatenate([rgb.astype(np.uint8), alpha[..., None]], axis=-1)
 
     def discs(*spec: tuple[float, float, float]) -> np.ndarray:
         out = np.zeros((size, size), np.uint8)
@@ -270,6 +276,6 @@ CASES = (
     Case("v3_square_binary", "e2e", v3=True, lr_split=False, image=(128, 128, False, 5)),
     Case("v3_portrait_soft_lr", "e2e", v3=True, lr_split=True, image=(150, 102, True, 6)),
     Case("v2_square_soft", "e2e", v3=False, lr_split=False, image=(80, 80, True, 7)),
-    Case("v3_designed_hidden_lr", "designed", v3=True, lr_split=True, image=(0, 0, False, 8), resolution=96),
-    Case("v2_designed_eyes", "designed", v3=False, lr_split=False, image=(0, 0, False, 9), resolution=96),
+    Case("v3_designed_hidden_lr", "designed", v3=True, lr_split=True, image=(0, 0, False, 8)),
+    Case("v2_designed_eyes", "designed", v3=False, lr_split=False, image=(0, 0, False, 9)),
 )
