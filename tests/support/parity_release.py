@@ -274,8 +274,8 @@ class Case:
 
 CASES = (
     Case("v3_square_binary", "e2e", v3=True, lr_split=False, image=(128, 128, False, 5)),
-    Case("v3_portrait_soft_lr", "e2e", v3=True, lr_split=True, image=(150, 102, True, 6)),
-    Case("v2_square_soft", "e2e", v3=False, lr_split=False, image=(80, 80, True, 7)),
+    Case("v3_portrait_soft_lr", "e2e", v3=True, lr_split=True, image=(150, 102, True, 6), resolution=64),
+    Case("v2_square_soft", "e2e", v3=False, lr_split=False, image=(48, 48, True, 7), resolution=64),
     Case("v3_designed_hidden_lr", "designed", v3=True, lr_split=True, image=(0, 0, False, 8)),
     Case("v2_designed_eyes", "designed", v3=False, lr_split=False, image=(0, 0, False, 9)),
 )
