@@ -75,10 +75,12 @@ def run_depth(
     canvas: np.ndarray,
     depth_resolution: int,
     estimate: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    composites: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Per-layer uint8 depth maps on the canvas, keyed in the authors' order (the V2 classes, each composite
     replaced by its sub-layers top to bottom). `estimate(layer_frames, page)` runs the depth model at
-    `depth_resolution` and returns (20, r, r) float depth."""
+    `depth_resolution` and returns (20, r, r) float depth. `composites`, if given, receives the uint8 map of each
+    composite built (`hair`, `eyes`)."""
     size = canvas.shape[0]
     frames, composed = depth_frames(layers, canvas)
     if depth_resolution != size:
@@ -90,6 +92,8 @@ def run_depth(
     for tag, d in zip(taxonomy().v2, depth[:-1]):
         d8 = (np.clip(d, 0, 1) * 255).astype(np.uint8)
         if tag in composed:
+            if composites is not None:
+                composites[tag] = d8
             maps.update(sub_layer_depths(d8, [layers[t] for t in composed[tag]], composed[tag]))
         elif tag in layers:
             maps[tag] = d8

@@ -85,7 +85,8 @@ class DecomposeEngine:
     def __init__(self, layer_pipeline=None, depth_pipeline=None) -> None:  # noqa: ANN001 - torch pipelines
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
-        #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, parts), for checks
+        #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, depth_composites,
+        #: parts), for checks
         self.last_run: dict = {}
 
     # --- running ----------------------------------------------------------------------------------
@@ -192,7 +193,9 @@ class DecomposeEngine:
         def estimate(frames: np.ndarray, page: np.ndarray) -> np.ndarray:
             return self.depth_pipeline(frames, page, steps, None, on_step=on_step, is_cancelled=is_cancelled)
 
-        return run_depth(layers, canvas, options.depth_resolution, estimate)
+        composites: dict[str, np.ndarray] = {}
+        self.last_run["depth_composites"] = composites
+        return run_depth(layers, canvas, options.depth_resolution, estimate, composites)
 
 
 def split_left_right(doc: Document) -> None:

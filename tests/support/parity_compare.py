@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seethrough.core.decompose.depth_stage import COMPOSITES, DEPTH_ALPHA_FLOOR
 from seethrough.core.decompose.engine import DecomposeEngine
 from seethrough.core.decompose.geometry import SquareFrame
 from seethrough.core.decompose.options import DecomposeOptions
@@ -19,8 +20,6 @@ from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
 from tests.support.parity_release import Case, depth_folder, layer_components
 
 GOLDENS = Path(__file__).resolve().parents[1] / "data" / "parity"
-#: the one deliberate difference in these cases: a sub-layer hidden entirely (the authors' median of nothing → 0)
-HIDDEN_SUB_LAYER = {"v3_designed_hidden_lr": "back hair"}
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,25 @@ def _worst(diffs: list[int | str]) -> int | str:
     return mismatch[0] if mismatch else max([0, *diffs])  # type: ignore[list-item]
 
 
+def fully_hidden_sub_layers(layers: dict[str, np.ndarray]) -> list[str]:
+    """Sub-layers of a depth composite whose every pixel lies under the sub-layers above them: the one documented
+    difference (docs/parity.md): the authors' median of nothing becomes depth 0, ours keeps the composite's depth."""
+    hidden = []
+    for subs in COMPOSITES.values():
+        covered = None
+        for tag in reversed([t for t in subs if t in layers]):
+            own = layers[tag][..., 3] > DEPTH_ALPHA_FLOOR
+            if covered is not None and own.any() and not (own & ~covered).any():
+                hidden.append(tag)
+            covered = own if covered is None else covered | own
+    return hidden
+
+
 def compare(case: Case, release: dict) -> list[Row]:
     meta, ref = golden(case)
     engine, doc, latents = run(case, release)
     last = engine.last_run
-    hidden = HIDDEN_SUB_LAYER.get(case.name)
+    hidden_tags = fully_hidden_sub_layers(last["layers"])
     rows: list[Row] = []
 
     def row(stage: str, what: str, value: object, limit: object) -> None:
@@ -126,29 +139,26 @@ def compare(case: Case, release: dict) -> list[Row]:
     row("depth", "per-layer maps (names, order)", list(maps), meta["depth_tags"])
     if "depth_maps" in ref:  # designed cases (e2e goldens carry the maps in the layers' depth crops)
         diffs = [_max_diff(maps[t], d) for t, d in zip(meta["depth_tags"], ref["depth_maps"])
-                 if t != hidden and t in maps]
+                 if t not in hidden_tags and t in maps]
         row("depth", "uint8 depth maps max|diff|", _worst(diffs), 1)
-    if hidden:
-        own = maps[hidden] < 255
-        theirs = ref["depth_maps"][meta["depth_tags"].index(hidden)]
-        row("depth", f"{hidden!r} (hidden entirely): theirs 0 where it lies", bool((theirs[own] == 0).all()), True)
-        composite = maps["front hair"]
-        row("depth", f"{hidden!r}: ours the composite's depth there", bool((maps[hidden][own] == composite[own]).all()),
-            True)
+    medians = {name: part["depth_median"] for name, part in meta["psd_json"]["parts"].items()}
+    for tag in hidden_tags:
+        row("depth", f"{tag!r} hidden entirely: their median depth (NaN → 0)", medians.get(tag, 0.0), 0.0)
+        parent = next(name for name, subs in COMPOSITES.items() if tag in subs)
+        own = last["layers"][tag][..., 3] > DEPTH_ALPHA_FLOOR
+        composite = last["depth_composites"][parent]
+        row("depth", f"{tag!r}: ours the composite's depth where it lies",
+            bool((maps[tag][own] == composite[own]).all()), True)
 
-    names = [layer["name"] for layer in meta["layers"]]
-    ours_names = [layer.name for layer in doc.layers]
-    if hidden:
-        row("layers", f"{hidden!r}: theirs on top, ours not", (names[-1], ours_names[-1] != hidden), (hidden, True))
-        names = [n for n in names if n != hidden]
-        ours_names = [n for n in ours_names if n != hidden]
+    hidden = set(hidden_tags)
+    names = [layer["name"] for layer in meta["layers"] if layer["name"] not in hidden]
+    ours_names = [layer.name for layer in doc.layers if layer.name not in hidden]
     row("layers", "names, bottom to top", ours_names, names)
     row("layers", "canvas size", list(doc.size), meta["psd_size"])
-    medians = {name: part["depth_median"] for name, part in meta["psd_json"]["parts"].items()}
     boxes, pixels, depths, dmed = [], 0, 0, 0.0
     for i, theirs in enumerate(meta["layers"]):
         layer = doc.find(theirs["name"])
-        if theirs["name"] == hidden or layer is None:
+        if theirs["name"] in hidden or layer is None:
             continue
         if layer.offset != (theirs["left"], theirs["top"]) or layer.rgba.shape != ref[f"layer{i}_rgba"].shape:
             boxes.append(theirs["name"])
@@ -174,7 +184,7 @@ def compare(case: Case, release: dict) -> list[Row]:
     keys = [n for n, part in theirs_json["parts"].items() if n in ours_json["parts"]
             and not set(part) <= set(ours_json["parts"][n]) <= set(part) | {"part_id"}]
     row("psd json", "parts whose keys differ (beyond part_id)", keys, [])
-    xyxy = [n for n, part in theirs_json["parts"].items() if n != hidden and n in ours_json["parts"]
+    xyxy = [n for n, part in theirs_json["parts"].items() if n in ours_json["parts"]
             and ours_json["parts"][n]["xyxy"] != part["xyxy"]]
     row("psd json", "parts whose xyxy differs", xyxy, [])
     return rows
