@@ -61,6 +61,10 @@ def options(case: Case) -> DecomposeOptions:
 def run(case: Case, release: dict):
     """(engine, document, latents per pass ÷ the VAE scaling factor) of the project's run of `case`."""
     latents: list[np.ndarray] = []
+    if case.kind == "designed":  # depth and post-processing only
+        engine = DecomposeEngine(None, release["depth"])
+        canvas, layers = case.designed()
+        return engine, engine.finish(canvas, canvas, layers, options(case)), latents
     pipeline = release[case.layer_folder]
     real_decode = pipeline.decode
 
@@ -71,11 +75,7 @@ def run(case: Case, release: dict):
     pipeline.decode = decode
     try:
         engine = DecomposeEngine(pipeline, release["depth"])
-        if case.kind == "e2e":
-            doc = engine.decompose(case.input_image(), options(case))
-        else:
-            canvas, layers = case.designed()
-            doc = engine.finish(canvas, canvas, layers, options(case))
+        doc = engine.decompose(case.input_image(), options(case))
     finally:
         del pipeline.decode
     return engine, doc, latents
