@@ -124,6 +124,9 @@ def layer_components(
         "unet": UNetFrameConditionModel(**tiny_layer_config(v3)),
     }
     randomize(parts["unet"], 21 if v3 else 23)
+    # explicit draws, so the weights do not depend on the library's default initialisers
+    randomize(parts["text_encoder"], 31)
+    randomize(parts["text_encoder_2"], 32)
     if with_trans_vae:
         parts["trans_vae"] = trans_vae if trans_vae is not None else tiny_release_trans_vae()
     return parts
@@ -146,7 +149,9 @@ def depth_folder(folder: Path) -> Path:
     torch.manual_seed(2)
     folder.mkdir(parents=True, exist_ok=True)
     tok = write_tiny_clip_tokenizer(folder / "tokenizer")
-    CLIPTextModel(_text_config(len(tok), 64)).save_pretrained(folder / "text_encoder")
+    text_encoder = CLIPTextModel(_text_config(len(tok), 64))
+    randomize(text_encoder, 33)
+    text_encoder.save_pretrained(folder / "text_encoder")
     _tiny_vae(0.18215).save_pretrained(folder / "vae")
     unet = UNetFrameConditionModel(**tiny_depth_config())
     randomize(unet, 22)
