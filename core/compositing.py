@@ -26,7 +26,7 @@ import numpy as np
 from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from seethrough.core.document import Document, Layer
+    from seethrough.core.document import DocumentLike, Layer
 
 MODES = ("stack", "depth", "zbuffer")
 _INV255 = np.float32(1.0 / 255.0)
@@ -36,7 +36,9 @@ _ZBUFFER_TILE_ROWS = 64
 Box = tuple[int, int, int, int]
 
 
-def _resolve(doc_or_layers: Document | Sequence[Layer], size: tuple[int, int] | None) -> tuple[list, tuple[int, int]]:
+def _resolve(
+    doc_or_layers: DocumentLike | Sequence[Layer], size: tuple[int, int] | None
+) -> tuple[list, tuple[int, int]]:
     layers = getattr(doc_or_layers, "layers", None)
     if layers is not None:
         return list(layers), (size or doc_or_layers.size)  # type: ignore[union-attr]
@@ -158,7 +160,7 @@ def _zbuffer(acc: np.ndarray, layers: list[Layer], box: Box) -> None:
 
 
 def composite_region(
-    doc_or_layers: Document | Sequence[Layer],
+    doc_or_layers: DocumentLike | Sequence[Layer],
     box: Box,
     mode: str = "stack",
     background: object = None,
@@ -187,7 +189,7 @@ def composite_region(
 
 
 def composite(
-    doc_or_layers: Document | Sequence[Layer],
+    doc_or_layers: DocumentLike | Sequence[Layer],
     size: tuple[int, int] | None = None,
     mode: str = "stack",
     background: object = None,

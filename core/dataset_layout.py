@@ -75,6 +75,8 @@ class DatasetIndex:
     taxonomy: str
     tags: tuple[str, ...]
     samples: list[SampleEntry]
+    #: how samples were put in splits: "model" (a character in one split), "pose" or "manual" (core.dataset_split)
+    split_by: str = "model"
 
     def sample(self, sample_id: str) -> SampleEntry:
         for entry in self.samples:
@@ -119,7 +121,11 @@ def read_dataset(path: str | Path) -> DatasetIndex:
     if version > SCHEMA_VERSION:
         raise NewerSchema(f"{index} was written by a newer version (schema {version} > {SCHEMA_VERSION})")
     samples = [SampleEntry.from_json(raw, str(index)) for raw in data["samples"]]
-    return DatasetIndex(root, version, str(data.get("taxonomy", "v3")), tuple(data.get("tags", ())), samples)
+    split_by = str(data.get("split_by", "model"))
+    if split_by not in ("model", "pose", "manual"):
+        raise BadInput(f"{index}: split_by {split_by!r} is not one of model, pose, manual")
+    return DatasetIndex(root, version, str(data.get("taxonomy", "v3")), tuple(data.get("tags", ())), samples,
+                        split_by)
 
 
 def _read_png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
@@ -174,7 +180,7 @@ def validate_dataset(path: str | Path, check_pixels: bool = True) -> list[str]:
         seen.add(entry.id)
         if entry.split not in SPLITS:
             problems.append(f"{where}: split {entry.split!r} is not one of {', '.join(SPLITS)}")
-        if split_of_model.setdefault(entry.model, entry.split) != entry.split:
+        if index.split_by == "model" and split_of_model.setdefault(entry.model, entry.split) != entry.split:
             problems.append(f"{where}: model {entry.model!r} appears in two splits (the split is per model)")
         unknown = [t for t in entry.tags if t not in index.tags]
         if unknown:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,11 @@ class LayerDataset:
             entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ()))))
         self.entries = [e for e in entries if split is None or e.split == split]
         if not self.entries:
-            raise BadInput(f"{self.root} has no samples in the {split!r} split")
+            present = Counter(e.split for e in entries)
+            have = ", ".join(f"{k} {v}" for k, v in sorted(present.items())) or "none"
+            raise BadInput(f"{self.root} has no samples in the {split!r} split (it has: {have}); a dataset of one "
+                           "or a few models should be split per pose: re-export with `live2d export --split pose` "
+                           "(the default 'auto' does this below 10 models)")
 
     def __len__(self) -> int:
         return len(self.entries)

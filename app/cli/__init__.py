@@ -22,6 +22,8 @@ SUBCOMMAND_MODULES = (
     "seethrough.app.cli.train_commands",
     "seethrough.app.cli.models_commands",
     "seethrough.app.cli.live2d_commands",
+    "seethrough.app.cli.quality_commands",
+    "seethrough.app.cli.animate_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

@@ -19,6 +19,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("decompose", help="decompose an illustration (or a folder of them) into a layered PSD")
     p.add_argument("input", help="an image, or a folder of images")
     p.add_argument("-o", "--output", required=True, help="OUT.psd for one image, or an output folder")
+    add_model_options(p)
+    p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
+    p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
+                   help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
+    p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=run_decompose)
+
+    r = sub.add_parser("redecompose", help="decompose one region again at the model's full resolution")
+    r.add_argument("file", help="a decomposed document (PSD with companions, .stproj) that holds its input image")
+    r.add_argument("--box", required=True, type=_box, help="x0,y0,x1,y1 on the canvas")
+    r.add_argument("--tags-to-redo", dest="redo", help="comma-separated tags (default: the tags in the region)")
+    r.add_argument("--feather", type=int, help="width of the blended seam in pixels (default: 1/16 of the region)")
+    r.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
+    add_model_options(r)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=run_redecompose)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The model and sampling options shared by `decompose` and `redecompose`."""
     p.add_argument("--model", type=Path, help="layer model folder (default: the installed model)")
     p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
     p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
@@ -27,17 +48,34 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--depth-resolution", type=int, default=768)
     p.add_argument("--depth-steps", type=int, default=None, help="default: the depth model's own, else 4")
-    p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
-                   help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
-    p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
-    p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
-    p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=run_decompose)
+
+
+def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOptions (imported lazily)
+    from seethrough.core.decompose.options import DecomposeOptions
+
+    return DecomposeOptions(
+        tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
+        depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
+        offload=args.offload, lr_split=getattr(args, "lr_split", False), layer_model=args.model,
+        depth_model=args.depth_model, models_dir=args.models_dir,
+        output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
+    )
+
+
+def _box(text: str) -> tuple[int, int, int, int]:
+    parts = text.split(",")
+    try:
+        values = tuple(int(float(v)) for v in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text!r}")
+    return values  # type: ignore[return-value]
 
 
 def list_inputs(source: Path) -> list[Path]:
@@ -61,20 +99,13 @@ def output_for(image: Path, output: Path, batch: bool) -> Path:
 
 def run_decompose(args: argparse.Namespace) -> int:
     from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
-    from seethrough.core.decompose.options import DecomposeOptions
     from seethrough.core.io.images import load_image
     from seethrough.core.io.psd_export import export_psd
 
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
     output = Path(args.output)
-    options = DecomposeOptions(
-        tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
-        depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, lr_split=args.lr_split, output_frame=args.output_frame,
-        clip_head_halo=args.clip_head_halo, layer_model=args.model, depth_model=args.depth_model,
-        models_dir=args.models_dir,
-    )
+    options = options_from_args(args)
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
     skipped = len(images) - len(todo)
@@ -93,6 +124,29 @@ def run_decompose(args: argparse.Namespace) -> int:
         written.append(str(target))
     if args.json:
         print_json({"written": written, "skipped": skipped, "device": device})
+    return 0
+
+
+def run_redecompose(args: argparse.Namespace) -> int:
+    from seethrough.app.cli.layer_commands import load, save
+    from seethrough.core.decompose.engine import load_engine
+    from seethrough.core.decompose.region import clip_box, redecompose_region, tags_in_region
+
+    doc = load(args.file)
+    box = clip_box(args.box, doc.size)
+    redo = [t.strip() for t in (args.redo or "").split(",") if t.strip()] or None
+    tags = redo or tags_in_region(doc, box)
+    options = options_from_args(args)
+    engine = load_engine(options)
+    bar = _progress_bar(f"region {','.join(map(str, box))}")
+    command = redecompose_region(doc, box, engine, options, tags=redo, feather=args.feather, progress=bar)
+    bar.close()
+    doc.history.push(command)
+    written = save(doc, args.output)
+    if args.json:
+        print_json({"output": str(args.output), "box": list(box), "tags": tags, "written": [str(p) for p in written]})
+    else:
+        print(args.output)
     return 0
 
 

@@ -198,16 +198,17 @@ class DecomposeEngine:
         return run_depth(layers, canvas, options.depth_resolution, estimate, composites)
 
 
-def split_left_right(doc: Document) -> None:
-    """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers, in place, before the
-    document gets its history (so it is part of the result, not an undoable edit)."""
+def split_left_right(doc: Document) -> Document:
+    """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers: a new document with a
+    fresh history (the split is part of the result, not an undoable edit)."""
     from seethrough.core.stratify import lr_split
     from seethrough.core.taxonomy import default_lr_split
 
     out = []
     for layer in doc.layers:
         out.extend(lr_split(layer) if default_lr_split(layer.tag) else [layer])
-    doc.layers[:] = sorted(out, key=lambda layer: -layer.depth_value)
+    layers = sorted(out, key=lambda layer: -layer.depth_value)
+    return Document(doc.size, layers, source=doc.source, metadata=doc.metadata)
 
 
 def _device_of(pipeline) -> str:  # noqa: ANN001 - a diffusers pipeline (or a test double)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.images import decode_png_bytes, encode_png
@@ -44,7 +44,7 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
     return entry
 
 
-def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
+def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
     """Write `doc` to one `.stproj` file atomically (the old file stays intact if anything fails)."""
     uids = [layer.uid for layer in doc.layers]
     if len(set(uids)) != len(uids):
@@ -53,7 +53,7 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         "schema_version": SCHEMA_VERSION,
         "app": "seethrough-studio",
         "canvas": [doc.width, doc.height],
-        "metadata": doc.metadata,
+        "metadata": dict(doc.metadata),
         "has_source": doc.source is not None,
         "layers": [_layer_entry(layer) for layer in doc.layers],
     }

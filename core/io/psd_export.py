@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import DocumentLike, Layer
 from seethrough.core.errors import BadInput, Cancelled
 from seethrough.core.io.atomic import atomic_folder, atomic_writer
 from seethrough.core.io.images import encode_png
@@ -62,7 +62,7 @@ def depth_uint8(layer: Layer) -> np.ndarray:
     return np.clip(np.rint(layer.depth_or_constant() * 255.0), 0, 255).astype(np.uint8)
 
 
-def exported_layers(doc: Document) -> list[tuple[Layer, str]]:
+def exported_layers(doc: DocumentLike) -> list[tuple[Layer, str]]:
     """Non-empty layers bottom→top with the unique name each gets in the PSD (duplicates get `#2`, `#3`…)."""
     out: list[tuple[Layer, str]] = []
     seen: dict[str, int] = {}
@@ -83,7 +83,7 @@ def _check_cancel(cancel: CancelCheck) -> None:
 
 
 def _build_psd(
-    doc: Document, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
+    doc: DocumentLike, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
 ) -> PSDImage:
     psd = PSDImage.new(mode, (doc.width, doc.height), depth=8)
     current_group = None
@@ -114,7 +114,7 @@ def _build_psd(
     return psd
 
 
-def psd_json(items: list[tuple[Layer, str]], doc: Document) -> dict:
+def psd_json(items: list[tuple[Layer, str]], doc: DocumentLike) -> dict:
     """The official `<name>.psd.json` content (xyxy with exclusive x2/y2, frame_size = [H, W])."""
     parts = {}
     for part_id, (layer, name) in enumerate(items):
@@ -134,7 +134,7 @@ def _psd_bytes(psd: PSDImage) -> bytes:
 
 
 def export_psd(
-    doc: Document,
+    doc: DocumentLike,
     path: str | os.PathLike[str],
     groups: bool = False,
     companions: bool = True,
@@ -196,7 +196,7 @@ def safe_filename(name: str) -> str:
     return cleaned or "layer"
 
 
-def composite_image(doc: Document) -> np.ndarray:
+def composite_image(doc: DocumentLike) -> np.ndarray:
     """The stacked composite of the visible layers (core.compositing when present, else a plain "over")."""
     try:
         from seethrough.core.compositing import composite
@@ -218,7 +218,7 @@ def composite_image(doc: Document) -> np.ndarray:
 
 
 def export_png_folder(
-    doc: Document, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
+    doc: DocumentLike, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
 ) -> Path:
     """Write `<index>_<name>.png` (cropped RGBA), `<index>_<name>_depth.png` (16-bit, 0 = nearest),
     `composite.png` and `manifest.json` into `folder`, built in a temp folder renamed into place at the end."""

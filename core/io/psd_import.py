@@ -16,7 +16,7 @@ import os
 import re
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ from psd_tools import PSDImage
 from psd_tools.api.layers import AdjustmentLayer, FillLayer
 from psd_tools.api.layers import Layer as PsdLayer
 
-from seethrough.core.document import Document, Layer, place, representative_depth
+from seethrough.core.document import Document, DocumentLike, Layer, place, with_representative_depth
 from seethrough.core.errors import BadInput, ImageTooLarge
 from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
@@ -197,11 +197,11 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
         )
         part = parts.get(item.name)
         if isinstance(part, dict) and "depth_median" in part:
-            layer.depth_value = float(part["depth_median"])
+            layer = replace(layer, depth_value=float(part["depth_median"]))
             if part.get("tag") and layer.tag is None:
-                layer.tag = tag_from_layer_name(str(part["tag"]))
+                layer = replace(layer, tag=tag_from_layer_name(str(part["tag"])))
         elif depth is not None:
-            layer.depth_value = representative_depth(layer)
+            layer = with_representative_depth(layer)
         if item.group:
             groups[layer.uid] = item.group
         layers.append(layer)
@@ -209,14 +209,14 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
     metadata: dict = {"imported_from": str(p), "import_warnings": warnings}
     if groups:
         metadata["psd_groups"] = groups
-    doc = Document((width, height), layers, metadata=metadata)
-    doc.source, doc.metadata["source_from"] = _source(doc, psd, warnings, where)
+    source, metadata["source_from"] = _source(Document((width, height), layers), psd, warnings, where)
+    doc = Document((width, height), layers, source=source, metadata=metadata)
     for w in warnings:
         log.warning("%s: %s", where, w)
     return doc
 
 
-def _source(doc: Document, psd: PSDImage, warnings: list[str], where: str) -> tuple[np.ndarray | None, str]:
+def _source(doc: DocumentLike, psd: PSDImage, warnings: list[str], where: str) -> tuple[np.ndarray | None, str]:
     """The source image: the PSD's merged composite, unless it lost the transparency the layers have.
 
     psd-tools (and the official writer, which uses it) store the merged image as RGB flattened over the
