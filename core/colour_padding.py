@@ -36,3 +36,44 @@ def pad_transparent_colours(rgba: np.ndarray, max_levels: int = 12) -> np.ndarra
         known += take
     out = rgb * alpha[..., None] + fill * (1.0 - alpha[..., None])
     return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+#: shrink factor between the levels of the training-time colour-padding pyramid
+PYRAMID_SHRINK = 1.2
+
+
+def pad_colours_training(rgba: np.ndarray, dtype: object = None) -> np.ndarray:
+    """The colour padding the depth model was trained with (`official-see-through.md` §3, `pad_rgb_torch`):
+    (H, W, 4) RGBA uint8 → (H, W, 3) float32 RGB in [0, 1].
+
+    Premultiplied colour and alpha are shrunk level by level by 1/1.2 (bilinear, each level from the previous one)
+    down to a side of 1; the smallest level's alpha-weighted mean colour seeds the fill, which is then grown back
+    level by level, each time keeping that level's premultiplied colour and filling the rest, fill × (1 − alpha).
+    Opaque pixels keep their colour; transparent ones take a smooth blend of the surrounding colours.
+    `dtype`: a torch dtype the 0..1 input is first rounded to (the authors hand bf16 frames to the padding when
+    the depth model runs in bf16); None keeps float32.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    argb = torch.from_numpy(np.ascontiguousarray(rgba[..., [3, 0, 1, 2]], dtype=np.float32) / 255.0)
+    argb = argb.permute(2, 0, 1)[None]
+    if dtype is not None:
+        argb = argb.to(dtype)
+    argb = argb.float()
+    level = torch.cat([argb[:, :1], argb[:, 1:] * argb[:, :1]], dim=1)
+    levels = [level]
+    while min(level.shape[-2:]) > 1:
+        h, w = level.shape[-2:]
+        # the sizes are handed over as (W, H) to an (H, W) argument; all depth frames are square
+        level = F.interpolate(level, (int(w / PYRAMID_SHRINK), int(h / PYRAMID_SHRINK)), mode="bilinear",
+                              align_corners=False)
+        levels.append(level)
+    smallest = levels[-1]
+    weight = smallest[:, :1].sum(dim=(2, 3), keepdim=True).clamp(1e-8, 1e32)
+    fill = smallest[:, 1:].sum(dim=(2, 3), keepdim=True) / weight
+    for level in reversed(levels):
+        h, w = level.shape[-2:]
+        fill = F.interpolate(fill, (w, h), mode="bilinear", align_corners=False)
+        fill = level[:, 1:] + fill * (1.0 - level[:, :1])
+    return fill[0].permute(1, 2, 0).numpy().astype(np.float32)

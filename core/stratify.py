@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from seethrough.core.commands import ReplaceLayers, require_unlocked
-from seethrough.core.document import Layer, crop_to_content, new_uid
+from seethrough.core.document import ALPHA_THRESHOLD, Layer, crop_to_content, new_uid
 from seethrough.core.errors import BadInput
 from seethrough.core.inpaint import get_inpainter
 
@@ -233,3 +233,48 @@ def lr_split_command(doc: DocumentLike, uid: str) -> Command:
     if len(parts) == 1:
         raise BadInput(f"layer {layer.name!r} has a single connected part: nothing to split left/right")
     return ReplaceLayers([uid], _far_to_near(parts), text=f"Split {layer.name} left/right")
+
+
+def two_largest_components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
+    """The authors' pick of the two parts of a left/right pair (`official-see-through.md` §4.3): the 8-connected
+    components of `mask`, sorted by area with the largest entry (the background, as a rule) skipped.
+    Returns (labels, stats, component ids by decreasing area) or None when there are fewer than two components."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8) * 255, connectivity=8)
+    if len(stats) <= 2:
+        return None
+    order = [int(i) for i in np.argsort(stats[:, cv2.CC_STAT_AREA])[::-1][1:]]
+    return labels, stats, order
+
+
+def left_then_right(stats: np.ndarray, a: int, b: int) -> tuple[int, int]:
+    """Of two components, the one whose box centre is further left on the image first (the character's right)."""
+    centre = stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] / 2
+    return (b, a) if centre[b] < centre[a] else (a, b)
+
+
+def component_box(stats: np.ndarray, index: int) -> tuple[int, int, int, int]:
+    x, y, w, h = (int(v) for v in stats[index, :4])
+    return (x, y, x + w, y + h)
+
+
+def lr_split_pair(
+    rgba: np.ndarray, depth: np.ndarray | None
+) -> list[tuple[str, np.ndarray, np.ndarray | None, tuple[int, int]]] | None:
+    """The authors' left/right split of a cropped part, for decomposition (the Stratify workspace keeps `lr_split`):
+    components of alpha > 10; the two largest become `-r` (box centre further left) and `-l`, each cut to its own
+    box with its alpha kept only on the component dilated by a 3×3 ellipse (depth 1 elsewhere); smaller components
+    are dropped. Returns [(suffix, rgba, depth, (x, y) offset in the part)] or None when there is nothing to split."""
+    found = two_largest_components(rgba[..., 3] > ALPHA_THRESHOLD)
+    if found is None:
+        return None
+    labels, stats, order = found
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3), (1, 1))
+    out = []
+    for suffix, index in zip(("r", "l"), left_then_right(stats, order[0], order[1])):
+        x0, y0, x1, y1 = component_box(stats, index)
+        keep = cv2.dilate((labels[y0:y1, x0:x1] == index).astype(np.uint8), kernel)
+        part = rgba[y0:y1, x0:x1].copy()
+        part[..., 3] *= keep
+        part_depth = None if depth is None else 1 - (1 - depth[y0:y1, x0:x1]) * keep
+        out.append((suffix, part, part_depth, (x0, y0)))
+    return out

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="OUT.psd for one image, or an output folder")
     add_model_options(p)
     p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
+    p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
+                   help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
+    p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run_decompose)
 
@@ -47,7 +50,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resolution", type=resolution, default=1280, help="64–8192 (default 1280)")
     p.add_argument("--steps", type=steps, default=30, help="1–1000 (default 30)")
     p.add_argument("--depth-resolution", type=resolution, default=768, help="64–8192 (default 768)")
-    p.add_argument("--depth-steps", type=steps, default=4, help="1–1000 (default 4)")
+    p.add_argument("--depth-steps", type=steps, default=None, help="1–1000 (default: the depth model's own, else 4)")
     p.add_argument("--seed", type=seed, default=42)
     p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
@@ -63,6 +66,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOpti
         depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
         offload=args.offload, lr_split=getattr(args, "lr_split", False), layer_model=args.model,
         depth_model=args.depth_model, models_dir=args.models_dir,
+        output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
     )
 
 

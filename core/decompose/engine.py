@@ -1,25 +1,30 @@
-"""`decompose(image, options) -> Document`: the whole See-through inference, on the input's own canvas.
+"""`decompose(image, options) -> Document`: the whole See-through inference, as the authors run it (docs/parity.md).
 
 One `DecomposeEngine` owns the loaded pipelines (the single GPU owner); requests are `DecomposeOptions`.
-V3 runs two passes (body tags on the square-padded image, then head tags on a crop around the predicted head,
-pasted back); V2 runs one. Depth is estimated jointly over the 19 paper classes plus the full image. Layers come
-back at the input image's size and position. Progress is reported per step and per pass; cancellation is
-checked between steps; CUDA out-of-memory becomes `OutOfMemory` naming the next lower memory mode.
+Every stage works on the layer model's square canvas with the authors' random streams and rules: V3 runs two
+passes (body tags on the canvas, then head tags on a crop around the predicted head, pasted back); V2 runs one.
+Depth is estimated jointly over the 19 paper classes plus the full page (`depth_stage`), then the authors'
+post-processing makes the parts (`postprocess.authors_parts`). The document is on the canvas
+(`output_frame="canvas"`) or mapped to the input's own size and position (default). Progress is reported per step
+and per pass; cancellation is checked between steps; CUDA out-of-memory becomes `OutOfMemory` naming the next
+lower memory mode.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from seethrough.core.decompose.geometry import SquareFrame, alpha_box, head_crop_box, paste
-from seethrough.core.decompose.options import NEXT_MEMORY_MODE, DecomposeOptions
-from seethrough.core.decompose.postprocess import build_document
-from seethrough.core.document import Document
+from seethrough.core.decompose.depth_stage import run_depth
+from seethrough.core.decompose.geometry import SquareFrame, head_crop, head_to_canvas, paste
+from seethrough.core.decompose.options import DEFAULT_DEPTH_STEPS, NEXT_MEMORY_MODE, DecomposeOptions
+from seethrough.core.decompose.postprocess import Part, authors_parts, part_tag
+from seethrough.core.document import Document, Layer, crop_to_content, place
 from seethrough.core.errors import BadInput, OutOfMemory
 from seethrough.core.taxonomy import taxonomy
 
@@ -80,6 +85,9 @@ class DecomposeEngine:
     def __init__(self, layer_pipeline=None, depth_pipeline=None) -> None:  # noqa: ANN001 - torch pipelines
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
+        #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, depth_composites,
+        #: parts), for checks
+        self.last_run: dict = {}
 
     # --- running ----------------------------------------------------------------------------------
     def decompose(
@@ -89,6 +97,8 @@ class DecomposeEngine:
         progress: Progress | None = None,
         is_cancelled: Callable[[], bool] | None = None,
     ) -> Document:
+        """The authors' pipeline (docs/parity.md): every stage on the layer model's square canvas, with their random
+        streams and rules; then the parts are mapped to the input's own frame unless `output_frame="canvas"`."""
         import torch
 
         if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
@@ -100,67 +110,92 @@ class DecomposeEngine:
         weights = [len(p.tags) for p in passes] + ([len(taxonomy().v2) // 4] if self.depth_pipeline else [])
         spans = np.cumsum([0, *weights]) / sum(weights)
         height, width = image.shape[:2]
-        generator = torch.Generator(device="cpu").manual_seed(options.seed)
+        frame = SquareFrame(width, height, options.resolution)
+        canvas = frame.to_canvas(image)
         layers: dict[str, np.ndarray] = {}
+        self.last_run = {"canvas": canvas, "head_crop": None, "layers": layers, "depth_maps": None}
 
         def stage(k: int, name: str) -> Callable[[int, int], None]:
             return lambda i, n: report(float(spans[k] + (spans[k + 1] - spans[k]) * i / n), f"{name}: step {i}/{n}")
 
         try:
-            frame = SquareFrame(width, height, options.resolution)
-            body = passes[0]
-            out = self.layer_pipeline(
-                frame.to_canvas(image), body.tags, body.group_index, options.steps, generator,
-                on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled,
-            )
-            for tag, rgba in zip(body.tags, out):
-                layers[tag] = _mask_by(frame.to_original(rgba), image)
-            if len(passes) > 1:
-                self._head_pass(image, layers, passes[1], options, generator, stage(1, "head pass"), is_cancelled)
-            depths = None
-            if self.depth_pipeline is not None and options.depth:
-                depths = self._depth(image, layers, options, generator, stage(len(passes), "depth"), is_cancelled)
+            device = _device_of(self.layer_pipeline)
+            with seeded_global_rng(options.seed, device):
+                generator = torch.Generator(device=device).manual_seed(options.seed)
+                body = passes[0]
+                out = self.layer_pipeline(
+                    canvas, body.tags, body.group_index, options.steps, generator,
+                    on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled,
+                )
+                layers.update(zip(body.tags, out))
+                if len(passes) > 1:
+                    self._head_pass(image, frame, layers, passes[1], options, generator, stage(1, "head pass"),
+                                    is_cancelled)
+            doc = self.finish(image, canvas, layers, options, stage(len(passes), "depth"), is_cancelled)
         except torch.cuda.OutOfMemoryError as exc:
             lower = NEXT_MEMORY_MODE.get(options.offload)
             hint = f" Try the memory mode '{lower}'" if lower else " Try a lower resolution"
             raise OutOfMemory(f"the GPU ran out of memory at {options.resolution}².{hint}.") from exc
-        layers.pop("head", None)  # only locates the head crop; never a layer of its own
-        doc = build_document(image, layers, depths, metadata={"decompose": _options_metadata(options)})
-        if options.lr_split:
-            doc = split_left_right(doc)
         report(1.0, "done")
         return doc
 
-    def _head_pass(self, image, layers, head, options, generator, on_step, is_cancelled) -> None:  # noqa: ANN001
-        height, width = image.shape[:2]
-        box = alpha_box(layers.get("head", np.zeros((1, 1, 4), np.uint8)))
-        if box is None:
+    def finish(
+        self,
+        image: np.ndarray,
+        canvas: np.ndarray,
+        layers: dict[str, np.ndarray],
+        options: DecomposeOptions,
+        on_step: Callable[[int, int], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> Document:
+        """The stages after the layer passes: depth (re-seeded, as the authors re-seed before it) and
+        post-processing, from the full-canvas layers of every pass tag (empty ones included)."""
+        if self.last_run.get("layers") is not layers:
+            self.last_run = {"canvas": canvas, "head_crop": None, "layers": layers}
+        depths = None
+        if self.depth_pipeline is not None and options.depth:
+            with seeded_global_rng(options.seed, _device_of(self.depth_pipeline)):
+                depths = self._depth(canvas, layers, options, on_step or (lambda i, n: None), is_cancelled)
+        self.last_run["depth_maps"] = depths
+        order = list(depths) if depths is not None else part_order(layers)
+        parts = authors_parts(canvas, layers, depths, order, lr_split=options.lr_split)
+        self.last_run["parts"] = parts
+        metadata = {"decompose": _options_metadata(options)}
+        if options.output_frame == "canvas":
+            return document_from_parts(canvas, parts, metadata)
+        frame = SquareFrame(image.shape[1], image.shape[0], canvas.shape[0])
+        return document_in_input_frame(image, frame, parts, metadata)
+
+    def _head_pass(self, image, frame, layers, head, options, generator, on_step, is_cancelled) -> None:  # noqa: ANN001
+        crop = head_crop(layers["head"], frame)
+        self.last_run["head_crop"] = crop
+        if crop is None:
             log.info("no head found by the body pass: skipping the head pass")
             return
-        x0, y0, x1, y1 = head_crop_box(box, width, height)
-        crop = image[y0:y1, x0:x1]
-        frame = SquareFrame(x1 - x0, y1 - y0, options.resolution)
+        x1, y1, x2, y2 = crop.box
+        pixels = image[y1:y2, x1:x2]
+        crop_frame = SquareFrame(pixels.shape[1], pixels.shape[0], options.resolution)
         out = self.layer_pipeline(
-            frame.to_canvas(crop), head.tags, head.group_index, options.steps, generator,
+            crop_frame.to_canvas(pixels), head.tags, head.group_index, options.steps, generator,
             on_step=on_step, is_cancelled=is_cancelled,
         )
+        size = options.resolution
+        page_alpha = layers_page_alpha(frame, image) if options.clip_head_halo else None
         for tag, rgba in zip(head.tags, out):
-            full = paste(np.zeros((height, width, 4), np.uint8), frame.to_original(rgba), (x0, y0))
-            layers[tag] = _mask_by(full, image)
+            full = paste(np.zeros((size, size, 4), np.uint8), head_to_canvas(rgba, crop_frame, frame), crop.origin)
+            if page_alpha is not None:
+                full[..., 3] = np.minimum(full[..., 3], page_alpha)
+            layers[tag] = full
 
-    def _depth(self, image, layers, options, generator, on_step, is_cancelled) -> dict[str, np.ndarray]:  # noqa: ANN001
-        height, width = image.shape[:2]
-        names, frames = depth_frames(layers, (height, width))
-        full = image.copy()
-        full[..., 3] = np.clip(frames[..., 3].astype(np.int32).sum(axis=0), 0, 255).astype(np.uint8)
-        frame = SquareFrame(width, height, options.depth_resolution)
-        depth = self.depth_pipeline(
-            np.stack([frame.to_canvas(f) for f in frames]), frame.to_canvas(full), options.depth_steps, generator,
-            on_step=on_step, is_cancelled=is_cancelled,
-        )
-        per_class = {name: frame.to_original(d) for name, d in zip(names, depth[:-1])}
-        v3_to_v2 = taxonomy().v3_to_v2
-        return {tag: per_class[v3_to_v2.get(tag, tag)] for tag in layers if v3_to_v2.get(tag, tag) in per_class}
+    def _depth(self, canvas, layers, options, on_step, is_cancelled) -> dict[str, np.ndarray]:  # noqa: ANN001
+        steps = options.depth_steps or getattr(self.depth_pipeline, "default_steps", None) or DEFAULT_DEPTH_STEPS
+
+        def estimate(frames: np.ndarray, page: np.ndarray) -> np.ndarray:
+            return self.depth_pipeline(frames, page, steps, None, on_step=on_step, is_cancelled=is_cancelled)
+
+        composites: dict[str, np.ndarray] = {}
+        self.last_run["depth_composites"] = composites
+        return run_depth(layers, canvas, options.depth_resolution, estimate, composites)
 
 
 def split_left_right(doc: Document) -> Document:
@@ -176,12 +211,66 @@ def split_left_right(doc: Document) -> Document:
     return Document(doc.size, layers, source=doc.source, metadata=doc.metadata)
 
 
-def _mask_by(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:
-    """Alpha × the input's alpha at the input's own resolution (the model canvas was resampled), as the authors
-    multiply the predicted alpha by the page alpha: nothing may appear where the illustration is transparent."""
-    rgba = rgba.copy()
-    rgba[..., 3] = (rgba[..., 3].astype(np.uint16) * image[..., 3] + 127) // 255
-    return rgba
+def _device_of(pipeline) -> str:  # noqa: ANN001 - a diffusers pipeline (or a test double)
+    device = getattr(pipeline, "_execution_device", None)
+    return "cpu" if device is None else str(device)
+
+
+@contextmanager
+def seeded_global_rng(seed: int, device: str) -> Iterator[None]:
+    """The global torch RNG seeded as the authors' `seed_everything` does (CPU and every CUDA device) for the
+    duration of a stage, and restored afterwards, so the app's own random state is left as it was."""
+    import torch
+
+    devices = [torch.device(device)] if device.startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def layers_page_alpha(frame: SquareFrame, image: np.ndarray) -> np.ndarray:
+    """The input's alpha on the model canvas."""
+    return frame.to_canvas(image)[..., 3]
+
+
+def part_order(layers: dict[str, np.ndarray]) -> list[str]:
+    """The authors' part order without a depth stage: V2 classes, composites as their sub-layers top down."""
+    from seethrough.core.decompose.depth_stage import COMPOSITES
+
+    order = []
+    for tag in taxonomy().v2:
+        subs = [t for t in COMPOSITES.get(tag, ()) if t in layers]
+        order.extend(reversed(subs) if subs else ([tag] if tag in layers else []))
+    return order
+
+
+def document_from_parts(canvas: np.ndarray, parts: list[Part], metadata: dict) -> Document:
+    """The parts as they are, on the model canvas (the authors' PSD frame)."""
+    layers = [
+        Layer(p.name, p.rgba, offset=p.offset, tag=part_tag(p.name), depth=p.depth, depth_value=p.depth_median,
+              provenance="decompose")
+        for p in parts
+    ]
+    return Document((canvas.shape[1], canvas.shape[0]), layers, source=canvas.copy(), metadata=dict(metadata))
+
+
+def document_in_input_frame(image: np.ndarray, frame: SquareFrame, parts: list[Part], metadata: dict) -> Document:
+    """The parts mapped from the canvas to the input's own size and position (un-pad, resize), alpha kept within
+    the input's alpha (no resampling halo, no squared edges); order and depth medians are the canvas ones."""
+    size = (frame.size, frame.size)
+    layers = []
+    for p in parts:
+        rgba = frame.to_original(place(p.rgba, p.offset, size))
+        rgba[..., 3] = np.minimum(rgba[..., 3], image[..., 3])
+        depth = None
+        if p.depth is not None:
+            depth = np.clip(frame.to_original(place(p.depth, p.offset, size, fill=1.0)), 0.0, 1.0)
+        pixels, cropped_depth, offset = crop_to_content(rgba, depth)
+        if pixels.size == 0:
+            continue
+        layers.append(Layer(p.name, pixels, offset=offset, tag=part_tag(p.name), depth=cropped_depth,
+                            depth_value=p.depth_median, provenance="decompose"))
+    return Document((image.shape[1], image.shape[0]), layers, source=image.copy(), metadata=dict(metadata))
 
 
 def _options_metadata(options: DecomposeOptions) -> dict:
@@ -192,6 +281,8 @@ def _options_metadata(options: DecomposeOptions) -> dict:
         "seed": options.seed,
         "depth_resolution": options.depth_resolution,
         "depth_steps": options.depth_steps,
+        "lr_split": options.lr_split,
+        "output_frame": options.output_frame,
     }
 
 

@@ -105,3 +105,46 @@ def paste(canvas: np.ndarray, patch: np.ndarray, origin: tuple[int, int]) -> np.
     if x1 > x0 and y1 > y0:
         canvas[y0:y1, x0:x1] = patch[y0 - y : y1 - y, x0 - x : x1 - x]
     return canvas
+
+
+@dataclass(frozen=True)
+class HeadCrop:
+    """The head pass's crop, computed as the authors do (`official-see-through.md` §2.5): the bounding rectangle of
+    the body pass's `head` alpha > 15 on the model canvas is mapped to input pixels with `int(v * scale) - pad`, grown
+    by `_crop_head`'s margins (`w < width // 2`), and the crop's canvas origin is `int(x1 / scale + pad / scale)`."""
+
+    box: tuple[int, int, int, int]  # (x1, y1, x2, y2) in input pixels: the slice `image[y1:y2, x1:x2]`
+    origin: tuple[int, int]  # (x, y) on the model canvas where the head outputs are pasted back
+
+
+def head_crop(head_canvas: np.ndarray, frame: SquareFrame) -> HeadCrop | None:
+    """`head_canvas` (S, S, 4) uint8, the body pass's `head` frame; None when it has no pixel above the threshold."""
+    ys, xs = np.nonzero(head_canvas[..., 3] > HEAD_ALPHA_THRESHOLD)
+    if len(xs) == 0:
+        return None
+    bx, by = int(xs.min()), int(ys.min())
+    bw, bh = int(xs.max()) - bx + 1, int(ys.max()) - by + 1
+    scale = frame.side / frame.size  # input pixels per canvas pixel (computed as the authors do: no 1/x)
+    px, py = frame.pad
+    x, y, w, h = int(bx * scale) - px, int(by * scale) - py, int(bw * scale), int(bh * scale)
+    width, height = frame.width, frame.height
+    x1, y1, x2, y2 = x, y, x + w, y + h
+    if w < width // 2:
+        margin = min(width - x - w, x, w // 5)
+        x1, x2 = min(max(x - margin, 0), width), min(max(x + w + margin, 0), width)
+    if h < height // 2:
+        margin = min(height - y - h, y, h // 5)
+        y1, y2 = min(max(y - margin, 0), height), min(max(y + h + margin, 0), height)
+    return HeadCrop((x1, y1, x2, y2), (int(x1 / scale + px / scale), int(y1 / scale + py / scale)))
+
+
+def head_to_canvas(head_out: np.ndarray, crop_frame: SquareFrame, body_frame: SquareFrame) -> np.ndarray:
+    """A head-pass output on its own canvas → the patch to paste on the body canvas at `HeadCrop.origin`: resized
+    by the body canvas's scale to `int(side / scale)` and cut to the crop with `int64(pad / scale)` bounds, as the
+    authors do (so the patch can be a pixel larger or smaller than the crop's exact footprint)."""
+    scale = body_frame.side / body_frame.size
+    px, py = crop_frame.pad
+    bounds = np.array([py, py + crop_frame.height, px, px + crop_frame.width]) / scale
+    y1, y2, x1, x2 = bounds.astype(np.int64)
+    size = int(crop_frame.side / scale)
+    return _resize(head_out, (size, size))[y1:y2, x1:x2]

@@ -13,6 +13,10 @@ DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTENTION = ("sdpa", "eager")  # PyTorch scaled-dot-product attention, or plain matmul-softmax (debugging, old GPUs)
 #: lower-memory mode to suggest after an out-of-memory error in a given mode
 NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None}
+#: where the decomposed layers live: the input's own size and position, or the model's square canvas (the authors')
+OUTPUT_FRAMES = ("input", "canvas")
+#: depth steps when neither the options nor the depth folder's model_index.json (`default_denoising_steps`) say
+DEFAULT_DEPTH_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,15 @@ class DecomposeOptions:
     seed: int = 42
     depth: bool = True
     depth_resolution: int = 768
-    depth_steps: int = 4
+    depth_steps: int | None = None  # None = the depth model's `default_denoising_steps` (model_index.json), else 4
     device: str = "auto"  # "auto" = cuda if available, else cpu
     dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
     offload: str = "none"
     quantize: str | None = None  # "8bit" | "4bit" (bitsandbytes) or None
     attention: str = "sdpa"
     lr_split: bool = False
+    output_frame: str = "input"  # see OUTPUT_FRAMES and docs/parity.md
+    clip_head_halo: bool = False  # keep head-pass alpha within the input's alpha on the canvas (not the authors')
     layer_model: Path | None = None  # folder with model_index.json/unet/trans_vae/vae/… (None = catalogue)
     depth_model: Path | None = None
     models_dir: Path | None = None  # the app's "models folder" setting, searched before $SEETHROUGH_MODELS
@@ -42,11 +48,13 @@ class DecomposeOptions:
             raise BadInput(f"memory mode must be one of {', '.join(OFFLOAD_MODES)}, not {self.offload!r}")
         if self.dtype not in DTYPES:
             raise BadInput(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
-        if self.resolution < 64 or self.resolution % 64:
+        if self.resolution < 64 or self.resolution % 64:  # the transparent decoder halves the size six times
             raise BadInput(f"resolution must be a multiple of 64 (≥ 64), not {self.resolution}")
-        if self.depth_resolution < 64 or self.depth_resolution % 64:
-            raise BadInput(f"depth resolution must be a multiple of 64 (≥ 64), not {self.depth_resolution}")
-        if self.steps < 1 or self.depth_steps < 1:
+        if self.depth_resolution < 64 or self.depth_resolution % 8:
+            raise BadInput(f"depth resolution must be a multiple of 8 (≥ 64), not {self.depth_resolution}")
+        if self.output_frame not in OUTPUT_FRAMES:
+            raise BadInput(f"output frame must be one of {', '.join(OUTPUT_FRAMES)}, not {self.output_frame!r}")
+        if self.steps < 1 or (self.depth_steps is not None and self.depth_steps < 1):
             raise BadInput("the number of steps must be at least 1")
         if self.attention not in ATTENTION:
             raise BadInput(f"attention must be one of {', '.join(ATTENTION)}, not {self.attention!r}")

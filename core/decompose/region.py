@@ -227,7 +227,9 @@ def _fill_exposed(doc: Document, region: Box, commands: list[Command], new_alpha
     rgba = _paste(c.rgba, c.offset, box)
     rx0, ry0 = x0 - box[0], y0 - box[1]
     window = rgba[ry0 : ry0 + y1 - y0, rx0 : rx0 + x1 - x0]
-    window[hole] = source[y0:y1, x0:x1][hole]
+    # only where that layer shows nothing: what the model drew there (even faint) stays the model's
+    fill = hole & (window[..., 3] <= ALPHA_THRESHOLD)
+    window[fill] = source[y0:y1, x0:x1][fill]
     depth = None
     if c.depth is not None:
         depth = _paste(c.depth, c.offset, box, fill=1.0)

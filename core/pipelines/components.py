@@ -2,8 +2,10 @@
 UNet and transparent VAE through `core.models.loading`, which also checks weights against the architecture).
 
 Layer model folder (`layerdifforg/seethroughv0.0.2_layerdiff3d` layout): `unet/`, `trans_vae/`, `vae/`,
-`text_encoder/`, `text_encoder_2/`, `tokenizer/`, `tokenizer_2/` (a `scheduler/` folder is ignored: the sampler is
-built locally). Depth model folder (`24yearsold/seethroughv0.0.1_marigold`): `unet/`, `vae/`, `text_encoder/`,
+`text_encoder/`, `text_encoder_2/`, `tokenizer/`, `tokenizer_2/`; the sampler is built locally
+(`core.pipelines.schedulers.layer_scheduler`) unless the folder has a `scheduler/` config, which then replaces the
+noise schedule (DPM++ 2M SDE with a zero final sigma is kept, as the authors force it).
+Depth model folder (`24yearsold/seethroughv0.0.1_marigold`): `unet/`, `vae/`, `text_encoder/`,
 `tokenizer/` and optionally `scheduler/`.
 """
 
@@ -68,7 +70,7 @@ def load_layer_components(
 
     folder = Path(folder)
     _require(folder, LAYER_SUBFOLDERS, "layer model")
-    return {
+    components = {
         "unet": load_layer_unet(folder, dtype, **_quantized(quantize)),
         "trans_vae": load_trans_vae(folder, dtype),
         "vae": _load(AutoencoderKL, folder, "vae", torch_dtype=dtype),
@@ -77,6 +79,22 @@ def load_layer_components(
         "tokenizer": _load(CLIPTokenizer, folder, "tokenizer"),
         "tokenizer_2": _load(CLIPTokenizer, folder, "tokenizer_2"),
     }
+    if (folder / "scheduler").is_dir():
+        from seethrough.core.pipelines.schedulers import layer_scheduler_from
+
+        components["scheduler"] = layer_scheduler_from(folder / "scheduler")
+    return components
+
+
+def model_index_value(folder: Path, key: str) -> Any:
+    """One entry of a model folder's model_index.json (None when the file or the entry is missing or unreadable)."""
+    import json
+
+    try:
+        data = json.loads((Path(folder) / "model_index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
 
 
 def _quantized(mode: str | None) -> dict[str, Any]:

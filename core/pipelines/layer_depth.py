@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from diffusers import DiffusionPipeline
 
-from seethrough.core.colour_padding import pad_transparent_colours
+from seethrough.core.colour_padding import pad_colours_training
 from seethrough.core.errors import Cancelled
 from seethrough.core.pipelines.schedulers import depth_scheduler
 
@@ -31,14 +31,19 @@ class LayerDepthPipeline(DiffusionPipeline):
             unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, scheduler=scheduler or depth_scheduler()
         )
         self._empty_embedding: torch.Tensor | None = None
+        #: the folder's `default_denoising_steps` (model_index.json), used when the caller gives no step count
+        self.default_steps: int | None = None
 
     @classmethod
     def load(
         cls, folder: str | Path, dtype: torch.dtype = torch.float32, quantize: str | None = None
     ) -> LayerDepthPipeline:
-        from seethrough.core.pipelines.components import load_depth_components
+        from seethrough.core.pipelines.components import load_depth_components, model_index_value
 
-        return cls(**load_depth_components(Path(folder), dtype=dtype, quantize=quantize))
+        pipeline = cls(**load_depth_components(Path(folder), dtype=dtype, quantize=quantize))
+        steps = model_index_value(Path(folder), "default_denoising_steps")
+        pipeline.default_steps = int(steps) if isinstance(steps, int) and steps > 0 else None
+        return pipeline
 
     @torch.no_grad()
     def empty_embedding(self) -> torch.Tensor:
@@ -49,8 +54,9 @@ class LayerDepthPipeline(DiffusionPipeline):
 
     @torch.no_grad()
     def encode(self, rgba: np.ndarray) -> torch.Tensor:
-        """One RGBA image (S, S, 4) → the VAE latent mean × 0.18215, (1, 4, S/8, S/8)."""
-        rgb = torch.from_numpy(pad_transparent_colours(rgba)).permute(2, 0, 1)[None]
+        """One RGBA image (S, S, 4) uint8 → the VAE latent mean × 0.18215, (1, 4, S/8, S/8); transparent colours are
+        filled with the padding the model was trained with."""
+        rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype)).permute(2, 0, 1)[None]
         rgb = (rgb * 2.0 - 1.0).to(self.vae.device, self.vae.dtype)
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
 
@@ -66,7 +72,8 @@ class LayerDepthPipeline(DiffusionPipeline):
     ) -> np.ndarray:
         """`layers` (F, S, S, 4) uint8 and `full_image` (S, S, 4) → depth (F + 1, S, S) float32 in [0, 1].
 
-        The full image is the last frame, as in the authors' code.
+        The full image is the last frame, as in the authors' code. The initial noise comes from `generator`, or,
+        when it is None, from the global torch RNG in the UNet's dtype, as the authors draw it after re-seeding.
         """
         device, dtype = self._execution_device, self.unet.dtype
         frames = np.concatenate([layers, full_image[None]], axis=0)
@@ -77,7 +84,10 @@ class LayerDepthPipeline(DiffusionPipeline):
         ehs = self.empty_embedding().to(device, dtype).expand(count, -1, -1)
 
         shape = (count, self.vae.config.latent_channels, size // 8, size // 8)
-        latents = torch.randn(shape, generator=generator, device=generator.device if generator else "cpu")
+        if generator is not None:
+            latents = torch.randn(shape, generator=generator, device=generator.device)
+        else:
+            latents = torch.randn(shape, device=device, dtype=dtype)
         latents = latents.to(device, torch.float32)[None] * self.scheduler.init_noise_sigma
         self.scheduler.set_timesteps(num_inference_steps, device=device)
         total = len(self.scheduler.timesteps)

@@ -52,11 +52,12 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         return cls(**load_layer_components(Path(folder), dtype=dtype, quantize=quantize))
 
     # --- encoding -----------------------------------------------------------------------------------
-    def encode_condition(self, image: np.ndarray, generator: torch.Generator | None) -> torch.Tensor:
+    def encode_condition(self, image: np.ndarray, generator: torch.Generator | None = None) -> torch.Tensor:
         """Source RGBA (S, S, 4) uint8 → its SDXL latent (1, 4, S/8, S/8), scaled.
 
         As the authors do, alpha is ignored (forced opaque) and RGB is not premultiplied, so colours hidden
-        under transparent pixels and the black padding are encoded as they are; the latent is *sampled*.
+        under transparent pixels and the black padding are encoded as they are; the latent is *sampled*, from the
+        global torch RNG when `generator` is None (the authors' stream, seeded by `seed_everything`).
         """
         vae: AutoencoderKL = self.vae
         rgb = torch.from_numpy(np.ascontiguousarray(image[..., :3])).permute(2, 0, 1)[None].float() / 255.0
@@ -76,7 +77,12 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         on_step: StepCallback | None = None,
         is_cancelled: CancelCheck | None = None,
     ) -> np.ndarray:
-        """Decompose a square RGBA image (S, S, 4) uint8 into one RGBA frame per tag: (F, S, S, 4) uint8."""
+        """Decompose a square RGBA image (S, S, 4) uint8 into one RGBA frame per tag: (F, S, S, 4) uint8.
+
+        Random streams as in the authors' pipeline: `generator` (a generator on the UNet's device, seeded once per
+        image and shared by the passes) draws only the initial noise; the condition latent's sample and the SDE
+        noise of every step come from the global torch RNG, which the caller seeds (`DecomposeEngine` does).
+        """
         size = image.shape[0]
         if image.shape[:2] != (size, size) or size % 8:
             raise ValueError(f"the layer model needs a square image with a side divisible by 8, got {image.shape}")
@@ -88,10 +94,10 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         embeds, pooled = embeds.to(device, dtype), pooled.to(device, dtype)
         time_ids = torch.tensor([size, size, 0, 0, size, size], device=device, dtype=dtype).repeat(frames, 1)
 
-        cond = self.encode_condition(image, generator).to(device, dtype)
+        cond = self.encode_condition(image, None).to(device, dtype)
         cond = cond[:, None].expand(1, frames, *cond.shape[1:])
         latent_shape = (1, 1, self.vae.config.latent_channels, size // 8, size // 8)
-        noise = torch.randn(latent_shape, generator=generator, device=generator.device if generator else "cpu")
+        noise = torch.randn(latent_shape, generator=generator, device=generator.device if generator else device)
         self.scheduler.set_timesteps(num_inference_steps, device=device)
         latents = noise.to(device, torch.float32).expand(1, frames, *latent_shape[2:]).clone()
         latents = latents * self.scheduler.init_noise_sigma
@@ -109,7 +115,7 @@ class LayerDiffusionPipeline(DiffusionPipeline):
                 group_index=group_index,
                 return_dict=False,
             )[0]
-            latents = self.scheduler.step(noise_pred.float(), t, latents, generator=generator).prev_sample
+            latents = self.scheduler.step(noise_pred.float(), t, latents).prev_sample
             if on_step is not None:
                 on_step(i + 1, total)
         return self.decode(latents[0], image)
@@ -121,5 +127,6 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         out = []
         for frame in latents:
             rgba = self.trans_vae.decode_rgba(frame[None], self.vae, input_alpha=input_alpha)  # (1, 4, S, S)
-            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0 + 0.5).astype(np.uint8))
+            # truncated to uint8, as the authors store them (rounding would move thresholded masks at alpha 10/15)
+            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0).astype(np.uint8))
         return np.stack(out)

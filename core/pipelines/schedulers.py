@@ -3,10 +3,14 @@
 The authors load the layer model's scheduler config from an unrelated SDXL repository at run time
 (`official-see-through.md` §2.4): an SDXL noise schedule (scaled-linear betas 0.00085→0.012 over 1000 steps,
 ε-prediction, "leading" spacing with offset 1) driven by DPM++ 2M SDE with `final_sigmas_type="zero"` and no
-Karras sigmas. We build exactly that here. The depth model uses DDIM, as Marigold does.
+Karras sigmas. We build exactly that here (the hub config is an assumption: it is not part of the released
+weights; docs/parity.md). A `scheduler/` folder next to the layer weights overrides it (`layer_scheduler_from`).
+The depth model uses DDIM, as Marigold does.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from diffusers import DDIMScheduler, DPMSolverMultistepScheduler
 
@@ -31,6 +35,19 @@ def layer_scheduler() -> DPMSolverMultistepScheduler:
         final_sigmas_type="zero",
         lower_order_final=True,
     )
+
+
+def layer_scheduler_from(folder: Path) -> DPMSolverMultistepScheduler:
+    """The layer sampler from a `scheduler/` config folder, with the algorithm the authors force on whatever config
+    they load (`algorithm_type="sde-dpmsolver++"`, `final_sigmas_type="zero"`)."""
+    from seethrough.core.errors import BadInput
+
+    try:
+        return DPMSolverMultistepScheduler.from_pretrained(
+            folder, local_files_only=True, algorithm_type="sde-dpmsolver++", final_sigmas_type="zero"
+        )
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"{folder}: not a readable scheduler config ({str(exc).splitlines()[0]})") from exc
 
 
 def depth_scheduler() -> DDIMScheduler:

@@ -2,7 +2,9 @@
 
 Following `official-see-through.md` §2.3: tokenise with both tokenizers (77 tokens, padded, truncated), take the
 penultimate hidden states of both encoders (768 + 1280 → 2048 per token) and the projected pooled output of the
-second (1280). Embeddings are cached per tag string, so the encoders can be unloaded after the first use.
+second (1280). Embeddings are cached per tag string, so the encoders can be unloaded after the first use. The tags
+of one request are encoded together in one batch, as the authors encode each pass's tag list (batched attention
+is not bit-identical to one prompt at a time: up to 3.4e-4 on the latents with the tiny models).
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ class TagEmbeddingCache:
         self._cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
 
     @torch.no_grad()
-    def _encode(self, tag: str) -> tuple[torch.Tensor, torch.Tensor]:
+    def _encode(self, tags: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         hidden_states = []
         pooled = None
         for tokenizer, encoder in ((self.tokenizer, self.text_encoder), (self.tokenizer_2, self.text_encoder_2)):
             ids = tokenizer(
-                [tag],
+                tags,
                 padding="max_length",
                 max_length=tokenizer.model_max_length,
                 truncation=True,
@@ -36,15 +38,16 @@ class TagEmbeddingCache:
             hidden_states.append(out.hidden_states[-2])
             pooled = out[0]  # the last encoder's projected pooled output (text_embeds)
         assert pooled is not None
-        embeds = torch.cat(hidden_states, dim=-1)[0].float().cpu()
-        return embeds, pooled[0].float().cpu()
+        return torch.cat(hidden_states, dim=-1).float().cpu(), pooled.float().cpu()
 
     def get(self, tags: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        for tag in tags:
-            if tag not in self._cache:
-                if self.text_encoder is None:
-                    raise RuntimeError(f"tag {tag!r} is not cached and the text encoders were unloaded")
-                self._cache[tag] = self._encode(tag)
+        missing = list(dict.fromkeys(t for t in tags if t not in self._cache))
+        if missing:
+            if self.text_encoder is None:
+                raise RuntimeError(f"tag {missing[0]!r} is not cached and the text encoders were unloaded")
+            embeds, pooled = self._encode(missing)
+            for i, tag in enumerate(missing):
+                self._cache[tag] = (embeds[i], pooled[i])
         embeds = torch.stack([self._cache[t][0] for t in tags])
         pooled = torch.stack([self._cache[t][1] for t in tags])
         return embeds, pooled

@@ -9,7 +9,9 @@ from seethrough.core.errors import BadInput
 def test_defaults_follow_the_released_pipeline():
     opts = DecomposeOptions()
     assert (opts.tagset, opts.resolution, opts.steps, opts.seed) == ("v3", 1280, 30, 42)
-    assert (opts.depth_resolution, opts.depth_steps) == (768, 4)
+    # depth steps: the depth model's own `default_denoising_steps` (model_index.json), as the authors' -1 does
+    assert (opts.depth_resolution, opts.depth_steps) == (768, None)
+    assert opts.output_frame == "input" and not opts.clip_head_halo and not opts.lr_split
 
 
 @pytest.mark.parametrize(
@@ -20,6 +22,8 @@ def test_defaults_follow_the_released_pipeline():
         ({"resolution": 1000}, "multiple of 64"),
         ({"steps": 0}, "steps"),
         ({"quantize": "2bit"}, "quantize"),
+        ({"depth_steps": 0}, "steps"),
+        ({"output_frame": "page"}, "output frame"),
     ],
 )
 def test_bad_options_are_bad_input(changes, word):

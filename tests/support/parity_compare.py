@@ -1,0 +1,190 @@
+"""Run one parity case with the project's engine and compare it, stage by stage, with the golden the authors' code
+made (tests/data/parity/<case>.npz). Shared by tests/pipelines/test_parity_goldens.py (asserts) and
+bench/parity_report.py (prints the table)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seethrough.core.decompose.depth_stage import COMPOSITES, DEPTH_ALPHA_FLOOR
+from seethrough.core.decompose.engine import DecomposeEngine
+from seethrough.core.decompose.geometry import SquareFrame
+from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.core.pipelines.layer_depth import LayerDepthPipeline
+from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
+from tests.support.parity_release import Case, depth_folder, layer_components
+
+GOLDENS = Path(__file__).resolve().parents[1] / "data" / "parity"
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    stage: str
+    what: str
+    value: object
+    limit: object
+
+    @property
+    def ok(self) -> bool:
+        if isinstance(self.limit, (int, float)) and isinstance(self.value, (int, float)):
+            return self.value <= self.limit
+        return self.value == self.limit
+
+
+def golden(case: Case) -> tuple[dict, dict[str, np.ndarray]]:
+    with np.load(GOLDENS / f"{case.name}.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    return json.loads(str(arrays.pop("meta"))), arrays
+
+
+def build_release(root: Path) -> dict:
+    """The tiny release in memory (layer models) and on disk (depth model, through the production loader)."""
+    v3 = LayerDiffusionPipeline(**layer_components(root / "layer", v3=True))
+    v2 = LayerDiffusionPipeline(**layer_components(root / "layer-v2", v3=False, trans_vae=v3.trans_vae))
+    return {"layer": v3, "layer-v2": v2, "depth": LayerDepthPipeline.load(depth_folder(root / "depth"))}
+
+
+def options(case: Case) -> DecomposeOptions:
+    return DecomposeOptions(
+        tagset="v3" if case.v3 else "v2", resolution=case.resolution, steps=case.steps, seed=case.seed,
+        depth_resolution=case.depth_resolution, device="cpu", dtype="float32", lr_split=case.lr_split,
+        output_frame="canvas",
+    )
+
+
+def run(case: Case, release: dict):
+    """(engine, document, latents per pass ÷ the VAE scaling factor) of the project's run of `case`."""
+    latents: list[np.ndarray] = []
+    if case.kind == "designed":  # depth and post-processing only
+        engine = DecomposeEngine(None, release["depth"])
+        canvas, layers = case.designed()
+        return engine, engine.finish(canvas, canvas, layers, options(case)), latents
+    pipeline = release[case.layer_folder]
+    real_decode = pipeline.decode
+
+    def decode(lat, image):  # noqa: ANN001
+        latents.append((lat / pipeline.vae.config.scaling_factor).float().numpy())
+        return real_decode(lat, image)
+
+    pipeline.decode = decode
+    try:
+        engine = DecomposeEngine(pipeline, release["depth"])
+        doc = engine.decompose(case.input_image(), options(case))
+    finally:
+        del pipeline.decode
+    return engine, doc, latents
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> int | str:
+    if a.shape != b.shape:
+        return f"shape {a.shape} vs {b.shape}"
+    return int(np.abs(a.astype(np.int32) - b.astype(np.int32)).max()) if a.size else 0
+
+
+def _worst(diffs: list[int | str]) -> int | str:
+    """The largest difference, or the first shape mismatch."""
+    mismatch = [d for d in diffs if isinstance(d, str)]
+    return mismatch[0] if mismatch else max([0, *diffs])  # type: ignore[list-item]
+
+
+def fully_hidden_sub_layers(layers: dict[str, np.ndarray]) -> list[str]:
+    """Sub-layers of a depth composite whose every pixel lies under the sub-layers above them: the one documented
+    difference (docs/parity.md): the authors' median of nothing becomes depth 0, ours keeps the composite's depth."""
+    hidden = []
+    for subs in COMPOSITES.values():
+        covered = None
+        for tag in reversed([t for t in subs if t in layers]):
+            own = layers[tag][..., 3] > DEPTH_ALPHA_FLOOR
+            if covered is not None and own.any() and not (own & ~covered).any():
+                hidden.append(tag)
+            covered = own if covered is None else covered | own
+    return hidden
+
+
+def compare(case: Case, release: dict) -> list[Row]:
+    meta, ref = golden(case)
+    engine, doc, latents = run(case, release)
+    last = engine.last_run
+    hidden_tags = fully_hidden_sub_layers(last["layers"])
+    rows: list[Row] = []
+
+    def row(stage: str, what: str, value: object, limit: object) -> None:
+        rows.append(Row(case.name, stage, what, value, limit))
+
+    if case.kind == "e2e":
+        keys = ["latents_body", "latents_head"] if case.v3 else ["latents_body"]
+        row("latents", "passes decoded", len(latents), len(keys))
+        for key, ours in zip(keys, latents):
+            theirs = ref[key]
+            rel = float(np.abs(ours - theirs).max() / np.abs(theirs).max()) if ours.shape == theirs.shape else 1.0
+            row("latents", f"{key[8:]} max|diff| / max|latent|", rel, 1e-4)
+        if case.v3:
+            crop = last["head_crop"]
+            x1, y1, x2, y2 = crop.box
+            pixels = case.input_image()[y1:y2, x1:x2]
+            head_input = SquareFrame(pixels.shape[1], pixels.shape[0], case.resolution).to_canvas(pixels)
+            row("head crop", f"head-pass input (box {crop.box}) max|diff|", _max_diff(head_input, ref["src_head"]), 0)
+        row("layer passes", "frames (tags)", sorted(last["layers"]), meta["pass_tags"])
+        diffs = [_max_diff(last["layers"][t][..., 3], a) for t, a in zip(meta["pass_tags"], ref["pass_alpha"])
+                 if t in last["layers"]]
+        row("layer passes", "canvas alpha of every frame max|diff|", _worst(diffs), 1)
+
+    maps = last["depth_maps"]
+    row("depth", "per-layer maps (names, order)", list(maps), meta["depth_tags"])
+    if "depth_maps" in ref:  # designed cases (e2e goldens carry the maps in the layers' depth crops)
+        diffs = [_max_diff(maps[t], d) for t, d in zip(meta["depth_tags"], ref["depth_maps"])
+                 if t not in hidden_tags and t in maps]
+        row("depth", "uint8 depth maps max|diff|", _worst(diffs), 1)
+    medians = {name: part["depth_median"] for name, part in meta["psd_json"]["parts"].items()}
+    for tag in hidden_tags:
+        row("depth", f"{tag!r} hidden entirely: their median depth (NaN → 0)", medians.get(tag, 0.0), 0.0)
+        parent = next(name for name, subs in COMPOSITES.items() if tag in subs)
+        own = last["layers"][tag][..., 3] > DEPTH_ALPHA_FLOOR
+        composite = last["depth_composites"][parent]
+        row("depth", f"{tag!r}: ours the composite's depth where it lies",
+            bool((maps[tag][own] == composite[own]).all()), True)
+
+    hidden = set(hidden_tags)
+    names = [layer["name"] for layer in meta["layers"] if layer["name"] not in hidden]
+    ours_names = [layer.name for layer in doc.layers if layer.name not in hidden]
+    row("layers", "names, bottom to top", ours_names, names)
+    row("layers", "canvas size", list(doc.size), meta["psd_size"])
+    boxes, pixels, depths, dmed = [], 0, 0, 0.0
+    for i, theirs in enumerate(meta["layers"]):
+        layer = doc.find(theirs["name"])
+        if theirs["name"] in hidden or layer is None:
+            continue
+        if layer.offset != (theirs["left"], theirs["top"]) or layer.rgba.shape != ref[f"layer{i}_rgba"].shape:
+            boxes.append(theirs["name"])
+            continue
+        pixels = max(pixels, _max_diff(layer.rgba, ref[f"layer{i}_rgba"]))
+        depths = max(depths, _max_diff(np.round(layer.depth * 255).astype(np.uint8), ref[f"layer{i}_depth"]))
+        dmed = max(dmed, abs(layer.depth_value - medians[theirs["name"]]))
+    row("layers", "layers whose box differs", boxes, [])
+    row("layers", "RGBA max|diff| (uint8)", pixels, 1)
+    row("layers", "depth max|diff| (uint8)", depths, 1)
+    row("layers", "median depth max|diff|", dmed, 1 / 255)
+
+    from seethrough.core.io.psd_export import export_psd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        written = export_psd(doc, Path(tmp) / f"{case.name}.psd")
+        files = sorted(p.name for p in written)
+        ours_json = json.loads((Path(tmp) / f"{case.name}.psd.json").read_text(encoding="utf-8"))
+    row("psd", "files", files, sorted(f"{case.name}{s}" for s in (".psd", "_depth.psd", ".psd.json")))
+    theirs_json = meta["psd_json"]
+    row("psd json", "top-level keys", sorted(ours_json), sorted(theirs_json))
+    row("psd json", "parts", sorted(ours_json["parts"]), sorted(theirs_json["parts"]))
+    keys = [n for n, part in theirs_json["parts"].items() if n in ours_json["parts"]
+            and not set(part) <= set(ours_json["parts"][n]) <= set(part) | {"part_id"}]
+    row("psd json", "parts whose keys differ (beyond part_id)", keys, [])
+    xyxy = [n for n, part in theirs_json["parts"].items() if n in ours_json["parts"]
+            and ours_json["parts"][n]["xyxy"] != part["xyxy"]]
+    row("psd json", "parts whose xyxy differs", xyxy, [])
+    return rows
