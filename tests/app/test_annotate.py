@@ -323,4 +323,8 @@ def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
     qtbot.waitUntil(lambda: not window.jobs.busy, timeout=60_000)
     assert app_errors.last_message.startswith("Cancelled")
     assert not ws.pose_panel.cancel.isVisibleTo(ws)
-    assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9  # what was written stays valid
+    # what was written stays a valid dataset; cancelled before its first sample was done, nothing is left at all
+    if out.exists():
+        assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9
+    else:
+        assert not any(p.name.startswith("cancelled") for p in tmp_path.iterdir())
