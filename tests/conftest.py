@@ -13,6 +13,20 @@ os.environ.setdefault(
 )
 
 
+def _guard_qt_host() -> None:
+    """This process hosts Qt widgets like the app does, so it gets the app's guard (app/none_refcount.py)."""
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        return
+    from seethrough.app.none_refcount import guard_none_refcount
+
+    guard_none_refcount()
+
+
+_guard_qt_host()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_user_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("SEETHROUGH_HOME", str(tmp_path / "home"))
