@@ -37,7 +37,7 @@ def test_missing_weights_are_named_with_how_to_get_them(workspace):
     workspace.depth_model.setText("")
     workspace.refresh_status()
     text = workspace.status.text()
-    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in text and "huggingface-cli download" in text
+    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in text and "hf download" in text
     assert not workspace.run_button.isEnabled()
 
 

@@ -51,4 +51,4 @@ def test_missing_weights_say_what_and_how(tmp_path):
     result = _run("decompose", img, "-o", tmp_path / "a.psd", env={"SEETHROUGH_MODELS": str(tmp_path / "none"),
                                                                    "HF_HUB_CACHE": str(tmp_path / "hf")})
     assert result.returncode == 2
-    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in result.stderr and "huggingface-cli download" in result.stderr
+    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in result.stderr and "hf download" in result.stderr
