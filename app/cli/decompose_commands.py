@@ -28,7 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--depth-resolution", type=int, default=768)
     p.add_argument("--depth-steps", type=int, default=4)
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
+    p.add_argument("--offload", choices=("auto", "none", "model", "sequential", "group"), default="auto",
+                   help="GPU memory mode; auto picks the fastest that fits the free memory (docs/models.md)")
+    p.add_argument("--quantize", choices=("none", "8bit", "4bit"), default="none",
+                   help="8-bit/4-bit weights with bitsandbytes (CUDA only; pip install 'seethrough-studio[lowvram]')")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
@@ -68,7 +71,8 @@ def run_decompose(args: argparse.Namespace) -> int:
     options = DecomposeOptions(
         tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
         depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, lr_split=args.lr_split, layer_model=args.model, depth_model=args.depth_model,
+        offload=args.offload, quantize=None if args.quantize == "none" else args.quantize, lr_split=args.lr_split,
+        layer_model=args.model, depth_model=args.depth_model,
         models_dir=args.models_dir,
     )
     images, options = _shard_for_this_process(images, options)

@@ -231,8 +231,24 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
                 from diffusers.models.attention_processor import AttnProcessor
 
                 pipeline.unet.set_attn_processor(AttnProcessor())
-            _place(pipeline, device, options.offload)
+            _place(pipeline, device, resolve_offload(options, device))
     return DecomposeEngine(layer, depth)
+
+
+def resolve_offload(options: DecomposeOptions, device: str) -> str:
+    """The memory mode to use: the user's, or for "auto" the one that fits the device's free memory now."""
+    if options.offload != "auto":
+        return options.offload
+    from seethrough.core.decompose.memory import choose_memory_mode
+
+    free = None
+    if device.startswith("cuda"):
+        import torch
+
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
+    choice = choose_memory_mode(free, options.resolution, options.quantize)
+    log.info("memory mode auto → %s: %s", choice.offload, choice.reason)
+    return choice.offload
 
 
 def _model_folder(kind: str, chosen: Path | None, models_dir: Path | None = None) -> Path:

@@ -8,11 +8,13 @@ from pathlib import Path
 from seethrough.core.errors import BadInput
 
 TAG_SETS = ("v3", "v2")
-OFFLOAD_MODES = ("none", "model", "sequential", "group")
+#: "auto" picks one of the others from the free GPU memory at load time (core/decompose/memory.py)
+OFFLOAD_MODES = ("auto", "none", "model", "sequential", "group")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTENTION = ("sdpa", "eager")  # PyTorch scaled-dot-product attention, or plain matmul-softmax (debugging, old GPUs)
 #: lower-memory mode to suggest after an out-of-memory error in a given mode
-NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None}
+NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None,
+                    "auto": "sequential"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class DecomposeOptions:
     depth_steps: int = 4
     device: str = "auto"  # "auto" = cuda if available, else cpu
     dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
-    offload: str = "none"
+    offload: str = "auto"
     quantize: str | None = None  # "8bit" | "4bit" (bitsandbytes) or None
     attention: str = "sdpa"
     lr_split: bool = False
