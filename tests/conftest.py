@@ -36,3 +36,43 @@ def _fresh_user_folders(tmp_path, monkeypatch):
         return
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+# ------------------------------------------------------------------------------------------------- markers
+# `slow`: measured above ~20 s on the 2-core CI machine (docs/testing.md); the fast lane is `pytest -m "not slow"`.
+# Node-id prefixes: a file marks all its tests. Re-measure with `pytest --durations=30` after adding heavy tests.
+SLOW_TESTS: tuple[str, ...] = ()
+
+
+@pytest.fixture()
+def live2d_models() -> Path:
+    """The Live2D sample models folder (tests using it are marked `live2d`); skips when it is absent."""
+    from seethrough.core.paths import fixtures_dir
+
+    folder = fixtures_dir()
+    if not (folder / "Mark").is_dir():
+        pytest.skip(f"Live2D fixtures not found in {folder}")
+    return folder
+
+
+@pytest.fixture()
+def cuda_device() -> str:
+    """A CUDA device name (tests using it are marked `gpu`); skips without a GPU."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    return "cuda"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the `live2d`, `gpu` and `slow` markers from what a test uses, so no test has to remember them."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        module = getattr(item, "module", None)
+        # a test module that reads the Live2D samples imports `fixtures_dir` (or uses the fixture above)
+        if "live2d_models" in fixtures or (module is not None and "fixtures_dir" in vars(module)):
+            item.add_marker(pytest.mark.live2d)
+        if "cuda_device" in fixtures:
+            item.add_marker(pytest.mark.gpu)
+        if item.nodeid.startswith(SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
