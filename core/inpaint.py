@@ -4,7 +4,7 @@ An inpainter is `fn(rgb, mask) -> rgb`: `rgb` is (H, W, 3) uint8, `mask` (H, W) 
 invented; it returns a new (H, W, 3) uint8 image whose pixels outside `mask` are unchanged.
 
 Built-ins: "opencv" (cv2.inpaint, Telea, radius 5) and "none" (returns the image as is: the uncovered region
-keeps whatever colour the layer had there). LaMa (what the authors use, official-see-through.md §4.4) can be
+keeps whatever colour the layer had there). LaMa (what the authors use, docs/authors-pipeline.md §4.4) can be
 plugged in by a model module without touching this file::
 
     from seethrough.core.inpaint import register_inpainter

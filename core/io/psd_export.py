@@ -1,6 +1,6 @@
 """Layered PSD export in the official See-through layout, plus the PNG-folder export.
 
-PSD (`/work/shared/reference/official-see-through.md` §4.2): one RGBA pixel layer per document layer, created
+PSD (`docs/authors-pipeline.md` §4.2): one RGBA pixel layer per document layer, created
 bottom→top in document order (psd-tools puts each new layer on top, so layers[0] ends at the bottom), named by
 the layer name, cropped at its offset. Companions the authors' tools read back: `<stem>_depth.psd` (the same
 layers in mode L holding depth*255, 0 = nearest) and `<stem>.psd.json` ({"parts": {...}, "frame_size": [H, W]}).

@@ -1,7 +1,7 @@
 """Layered PSD import: a PSD alone, or with the See-through companions `<stem>_depth.psd` and `<stem>.psd.json`.
 
 Why companions matter: the official tools keep per-pixel depth in a second PSD (mode L, depth*255, 0 = nearest)
-and the representative depth + frame size in JSON (official-see-through.md §4.2). Without them, depth follows the
+and the representative depth + frame size in JSON (docs/authors-pipeline.md §4.2). Without them, depth follows the
 stacking order (bottom = 1.0 farthest … top = 0.0 nearest), which is what a painter's layer order means.
 Layer names are the authors' tags ("front hair", "handwear-r", legacy "hairf"), mapped with the taxonomy.
 Groups are flattened (their path is kept in provenance and metadata); layers psd-tools cannot rasterise are
