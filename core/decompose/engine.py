@@ -216,8 +216,8 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
-    if options.quantize and device == "cpu":
-        raise BadInput("8-bit/4-bit weights need a CUDA GPU; on the CPU use the default precision")
+    if options.quantize and not device.startswith("cuda"):
+        raise BadInput(f"8-bit/4-bit weights need a CUDA GPU (bitsandbytes); on {device} use the default precision")
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
     layer_dir = _model_folder(layer_kind, options.layer_model, options.models_dir)
     layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=options.quantize)
