@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class Layer:
     def is_empty(self) -> bool:
         return self.rgba.size == 0 or not bool(self.mask.any())
 
-    def copy(self, **changes: object) -> Layer:
+    def copy(self, **changes: Any) -> Layer:
         """A deep copy (new pixel buffers, same uid unless given) with some fields changed."""
         base = replace(
             self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from seethrough.core.errors import BadInput
 
@@ -55,5 +56,5 @@ class DecomposeOptions:
         if self.quantize not in (None, "8bit", "4bit"):
             raise BadInput(f"quantize must be 8bit, 4bit or none, not {self.quantize!r}")
 
-    def with_(self, **changes: object) -> DecomposeOptions:
+    def with_(self, **changes: Any) -> DecomposeOptions:
         return replace(self, **changes)

@@ -100,7 +100,7 @@ def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qt
     workspace.set_image(_image())
     assert workspace.run_button.isEnabled()
     workspace.run()
-    qtbot.waitUntil(lambda: workspace.run_button.isEnabled(), timeout=120_000)
+    qtbot.waitUntil(lambda: workspace.run_button.isEnabled(), timeout=500_000)
     doc = workspace.session.document
     assert doc is not None and doc.size == (64, 48) and len(doc.layers) > 0
     assert "PSNR" in workspace.result_label.text()
@@ -117,5 +117,5 @@ def test_cancel_leaves_the_document_untouched(workspace, models, qtbot):
     workspace.set_image(_image())
     workspace.run()
     workspace.cancel()
-    qtbot.waitUntil(lambda: "Cancel" in workspace.result_label.text(), timeout=120_000)
+    qtbot.waitUntil(lambda: "Cancel" in workspace.result_label.text(), timeout=500_000)
     assert workspace.session.document is None

@@ -53,3 +53,15 @@ def test_auto_is_the_default_and_every_mode_stays_selectable() -> None:
     assert DecomposeOptions().offload == "auto"
     for mode in ("none", "model", "group", "sequential"):
         assert DecomposeOptions(offload=mode).offload == mode
+
+
+def test_auto_reads_the_free_memory_of_a_real_gpu(cuda_device: str) -> None:
+    import torch
+
+    from seethrough.core.decompose.engine import resolve_offload
+
+    options = DecomposeOptions(resolution=1280)
+    free, _total = torch.cuda.mem_get_info()
+    assert resolve_offload(options, cuda_device) == choose_memory_mode(free, 1280).offload
+    assert resolve_offload(options.with_(offload="group"), cuda_device) == "group"  # the user's choice wins
+    assert resolve_offload(options, "cpu") == "none"
