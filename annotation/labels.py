@@ -122,10 +122,10 @@ class LabelStore:
                 f"label file {path} is for another model: ArtMesh ids not in this model: {few}; it was left untouched"
             )
         entries: dict[str, Entry] = {}
-        for mid, e in data["entries"].items():
-            if not isinstance(e, dict) or not isinstance(e.get("tag"), str) or e.get("source") not in SOURCES:
-                raise BadInput(f"label file {path}: bad entry for {mid!r}: {e!r}")
-            entries[mid] = {"tag": e["tag"], "source": e["source"], "time": float(e.get("time", 0.0))}
+        for mid, item in data["entries"].items():
+            if not isinstance(item, dict) or not isinstance(item.get("tag"), str) or item.get("source") not in SOURCES:
+                raise BadInput(f"label file {path}: bad entry for {mid!r}: {item!r}")
+            entries[mid] = {"tag": item["tag"], "source": item["source"], "time": float(item.get("time", 0.0))}
         self.entries = entries
         self.excluded_parts = set(data.get("excluded_parts", []))
         self.taxonomy_version = str(data.get("taxonomy_version", self.taxonomy_version))

@@ -209,8 +209,9 @@ def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, st
     folder = output / "validation"
     folder.mkdir(parents=True, exist_ok=True)
     model.eval()
+    validation_images = getattr(job, "validation_images")  # noqa: B009 - optional; the caller checked hasattr
     with torch.no_grad():
-        images = job.validation_images(model, step_generator(cfg.seed, 0, 99))
+        images = validation_images(model, step_generator(cfg.seed, 0, 99))
     model.train()
     paths = []
     for i, rgb in enumerate(images):

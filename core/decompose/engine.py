@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +23,9 @@ from seethrough.core.decompose.postprocess import build_document
 from seethrough.core.document import Document
 from seethrough.core.errors import BadInput, OutOfMemory
 from seethrough.core.taxonomy import taxonomy
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +198,7 @@ def _options_metadata(options: DecomposeOptions) -> dict:
     }
 
 
-def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, object]:
+def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, torch.dtype]:
     """("cuda"|"cpu", torch dtype): bf16 on CUDA unless asked otherwise, fp32 on the CPU."""
     import torch
 

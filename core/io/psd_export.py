@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.api.layers import Group
 
 from seethrough.core.document import Document, Layer
 from seethrough.core.errors import BadInput, Cancelled
@@ -89,7 +90,7 @@ def _build_psd(
     current_group = None
     current_kind = None
     for layer, name in items:
-        parent = psd
+        parent: PSDImage | Group = psd
         if groups:
             kind = group_of(layer)
             if kind != current_kind:
@@ -197,24 +198,10 @@ def safe_filename(name: str) -> str:
 
 
 def composite_image(doc: Document) -> np.ndarray:
-    """The stacked composite of the visible layers (core.compositing when present, else a plain "over")."""
-    try:
-        from seethrough.core.compositing import composite
-    except ImportError:
-        composite = None
-    if composite is not None:
-        return composite(doc)
-    acc = np.zeros((doc.height, doc.width, 4), np.float32)  # premultiplied
-    for layer in doc.layers:
-        if not layer.visible or layer.is_empty:
-            continue
-        px = layer.on_canvas(doc.size).astype(np.float32) / 255.0
-        a = px[..., 3:4] * float(layer.opacity)
-        acc[..., :3] = px[..., :3] * a + acc[..., :3] * (1 - a)
-        acc[..., 3:4] = a + acc[..., 3:4] * (1 - a)
-    alpha = acc[..., 3:4]
-    rgb = np.where(alpha > 0, acc[..., :3] / np.maximum(alpha, 1e-8), 0)
-    return np.clip(np.rint(np.concatenate([rgb, alpha], -1) * 255), 0, 255).astype(np.uint8)
+    """The stacked composite of the visible layers (core.compositing)."""
+    from seethrough.core.compositing import composite
+
+    return composite(doc)
 
 
 def export_png_folder(

@@ -85,7 +85,7 @@ def _layer_rgba(layer: PsdLayer, warnings: list[str], where: str) -> np.ndarray 
 
 
 def _collect(
-    group: Iterable[PsdLayer],
+    group: Iterable[PsdLayer] | PsdLayer,
     path: str,
     visible: bool,
     opacity: float,
