@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class Live2DModel:
     parameters: list[Parameter]
     canvas_size: tuple[float, float]  # in the model's own pixels
     textures: list[Path]
-    core: object = None  # annotation.cubism_core.CoreModel for Cubism 3+
+    core: Any = None  # annotation.cubism_core.CoreModel for Cubism 3+ (the Cubism 2 wrapper for version 2)
     pose_groups: list[list[list[str]]] = field(default_factory=list)
     #: incremented by every `update()`: renders cached for an older state are stale
     state_version: int = field(default=0, compare=False)

@@ -115,8 +115,9 @@ def train(
         cpu=not use_cuda,
     )
     model = job.build()
-    if cfg.gradient_checkpointing and hasattr(model, "enable_gradient_checkpointing"):
-        model.enable_gradient_checkpointing()
+    enable_checkpointing = getattr(model, "enable_gradient_checkpointing", None)
+    if cfg.gradient_checkpointing and callable(enable_checkpointing):
+        enable_checkpointing()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = _make_optimizer(cfg, params)
     scheduler = get_scheduler(
