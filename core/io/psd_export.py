@@ -96,7 +96,7 @@ def _build_psd(
             if kind != current_kind:
                 current_group = psd.create_group(name=kind)
                 current_kind = kind
-            parent = current_group
+            parent = current_group if current_group is not None else psd
         if mode == "RGBA":
             image = Image.fromarray(np.ascontiguousarray(layer.rgba), "RGBA")
         else:

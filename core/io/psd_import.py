@@ -18,6 +18,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from psd_tools import PSDImage
@@ -85,7 +86,7 @@ def _layer_rgba(layer: PsdLayer, warnings: list[str], where: str) -> np.ndarray 
 
 
 def _collect(
-    group: Iterable[PsdLayer] | PsdLayer,
+    group: Iterable[PsdLayer],
     path: str,
     visible: bool,
     opacity: float,
@@ -98,7 +99,7 @@ def _collect(
         layer_opacity = opacity * layer.opacity / 255.0
         if layer.is_group():
             sub = f"{path}/{layer.name}" if path else layer.name
-            _collect(layer, sub, layer_visible, layer_opacity, out, warnings, where)
+            _collect(cast(Iterable[PsdLayer], layer), sub, layer_visible, layer_opacity, out, warnings, where)
             continue
         if isinstance(layer, (AdjustmentLayer, FillLayer)):  # kind is e.g. "invert", "curves", "solidcolorfill"
             warnings.append(f"layer {layer.name!r} ({layer.kind}) skipped: adjustment/fill layers have no pixels")

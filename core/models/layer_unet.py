@@ -322,15 +322,18 @@ class UNetFrameConditionModel(UNet2DConditionModel):
             cond["time_ids"] = _frames_view(cond["time_ids"], batch, frames, "time_ids")
 
         if self.config.group_embedding:
+            pooled_embeds, token_embeds = self.group_embeds, self.group_embeds2
+            if pooled_embeds is None or token_embeds is None:
+                raise ValueError("the config says group_embedding but the UNet was built without group embeddings")
             if group_index is None:
                 raise ValueError("this UNet has group embeddings: pass group_index (0 body pass, 1 head pass)")
             expected = self.config.group_embedding_num[group_index]
             if frames != expected:
                 raise ValueError(f"group {group_index} expects {expected} frames (one per tag), got {frames}")
-            ehs = ehs + self.group_embeds2[group_index](ehs, per_token=True)
+            ehs = ehs + token_embeds[group_index](ehs, per_token=True)
             if "text_embeds" in cond:
                 te = cond["text_embeds"]
-                cond["text_embeds"] = te + self.group_embeds[group_index](te, per_token=False)
+                cond["text_embeds"] = te + pooled_embeds[group_index](te, per_token=False)
 
         ehs = ehs.reshape(batch * frames, *ehs.shape[2:])
         for key in ("text_embeds", "time_ids"):

@@ -87,7 +87,7 @@ class UNet1024(nn.Module):
             skips += res
         sample = self.mid_block(sample, None)
         for block in self.up_blocks:
-            n = len(block.get_submodule("resnets"))
+            n = len(list(block.get_submodule("resnets").children()))
             sample, skips = block(sample, skips[-n:], None), skips[:-n]
         return self.conv_out(self.conv_act(self.conv_norm_out(sample)))
 
