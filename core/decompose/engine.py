@@ -81,9 +81,10 @@ def depth_frames(layers: dict[str, np.ndarray], shape: tuple[int, int]) -> tuple
 class DecomposeEngine:
     """Holds the loaded layer and depth pipelines between jobs (load once, run many)."""
 
-    def __init__(self, layer_pipeline=None, depth_pipeline=None) -> None:  # noqa: ANN001 - torch pipelines
+    def __init__(self, layer_pipeline=None, depth_pipeline=None, offload: str = "none") -> None:  # noqa: ANN001
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
+        self.offload = offload  # the memory mode the pipelines were placed in ("auto" already resolved)
 
     # --- running ----------------------------------------------------------------------------------
     def decompose(
@@ -125,7 +126,7 @@ class DecomposeEngine:
             if self.depth_pipeline is not None and options.depth:
                 depths = self._depth(image, layers, options, generator, stage(len(passes), "depth"), is_cancelled)
         except torch.cuda.OutOfMemoryError as exc:
-            lower = NEXT_MEMORY_MODE.get(options.offload)
+            lower = NEXT_MEMORY_MODE.get(self.offload if options.offload == "auto" else options.offload)
             hint = f" Try the memory mode '{lower}'" if lower else " Try a lower resolution"
             raise OutOfMemory(f"the GPU ran out of memory at {options.resolution}².{hint}.") from exc
         layers.pop("head", None)  # only locates the head crop; never a layer of its own
@@ -229,14 +230,15 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     if options.depth:
         depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model, options.models_dir), dtype=dtype,
                                         quantize=options.quantize)
+    offload = resolve_offload(options, device)
     for pipeline in (layer, depth):
         if pipeline is not None:
             if options.attention == "eager":
                 from diffusers.models.attention_processor import AttnProcessor
 
                 pipeline.unet.set_attn_processor(AttnProcessor())
-            _place(pipeline, device, resolve_offload(options, device))
-    return DecomposeEngine(layer, depth)
+            _place(pipeline, device, offload)
+    return DecomposeEngine(layer, depth, offload)
 
 
 def resolve_offload(options: DecomposeOptions, device: str) -> str:
