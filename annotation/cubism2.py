@@ -17,7 +17,10 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,15 +39,42 @@ def _import_v2():  # noqa: ANN202 - the live2d.v2 module
     return v2
 
 
-class Cubism2Runtime:
-    """One Cubism 2 model: parameters in, deformed geometry and per-drawable state out."""
+_SETTINGS_LOCK = threading.Lock()
 
-    def __init__(self, model_file: Path) -> None:
+
+@contextlib.contextmanager
+def _settings_from(settings: dict[str, Any]) -> Iterator[None]:
+    """While loading, live2d-py's Cubism 2 runtime reads `settings` instead of the settings file (whose optional
+    entries may name files that are missing): its settings class is swapped for one fed from the dict."""
+    from live2d.v2 import lapp_model
+
+    original = lapp_model.ModelSettingJson
+
+    class _GivenSettings(original):  # type: ignore[misc, valid-type]
+        def loadModelSetting(self, path: str) -> None:  # noqa: N802 - the library's name
+            self.json = settings
+
+    with _SETTINGS_LOCK:
+        lapp_model.ModelSettingJson = _GivenSettings
+        try:
+            yield
+        finally:
+            lapp_model.ModelSettingJson = original
+
+
+class Cubism2Runtime:
+    """One Cubism 2 model: parameters in, deformed geometry and per-drawable state out.
+
+    `settings`: the `.model.json` content to use instead of the file's (the loader passes it with the missing
+    or broken optional files left out, `annotation.optional_files`)."""
+
+    def __init__(self, model_file: Path, settings: dict[str, Any] | None = None) -> None:
         v2 = _import_v2()
         try:
             with quiet_stdout(), contextlib.redirect_stderr(io.StringIO()):  # a banner and a deprecation notice
                 self._v2_model = v2.Model()
-                self._v2_model.LoadModelJson(str(model_file), create_renderer=False)
+                with _settings_from(settings) if settings is not None else contextlib.nullcontext():
+                    self._v2_model.LoadModelJson(str(model_file), create_renderer=False)
         except (OSError, ValueError, IndexError, KeyError, TypeError, RuntimeError, AttributeError,
                 UnicodeDecodeError, EOFError, ZeroDivisionError) as exc:
             raise BadInput(f"{model_file.name}: the Cubism 2 model could not be read ({type(exc).__name__}: {exc})") \

@@ -3,14 +3,17 @@
 Per pose: the composite (RGBA, and RGB over a background); per tag, the full RGBA layer, where it is visible in
 the composite and its pseudo-depth from the drawing order (`annotation.tag_layers`); a manifest entry. All poses of
 a model share one frame (fitted to the labelled meshes over the whole sweep, with a margin), so samples align.
-Splits are chosen per model, deterministically, so a character never appears in two splits. Every file is written
-atomically and `dataset.json` last, so an interrupted export leaves the previous index valid.
+Splits (`core.dataset_split`): per model while the dataset holds many models (a character never appears in two
+splits), per pose while it holds fewer than `MIN_MODELS` (so a one-model export still has train and test samples),
+or as asked; `dataset.json` records which (`split_by`). Every file is written atomically and `dataset.json` last,
+so an interrupted export leaves the previous index valid.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uin
 from seethrough.annotation.tag_layers import TagLayers, render_tags
 from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
 from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
+from seethrough.core.dataset_split import MODES, SPLITS, assign_splits, resolve_mode, split_for_model
 from seethrough.core.errors import BadInput, Cancelled
 from seethrough.core.io.atomic import atomic_write_bytes
 from seethrough.core.taxonomy import taxonomy
@@ -31,9 +35,8 @@ __all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "li
 
 
 def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
-    """train / val / test from a hash of the model's name (stable across runs and machines)."""
-    bucket = int(hashlib.sha1(model_name.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "test" if bucket < test else "val" if bucket < test + val else "train"
+    """train / val / test from a hash of the model's name (kept for older callers: `split_for_model`)."""
+    return split_for_model(model_name, val, test)
 
 
 def _png(path: Path, image: np.ndarray) -> None:
@@ -91,11 +94,14 @@ def export_dataset(
     is_cancelled: Callable[[], bool] | None = None,
     frame: Frame | str = "content",
     margin: float = 0.05,
+    split: str = "auto",
 ) -> Path:
     """Write one sample per pose under `out` and (re)write `out/dataset.json` last, merging with what is there.
 
     `frame`: "content" (default: fitted to the labelled meshes over all poses, `margin` around), "canvas" (the
-    model's canvas) or a `Frame`. The model is left at its default parameters."""
+    model's canvas) or a `Frame`. `split`: "auto" (per pose below `MIN_MODELS` models, per model from then on),
+    "model", "pose" — these re-split the whole dataset, rewriting the split of earlier samples that change — or a
+    split name for all the exported samples. The model is left at its default parameters."""
     labels = {k: v for k, v in labels.items() if v}
     if not labels:
         raise BadInput("no ArtMesh is labelled: run auto-label (or label some) before exporting")
@@ -103,14 +109,19 @@ def export_dataset(
     if unknown:
         raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
                        f"(e.g. {unknown[0]}): a label file for another model?")
+    if split not in MODES:
+        raise BadInput(f"unknown split {split!r} (one of {', '.join(MODES)})")
     out = Path(out)
+    created = [f for f in (out, out / "samples") if not f.exists()]
     out.mkdir(parents=True, exist_ok=True)
     index_path = out / "dataset.json"
+    split_by = "model"  # datasets written before `split_by` existed were split per model
     if index_path.exists():
         existing = read_dataset(out)
         if existing.taxonomy != tagset:
             raise BadInput(f"{out} holds a {existing.taxonomy} dataset; cannot add {tagset} samples to it")
         samples = {s.id: s.to_json() for s in existing.samples}
+        split_by = _split_by(index_path)
     else:
         samples = {}
     params = {p.id for p in model.parameters}
@@ -123,7 +134,19 @@ def export_dataset(
         chosen = fit_frame(model, size, margin)
     else:
         raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
-    split = split_for(model.name)
+    new_ids = [f"{model.name}-{pose_name}" for pose_name, _ in checked]
+    everything = [(sid, str(raw["model"])) for sid, raw in samples.items() if sid not in new_ids]
+    everything += [(sid, model.name) for sid in new_ids]
+    models = len({name for _, name in everything})
+    if split in SPLITS:
+        planned, resplit = {sid: split for sid in new_ids}, False
+        split_by = "manual"
+    else:
+        mode = resolve_mode(split, models)
+        resplit = not (split == "auto" and split_by == "manual")  # auto never undoes splits a person chose
+        planned = assign_splits(everything if resplit else [(sid, model.name) for sid in new_ids], mode)
+        split_by = mode if resplit else "manual"
+    written, finished = 0, False
     try:
         for i, (pose_name, values) in enumerate(checked):
             if is_cancelled is not None and is_cancelled():
@@ -132,14 +155,52 @@ def export_dataset(
             model.set_parameters(values)
             model.update()
             sid = f"{model.name}-{pose_name}"
-            entry = {"id": sid, "model": model.name, "pose": values, "split": split}
-            samples[sid] = export_sample(render_tags(model, labels, chosen), out / "samples" / sid, entry, background)
+            entry = {"id": sid, "model": model.name, "pose": values, "split": planned[sid]}
+            folder = out / "samples" / sid
+            fresh = not folder.exists()
+            try:
+                samples[sid] = export_sample(render_tags(model, labels, chosen), folder, entry, background)
+            except BaseException:
+                if fresh:  # a sample this run began and could not finish (full disk, cancel): leave no half of it
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
+            written += 1
             if progress is not None:
                 progress(i + 1, len(checked))
+        if resplit:
+            _resplit_earlier(out, samples, planned, set(new_ids))
+        finished = True
     finally:
         model.reset_parameters()
         model.update()
-        index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
-                 "samples": list(samples.values())}
-        atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        if written or finished:  # the index lists what was completed, even on error
+            index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
+                     "split_by": split_by, "samples": list(samples.values())}
+            atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
+        elif not finished:  # nothing new (an early failure or cancel): leave the folder as it was
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
     return out
+
+
+def _split_by(index_path: Path) -> str:
+    try:
+        value = json.loads(index_path.read_text(encoding="utf-8")).get("split_by", "model")
+    except (OSError, ValueError, AttributeError):
+        return "model"
+    return value if value in ("model", "pose", "manual") else "model"
+
+
+def _resplit_earlier(out: Path, samples: dict[str, dict], planned: Mapping[str, str], new_ids: set[str]) -> None:
+    """Move earlier samples to their new split: their sample.json (written by an earlier export) and index entry."""
+    for sid, raw in samples.items():
+        target = planned.get(sid)
+        if sid in new_ids or target is None or raw.get("split") == target:
+            continue
+        raw["split"] = target
+        own = out / "samples" / sid / "sample.json"
+        if own.is_file():
+            data = json.loads(own.read_text(encoding="utf-8"))
+            data["split"] = target
+            atomic_write_bytes(own, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
+from seethrough.annotation.optional_files import check_cubism3, clean_cubism2_settings, without_optional
 from seethrough.annotation.pose import pose_part_opacities, read_pose
 from seethrough.core.errors import BadInput
 
@@ -71,17 +72,27 @@ def _load_cubism2(model_file: Path) -> Live2DModel:
     missing = [t.name for t in textures if not t.is_file()]
     if missing:
         raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
-    runtime = Cubism2Runtime(model_file)
+    settings, warnings = clean_cubism2_settings(folder, spec)
+    try:
+        runtime = Cubism2Runtime(model_file, settings)
+    except BadInput as first:  # a named optional file that is present but that the runtime cannot use
+        bare = without_optional(settings)
+        if bare == settings:
+            raise
+        runtime = Cubism2Runtime(model_file, bare)
+        dropped = ", ".join(k for k in settings if k not in bare)
+        warnings.append(f"the optional files ({dropped}) could not be used ({first}); ignored")
+        settings = bare
     if runtime.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
     parts = runtime.parts()
-    runtime.pose_groups = read_pose(folder / spec["pose"], parts) if spec.get("pose") else []
+    runtime.pose_groups = _pose(folder, settings.get("pose"), parts, warnings)
     meshes = runtime.artmeshes()
     if any(m.texture_index >= len(textures) for m in meshes):
         raise BadInput(f"{model_file.name}: an ArtMesh uses texture #{max(m.texture_index for m in meshes)} but "
                        f"only {len(textures)} texture(s) are listed")
     model = Live2DModel(model_file, 2, meshes, parts, runtime.parameters(), runtime.canvas_size(), textures,
-                        runtime, runtime.pose_groups)
+                        runtime, runtime.pose_groups, warnings=warnings)
     refresh_dynamic_state(model)
     return model
 
@@ -105,7 +116,8 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     if core.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
 
-    names = _display_names(folder / refs["DisplayInfo"]) if refs.get("DisplayInfo") else {}
+    usable, warnings = check_cubism3(folder, refs)
+    names = _display_names(folder / refs["DisplayInfo"]) if "DisplayInfo" in usable else {}
     part_ids = core.part_ids()
     parents = core.part_parents()
     parts = {pid: Part(pid, names.get(("part", pid), ""), part_ids[p] if p >= 0 else None)
@@ -136,10 +148,21 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
             inverted_mask=bool(flags[i] & INVERTED_MASK), double_sided=bool(flags[i] & DOUBLE_SIDED),
         ))
     size, _, _ = core.canvas()
-    pose = read_pose(folder / refs["Pose"], parts) if refs.get("Pose") else []
-    model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose)
+    pose = _pose(folder, refs["Pose"] if "Pose" in usable else None, parts, warnings)
+    model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose, warnings=warnings)
     refresh_dynamic_state(model)
     return model
+
+
+def _pose(folder: Path, rel: str | None, parts: dict[str, Part], warnings: list[str]) -> list[list[list[str]]]:
+    """The pose groups, or none (with a warning) when the pose file cannot be used."""
+    if not rel:
+        return []
+    try:
+        return read_pose(folder / rel, parts)
+    except BadInput as exc:
+        warnings.append(f"pose file {rel}: {exc}; ignored")
+        return []
 
 
 def _display_names(path: Path) -> dict[tuple[str, str], str]:

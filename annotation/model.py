@@ -80,6 +80,8 @@ class Live2DModel:
     textures: list[Path]
     core: Any = None  # annotation.cubism_core.CoreModel for Cubism 3+ (the Cubism 2 wrapper for version 2)
     pose_groups: list[list[list[str]]] = field(default_factory=list)
+    #: problems with optional files (expressions, motions, physics, pose, display info) that were skipped
+    warnings: list[str] = field(default_factory=list)
     #: incremented by every `update()`: renders cached for an older state are stale
     state_version: int = field(default=0, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)

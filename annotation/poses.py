@@ -11,6 +11,7 @@ file name; parameters not named stay at their defaults. `check_poses` says which
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,9 +76,15 @@ def parse_poses(data: object, where: str = "pose list") -> list[Pose]:
         if not isinstance(params, dict):
             raise BadInput(f"{where}: pose {name!r}: \"params\" must be an object of parameter id → number")
         try:
-            poses.append((name, {str(k): float(v) for k, v in params.items()}))
-        except (TypeError, ValueError):
+            values = {str(k): float(v) for k, v in params.items() if not isinstance(v, bool)}
+        except (TypeError, ValueError, OverflowError):
             raise BadInput(f"{where}: pose {name!r}: parameter values must be numbers") from None
+        if len(values) != len(params):
+            raise BadInput(f"{where}: pose {name!r}: parameter values must be numbers, not true/false")
+        bad = next((k for k, v in values.items() if not math.isfinite(v)), None)
+        if bad is not None:
+            raise BadInput(f"{where}: pose {name!r}: parameter {bad} is {values[bad]}, not a finite number")
+        poses.append((name, values))
     return poses
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from seethrough.annotation.model import Live2DModel
 from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
 from seethrough.annotation.tag_layers import render_tags
-from seethrough.core.document import Document, Layer, crop_to_content, representative_depth
+from seethrough.core.document import Document, Layer, crop_to_content, with_representative_depth
 from seethrough.core.errors import BadInput
 
 
@@ -58,8 +58,7 @@ def live2d_document(
         if pixels.size == 0:
             continue
         layer = Layer(tag, pixels, offset=offset, tag=tag, depth=depth, provenance=f"live2d:{model.path.name}")
-        layer.depth_value = representative_depth(layer)
-        built.append(layer)
+        built.append(with_representative_depth(layer))
     built.sort(key=lambda layer: -layer.depth_value)
     h, w = rendered.composite.shape[:2]
     metadata = {"name": model.name, "live2d": str(model.path), "pose": dict(pose or model.pose_summary()),

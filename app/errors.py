@@ -11,7 +11,7 @@ import traceback
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from seethrough.core.errors import Cancelled, SeeThroughError
+from seethrough.core.errors import Cancelled, SeeThroughError, describe_os_error
 
 log = logging.getLogger("seethrough")
 last_message: str = ""
@@ -20,6 +20,8 @@ last_message: str = ""
 def describe(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, SeeThroughError):
         return exc.title, str(exc)
+    if isinstance(exc, OSError):  # the environment (full disk, read-only folder, a folder in the way): not a bug
+        return "Cannot complete", describe_os_error(exc)
     return "Unexpected error", f"{type(exc).__name__}: {exc}\n\nDetails are in the log."
 
 
@@ -30,7 +32,7 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox | None
     if isinstance(exc, Cancelled):
         log.info("cancelled: %s", exc)
         return None
-    if isinstance(exc, SeeThroughError):
+    if isinstance(exc, (SeeThroughError, OSError)):
         log.warning("%s: %s", title, text)
     else:
         log.error("%s", "".join(traceback.format_exception(exc)))

@@ -97,9 +97,10 @@ class FileActions(QObject):
             self._write(Path(folder), "folder")
 
     def _write(self, path: Path, kind: str) -> None:
-        doc = self.session.document
-        if doc is None:
+        document = self.session.document
+        if document is None:
             return
+        doc = document.snapshot()  # the job writes exactly this, however the user edits meanwhile
 
         def job(progress, is_cancelled):  # noqa: ANN001, ANN202
             def report(done: int, total: int) -> None:
@@ -124,7 +125,7 @@ class FileActions(QObject):
         def done(written: Path) -> None:
             if kind == "project":
                 self.session.path = written
-                doc.history.set_clean()
+                document.history.mark_clean(doc)  # edits made while it was written stay unsaved
                 self._remember(written)
             log.info("wrote %s", written)
 

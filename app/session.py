@@ -6,12 +6,15 @@ Widgets never hold document state: they read `session.document` and change it on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
-from seethrough.core.commands import Command
+from seethrough.core.commands import Command, ReplaceDocument
 from seethrough.core.document import Document
+from seethrough.core.errors import SeeThroughError
 
 
 class DocumentSession(QObject):
@@ -53,8 +56,20 @@ class DocumentSession(QObject):
         self.history_changed.emit()
         self.changed.emit()
 
+    def replace_content(self, content: Document, text: str) -> None:
+        """Make the open document hold `content` as one undoable step (or open it when none is open)."""
+        if self.document is None:
+            self.set_document(content, None)
+        else:
+            self.push(ReplaceDocument.of(content, text))
+
     def _on_event(self, event: str, payload: object) -> None:
-        if event == "layers":
+        if event == "document":  # the whole content was replaced (undoably): views start over
+            if self.document is not None and self.current_uid not in {layer.uid for layer in self.document}:
+                self.current_uid = self.document.layers[-1].uid if self.document.layers else ""
+                self.current_layer_changed.emit(self.current_uid)
+            self.document_replaced.emit(self.document)
+        elif event == "layers":
             if self.document is not None and self.current_uid not in {layer.uid for layer in self.document}:
                 self.set_current(self.document.layers[-1].uid if self.document.layers else "")
             self.layers_changed.emit()
@@ -70,6 +85,17 @@ class DocumentSession(QObject):
         if self.document is None:
             raise RuntimeError("no document is open")
         self.document.history.push(command)
+
+    def try_push(self, build: Callable[[], Command], parent: QWidget | None = None) -> bool:
+        """Build and push a command from a widget; a refusal (locked layer, bad input) is shown, not raised."""
+        from seethrough.app.errors import show_error
+
+        try:
+            self.push(build())
+        except SeeThroughError as exc:
+            show_error(parent, exc)
+            return False
+        return True
 
     def undo(self) -> None:
         if self.document is not None:

@@ -11,6 +11,10 @@ Orders (`mode`):
   `depth_value` where a layer has no map) and composited far to near, so a single layer can be both in front of
   and behind another (the paper's "sandwich", §4.2.2). Ties keep list order.
 
+Blend modes (`layer.blend_mode`, core.blending): "stack" and "depth" draw multiply, screen, overlay, darken, lighten
+and linear dodge (add) as Photoshop/GIMP do; other modes draw as normal. "zbuffer" draws every layer as normal
+(its per-pixel reordering has no painter's order for a blend mode to follow).
+
 Speed: each layer only touches the intersection of its box with the region, so the cost is proportional to the
 layers' areas rather than layers × canvas.
 """
@@ -23,10 +27,11 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from seethrough.core.blending import BLEND_FUNCTIONS
 from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from seethrough.core.document import Document, Layer
+    from seethrough.core.document import DocumentLike, Layer
 
 MODES = ("stack", "depth", "zbuffer")
 _INV255 = np.float32(1.0 / 255.0)
@@ -36,7 +41,9 @@ _ZBUFFER_TILE_ROWS = 64
 Box = tuple[int, int, int, int]
 
 
-def _resolve(doc_or_layers: Document | Sequence[Layer], size: tuple[int, int] | None) -> tuple[list, tuple[int, int]]:
+def _resolve(
+    doc_or_layers: DocumentLike | Sequence[Layer], size: tuple[int, int] | None
+) -> tuple[list, tuple[int, int]]:
     layers = getattr(doc_or_layers, "layers", None)
     if layers is not None:
         return list(layers), (size or doc_or_layers.size)  # type: ignore[union-attr]
@@ -113,14 +120,35 @@ def _to_straight_uint8(acc: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+def _blend_in_place(dst: np.ndarray, src: np.ndarray, rgba: np.ndarray, mode: str) -> None:
+    """Separable blend mode `mode` of premultiplied `src` onto premultiplied `dst` (the PDF/W3C model):
+    co = cs·(1 − αb) + cb·(1 − αs) + αs·αb·B(Cb, Cs), αo = αs + αb·(1 − αs), with Cb, Cs straight colours."""
+    a_s, a_b = src[..., 3:4], dst[..., 3:4].copy()
+    straight_src = rgba[..., :3].astype(np.float32) * _INV255
+    straight_dst = np.divide(dst[..., :3], a_b, out=np.zeros_like(dst[..., :3]), where=a_b > 0)
+    a_out = a_s + a_b * (1.0 - a_s)
+    if mode == "linear_dodge":
+        # Add: the premultiplied colours are summed and clipped at the result's alpha (GIMP's PSD import; on an
+        # opaque backdrop min(1, Cb + αs·Cs), Photoshop's Add), not the clipped sum mixed in by alpha
+        dst[..., :3] = np.minimum(dst[..., :3] + src[..., :3], a_out)
+    else:
+        mixed = BLEND_FUNCTIONS[mode](straight_dst, straight_src)
+        dst[..., :3] = src[..., :3] * (1.0 - a_b) + dst[..., :3] * (1.0 - a_s) + a_s * a_b * mixed
+    dst[..., 3:4] = a_out
+
+
 def _over_in_place(acc: np.ndarray, layer: Layer, box: Box) -> None:
     clip = _clip(layer, box)
     if clip is None:
         return
     (cx0, cy0, cx1, cy1), (sx0, sy0, sx1, sy1) = clip
     src = _premultiplied(layer.rgba[sy0:sy1, sx0:sx1], layer.opacity)
-    transmit = 1.0 - src[..., 3]
     dst = acc[cy0:cy1, cx0:cx1]
+    mode = getattr(layer, "blend_mode", "normal")
+    if mode in BLEND_FUNCTIONS:
+        _blend_in_place(dst, src, layer.rgba[sy0:sy1, sx0:sx1], mode)
+        return
+    transmit = 1.0 - src[..., 3]
     # OpenCV writes into a row-strided view of the canvas in place; should it ever hand back a new array
     # instead, copy the result back so the canvas is right either way
     result = cv2.add(cv2.multiply(dst, cv2.merge([transmit] * 4)), src, dst=dst)
@@ -158,7 +186,7 @@ def _zbuffer(acc: np.ndarray, layers: list[Layer], box: Box) -> None:
 
 
 def composite_region(
-    doc_or_layers: Document | Sequence[Layer],
+    doc_or_layers: DocumentLike | Sequence[Layer],
     box: Box,
     mode: str = "stack",
     background: object = None,
@@ -187,7 +215,7 @@ def composite_region(
 
 
 def composite(
-    doc_or_layers: Document | Sequence[Layer],
+    doc_or_layers: DocumentLike | Sequence[Layer],
     size: tuple[int, int] | None = None,
     mode: str = "stack",
     background: object = None,

@@ -75,6 +75,8 @@ class DatasetIndex:
     taxonomy: str
     tags: tuple[str, ...]
     samples: list[SampleEntry]
+    #: how samples were put in splits: "model" (a character in one split), "pose" or "manual" (core.dataset_split)
+    split_by: str = "model"
 
     def sample(self, sample_id: str) -> SampleEntry:
         for entry in self.samples:
@@ -119,7 +121,11 @@ def read_dataset(path: str | Path) -> DatasetIndex:
     if version > SCHEMA_VERSION:
         raise NewerSchema(f"{index} was written by a newer version (schema {version} > {SCHEMA_VERSION})")
     samples = [SampleEntry.from_json(raw, str(index)) for raw in data["samples"]]
-    return DatasetIndex(root, version, str(data.get("taxonomy", "v3")), tuple(data.get("tags", ())), samples)
+    split_by = str(data.get("split_by", "model"))
+    if split_by not in ("model", "pose", "manual"):
+        raise BadInput(f"{index}: split_by {split_by!r} is not one of model, pose, manual")
+    return DatasetIndex(root, version, str(data.get("taxonomy", "v3")), tuple(data.get("tags", ())), samples,
+                        split_by)
 
 
 def _read_png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
@@ -137,18 +143,30 @@ def _rgba(img: np.ndarray, path: Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
 
 
+def check_canvas(img: np.ndarray, path: Path, canvas: tuple[int, int]) -> np.ndarray:
+    """`img` itself when it covers the sample's canvas (W, H) exactly, else BadInput naming the file."""
+    w, h = canvas
+    if img.shape[:2] != (h, w):
+        raise BadInput(f"{path} is {img.shape[1]}×{img.shape[0]}, but its sample's canvas is {w}×{h}")
+    return img
+
+
 def read_sample(index: DatasetIndex, sample_id: str) -> Sample:
-    """All images of one sample, decoded (depth as float32 in [0, 1])."""
+    """All images of one sample, decoded (depth as float32 in [0, 1]); each is checked against the canvas."""
     entry = index.sample(sample_id)
     folder = index.folder(sample_id)
-    composite = _rgba(_read_png(folder / "composite.png"), folder / "composite.png")
-    rgb = _read_png(folder / "composite_rgb.png", cv2.IMREAD_COLOR)
+
+    def png(path: Path, flags: int = cv2.IMREAD_UNCHANGED) -> np.ndarray:
+        return check_canvas(_read_png(path, flags), path, entry.canvas)
+
+    composite = _rgba(png(folder / "composite.png"), folder / "composite.png")
+    rgb = png(folder / "composite_rgb.png", cv2.IMREAD_COLOR)
     layers, visible, depth = {}, {}, {}
     for tag in entry.tags:
         stem = tag_file_name(tag)
-        layers[tag] = _rgba(_read_png(folder / "layers" / f"{stem}.png"), folder / "layers" / f"{stem}.png")
-        visible[tag] = _read_png(folder / "visible" / f"{stem}.png", cv2.IMREAD_GRAYSCALE) > 127
-        raw = _read_png(folder / "depth" / f"{stem}.png")
+        layers[tag] = _rgba(png(folder / "layers" / f"{stem}.png"), folder / "layers" / f"{stem}.png")
+        visible[tag] = png(folder / "visible" / f"{stem}.png", cv2.IMREAD_GRAYSCALE) > 127
+        raw = png(folder / "depth" / f"{stem}.png")
         if raw.dtype != np.uint16 or raw.ndim != 2:
             raise BadInput(f"{folder / 'depth' / stem}.png is not a 16-bit grey PNG")
         depth[tag] = raw.astype(np.float32) / DEPTH_SCALE
@@ -174,7 +192,7 @@ def validate_dataset(path: str | Path, check_pixels: bool = True) -> list[str]:
         seen.add(entry.id)
         if entry.split not in SPLITS:
             problems.append(f"{where}: split {entry.split!r} is not one of {', '.join(SPLITS)}")
-        if split_of_model.setdefault(entry.model, entry.split) != entry.split:
+        if index.split_by == "model" and split_of_model.setdefault(entry.model, entry.split) != entry.split:
             problems.append(f"{where}: model {entry.model!r} appears in two splits (the split is per model)")
         unknown = [t for t in entry.tags if t not in index.tags]
         if unknown:

@@ -6,18 +6,29 @@ Conventions (used everywhere in the project):
   `offset = (x, y)` is the top-left corner of that box on the canvas.
 - Depth is float32 in [0, 1], 0 = nearest; `depth` is per pixel (same box as the pixels) or None;
   `depth_value` is the layer's representative depth (median over its opaque pixels, by default).
-- The document is changed only through `Command`s pushed on `doc.history`, so that every edit can be undone
-  and the GUI's undo stack and the CLI share one mechanism. Observers subscribe with `doc.subscribe`.
+
+The document is a value (docs/document-model.md):
+- A `Layer` is frozen and its arrays are read-only: a change builds a new layer (`dataclasses.replace`).
+- `Document` holds a tuple of layers, a read-only source image and read-only metadata; it changes only through
+  `Command`s pushed on `doc.history`, which swap in new values, so every edit can be undone and the GUI and the
+  CLI share one mechanism. Observers subscribe with `doc.subscribe`.
+- `doc.snapshot()` is O(1): it shares every array and layer with the document (nothing can write into them),
+  and later commands never change it. Background jobs read a snapshot, never the live document; read-side
+  functions take either (the `DocumentLike` protocol).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from seethrough.core.commands import History, HistoryPosition
 
 #: alpha above which a pixel counts as part of the layer (authors use >10 on a 0..255 scale)
 ALPHA_THRESHOLD = 10
@@ -27,31 +38,72 @@ def new_uid() -> str:
     return uuid.uuid4().hex[:12]
 
 
-@dataclass
+def _shares_only_frozen_memory(arr: np.ndarray) -> bool:
+    """True when no writeable array (this one or a base it views) can change these bytes."""
+    current: Any = arr
+    while isinstance(current, np.ndarray):
+        if current.flags.writeable:
+            return False
+        current = current.base
+    return current is None or isinstance(current, bytes)
+
+
+def frozen_array(value: Any, dtype: Any = None) -> np.ndarray:
+    """`value` as a read-only array that nothing else can write into, without copying when possible.
+
+    An array that owns its memory is frozen in place (the caller hands it over: writing into it afterwards
+    raises); an array already read-only all the way down is shared; a writeable view of someone else's memory
+    is copied first. What comes back is a read-only view of the frozen owner, which numpy will not let anyone
+    make writeable again.
+    """
+    arr = np.asarray(value, dtype=dtype)
+    if _shares_only_frozen_memory(arr):
+        return arr
+    if not arr.flags.owndata:
+        arr = arr.copy()
+    arr.flags.writeable = False
+    return arr.view()
+
+
+@dataclass(frozen=True, eq=False)
 class Layer:
+    """One layer; immutable (build a changed one with `dataclasses.replace(layer, field=…)`).
+
+    Equality is identity: two layers with the same pixels are still two layers.
+    """
+
     name: str
-    rgba: np.ndarray  # (h, w, 4) uint8, straight alpha
+    rgba: np.ndarray  # (h, w, 4) uint8, straight alpha; read-only
     offset: tuple[int, int] = (0, 0)  # (x, y) on the canvas
     tag: str | None = None
-    depth: np.ndarray | None = None  # (h, w) float32 in [0, 1], 0 = nearest
+    depth: np.ndarray | None = None  # (h, w) float32 in [0, 1], 0 = nearest; read-only
     depth_value: float = 0.5
     visible: bool = True
     opacity: float = 1.0
     locked: bool = False
     provenance: str = ""
     uid: str = field(default_factory=new_uid)
+    blend_mode: str = "normal"  # core.blending: how the layer mixes with what is below (PSD names, lower case)
 
     def __post_init__(self) -> None:
         rgba = np.asarray(self.rgba)
         if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
             raise ValueError(f"layer {self.name!r}: pixels must be (h, w, 4) uint8, got {rgba.shape} {rgba.dtype}")
-        self.rgba = rgba
+        object.__setattr__(self, "rgba", frozen_array(rgba))
         if self.depth is not None:
             depth = np.asarray(self.depth, dtype=np.float32)
             if depth.shape != rgba.shape[:2]:
                 raise ValueError(f"layer {self.name!r}: depth {depth.shape} does not match pixels {rgba.shape[:2]}")
-            self.depth = depth
-        self.offset = (int(self.offset[0]), int(self.offset[1]))
+            object.__setattr__(self, "depth", frozen_array(depth))
+        object.__setattr__(self, "offset", (int(self.offset[0]), int(self.offset[1])))
+        object.__setattr__(self, "depth_value", float(self.depth_value))
+        object.__setattr__(self, "opacity", float(self.opacity))
+        object.__setattr__(self, "visible", bool(self.visible))
+        object.__setattr__(self, "locked", bool(self.locked))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickle and deepcopy through the constructor, so the arrays of the copy are read-only too."""
+        return (Layer, tuple(getattr(self, f.name) for f in fields(self)))
 
     # --- geometry -------------------------------------------------------------------------------
     @property
@@ -81,13 +133,8 @@ class Layer:
         return self.rgba.size == 0 or not bool(self.mask.any())
 
     def copy(self, **changes: Any) -> Layer:
-        """A deep copy (new pixel buffers, same uid unless given) with some fields changed."""
-        base = replace(
-            self,
-            rgba=self.rgba.copy(),
-            depth=None if self.depth is None else self.depth.copy(),
-        )
-        return replace(base, **changes) if changes else base
+        """The same layer with some fields changed (the read-only arrays are shared; the uid too unless given)."""
+        return replace(self, **changes)
 
     def depth_or_constant(self) -> np.ndarray:
         """Per-pixel depth, or the representative depth everywhere when the layer has no map."""
@@ -140,43 +187,50 @@ def representative_depth(layer: Layer) -> float:
     return float(np.median(layer.depth[mask]))
 
 
-Listener = Callable[[str, object], None]
+def with_representative_depth(layer: Layer) -> Layer:
+    """The layer with `depth_value` set to its representative (median) depth."""
+    return replace(layer, depth_value=representative_depth(layer))
 
 
-class Document:
-    """A layered character. Mutate only through commands (`doc.history.push(cmd)`)."""
+def frozen_metadata(metadata: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A read-only view of a private copy (the top level; nested values are to be treated as read-only too)."""
+    if isinstance(metadata, MappingProxyType):
+        return metadata
+    return MappingProxyType(dict(metadata or {}))
 
-    def __init__(
-        self,
-        size: tuple[int, int],
-        layers: list[Layer] | None = None,
-        source: np.ndarray | None = None,
-        metadata: dict | None = None,
-    ) -> None:
-        self.size = (int(size[0]), int(size[1]))  # (width, height)
-        self.layers: list[Layer] = list(layers or [])
-        self.source = source  # (height, width, 4) uint8 or None
-        self.metadata: dict = dict(metadata or {})
-        self._listeners: list[Listener] = []
-        from seethrough.core.commands import History  # local: commands import this module
 
-        self.history = History(self)
+@runtime_checkable
+class DocumentLike(Protocol):
+    """What read-side code (save, export, composite, stratify, preview) needs: a `Document` or a snapshot."""
 
-    # --- observation ------------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call `listener(event, payload)` on every change; returns an unsubscribe function.
+    @property
+    def size(self) -> tuple[int, int]: ...
+    @property
+    def layers(self) -> Sequence[Layer]: ...
+    @property
+    def source(self) -> np.ndarray | None: ...
+    @property
+    def metadata(self) -> Mapping[str, Any]: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    def __iter__(self) -> Iterator[Layer]: ...
+    def __len__(self) -> int: ...
+    def index_of(self, uid: str) -> int: ...
+    def layer(self, uid: str) -> Layer: ...
+    def find(self, name: str) -> Layer | None: ...
+    def layers_by_depth(self) -> list[Layer]: ...
+    def source_or_composite(self) -> np.ndarray: ...
 
-        Events: "layers" (the stack changed: insert/remove/move/replace), "layer" (payload: uid; a property
-        or the pixels of one layer changed), "history" (undo/redo state changed).
-        """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def emit(self, event: str, payload: object = None) -> None:
-        for listener in list(self._listeners):
-            listener(event, payload)
+class _Queries:
+    """The read-only queries shared by `Document` and `DocumentSnapshot` (both define size/layers/source)."""
 
-    # --- queries ---------------------------------------------------------------------------------
+    size: tuple[int, int]
+    layers: Sequence[Layer]
+    source: np.ndarray | None
+
     @property
     def width(self) -> int:
         return self.size[0]
@@ -219,4 +273,101 @@ class Document:
             return self.source
         from seethrough.core.compositing import composite
 
-        return composite(self)
+        return composite(self)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, eq=False)
+class DocumentSnapshot(_Queries):
+    """The document's content at one moment, and the history position it corresponds to. Immutable."""
+
+    size: tuple[int, int]
+    layers: tuple[Layer, ...]
+    source: np.ndarray | None
+    metadata: Mapping[str, Any]
+    position: HistoryPosition
+
+    def snapshot(self) -> DocumentSnapshot:
+        return self
+
+
+Listener = Callable[[str, object], None]
+_KEEP: Any = object()
+
+
+class Document(_Queries):
+    """A layered character. Change it only through commands (`doc.history.push(cmd)`)."""
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        layers: Sequence[Layer] | None = None,
+        source: np.ndarray | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._size = (int(size[0]), int(size[1]))  # (width, height)
+        self._layers: tuple[Layer, ...] = tuple(layers or ())
+        self._source = None if source is None else frozen_array(source)  # (height, width, 4) uint8 or None
+        self._metadata = frozen_metadata(metadata)
+        self._listeners: list[Listener] = []
+        from seethrough.core.commands import History  # local: commands import this module
+
+        self.history: History = History(self)
+
+    # --- content (read-only; commands change it with `_set_content`) -------------------------------
+    @property
+    def size(self) -> tuple[int, int]:  # type: ignore[override]
+        return self._size
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:  # type: ignore[override]
+        return self._layers
+
+    @property
+    def source(self) -> np.ndarray | None:  # type: ignore[override]
+        return self._source
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return self._metadata
+
+    def snapshot(self) -> DocumentSnapshot:
+        """The current content and history position; O(1): shares the (immutable) layers and arrays."""
+        return DocumentSnapshot(self._size, self._layers, self._source, self._metadata, self.history.position)
+
+    def _set_content(
+        self,
+        *,
+        layers: Sequence[Layer] | None = None,
+        size: tuple[int, int] | None = None,
+        source: Any = _KEEP,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        """For `Command`s only: swap in new values (no event is sent; the command does that)."""
+        if layers is not None:
+            self._layers = tuple(layers)
+        if size is not None:
+            self._size = (int(size[0]), int(size[1]))
+        if source is not _KEEP:
+            self._source = None if source is None else frozen_array(source)
+        if metadata is not None:
+            self._metadata = frozen_metadata(metadata)
+
+    def _replace_layer(self, layer: Layer) -> None:
+        """For `Command`s only: put `layer` where the layer with the same uid is."""
+        i = self.index_of(layer.uid)
+        self._layers = (*self._layers[:i], layer, *self._layers[i + 1 :])
+
+    # --- observation ------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(event, payload)` on every change; returns an unsubscribe function.
+
+        Events: "layers" (the stack changed: insert/remove/move/replace), "layer" (payload: uid; a property
+        or the pixels of one layer changed), "document" (size, source or metadata changed: the whole content
+        was replaced; "layers" follows), "history" (undo/redo or clean state changed).
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def emit(self, event: str, payload: object = None) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)

@@ -83,3 +83,9 @@ def describe_os_error(exc: OSError) -> str:
     if exc.filename2 is not None:
         where = f"{where} → {exc.filename2}"
     return f"{where}: {reason}" if where else reason
+
+
+class LayerLocked(BadInput):
+    """The edit would change a locked layer's pixels, mask, name or existence; the message names the layer."""
+
+    title = "Layer locked"

@@ -4,23 +4,21 @@ An inpainter is `fn(rgb, mask) -> rgb`: `rgb` is (H, W, 3) uint8, `mask` (H, W) 
 invented; it returns a new (H, W, 3) uint8 image whose pixels outside `mask` are unchanged.
 
 Built-ins: "opencv" (cv2.inpaint, Telea, radius 5) and "none" (returns the image as is: the uncovered region
-keeps whatever colour the layer had there). LaMa (what the authors use, docs/authors-pipeline.md §4.4) can be
-plugged in by a model module without touching this file::
-
-    from seethrough.core.inpaint import register_inpainter
-    register_inpainter("lama", lama_fn)   # e.g. from core/models/lama.py, imported only by a job
-
-and then selected by name (`stratify_command(..., inpaint="lama")`, CLI `--inpaint lama`).
+keeps whatever colour the layer had there). "lama" (the network the authors use for their K-Means split) is
+optional: it is loaded from a local file on first use (core/models/lama.py); when it is not installed, asking for
+it gives OpenCV and a one-line note (`resolve_inpainter`). Other inpainters can be added with
+`register_inpainter(name, fn)` and are then selected by name (`stratify_command(..., inpaint=name)`).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import cv2
 import numpy as np
 
-from seethrough.core.errors import BadInput
+from seethrough.core.errors import BadInput, ModelNotFound
 
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -34,15 +32,36 @@ def register_inpainter(name: str, fn: Inpainter) -> None:
     _REGISTRY[name] = fn
 
 
-def get_inpainter(name: str) -> Inpainter:
+#: inpainters backed by optional model files, loaded on first use
+OPTIONAL = ("lama",)
+_log = logging.getLogger(__name__)
+
+
+def resolve_inpainter(name: str) -> tuple[Inpainter, str | None]:
+    """The inpainter called `name`, and a one-line note when an optional one is missing and OpenCV stands in."""
+    if name == "lama" and name not in _REGISTRY:
+        from seethrough.core.models.lama import load_inpainter
+
+        try:
+            register_inpainter("lama", load_inpainter())
+        except ModelNotFound as exc:
+            return _REGISTRY["opencv"], f"LaMa is not installed, using OpenCV instead ({exc})"
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[name], None
     except KeyError:
         raise BadInput(f"unknown inpainter {name!r} (available: {', '.join(available_inpainters())})") from None
 
 
+def get_inpainter(name: str) -> Inpainter:
+    fn, note = resolve_inpainter(name)
+    if note:
+        _log.warning(note)
+    return fn
+
+
 def available_inpainters() -> list[str]:
-    return sorted(_REGISTRY)
+    """Every name `get_inpainter` takes (optional ones fall back to OpenCV when not installed)."""
+    return sorted(set(_REGISTRY) | set(OPTIONAL))
 
 
 def _opencv(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seethrough.core.commands import ReorderLayers, ReplaceLayers, SetLayerPixels
+from seethrough.core.commands import ReorderLayers, ReplaceLayers, SetLayerPixels, require_unlocked
 from seethrough.core.compositing import composite_region
-from seethrough.core.document import Layer, crop_to_content, new_uid, representative_depth
+from seethrough.core.document import Layer, crop_to_content, new_uid, with_representative_depth
 from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
     from seethrough.core.commands import Command
-    from seethrough.core.document import Document
+    from seethrough.core.document import DocumentLike
 
 
 def merged_layer(lower: Layer, upper: Layer) -> Layer:
@@ -56,21 +56,21 @@ def merged_layer(lower: Layer, upper: Layer) -> Layer:
         provenance="merge",
         uid=new_uid(),
     )
-    if merged.depth is not None:
-        merged.depth_value = representative_depth(merged)
-    return merged
+    return with_representative_depth(merged) if merged.depth is not None else merged
 
 
-def merge_down_command(doc: Document, uid: str) -> Command:
+def merge_down_command(doc: DocumentLike, uid: str) -> Command:
     """Merge the layer into the one below it (one undo step)."""
     index = doc.index_of(uid)
     if index == 0:
         raise BadInput(f"layer {doc.layers[0].name!r} is the bottom layer: nothing below to merge into")
     lower, upper = doc.layers[index - 1], doc.layers[index]
+    for layer in (lower, upper):
+        require_unlocked(layer, "merge it")
     return ReplaceLayers([lower.uid, upper.uid], [merged_layer(lower, upper)], text=f"Merge {upper.name} down")
 
 
-def duplicate_command(doc: Document, uid: str) -> Command:
+def duplicate_command(doc: DocumentLike, uid: str) -> Command:
     """A copy (new uid, name + " copy") right above the layer."""
     index = doc.index_of(uid)
     layer = doc.layers[index]
@@ -78,19 +78,21 @@ def duplicate_command(doc: Document, uid: str) -> Command:
     return ReplaceLayers([], [copy], index=index + 1, text=f"Duplicate {layer.name}")
 
 
-def delete_command(doc: Document, uid: str) -> Command:
+def delete_command(doc: DocumentLike, uid: str) -> Command:
     layer = doc.layer(uid)
+    require_unlocked(layer, "delete it")
     return ReplaceLayers([uid], [], text=f"Delete {layer.name}")
 
 
-def sort_by_depth_command(doc: Document) -> Command:
+def sort_by_depth_command(doc: DocumentLike) -> Command:
     """Reorder the stack far (bottom) → near (top) by representative depth; ties keep the current order."""
     return ReorderLayers([layer.uid for layer in doc.layers_by_depth()], text="Sort layers by depth")
 
 
-def set_mask_command(doc: Document, uid: str, alpha: np.ndarray) -> Command:
+def set_mask_command(doc: DocumentLike, uid: str, alpha: np.ndarray) -> Command:
     """Replace the layer's alpha. `alpha` is uint8 (or bool) in the layer's box, or canvas-sized (then cropped)."""
     layer = doc.layer(uid)
+    require_unlocked(layer, "edit its mask")
     alpha = np.asarray(alpha)
     if alpha.dtype == bool:
         alpha = alpha.astype(np.uint8) * 255

@@ -22,7 +22,7 @@ from seethrough.core.compositing import composite, flatten
 from seethrough.core.errors import BadInput
 
 if TYPE_CHECKING:
-    from seethrough.core.document import Document
+    from seethrough.core.document import DocumentLike
 
 
 def _check_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +96,7 @@ class ReconstructionReport:
         return {"psnr": self.psnr, "ssim": self.ssim, "mean_abs": self.mean_abs}
 
 
-def reconstruction_check(doc: Document, mode: str = "stack", heatmap_scale: float = 4.0) -> ReconstructionReport:
+def reconstruction_check(doc: DocumentLike, mode: str = "stack", heatmap_scale: float = 4.0) -> ReconstructionReport:
     """Composite the visible layers and compare with `doc.source` (see module doc for how alpha is compared)."""
     if doc.source is None:
         raise BadInput("the document has no source image to compare the layers with")

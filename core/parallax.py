@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import DocumentLike, Layer
 from seethrough.core.taxonomy import base_tag, taxonomy
 
 #: tags of the hair strata that get a spring (and also move with the head)
@@ -175,7 +175,7 @@ class ParallaxRig:
     pivots but keeps the clock and the springs of layers that still exist.
     """
 
-    def __init__(self, doc: Document, settings: MotionSettings | None = None) -> None:
+    def __init__(self, doc: DocumentLike, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
         self.t = 0.0
         self.pointer: tuple[float, float] = (0.0, 0.0)
@@ -190,7 +190,7 @@ class ParallaxRig:
         self.update_document(doc)
 
     # --- document ----------------------------------------------------------------------------------
-    def update_document(self, doc: Document) -> None:
+    def update_document(self, doc: DocumentLike) -> None:
         head = head_tags()
         self.size = doc.size
         self.layers = [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 import cv2
@@ -153,8 +154,8 @@ class _Part:
         rgba[..., :3][rgba[..., 3] == 0] = 0
         cropped, cdepth, offset = crop_to_content(rgba, depth, (self.box[0], self.box[1]))
         layer = Layer(name=self.name, rgba=cropped, offset=offset, tag=self.tag, depth=cdepth, provenance="sample")
-        layer.depth_value = float(np.median(cdepth[layer.mask])) if cdepth is not None else self.depth0
-        return layer
+        value = float(np.median(cdepth[layer.mask])) if cdepth is not None else self.depth0
+        return replace(layer, depth_value=value)
 
 
 HEAD_C, FACE_AX = (384.0, 360.0), (150.0, 162.0)
@@ -358,12 +359,15 @@ def _build_layers() -> tuple[tuple[Layer, ...], np.ndarray]:
 
 
 def build_sample_document() -> Document:
-    """A fresh copy of the sample character (layers far → near, source = z-buffer composite)."""
+    """A new document holding the sample character (layers far → near, source = z-buffer composite).
+
+    Documents share the cached, read-only pixels: edits build new layers, so documents stay independent.
+    """
     layers, source = _build_layers()
     return Document(
         (WIDTH, HEIGHT),
         [layer.copy(uid=f"sample{i:02d}") for i, layer in enumerate(layers)],
-        source=source.copy(),
+        source=source,
         metadata={"name": "sample", "provenance": "sample"},
     )
 

@@ -21,19 +21,20 @@ own (the authors drop them, losing pixels). The side on the image left is the ch
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from seethrough.core.commands import ReplaceLayers
+from seethrough.core.commands import ReplaceLayers, require_unlocked
 from seethrough.core.document import Layer, crop_to_content, new_uid
 from seethrough.core.errors import BadInput
 from seethrough.core.inpaint import get_inpainter
 
 if TYPE_CHECKING:
     from seethrough.core.commands import Command
-    from seethrough.core.document import Document
+    from seethrough.core.document import DocumentLike
 
 #: pixels used to fit K-Means (all pixels are then assigned by the fitted thresholds)
 MAX_FIT_SAMPLES = 20_000
@@ -106,8 +107,7 @@ def _sub_layer(layer: Layer, rgba: np.ndarray, depth: np.ndarray, name: str, pro
         uid=new_uid(),
     )
     coverage = sub.mask if sub.mask.any() else sub.alpha > 0
-    sub.depth_value = float(np.median(cropped_depth[coverage]))
-    return sub
+    return replace(sub, depth_value=float(np.median(cropped_depth[coverage])))
 
 
 def split_by_thresholds(layer: Layer, thresholds: list[float], inpaint: str = "none") -> list[Layer]:
@@ -201,8 +201,7 @@ def lr_split(layer: Layer) -> list[Layer]:
         sub = _sub_layer(layer, rgba, depth, f"{layer.name}-{suffix}", "lrsplit")
         if sub is not None:
             if layer.depth is None:
-                sub.depth = None
-                sub.depth_value = layer.depth_value
+                sub = replace(sub, depth=None, depth_value=layer.depth_value)
             parts.append(sub)
     return parts
 
@@ -212,7 +211,7 @@ def _far_to_near(layers: list[Layer]) -> list[Layer]:
 
 
 def stratify_command(
-    doc: Document,
+    doc: DocumentLike,
     uid: str,
     k: int = 2,
     inpaint: str = "opencv",
@@ -221,13 +220,15 @@ def stratify_command(
 ) -> Command:
     """Replace the layer by its depth strata, in its place, far (bottom) → near (top)."""
     layer = doc.layer(uid)
+    require_unlocked(layer, "stratify it")
     strata = kmeans_strata(layer, k=k, seed=seed, thresholds=thresholds, inpaint=inpaint)
     return ReplaceLayers([uid], list(reversed(strata)), text=f"Stratify {layer.name} (K={k})")
 
 
-def lr_split_command(doc: Document, uid: str) -> Command:
+def lr_split_command(doc: DocumentLike, uid: str) -> Command:
     """Replace the layer by its right/left parts, in its place, far (bottom) → near (top)."""
     layer = doc.layer(uid)
+    require_unlocked(layer, "split it")
     parts = lr_split(layer)
     if len(parts) == 1:
         raise BadInput(f"layer {layer.name!r} has a single connected part: nothing to split left/right")

@@ -1,96 +1,125 @@
-"""Training job configuration: one YAML file per job, read into a typed, validated `TrainConfig`.
+"""Training job configuration: one YAML file per job, read into a typed, validated `TrainConfig` (pydantic).
 
 Defaults follow the paper (appendix C): AdamW, lr 4e-5, weight decay 0.01, 500 warm-up steps, bf16.
-An unknown key is an error (a typo must not silently fall back to a default).
+An unknown key is an error at every level (a typo must not silently fall back to a default), values are checked
+for type and range (numbers finite, no string where a number goes), and every error is one line naming the file
+and the key's path (`job.yaml: augment.flip: …`). The YAML itself is read by `core.io.strict_yaml` (no aliases).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from seethrough.core.errors import BadInput
+from seethrough.core.io.strict_yaml import load_yaml
 
 JOBS = ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2")
 PRECISIONS = ("no", "fp16", "bf16")
 
 
-@dataclass
-class TrainConfig:
-    job: str
-    data: str  # an exported dataset folder (docs/dataset-layout.md)
-    output: str = "runs/train"
-    tags: str = "v3"
-    split: str = "train"  # which split of the dataset to train on ("all": every sample, e.g. for smoke runs)
-    resolution: int = 1024
-    batch_size: int = 1
-    grad_accum: int = 1
-    lr: float = 4e-5
-    weight_decay: float = 0.01
-    warmup_steps: int = 500
-    max_steps: int = 20000
-    mixed_precision: str = "bf16"
-    seed: int = 0
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 3
-    validate_every: int = 1000
-    log_every: int = 10
-    num_workers: int = 0
-    ema: bool = False
-    ema_decay: float = 0.999
-    use_8bit_adam: bool = False
-    gradient_checkpointing: bool = False
-    gan_weight: float = 0.01  # vae job: PatchGAN term weight
-    init_from: str | None = None  # pretrained folder, or a stage-1 run to convert for stage 2
-    model: dict[str, Any] = field(default_factory=dict)  # architecture overrides (tiny configs for tests)
-    backgrounds: str | None = None  # folder of background images; flat colours when None
-    augment: dict[str, Any] = field(default_factory=lambda: {"flip": 0.5, "crop": 0.3})
+def _path_text(value: object) -> object:
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
-    def __post_init__(self) -> None:
-        if self.job not in JOBS:
-            raise BadInput(f"unknown job {self.job!r}; jobs: {', '.join(JOBS)}")
-        if self.mixed_precision not in PRECISIONS:
-            raise BadInput(f"mixed_precision must be one of {', '.join(PRECISIONS)}")
-        for name in ("resolution", "batch_size", "grad_accum", "max_steps", "checkpoint_every", "log_every"):
-            if int(getattr(self, name)) < 1:
-                raise BadInput(f"{name} must be at least 1")
-        if self.resolution % 8:
-            raise BadInput("resolution must be a multiple of 8")
+
+PathText = Annotated[str, BeforeValidator(_path_text), Field(min_length=1, max_length=4096)]
+Int = Annotated[int, Field(strict=True)]
+Count = Annotated[int, Field(strict=True, ge=1, le=10**9)]
+Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Probability = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
+Bool = Annotated[bool, Field(strict=True)]
+Text = Annotated[str, Field(strict=True, max_length=256)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelSection(_Section):
+    """Architecture choice: `preset` tiny (CPU smoke runs and tests) or released (the paper's sizes)."""
+
+    preset: Literal["tiny", "released"] | None = None
+
+
+class AugmentSection(_Section):
+    flip: Probability = 0.5  # horizontal flip probability
+    crop: Probability = 0.3  # random-crop probability
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    job: Literal["vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2"]
+    data: PathText  # an exported dataset folder (docs/dataset-layout.md)
+    output: PathText = "runs/train"
+    tags: Literal["v2", "v3"] = "v3"
+    split: Text = "train"  # which split of the dataset to train on ("all": every sample, e.g. for smoke runs)
+    resolution: Annotated[int, Field(strict=True, ge=8, le=8192, multiple_of=8)] = 1024
+    batch_size: Count = 1
+    grad_accum: Count = 1
+    lr: Annotated[float, Field(strict=True, gt=0.0, le=1.0, allow_inf_nan=False)] = 4e-5
+    weight_decay: Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)] = 0.01
+    warmup_steps: Annotated[int, Field(strict=True, ge=0, le=10**9)] = 500
+    max_steps: Count = 20000
+    mixed_precision: Literal["no", "fp16", "bf16"] = "bf16"
+    seed: Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)] = 0
+    checkpoint_every: Count = 1000
+    keep_checkpoints: Count = 3
+    validate_every: Count = 1000
+    log_every: Count = 10
+    num_workers: Annotated[int, Field(strict=True, ge=0, le=256)] = 0
+    ema: Bool = False
+    ema_decay: Annotated[float, Field(strict=True, ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.999
+    use_8bit_adam: Bool = False
+    gradient_checkpointing: Bool = False
+    gan_weight: Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)] = 0.01  # vae: PatchGAN weight
+    init_from: PathText | None = None  # pretrained folder, or a stage-1 run to convert for stage 2
+    model: ModelSection = Field(default_factory=ModelSection)  # architecture choice (tiny configs for tests)
+    backgrounds: PathText | None = None  # folder of background images; flat colours when None
+    augment: AugmentSection = Field(default_factory=AugmentSection)
 
     @property
     def output_dir(self) -> Path:
         return Path(self.output)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return self.model_dump(mode="json")
 
 
-def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
-    """Read a YAML job config; `overrides` (e.g. output=…) win over the file. Unknown keys → BadInput."""
+def describe_validation_error(where: str, exc: ValidationError) -> str:
+    """The first problem of a pydantic error as one line, `where: key.path: reason` (+ how many more)."""
+    errors = exc.errors()
+    first = errors[0]
+    path = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    elif first["type"] == "missing":
+        reason = "missing required key"
+    else:
+        reason = first["msg"]
+        if "input" in first and first["type"] not in ("model_type", "dict_type"):
+            shown = repr(first["input"])
+            reason = f"{reason} (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{where}: {path}: {reason}{more}"
+
+
+def load_config(path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:
+    """Read a YAML job config; `overrides` (e.g. output=…) win over the file. Any problem → one-line BadInput."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise BadInput(f"config file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{path.name} is not valid YAML: {exc}") from None
+    raw = load_yaml(path)
+    if raw is None:
+        raw = {}
     if not isinstance(raw, dict):
-        raise BadInput(f"{path.name} must be a mapping of keys to values")
+        raise BadInput(f"{path}: must be a mapping of keys to values, not a {type(raw).__name__}")
+    raw = dict(raw)
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise BadInput(f"{path.name}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
-    missing = [k for k in ("job", "data") if k not in raw]
-    if missing:
-        raise BadInput(f"{path.name}: missing required key(s) {', '.join(missing)}")
-    if "data" not in overrides and not Path(str(raw["data"])).is_absolute():
-        raw["data"] = str((path.parent / str(raw["data"])).resolve())  # relative to the config file
+    if isinstance(raw.get("data"), str) and "data" not in overrides and not Path(raw["data"]).is_absolute():
+        raw["data"] = str((path.parent / raw["data"]).resolve())  # relative to the config file
     try:
-        return TrainConfig(**raw)
-    except TypeError as exc:
-        raise BadInput(f"{path.name}: {exc}") from None
+        return TrainConfig(**{str(k): v for k, v in raw.items()})
+    except ValidationError as exc:
+        raise BadInput(describe_validation_error(str(path), exc)) from None

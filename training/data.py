@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,21 @@ class SampleEntry:
     id: str
     split: str
     tags: tuple[str, ...]
+    canvas: tuple[int, int] | None = None  # (W, H) as dataset.json states it
+
+
+def _canvas(raw: dict) -> tuple[int, int] | None:
+    value = raw.get("canvas")
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (int(value[0]), int(value[1]))
+    return None
+
+
+def _check_size(img: np.ndarray, path: Path, canvas: tuple[int, int]) -> np.ndarray:
+    w, h = canvas
+    if img.shape[:2] != (h, w):
+        raise BadInput(f"{path} is {img.shape[1]}×{img.shape[0]}, but its sample's canvas is {w}×{h}")
+    return img
 
 
 class LayerDataset:
@@ -77,10 +93,15 @@ class LayerDataset:
         for raw in data["samples"]:
             if not isinstance(raw, dict) or "id" not in raw:
                 raise BadInput(f"{index}: a sample entry has no id")
-            entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ()))))
+            entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ())),
+                                       _canvas(raw)))
         self.entries = [e for e in entries if split is None or e.split == split]
         if not self.entries:
-            raise BadInput(f"{self.root} has no samples in the {split!r} split")
+            present = Counter(e.split for e in entries)
+            have = ", ".join(f"{k} {v}" for k, v in sorted(present.items())) or "none"
+            raise BadInput(f"{self.root} has no samples in the {split!r} split (it has: {have}); a dataset of one "
+                           "or a few models should be split per pose: re-export with `live2d export --split pose` "
+                           "(the default 'auto' does this below 10 models)")
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -91,14 +112,17 @@ class LayerDataset:
     def load(self, index: int) -> TrainSample:
         folder = self.folder(index)
         composite = _read_rgba(folder / "composite.png")
+        h, w = composite.shape[:2]
+        canvas = self.entries[index].canvas or (w, h)
+        _check_size(composite, folder / "composite.png", canvas)
         layers, depths = {}, {}
         for tag in self.entries[index].tags:
             name = tag_file_name(tag)
             layer_path = folder / "layers" / f"{name}.png"
             if not layer_path.exists():
                 raise BadInput(f"sample {self.entries[index].id}: layer {tag!r} is listed but {layer_path} is missing")
-            layers[tag] = _read_rgba(layer_path)
+            layers[tag] = _check_size(_read_rgba(layer_path), layer_path, canvas)
             depth_path = folder / "depth" / f"{name}.png"
             if depth_path.exists():
-                depths[tag] = _read_depth(depth_path)
+                depths[tag] = _check_size(_read_depth(depth_path), depth_path, canvas)
         return TrainSample(composite, layers, depths)

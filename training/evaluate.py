@@ -18,6 +18,7 @@ import numpy as np
 
 from seethrough.core.decompose.engine import load_engine
 from seethrough.core.decompose.options import DecomposeOptions
+from seethrough.core.io.atomic import atomic_write_bytes
 from seethrough.core.metrics import psnr, ssim
 from seethrough.core.taxonomy import taxonomy
 from seethrough.training.augment import over_background
@@ -114,9 +115,9 @@ def evaluate(
     }
     report = {"summary": summary, "model": str(model), "data": str(data), "split": split, "samples": per_sample}
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(_finite(report), indent=2, allow_nan=False), encoding="utf-8")
-    output.with_suffix(".md").write_text(_markdown(summary, report), encoding="utf-8")
+    # atomic: a full disk leaves the previous report whole (and says which file could not be written)
+    atomic_write_bytes(output, json.dumps(_finite(report), indent=2, allow_nan=False).encode("utf-8"))
+    atomic_write_bytes(output.with_suffix(".md"), _markdown(summary, report).encode("utf-8"))
     return report
 
 

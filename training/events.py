@@ -64,11 +64,26 @@ class EventWriter:
     def __call__(self, event: str, **fields: Any) -> None:
         line = format_event(event, **fields)
         print(line, file=self.stream, flush=True)
-        self._file.write(line + "\n")
-        self._file.flush()
+        if self._file.closed:
+            return
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as exc:  # a full disk: stop recording (stdout still has the events) and say where
+            from seethrough.core.errors import WriteFailed, describe_os_error
+
+            path = self.output / "metrics.jsonl"
+            self._close_quietly()
+            raise WriteFailed(f"cannot write {path}: {describe_os_error(OSError(exc.errno, exc.strerror))}") from exc
+
+    def _close_quietly(self) -> None:
+        try:
+            self._file.close()
+        except OSError:
+            pass  # the buffered tail could not be flushed either; the events are on stdout
 
     def close(self) -> None:
-        self._file.close()
+        self._close_quietly()
 
 
 def read_metrics(output: Path) -> list[dict[str, Any]]:

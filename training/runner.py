@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -75,9 +77,42 @@ def indices_for_step(
     return out
 
 
+#: a complete checkpoint folder; `step-NNNNNNN.tmp` is one being written (or left by a killed run)
+_CHECKPOINT_NAME = re.compile(r"^step-(\d+)$")
+#: test hook: "STEP:SECONDS" sleeps inside the write of that step's checkpoint, so a test can kill the run there
+SLOW_CHECKPOINT_ENV = "SEETHROUGH_TEST_SLOW_CHECKPOINT"
+
+
+def complete_checkpoints(output: Path) -> list[Path]:
+    """The complete checkpoints of a run folder, oldest first: `step-N` folders holding their state file (which is
+    written last). Incomplete `.tmp` folders and anything else in `checkpoints/` are ignored."""
+    folder = output / "checkpoints"
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = _CHECKPOINT_NAME.match(path.name)
+        if match and path.is_dir() and (path / STATE_FILE).is_file():
+            found.append((int(match.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
 def latest_checkpoint(output: Path) -> Path | None:
-    ckpts = sorted((output / "checkpoints").glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
+    """The newest complete checkpoint of a run folder, or None."""
+    ckpts = complete_checkpoints(output)
     return ckpts[-1] if ckpts else None
+
+
+def remove_incomplete_checkpoints(output: Path) -> list[Path]:
+    """Delete the `step-*.tmp` folders a killed run (or a full disk) left; they are ours and never resumable."""
+    folder = output / "checkpoints"
+    if not folder.is_dir():
+        return []
+    removed = [p for p in folder.glob("step-*.tmp") if p.is_dir()]
+    for path in removed:
+        log.info("removing the incomplete checkpoint %s (the run writing it was interrupted)", path)
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def _make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
@@ -106,6 +141,7 @@ def train(
 
     output = cfg.output_dir
     output.mkdir(parents=True, exist_ok=True)
+    remove_incomplete_checkpoints(output)
     writer = emit or EventWriter(output)
     set_seed(cfg.seed)
     use_cuda = torch.cuda.is_available()
@@ -133,9 +169,11 @@ def train(
 
     start = 0
     if resume is not None:
+        if resume != output:
+            remove_incomplete_checkpoints(resume)
         ckpt = resume if (resume / STATE_FILE).exists() else latest_checkpoint(resume)
         if ckpt is None:
-            raise BadInput(f"{resume} holds no checkpoint to resume from")
+            raise BadInput(f"{resume} holds no checkpoint to resume from (none was completely written)")
         state = json.loads((ckpt / STATE_FILE).read_text(encoding="utf-8"))
         if state.get("signature") != job.signature():
             raise BadInput(
@@ -198,7 +236,14 @@ def train(
     final = output / "model"
     if ema is not None:
         ema.copy_to(params)  # the final model carries the averaged weights
-    job.save_final(accelerator.unwrap_model(model), final)
+    try:
+        job.save_final(accelerator.unwrap_model(model), final)
+    except Exception as exc:
+        shutil.rmtree(final.with_name(final.name + ".tmp"), ignore_errors=True)
+        failed = _write_failed(exc, final)
+        if failed is exc:
+            raise
+        raise failed from exc
     writer("done", step=step, model_dir=str(final))
     return final
 
@@ -223,14 +268,61 @@ def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, st
 
 
 def _save_checkpoint(accelerator, cfg: TrainConfig, job: TrainJob, step: int, output: Path) -> Path:  # noqa: ANN001
+    """Write `checkpoints/step-N` whole or not at all: everything goes to `step-N.tmp`, the state file last, then one
+    rename. A failed write (full disk) removes the temp folder and raises WriteFailed; older checkpoints stay."""
     folder = output / "checkpoints" / f"step-{step:07d}"
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    accelerator.save_state(str(tmp))
-    state = {"step": step, "signature": job.signature(), "config": cfg.to_dict()}
-    (tmp / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)  # a checkpoint is either whole or absent
-    for old in sorted((output / "checkpoints").glob("step-*"))[: -cfg.keep_checkpoints]:
+    try:
+        accelerator.save_state(str(tmp))
+        _test_delay(step)
+        state = {"step": step, "signature": job.signature(), "config": cfg.to_dict()}
+        (tmp / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
+        if folder.exists():  # the same step again (stopped, then resumed and stopped at once): replace it whole
+            aside = folder.with_name(folder.name + ".old.tmp")
+            shutil.rmtree(aside, ignore_errors=True)
+            folder.rename(aside)
+            tmp.rename(folder)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            tmp.rename(folder)  # a checkpoint is either whole or absent
+    except Exception as exc:  # torch and safetensors report a full disk as their own errors ("os error 28")
+        shutil.rmtree(tmp, ignore_errors=True)
+        failed = _write_failed(exc, folder)
+        if failed is exc:
+            raise
+        raise failed from exc
+    for old in complete_checkpoints(output)[: -cfg.keep_checkpoints]:
         shutil.rmtree(old, ignore_errors=True)
     return folder
+
+
+_OS_ERROR_IN_TEXT = re.compile(r"os error (\d+)|errno (\d+)", re.IGNORECASE)
+
+
+def _write_failed(exc: Exception, where: Path) -> Exception:
+    """WriteFailed naming `where` for an environment failure (an OSError, or a library's error wrapping one, such
+    as safetensors' "I/O error: No space left on device (os error 28)"), else `exc` itself: our bug, re-raised."""
+    from seethrough.core.errors import WriteFailed, describe_os_error
+
+    if isinstance(exc, OSError):
+        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(exc.errno, exc.strerror))}")
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, OSError):
+        return _write_failed(cause, where)
+    text = str(exc)
+    match = _OS_ERROR_IN_TEXT.search(text)
+    if match:
+        code = int(match.group(1) or match.group(2))
+        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(code, os.strerror(code)))}")
+    if "failed writing" in text.lower() or "i/o error" in text.lower():
+        return WriteFailed(f"cannot write {where}: {text.splitlines()[0] if text else type(exc).__name__}")
+    return exc
+
+
+def _test_delay(step: int) -> None:
+    spec = os.environ.get(SLOW_CHECKPOINT_ENV, "")
+    if ":" in spec:
+        at, seconds = spec.split(":", 1)
+        if int(at) == step:
+            time.sleep(float(seconds))

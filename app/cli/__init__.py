@@ -22,6 +22,8 @@ SUBCOMMAND_MODULES = (
     "seethrough.app.cli.train_commands",
     "seethrough.app.cli.models_commands",
     "seethrough.app.cli.live2d_commands",
+    "seethrough.app.cli.quality_commands",
+    "seethrough.app.cli.animate_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -55,16 +57,30 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default))
+    """Standard JSON on stdout: numbers that JSON cannot hold (NaN, ±Infinity, which Python would print as the
+    non-standard `NaN`/`Infinity`) become null, so any JSON reader can parse what we print."""
+    print(json.dumps(_finite(obj), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False))
+
+
+def _finite(obj: Any) -> Any:
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _json_default(obj: Any) -> Any:
     import numpy as np
 
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _finite(obj.item())
     if isinstance(obj, np.ndarray):
-        return obj.tolist()
+        return _finite(obj.tolist())
     return str(obj)
 
 

@@ -19,6 +19,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("decompose", help="decompose an illustration (or a folder of them) into a layered PSD")
     p.add_argument("input", help="an image, or a folder of images")
     p.add_argument("-o", "--output", required=True, help="OUT.psd for one image, or an output folder")
+    add_model_options(p)
+    p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=run_decompose)
+
+    r = sub.add_parser("redecompose", help="decompose one region again at the model's full resolution")
+    r.add_argument("file", help="a decomposed document (PSD with companions, .stproj) that holds its input image")
+    r.add_argument("--box", required=True, type=_box, help="x0,y0,x1,y1 on the canvas")
+    r.add_argument("--tags-to-redo", dest="redo", help="comma-separated tags (default: the tags in the region)")
+    r.add_argument("--feather", type=int, help="width of the blended seam in pixels (default: 1/16 of the region)")
+    r.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
+    add_model_options(r)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=run_redecompose)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The model and sampling options shared by `decompose` and `redecompose`."""
     p.add_argument("--model", type=Path, help="layer model folder (default: the installed model)")
     p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
     p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
@@ -35,9 +53,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
-    p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
-    p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=run_decompose)
+
+
+def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOptions (imported lazily)
+    from seethrough.core.decompose.options import DecomposeOptions
+
+    return DecomposeOptions(
+        tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
+        depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
+        offload=args.offload, quantize=None if args.quantize == "none" else args.quantize,
+        lr_split=getattr(args, "lr_split", False), layer_model=args.model,
+        depth_model=args.depth_model, models_dir=args.models_dir,
+    )
+
+
+def _box(text: str) -> tuple[int, int, int, int]:
+    parts = text.split(",")
+    try:
+        values = tuple(int(float(v)) for v in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text!r}")
+    return values  # type: ignore[return-value]
 
 
 def list_inputs(source: Path) -> list[Path]:
@@ -59,25 +97,36 @@ def output_for(image: Path, output: Path, batch: bool) -> Path:
     return output / f"{image.stem}.psd"
 
 
+def check_models(options) -> None:  # noqa: ANN001 - DecomposeOptions
+    """Fail fast (ModelNotFound, one line) when a catalogue model the run needs is not installed, before the
+    seconds-long import of torch and diffusers. Folders chosen explicitly are checked when they are loaded."""
+    from seethrough.core.models.catalog import find_model
+
+    dirs = [options.models_dir] if options.models_dir else []
+    if options.layer_model is None:
+        find_model("layers-v3" if options.tagset == "v3" else "layers-v2", dirs)
+    if options.depth and options.depth_model is None:
+        find_model("depth", dirs)
+
+
 def run_decompose(args: argparse.Namespace) -> int:
-    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
-    from seethrough.core.decompose.options import DecomposeOptions
     from seethrough.core.io.images import load_image
-    from seethrough.core.io.psd_export import export_psd
 
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
     output = Path(args.output)
-    options = DecomposeOptions(
-        tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
-        depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, quantize=None if args.quantize == "none" else args.quantize, lr_split=args.lr_split,
-        layer_model=args.model, depth_model=args.depth_model,
-        models_dir=args.models_dir,
-    )
+    options = options_from_args(args)
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
     skipped = len(images) - len(todo)
+    for image_path in todo:  # a bad input is reported at once, not after the models have loaded
+        load_image(image_path)
+    if todo:
+        check_models(options)
+
+    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
+    from seethrough.core.io.psd_export import export_psd
+
     device, _ = resolve_device_dtype(options)
     if device == "cpu":
         print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)
@@ -93,6 +142,29 @@ def run_decompose(args: argparse.Namespace) -> int:
         written.append(str(target))
     if args.json:
         print_json({"written": written, "skipped": skipped, "device": device})
+    return 0
+
+
+def run_redecompose(args: argparse.Namespace) -> int:
+    from seethrough.app.cli.layer_commands import load, save
+    from seethrough.core.decompose.engine import load_engine
+    from seethrough.core.decompose.region import clip_box, redecompose_region, tags_in_region
+
+    doc = load(args.file)
+    box = clip_box(args.box, doc.size)
+    redo = [t.strip() for t in (args.redo or "").split(",") if t.strip()] or None
+    tags = redo or tags_in_region(doc, box)
+    options = options_from_args(args)
+    engine = load_engine(options)
+    bar = _progress_bar(f"region {','.join(map(str, box))}")
+    command = redecompose_region(doc, box, engine, options, tags=redo, feather=args.feather, progress=bar)
+    bar.close()
+    doc.history.push(command)
+    written = save(doc, args.output)
+    if args.json:
+        print_json({"output": str(args.output), "box": list(box), "tags": tags, "written": [str(p) for p in written]})
+    else:
+        print(args.output)
     return 0
 
 

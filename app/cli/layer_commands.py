@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     strat.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
     strat.add_argument("--k", type=int, default=2, help="number of strata (default 2)")
-    strat.add_argument("--inpaint", choices=("opencv", "none"), default="opencv",
-                       help="fill what a split uncovers in the far strata (default opencv)")
+    strat.add_argument("--inpaint", choices=("opencv", "lama", "none"), default="opencv",
+                       help="fill what a split uncovers in the far strata (default opencv; lama when its weights "
+                       "are installed, else OpenCV with a note)")
     strat.add_argument("--json", action="store_true", help="print what was split as JSON")
     strat.set_defaults(func=_stratify)
 
@@ -107,6 +109,7 @@ def layer_summary(layer: Layer) -> dict:
         "depth": round(float(layer.depth_value), 4),
         "visible": bool(layer.visible),
         "opacity": round(float(layer.opacity), 4),
+        "blend_mode": layer.blend_mode,
     }
 
 
@@ -168,20 +171,30 @@ def _stratify(args: argparse.Namespace) -> int:
         raise BadInput(f"--k must be at least 2, got {args.k}")
     doc = load(args.file)
     tags = _parse_tags(args.tags)
-    if not tags:
+    defaulted = not tags
+    if defaulted:
         defaults = taxonomy().stratify_by_default
         tags = sorted({layer.tag for layer in doc.layers if layer.tag and base_tag(layer.tag) in defaults})
         if not tags:
             raise BadInput("no layer with a stratify-by-default tag; name the layers with --tags")
     targets = _layers_with_tags(doc, tags)
+    if defaulted:  # a default batch leaves locked layers alone; naming one with --tags is refused (LayerLocked)
+        targets = [layer for layer in targets if not layer.locked]
     for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
+    from seethrough.core.inpaint import resolve_inpainter
+
+    inpaint = args.inpaint
+    _, note = resolve_inpainter(inpaint)
+    if note:
+        print(f"seethrough-gui: note: {note}", file=sys.stderr)
+        inpaint = "opencv"
 
     def split(layer: Layer) -> object | None:
         if not kmeans_thresholds(layer, args.k):
             return None  # a single depth value: nothing to split
-        return stratify_command(doc, layer.uid, k=args.k, inpaint=args.inpaint)
+        return stratify_command(doc, layer.uid, k=args.k, inpaint=inpaint)
 
     report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
     return _finish(args, doc, report, save(doc, args.output))

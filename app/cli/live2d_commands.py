@@ -39,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fit the labelled character over all poses (default) or the model's whole canvas")
     p.add_argument("--margin", type=float, default=0.05, help="empty border, a fraction of --size")
     p.add_argument("--background", default="255,255,255", help="R,G,B behind composite_rgb.png")
+    p.add_argument("--split", choices=("auto", "model", "pose", "train", "val", "test"), default="auto",
+                   help="auto (default): per pose while the dataset holds fewer than 10 models, per model after; "
+                        "model / pose: re-split the whole dataset that way; train / val / test: put these samples "
+                        "there")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_export)
     p = actions.add_parser("psd", help="a ground-truth See-through PSD (one layer per tag, depth companions)")
@@ -85,10 +89,12 @@ def run_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"model": str(model.path), "cubism": model.version, "canvas": list(model.canvas_size),
                     "area_canvas_long_side": args.size, "artmeshes": meshes, "parts": model.part_tree(),
-                    "parameters": [p.__dict__ for p in model.parameters]})
+                    "parameters": [p.__dict__ for p in model.parameters], "warnings": list(model.warnings)})
         return 0
     print(f"{model.path.name} (Cubism {model.version}): {len(meshes)} ArtMeshes, {len(model.parts)} parts, "
           f"{len(model.parameters)} parameters")
+    for warning in model.warnings:
+        print(f"  warning: {warning}")
     for m in sorted(meshes, key=lambda m: m["render_order"]):
         print(f"  {m['render_order']:4d} {m['id']:<24} {m['area']:>7d} px  {'/'.join(m['part_path'])}")
     return 0
@@ -119,9 +125,20 @@ def run_export(args: argparse.Namespace) -> int:
         poses = load_poses(Path(args.poses))
         check_poses(model, poses)
     out = export_dataset(model, labels, args.output, poses, size=args.size, tagset=args.tags,
-                         background=_background(args.background), frame=args.frame, margin=args.margin)
+                         background=_background(args.background), frame=args.frame, margin=args.margin,
+                         split=args.split)
+    from seethrough.core.dataset_layout import read_dataset
+    from seethrough.core.dataset_split import describe
+
+    index = read_dataset(out)
+    splits = {s.id: s.split for s in index.samples}
+    message = describe(index.split_by, splits, len({s.model for s in index.samples}))
     if args.json:
-        print_json({"output": str(out), "samples": len(poses), "tags": sorted(set(labels.values()))})
+        counts = {name: sum(v == name for v in splits.values()) for name in ("train", "val", "test")}
+        print_json({"output": str(out), "samples": len(poses), "tags": sorted(set(labels.values())),
+                    "split_by": index.split_by, "splits": counts, "message": message})
+    else:
+        print(f"{out}: {len(poses)} sample(s) of {model.name} written; {message}")
     return 0
 
 
@@ -142,5 +159,6 @@ def run_psd(args: argparse.Namespace) -> int:
         check_poses(model, [(name, poses[name])])
         pose = poses[name]
     doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
-    export_psd(doc, args.output)
+    for path in export_psd(doc, args.output):
+        print(path)
     return 0

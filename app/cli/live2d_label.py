@@ -1,8 +1,12 @@
-"""`seethrough-gui live2d label MODEL [--seeds DIR] [-o labels.json] [--json] [--tags v3|v2]`.
+"""`seethrough-gui live2d label MODEL [--seeds DIR] [-o labels.json] [--json] [--tags v3|v2] [--eval GT.json]`.
 
 Runs the automatic labelling rules (`annotation.auto_label`) on a Live2D model and writes its label file
 (default: `<model name>.labels.json` next to the model). Human labels already in the file are kept. With `--seeds`,
 DIR holds one PNG per tag (`<tag>.png`, e.g. `front hair.png`, the size of the render) used as 2D seeds.
+
+With `--eval GT.json` the resulting labels are measured against a hand-verified ground truth
+(`annotation.ground_truth`): mesh accuracy, visible-area accuracy (default pose, a fixed `EVAL_SIZE` render fitted
+to the character) and the worst meshes. `--eval` is a measurement: it writes the label file only when `-o` is given.
 No Qt is imported.
 """
 
@@ -15,6 +19,9 @@ from typing import Any
 
 from seethrough.core.errors import BadInput
 
+#: the long side of the render whose visible pixels weight the visible-area accuracy
+EVAL_SIZE = 1024
+
 
 def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     """Add `label` to the `live2d` subcommand's subparsers."""
@@ -24,6 +31,9 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="label file (default: <model>.labels.json next to the model)")
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set (default v3, the released 23 tags)")
+    p.add_argument("--eval", metavar="GT.json", help="measure the labels against a hand-verified ground-truth file "
+                   "(writes the label file only with -o)")
+    p.add_argument("--worst", type=int, default=10, help="with --eval: how many worst meshes to list (default 10)")
     p.set_defaults(func=run_label)
     return p
 
@@ -74,28 +84,65 @@ def run_label(args: argparse.Namespace) -> int:
     stem = model_file.name.split(".")[0]
     out = Path(args.output) if args.output else model_file.with_name(f"{stem}.labels.json")
     store = LabelStore.open(out, view.mesh_ids, model_id=model_id, taxonomy_version=args.tags)
+    if args.eval and not args.output:
+        store.path = None  # a measurement leaves the default label file as it was
+    truth = _read_truth(Path(args.eval), args.tags) if args.eval else None
     seeds = visibility = None
     if args.seeds:
         seeds = load_seeds(Path(args.seeds), args.tags)
         visibility = _visibility(model, next(iter(seeds.values())).shape)
     report = auto_label(view, store, seeds=seeds, visibility=visibility, tagset=args.tags)
-    store.save(out)
+    written = store.path is not None
+    if written:
+        store.save(out)
+    result = _evaluate(model, store.tags(), truth) if truth is not None else None
     if args.json:
-        print_json(
-            {
-                "coverage": report.coverage,
-                "counts": report.counts,
-                "total": report.total,
-                "labelled": report.labelled,
-                "excluded": len(report.excluded),
-                "unlabelled": report.unlabelled,
-                "output": str(out),
-            }
-        )
+        data = {
+            "coverage": report.coverage,
+            "counts": report.counts,
+            "total": report.total,
+            "labelled": report.labelled,
+            "excluded": len(report.excluded),
+            "unlabelled": report.unlabelled,
+            "output": str(out) if written else None,
+        }
+        if result is not None:
+            data["eval"] = {"ground_truth": str(args.eval), "size": EVAL_SIZE, **result.to_json(args.worst)}
+        print_json(data)
     else:
         rules = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
-        print(f"{out}: {report.labelled}/{report.total} ArtMeshes labelled ({report.coverage:.1%}); {rules}")
+        where = f"{out}: " if written else ""
+        print(f"{where}{report.labelled}/{report.total} ArtMeshes labelled ({report.coverage:.1%}); {rules}")
+        if result is not None:
+            from seethrough.annotation.ground_truth import format_evaluation
+
+            print("\n".join(format_evaluation(model.name, result, EVAL_SIZE, args.worst)))
     return 0
+
+
+def _read_truth(path: Path, tagset: str) -> Any:
+    from seethrough.annotation.ground_truth import read_ground_truth
+    from seethrough.core.taxonomy import taxonomy
+
+    truth = read_ground_truth(path, taxonomy().tags(tagset))
+    if truth.taxonomy != tagset:
+        raise BadInput(f"{path.name} is a {truth.taxonomy} ground truth; run with --tags {truth.taxonomy}")
+    return truth
+
+
+def eval_areas(model: Any, size: int = EVAL_SIZE) -> dict[str, int]:
+    """Visible pixels per mesh in the default pose, rendered fitted to the character at `size` on its long side."""
+    from seethrough.annotation.render import content_frame, mesh_areas
+
+    model.reset_parameters()
+    model.update()
+    return {mid: visible for mid, (_, visible) in mesh_areas(model, content_frame(model, size, 0.02)).items()}
+
+
+def _evaluate(model: Any, tags: dict[str, str], truth: Any) -> Any:
+    from seethrough.annotation.ground_truth import evaluate
+
+    return evaluate(tags, truth, eval_areas(model), [m.id for m in model.artmeshes])
 
 
 def _visibility(model: Any, shape: tuple[int, ...]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", type=Path, help="run folder (default: the config's `output`)")
     p.add_argument("--resume", type=Path, help="a run folder or checkpoint to resume from")
     p.add_argument("--data", type=Path, help="dataset folder (overrides the config's `data`)")
-    p.add_argument("--max-steps", type=int, help="override the config's max_steps")
+    p.add_argument("--max-steps", type=at_least_one, help="override the config's max_steps (≥ 1)")
     p.set_defaults(func=run_train)
 
     e = sub.add_parser("eval", help="evaluate a layer model on a dataset's test split")
@@ -33,6 +33,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=run_eval)
 
 
+def at_least_one(text: str) -> int:
+    """argparse type: an integer ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def run_train(args: argparse.Namespace) -> int:
     from seethrough.core.errors import Cancelled
     from seethrough.training.config import load_config
@@ -41,7 +52,7 @@ def run_train(args: argparse.Namespace) -> int:
     from seethrough.training.runner import train
 
     overrides = {"output": str(args.output) if args.output else None, "data": str(args.data) if args.data else None}
-    if args.max_steps:
+    if args.max_steps is not None:
         overrides["max_steps"] = args.max_steps
     cfg = load_config(args.config, **overrides)
     writer = EventWriter(cfg.output_dir)

@@ -120,7 +120,7 @@ class LayersModel(QAbstractListModel):
         if role == Qt.ItemDataRole.EditRole:
             name = str(value).strip()
             if name and name != layer.name:
-                self.session.push(SetLayerProperty(layer.uid, "name", name, text="Rename layer"))
+                self.session.try_push(lambda: SetLayerProperty(layer.uid, "name", name, text="Rename layer"))
             return True
         return False
 
@@ -225,12 +225,18 @@ class LayersPanel(QWidget):
         layer = self.session.current_layer
         self.opacity.blockSignals(True)
         self.opacity.setValue(round((layer.opacity if layer else 1.0) * 100))
+        self.opacity.setEnabled(layer is not None and not layer.locked)
         self.opacity.blockSignals(False)
+        locked = layer is not None and layer.locked
+        for key in ("merge", "delete"):  # a locked layer cannot be merged or deleted (the core refuses it too)
+            self.buttons[key].setEnabled(not locked)
+        self.buttons["lock"].setText("Unlock" if locked else "Lock")
 
     def _on_opacity(self, value: int) -> None:
         layer = self.session.current_layer
         if layer is not None:
-            self.session.push(SetLayerProperty(layer.uid, "opacity", value / 100.0, text="Set opacity"))
+            self.session.try_push(lambda: SetLayerProperty(layer.uid, "opacity", value / 100.0, text="Set opacity"),
+                                  self)
 
     def act(self, key: str) -> None:
         """Run a panel action on the current layer."""
@@ -250,10 +256,10 @@ class LayersPanel(QWidget):
         elif key == "down" and index > 0:
             self.session.push(MoveLayer(layer.uid, index - 1))
         elif key == "merge" and index > 0:
-            self.session.push(layer_ops.merge_down_command(doc, layer.uid))
+            self.session.try_push(lambda: layer_ops.merge_down_command(doc, layer.uid), self)
         elif key == "duplicate":
             self.session.push(layer_ops.duplicate_command(doc, layer.uid))
         elif key == "delete":
-            self.session.push(layer_ops.delete_command(doc, layer.uid))
+            self.session.try_push(lambda: layer_ops.delete_command(doc, layer.uid), self)
         elif key == "lock":
             self.session.push(SetLayerProperty(layer.uid, "locked", not layer.locked, text="Lock layer"))

@@ -46,7 +46,7 @@ class PropertiesPanel(QWidget):
         layer = self.session.current_layer
         if layer is None or value is None and prop == "name" or getattr(layer, prop) == value:
             return
-        self.session.push(SetLayerProperty(layer.uid, prop, value))
+        self.session.try_push(lambda: SetLayerProperty(layer.uid, prop, value), self)
 
     def refresh(self) -> None:
         layer = self.session.current_layer
@@ -59,6 +59,8 @@ class PropertiesPanel(QWidget):
         self.opacity.setValue(layer.opacity)
         self.visible.setChecked(layer.visible)
         self.locked.setChecked(layer.locked)
+        for editor in (self.name, self.tag, self.depth, self.opacity):  # what a lock protects
+            editor.setEnabled(not layer.locked)
         x0, y0, x1, y1 = layer.bbox
         self.box.setText(f"{x0}, {y0} – {x1}, {y1}  ({x1 - x0}×{y1 - y0})")
         self.provenance.setText(layer.provenance or "—")

@@ -326,7 +326,7 @@ class DecomposeWorkspace(Workspace):
 
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self.session.set_document(doc, None)
+        self.session.replace_content(doc, "Decompose")
         report = reconstruction_check(doc)
         self.result_label.setText(
             f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "

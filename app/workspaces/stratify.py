@@ -27,7 +27,7 @@ from seethrough.app.canvas import CanvasView, to_qimage
 from seethrough.app.errors import show_error
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.errors import SeeThroughError
+from seethrough.core.errors import BadInput, SeeThroughError
 
 CLUSTER_COLOURS = [(230, 90, 60), (60, 130, 230), (90, 190, 90), (200, 160, 40), (160, 90, 200), (60, 190, 190)]
 BINS = 64
@@ -75,7 +75,7 @@ class StratifyWorkspace(Workspace):
         row.addWidget(self.k_spin)
         row.addWidget(QLabel("Inpaint"))
         self.inpaint = QComboBox()
-        self.inpaint.addItems(["opencv", "none"])
+        self.inpaint.addItems(["opencv", "lama", "none"])
         row.addWidget(self.inpaint)
         column.addLayout(row)
         self.strata_row = QHBoxLayout()
@@ -188,14 +188,22 @@ class StratifyWorkspace(Workspace):
         if doc is None or layer is None or not self.thresholds:
             return
         k, inpaint, thresholds = len(self.thresholds) + 1, self.inpaint.currentText(), list(self.thresholds)
+        snapshot = doc.snapshot()  # the worker reads this immutable value, never the live document
 
         def compute(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the worker
             progress(0.1, f"splitting {layer.name} into {k} strata")
-            return stratify_command(doc, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
+            return stratify_command(snapshot, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
 
         def push(command) -> None:  # noqa: ANN001 - back on the UI thread
             if self.session.document is not doc:
                 return  # another document was opened meanwhile
+            try:
+                current = doc.layer(layer.uid)
+            except KeyError:
+                current = None
+            if current is not layer:  # layers are values: another object means it was edited meanwhile
+                show_error(self, BadInput(f"layer {layer.name!r} changed while it was being split: apply again"))
+                return
             with doc.history.transaction(f"Stratify {layer.name}"):
                 doc.history.push(command)
                 doc.history.push(sort_by_depth_command(doc))

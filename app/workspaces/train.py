@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.train_process import TrainingProcess
+from seethrough.core.io.strict_yaml import load_yaml
 from seethrough.core.paths import resource
 from seethrough.training.config import JOBS
 
@@ -190,7 +191,7 @@ class TrainWorkspace(Workspace):
         path = self.config_combo.currentData()
         if not path:
             return
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path) or {}
         self.job_combo.setCurrentText(str(raw.get("job", "vae")))
         self.lr_spin.setValue(float(raw.get("lr", 4e-5)))
         self.steps_spin.setValue(int(raw.get("max_steps", 20000)))
@@ -202,7 +203,7 @@ class TrainWorkspace(Workspace):
     def write_config(self, output: Path) -> Path:
         """The form (over the chosen base config) as `<output>/config.yaml`."""
         base_path = self.config_combo.currentData()
-        raw = yaml.safe_load(Path(base_path).read_text(encoding="utf-8")) if base_path else {}
+        raw = load_yaml(base_path) if base_path else {}
         raw = dict(raw or {})
         raw.update(
             job=self.job_combo.currentText(),

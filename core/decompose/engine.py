@@ -132,7 +132,7 @@ class DecomposeEngine:
         layers.pop("head", None)  # only locates the head crop; never a layer of its own
         doc = build_document(image, layers, depths, metadata={"decompose": _options_metadata(options)})
         if options.lr_split:
-            split_left_right(doc)
+            doc = split_left_right(doc)
         report(1.0, "done")
         return doc
 
@@ -168,16 +168,17 @@ class DecomposeEngine:
         return {tag: per_class[v3_to_v2.get(tag, tag)] for tag in layers if v3_to_v2.get(tag, tag) in per_class}
 
 
-def split_left_right(doc: Document) -> None:
-    """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers, in place, before the
-    document gets its history (so it is part of the result, not an undoable edit)."""
+def split_left_right(doc: Document) -> Document:
+    """Split the tags that come in pairs (hands, ears, eye parts) into `-r`/`-l` layers: a new document with a
+    fresh history (the split is part of the result, not an undoable edit)."""
     from seethrough.core.stratify import lr_split
     from seethrough.core.taxonomy import default_lr_split
 
     out = []
     for layer in doc.layers:
         out.extend(lr_split(layer) if default_lr_split(layer.tag) else [layer])
-    doc.layers[:] = sorted(out, key=lambda layer: -layer.depth_value)
+    layers = sorted(out, key=lambda layer: -layer.depth_value)
+    return Document(doc.size, layers, source=doc.source, metadata=doc.metadata)
 
 
 def _mask_by(rgba: np.ndarray, image: np.ndarray) -> np.ndarray:

@@ -9,10 +9,11 @@ the drawing order is far to near by representative depth.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
-from seethrough.core.document import ALPHA_THRESHOLD, Document, Layer, crop_to_content, representative_depth
+from seethrough.core.document import ALPHA_THRESHOLD, Document, Layer, crop_to_content, with_representative_depth
 from seethrough.core.taxonomy import base_tag
 
 #: a prediction with at most this many pixels of alpha > ALPHA_THRESHOLD is dropped
@@ -47,19 +48,21 @@ def build_document(
         full_depth = None if depth is None else np.clip(np.asarray(depth, np.float32), 0.0, 1.0)
         pixels, cropped_depth, offset = crop_to_content(rgba, full_depth)
         layer = Layer(tag, pixels, offset=offset, tag=base_tag(tag), depth=cropped_depth, provenance=provenance)
-        layer.depth_value = representative_depth(layer)
-        built.append(layer)
-    _apply_face_rules(built)
+        built.append(with_representative_depth(layer))
+    built = _apply_face_rules(built)
     built.sort(key=lambda layer: -layer.depth_value)
     return Document((width, height), built, source=source.copy(), metadata=dict(metadata or {}))
 
 
-def _apply_face_rules(layers: list[Layer]) -> None:
+def _apply_face_rules(layers: list[Layer]) -> list[Layer]:
     face = next((layer for layer in layers if layer.tag == "face"), None)
     if face is None:
-        return
+        return layers
+    out = []
     for layer in layers:
         if layer.tag in IN_FRONT_OF_FACE and layer.depth_value > face.depth_value:
-            layer.depth_value = face.depth_value - FACE_EPSILON
+            layer = replace(layer, depth_value=face.depth_value - FACE_EPSILON)
         elif layer.tag in BEHIND_FACE:
-            layer.depth_value = face.depth_value + FACE_EPSILON
+            layer = replace(layer, depth_value=face.depth_value + FACE_EPSILON)
+        out.append(layer)
+    return out

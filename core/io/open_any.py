@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, UnsupportedFormat
 from seethrough.core.io.images import IMAGE_EXTENSIONS, decode_png_bytes, load_image, sniff_image_format
 from seethrough.core.io.project import PROJECT_EXTENSION, layer_from_entry, load_project, save_project
@@ -102,7 +102,7 @@ def open_document(path: str | os.PathLike[str], max_pixels: int | None = None) -
     raise UnsupportedFormat(f"{p.name}: unknown file type (open a .stproj, .psd, PNG, JPEG, WEBP or BMP)")
 
 
-def save_document(doc: Document, path: str | os.PathLike[str]) -> list[Path]:
+def save_document(doc: DocumentLike, path: str | os.PathLike[str]) -> list[Path]:
     """Save by extension: `.stproj` project, `.psd` (+ companions), or a folder of PNGs (no extension / trailing /)."""
     p = Path(path)
     ext = p.suffix.lower()

@@ -20,14 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from seethrough.core.document import Document, Layer
+from seethrough.core.blending import NORMAL, check_mode
+from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.images import decode_png_bytes, encode_png
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"
-_LAYER_FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")
+_LAYER_FIELDS = (
+    "name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid", "blend_mode",
+)
 
 
 def _npy_bytes(arr: np.ndarray) -> bytes:
@@ -44,7 +47,7 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
     return entry
 
 
-def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
+def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
     """Write `doc` to one `.stproj` file atomically (the old file stays intact if anything fails)."""
     uids = [layer.uid for layer in doc.layers]
     if len(set(uids)) != len(uids):
@@ -53,7 +56,7 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         "schema_version": SCHEMA_VERSION,
         "app": "seethrough-studio",
         "canvas": [doc.width, doc.height],
-        "metadata": doc.metadata,
+        "metadata": dict(doc.metadata),
         "has_source": doc.source is not None,
         "layers": [_layer_entry(layer) for layer in doc.layers],
     }
@@ -63,14 +66,27 @@ def save_project(doc: Document, path: str | os.PathLike[str]) -> None:
         raise BadInput(f"document metadata cannot be saved as JSON: {exc}") from exc
     with atomic_writer(path) as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
         # PNG and NPY are written stored: PNG is already compressed; float depth barely deflates.
-        zf.writestr("project.json", manifest_text, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(_member_info("project.json", zipfile.ZIP_DEFLATED), manifest_text)
         for layer in doc.layers:
-            zf.writestr(f"layers/{layer.uid}.png", encode_png(layer.rgba) if layer.rgba.size else b"")
+            zf.writestr(_member_info(f"layers/{layer.uid}.png"), encode_png(layer.rgba) if layer.rgba.size else b"")
             if layer.depth is not None:
                 depth_name = f"layers/{layer.uid}_depth.npy"
-                zf.writestr(depth_name, _npy_bytes(layer.depth), compress_type=zipfile.ZIP_DEFLATED)
+                zf.writestr(_member_info(depth_name, zipfile.ZIP_DEFLATED), _npy_bytes(layer.depth))
         if doc.source is not None:
-            zf.writestr("source.png", encode_png(doc.source))
+            zf.writestr(_member_info("source.png"), encode_png(doc.source))
+
+
+#: every member's timestamp: saves are reproducible (the same document gives the same bytes, whenever saved)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _member_info(name: str, compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
+    """A zip member header with a fixed time and mode, so the file's bytes depend on the document only."""
+    info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
+    info.compress_type = compress_type
+    info.external_attr = 0o644 << 16
+    info.create_system = 3  # Unix, on every platform
+    return info
 
 
 def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
@@ -103,7 +119,8 @@ def _layer_from_entry(zf: zipfile.ZipFile, entry: dict[str, Any], where: str) ->
         depth = _load_npy(_member(zf, f"layers/{uid}_depth.npy", where), f"{where}: layer {entry['name']!r}")
         if depth.shape != rgba.shape[:2]:
             raise BadInput(f"{where}: layer {entry['name']!r} depth {depth.shape} does not match its pixels")
-    return layer_from_entry(entry, rgba, depth, uid=uid)
+    blend_mode = check_mode(entry.get("blend_mode", NORMAL), f"{where}: layer {entry['name']!r}")
+    return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode)
 
 
 def load_project(path: str | os.PathLike[str]) -> Document:
@@ -155,6 +172,7 @@ def layer_from_entry(entry: dict, rgba: np.ndarray, depth: np.ndarray | None, **
         opacity=float(entry.get("opacity", 1.0)),
         locked=bool(entry.get("locked", False)),
         provenance=str(entry.get("provenance", "")),
+        blend_mode=check_mode(entry.get("blend_mode", NORMAL), f"layer {entry['name']!r}"),
     )
     fields.update(overrides)
     return Layer(**fields)

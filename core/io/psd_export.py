@@ -25,9 +25,11 @@ import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
 from psd_tools.api.layers import Group
+from psd_tools.constants import BlendMode
 
-from seethrough.core.document import Document, Layer
-from seethrough.core.errors import BadInput, Cancelled
+from seethrough.core.blending import KNOWN_MODES, NORMAL
+from seethrough.core.document import DocumentLike, Layer
+from seethrough.core.errors import BadInput, Cancelled, WriteFailed
 from seethrough.core.io.atomic import atomic_folder, atomic_writer
 from seethrough.core.io.images import encode_png
 from seethrough.core.taxonomy import base_tag, taxonomy
@@ -63,7 +65,7 @@ def depth_uint8(layer: Layer) -> np.ndarray:
     return np.clip(np.rint(layer.depth_or_constant() * 255.0), 0, 255).astype(np.uint8)
 
 
-def exported_layers(doc: Document) -> list[tuple[Layer, str]]:
+def exported_layers(doc: DocumentLike) -> list[tuple[Layer, str]]:
     """Non-empty layers bottom→top with the unique name each gets in the PSD (duplicates get `#2`, `#3`…)."""
     out: list[tuple[Layer, str]] = []
     seen: dict[str, int] = {}
@@ -84,7 +86,7 @@ def _check_cancel(cancel: CancelCheck) -> None:
 
 
 def _build_psd(
-    doc: Document, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
+    doc: DocumentLike, items: list[tuple[Layer, str]], mode: str, groups: bool, tick: Callable[[], None]
 ) -> PSDImage:
     psd = PSDImage.new(mode, (doc.width, doc.height), depth=8)
     current_group = None
@@ -109,13 +111,15 @@ def _build_psd(
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
         pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
+        if mode == "RGBA" and layer.blend_mode != NORMAL and layer.blend_mode in KNOWN_MODES:
+            pixel.blend_mode = BlendMode[layer.blend_mode.upper()]  # unsupported modes too: the artist's choice
         if not layer.visible:
             pixel.visible = False
         tick()
     return psd
 
 
-def psd_json(items: list[tuple[Layer, str]], doc: Document) -> dict:
+def psd_json(items: list[tuple[Layer, str]], doc: DocumentLike) -> dict:
     """The official `<name>.psd.json` content (xyxy with exclusive x2/y2, frame_size = [H, W])."""
     parts = {}
     for part_id, (layer, name) in enumerate(items):
@@ -135,7 +139,7 @@ def _psd_bytes(psd: PSDImage) -> bytes:
 
 
 def export_psd(
-    doc: Document,
+    doc: DocumentLike,
     path: str | os.PathLike[str],
     groups: bool = False,
     companions: bool = True,
@@ -181,6 +185,9 @@ def export_psd(
 
 def _write_all(blobs: list[tuple[Path, bytes]]) -> None:
     """Write every file through its own atomic writer; the renames happen together at the end."""
+    for target, _ in blobs:  # a folder in the way of any member would leave the set half-replaced: refuse first
+        if target.is_dir():
+            raise WriteFailed(f"cannot write {target}: it is a folder")
     with contextlib.ExitStack() as stack:
         for target, data in blobs:
             stack.enter_context(atomic_writer(target)).write(data)
@@ -197,7 +204,7 @@ def safe_filename(name: str) -> str:
     return cleaned or "layer"
 
 
-def composite_image(doc: Document) -> np.ndarray:
+def composite_image(doc: DocumentLike) -> np.ndarray:
     """The stacked composite of the visible layers (core.compositing)."""
     from seethrough.core.compositing import composite
 
@@ -205,7 +212,7 @@ def composite_image(doc: Document) -> np.ndarray:
 
 
 def export_png_folder(
-    doc: Document, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
+    doc: DocumentLike, folder: str | os.PathLike[str], progress: Progress = None, cancel: CancelCheck = None
 ) -> Path:
     """Write `<index>_<name>.png` (cropped RGBA), `<index>_<name>_depth.png` (16-bit, 0 = nearest),
     `composite.png` and `manifest.json` into `folder`, built in a temp folder renamed into place at the end."""

@@ -16,7 +16,7 @@ import os
 import re
 import struct
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -25,7 +25,14 @@ from psd_tools import PSDImage
 from psd_tools.api.layers import AdjustmentLayer, FillLayer
 from psd_tools.api.layers import Layer as PsdLayer
 
-from seethrough.core.document import Document, Layer, place, representative_depth
+from seethrough.core.blending import KNOWN_MODES, NORMAL, is_supported, label
+from seethrough.core.document import (
+    Document,
+    DocumentLike,
+    Layer,
+    place,
+    with_representative_depth,
+)
 from seethrough.core.errors import BadInput, ImageTooLarge
 from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
@@ -48,6 +55,7 @@ class _RawLayer:
     visible: bool
     opacity: float
     group: str
+    blend_mode: str = "normal"
 
 
 def _open_psd(path: Path) -> PSDImage:
@@ -97,10 +105,16 @@ def _collect(
     for layer in group:
         layer_visible = visible and layer.visible
         layer_opacity = opacity * layer.opacity / 255.0
+        mode = _blend_mode(layer)
         if layer.is_group():
             sub = f"{path}/{layer.name}" if path else layer.name
+            if mode not in ("pass_through", "normal"):
+                warnings.append(f"group {layer.name!r}: blend mode {label(mode)} of a group is not supported; "
+                                "its layers keep their own modes")
             _collect(cast(Iterable[PsdLayer], layer), sub, layer_visible, layer_opacity, out, warnings, where)
             continue
+        # fill opacity scales the layer's pixels like opacity does for every mode the compositor draws
+        layer_opacity *= _fill_opacity(layer) / 255.0
         if isinstance(layer, (AdjustmentLayer, FillLayer)):  # kind is e.g. "invert", "curves", "solidcolorfill"
             warnings.append(f"layer {layer.name!r} ({layer.kind}) skipped: adjustment/fill layers have no pixels")
             continue
@@ -112,7 +126,29 @@ def _collect(
             continue
         if layer.kind != "pixel":
             warnings.append(f"layer {layer.name!r} ({layer.kind}) rasterised")
-        out.append(_RawLayer(layer.name, rgba, (layer.left, layer.top), layer_visible, layer_opacity, path))
+        if mode not in KNOWN_MODES:
+            warnings.append(f"layer {layer.name!r}: unknown blend mode {mode!r}; drawn as normal")
+            mode = NORMAL
+        elif not is_supported(mode):
+            warnings.append(f"layer {layer.name!r}: blend mode {label(mode)} is not supported by the compositor; "
+                            "drawn as normal here, kept on export")
+        out.append(_RawLayer(layer.name, rgba, (layer.left, layer.top), layer_visible, layer_opacity, path, mode))
+
+
+def _blend_mode(layer: PsdLayer) -> str:
+    """The layer's blend mode as a lower-case psd-tools name ("multiply", "linear_dodge", "pass_through")."""
+    try:
+        return str(layer.blend_mode.name).lower()
+    except (AttributeError, ValueError):
+        return NORMAL
+
+
+def _fill_opacity(layer: PsdLayer) -> int:
+    try:
+        value = int(layer.fill_opacity)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return 255
+    return min(max(value, 0), 255)
 
 
 def _read_depth_psd(path: Path) -> dict[str, tuple[np.ndarray, tuple[int, int]]]:
@@ -194,15 +230,16 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
             depth_value=order_depth,
             visible=item.visible,
             opacity=float(item.opacity),
+            blend_mode=item.blend_mode,
             provenance=f"psd import: {where}" + (f" (group {item.group})" if item.group else ""),
         )
         part = parts.get(item.name)
         if isinstance(part, dict) and "depth_median" in part:
-            layer.depth_value = float(part["depth_median"])
+            layer = replace(layer, depth_value=float(part["depth_median"]))
             if part.get("tag") and layer.tag is None:
-                layer.tag = tag_from_layer_name(str(part["tag"]))
+                layer = replace(layer, tag=tag_from_layer_name(str(part["tag"])))
         elif depth is not None:
-            layer.depth_value = representative_depth(layer)
+            layer = with_representative_depth(layer)
         if item.group:
             groups[layer.uid] = item.group
         layers.append(layer)
@@ -210,14 +247,14 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
     metadata: dict = {"imported_from": str(p), "import_warnings": warnings}
     if groups:
         metadata["psd_groups"] = groups
-    doc = Document((width, height), layers, metadata=metadata)
-    doc.source, doc.metadata["source_from"] = _source(doc, psd, warnings, where)
+    source, metadata["source_from"] = _source(Document((width, height), layers), psd, warnings, where)
+    doc = Document((width, height), layers, source=source, metadata=metadata)
     for w in warnings:
         log.warning("%s: %s", where, w)
     return doc
 
 
-def _source(doc: Document, psd: PSDImage, warnings: list[str], where: str) -> tuple[np.ndarray | None, str]:
+def _source(doc: DocumentLike, psd: PSDImage, warnings: list[str], where: str) -> tuple[np.ndarray | None, str]:
     """The source image: the PSD's merged composite, unless it lost the transparency the layers have.
 
     psd-tools (and the official writer, which uses it) store the merged image as RGB flattened over the

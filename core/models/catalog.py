@@ -217,8 +217,8 @@ def _not_found_message(specs: list[ModelSpec], roots: list[tuple[Path, str]], in
     if incomplete:
         lines.append("Incomplete: " + "; ".join(incomplete) + ".")
     lines.append(f"Fetch it with: {spec.download_command(target)}")
-    lines.append(f"or in Python: {spec.download_python(target)}")
-    return "\n".join(lines)
+    lines.append(f"Or in Python: {spec.download_python(target)}")
+    return " ".join(lines)  # one line: the CLI prints it as one, the GUI wraps it
 
 
 def list_models(search_dirs: Sequence[Path | str] = (), use_hf_cache: bool = True) -> list[dict[str, Any]]:

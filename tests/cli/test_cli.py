@@ -39,7 +39,7 @@ def test_info_json_lists_the_layers(sample_project):
     assert data["canvas"] == [768, 1024]
     assert len(data["layers"]) >= 12
     first = data["layers"][0]
-    assert set(first) == {"name", "tag", "bbox", "depth", "visible", "opacity"}
+    assert set(first) == {"name", "tag", "bbox", "depth", "visible", "opacity", "blend_mode"}
     tags = {row["tag"] for row in data["layers"]}
     assert {"front hair", "handwear", "face"} <= tags
     assert all(len(row["bbox"]) == 4 for row in data["layers"])

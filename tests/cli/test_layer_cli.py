@@ -68,3 +68,24 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert _run("stratify", "sample", "-o", tmp_path / "x.psd", "--tags", "wings").returncode == 2
     assert _run("info", "sample", "--bogus").returncode == 2  # argparse
+
+
+def test_locked_layer_is_refused_by_name_and_skipped_by_default(tmp_path):
+    from seethrough.core.commands import SetLayerProperty
+    from seethrough.core.io.project import save_project
+    from seethrough.core.sample import build_sample_document
+
+    doc = build_sample_document()
+    doc.history.push(SetLayerProperty(doc.find("front hair").uid, "locked", True))
+    project = tmp_path / "locked.stproj"
+    save_project(doc, project)
+    result = _run("stratify", project, "-o", tmp_path / "named.stproj", "--tags", "front hair", "--inpaint", "none")
+    assert result.returncode == 2 and not (tmp_path / "named.stproj").exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'front hair' is locked" in lines[0]
+    result = _run("stratify", project, "-o", tmp_path / "batch.stproj", "--inpaint", "none", "--json")
+    assert result.returncode == 0, result.stderr
+    split = [entry["layer"] for entry in json.loads(result.stdout)["split"]]
+    assert "front hair" not in split and split  # the other default tags were still split
+    names = [layer["name"] for layer in json.loads(result.stdout)["layers"]]
+    assert "front hair" in names

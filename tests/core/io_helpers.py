@@ -57,3 +57,12 @@ def make_doc(with_empty: bool = False) -> Document:
     source[..., 0] = np.arange(96, dtype=np.uint8)[None, :]
     source[..., 3] = 255
     return Document((96, 80), layers, source=source, metadata={"note": "test doc", "nested": {"k": [1, 2]}})
+
+
+def with_layer(doc: Document, index: int, **changes: object) -> Document:
+    """A new document equal to `doc` but for layer `index`, rebuilt with `changes` (layers are immutable)."""
+    from dataclasses import replace
+
+    layers = list(doc.layers)
+    layers[index] = replace(layers[index], **changes)  # type: ignore[arg-type]
+    return Document(doc.size, layers, source=doc.source, metadata=doc.metadata)

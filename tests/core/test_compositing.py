@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -97,7 +99,7 @@ def test_zbuffer_flips_when_depths_swap() -> None:
     b = solid("b", (2, 2), (0, 0, 255, 200), depth=np.full((2, 2), 0.8, np.float32))
     first = composite([a, b], size=(2, 2), mode="zbuffer")
     assert first[0, 0, 0] > first[0, 0, 2]  # a (near) on top
-    a.depth[:] = 0.9
+    a = replace(a, depth=np.full((2, 2), 0.9, np.float32))
     second = composite([a, b], size=(2, 2), mode="zbuffer")
     assert second[0, 0, 2] > second[0, 0, 0]
     # the per-pixel result equals the stack composite in the per-pixel order

@@ -62,7 +62,7 @@ def test_merge_down_bakes_the_pair() -> None:
 
 def test_merge_down_keeps_lower_tag() -> None:
     doc = make_doc()
-    doc.layers[0].tag = "topwear"
+    doc.history.push(SetLayerProperty(doc.layers[0].uid, "tag", "topwear"))
     doc.history.push(merge_down_command(doc, doc.layers[1].uid))
     assert doc.layers[0].tag == "topwear"
 
@@ -73,7 +73,7 @@ def test_duplicate_delete_sort() -> None:
     check_undo_redo(doc, duplicate_command(doc, arm.uid))
     copy = doc.layers[2]
     assert copy.name == "arm copy" and copy.uid != arm.uid and np.array_equal(copy.rgba, arm.rgba)
-    assert copy.rgba is not arm.rgba
+    assert copy.rgba is arm.rgba and not copy.rgba.flags.writeable  # immutable pixels are shared, not copied
     check_undo_redo(doc, delete_command(doc, copy.uid))
     assert [x.name for x in doc.layers] == ["body", "arm", "hat"]
     doc.history.push(SetLayerProperty(doc.layers[0].uid, "depth_value", 0.05))

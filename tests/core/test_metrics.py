@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from seethrough.core.commands import SetLayerProperty
 from seethrough.core.compositing import composite
 from seethrough.core.document import Document
 from seethrough.core.errors import BadInput
@@ -60,12 +61,11 @@ def test_reconstruction_check() -> None:
         solid("back", (20, 20), (200, 100, 50, 255), depth=0.8),
         solid("front", (8, 8), (10, 20, 200, 180), offset=(5, 5), depth=0.2),
     ]
-    doc = Document((20, 20), layers)
-    doc.source = composite(doc)
+    doc = Document((20, 20), layers, source=composite(layers, size=(20, 20)))
     report = reconstruction_check(doc)
     assert report.psnr == float("inf") and report.ssim == pytest.approx(1.0) and report.mean_abs == 0.0
     assert report.heatmap.shape == (20, 20, 3)
-    doc.layers[1].visible = False
+    doc.history.push(SetLayerProperty(doc.layers[1].uid, "visible", False))
     report = reconstruction_check(doc)
     assert math.isfinite(report.psnr) and report.psnr < 30 and report.ssim < 1 and report.mean_abs > 0
     assert not np.array_equal(report.heatmap[8, 8], report.heatmap[0, 0])

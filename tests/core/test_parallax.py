@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from seethrough.core.commands import SetLayerProperty
 from seethrough.core.document import Document, Layer
 from seethrough.core.parallax import SPRING_STEP, LayerTransform, MotionSettings, ParallaxRig, batch_runs
 
@@ -54,7 +55,7 @@ def test_zero_pointer_at_t0_is_identity() -> None:
 
 def test_pose_is_far_to_near_and_skips_hidden_layers() -> None:
     doc = _character()
-    doc.layers[3].visible = False
+    doc.history.push(SetLayerProperty(doc.layers[3].uid, "visible", False))
     rig = ParallaxRig(doc)
     uids = [tr.uid for tr in rig.pose()]
     assert uids == [layer.uid for layer in doc.layers_by_depth() if layer.visible]
@@ -183,7 +184,7 @@ def test_update_document_keeps_clock_and_reset_returns_to_identity() -> None:
     rig.set_pointer(-0.5, 0.5)
     rig.step(0.5)
     t = rig.t
-    doc.layers[0].depth_value = 0.95
+    doc.history.push(SetLayerProperty(doc.layers[0].uid, "depth_value", 0.95))
     rig.update_document(doc)
     assert rig.t == t
     assert any(not tr.is_identity for tr in rig.pose())

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from seethrough.core.commands import SetLayerProperty
+from seethrough.core.document import Document
 from seethrough.core.errors import BadInput, NewerSchema
+from seethrough.core.io import project as project_module
 from seethrough.core.io.open_any import open_document, save_document
 from seethrough.core.io.project import SCHEMA_VERSION, load_project, save_project
-from tests.core.io_helpers import make_doc
+from tests.core.io_helpers import make_doc, with_layer
 
 FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")
 
@@ -34,8 +36,7 @@ def assert_same_document(a, b, check_uid: bool = True) -> None:
 
 
 def test_round_trip_is_exact(tmp_path):
-    doc = make_doc()
-    doc.layers[1].depth = None  # one layer without a per-pixel map
+    doc = with_layer(make_doc(), 1, depth=None)  # one layer without a per-pixel map
     path = tmp_path / "char.stproj"
     save_project(doc, path)
     back = load_project(path)
@@ -108,18 +109,26 @@ def test_corrupt_zip_and_missing_member(tmp_path):
         load_project(tmp_path / "missing.stproj")
 
 
-def test_failed_save_keeps_old_project(tmp_path):
+def test_failed_save_keeps_old_project(tmp_path, monkeypatch):
     path = tmp_path / "p.stproj"
     save_project(make_doc(), path)
     before = path.read_bytes()
     doc = make_doc()
-    doc.metadata["bad"] = object()  # not JSON-serialisable: the save must fail cleanly
+    bad = Document(doc.size, doc.layers, source=doc.source, metadata={"bad": object()})  # not JSON-serialisable
     with pytest.raises(BadInput):
-        save_project(doc, path)
-    doc2 = make_doc()
-    doc2.layers[0].rgba = np.zeros((3, 3, 5), np.uint8)  # an encoder failure mid-zip
+        save_project(bad, path)
+    real_encode, calls = project_module.encode_png, []
+
+    def encode_then_fail(rgba):  # an encoder failure mid-zip, after the first layer was written
+        calls.append(1)
+        if len(calls) == 2:
+            raise ValueError("encoder failed")
+        return real_encode(rgba)
+
+    monkeypatch.setattr(project_module, "encode_png", encode_then_fail)
     with pytest.raises(ValueError):
-        save_project(doc2, path)
+        save_project(make_doc(), path)
+    assert len(calls) == 2
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.stproj"]
 

@@ -14,7 +14,7 @@ from seethrough.core.errors import BadInput, Cancelled
 from seethrough.core.io.open_any import open_document, save_document
 from seethrough.core.io.psd_export import export_png_folder, export_psd
 from seethrough.core.io.psd_import import import_psd
-from tests.core.io_helpers import blob, make_doc
+from tests.core.io_helpers import blob, make_doc, with_layer
 
 
 def _pixel_layers(psd: PSDImage) -> list:
@@ -108,9 +108,8 @@ def test_cancelled_export_leaves_nothing(tmp_path):
 
 
 def test_round_trip_export_import(tmp_path):
-    doc = make_doc()
-    doc.layers[0].offset = (-5, -7)  # partly off the canvas: PSD offsets may be negative
-    doc.layers[1].depth = None  # no per-pixel map: the companion holds the constant representative depth
+    doc = with_layer(make_doc(), 0, offset=(-5, -7))  # partly off the canvas: PSD offsets may be negative
+    doc = with_layer(doc, 1, depth=None)  # no per-pixel map: the companion holds the constant representative depth
     export_psd(doc, tmp_path / "rt.psd")
     back = import_psd(tmp_path / "rt.psd")
     assert back.size == doc.size
@@ -277,9 +276,8 @@ def test_import_skips_adjustment_layers_with_warning(tmp_path):
 
 
 def test_unicode_and_duplicate_names(tmp_path):
-    doc = make_doc()
-    doc.layers[0].name = "前髪 front hair"  # not MacRoman-encodable: psd-tools' raw writer would fail on it
-    doc.layers[2].name = "topwear"  # a duplicate of layers[1]
+    doc = with_layer(make_doc(), 0, name="前髪 front hair")  # not MacRoman-encodable: psd-tools' raw writer fails
+    doc = with_layer(doc, 2, name="topwear")  # a duplicate of layers[1]
     export_psd(doc, tmp_path / "u.psd")
     names = [lay.name for lay in PSDImage.open(tmp_path / "u.psd")]
     assert names[0] == "前髪 front hair" and names[1] == "topwear" and names[2] == "topwear#2"

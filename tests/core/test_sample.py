@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seethrough.core.commands import SetLayerPixels
 from seethrough.core.compositing import composite
 from seethrough.core.sample import HEIGHT, WIDTH, build_sample_document
 from seethrough.core.taxonomy import taxonomy
@@ -111,8 +112,10 @@ def test_source_is_the_zbuffer_composite_and_stratify_fixes_the_stack(doc):
 
 def test_copies_are_independent():
     a, b = build_sample_document(), build_sample_document()
-    a.layers[0].rgba[...] = 0
-    assert b.layers[0].rgba.any()
+    with pytest.raises(ValueError, match="read-only"):
+        a.layers[0].rgba[...] = 0  # the shared cached pixels cannot be written
+    a.history.push(SetLayerPixels(a.layers[0].uid, np.zeros_like(a.layers[0].rgba)))
+    assert not a.layers[0].rgba.any() and b.layers[0].rgba.any()
     assert [layer.uid for layer in a.layers] == [layer.uid for layer in b.layers]
 
 

@@ -105,7 +105,7 @@ def test_split_left_right_of_paired_tags():
     hands = Layer("handwear", rgba, tag="handwear", depth=np.full((10, 40), 0.3, np.float32), depth_value=0.3)
     face = Layer("face", rgba.copy(), tag="face", depth_value=0.5)
     doc = Document((40, 10), [face, hands])
-    split_left_right(doc)
+    doc = split_left_right(doc)
     assert [layer.name for layer in doc.layers] == ["face", "handwear-r", "handwear-l"]
     assert doc.layers[1].bbox[0] < doc.layers[2].bbox[0]  # the character's right is on the image's left
 

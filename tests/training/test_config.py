@@ -27,10 +27,10 @@ def test_overrides_win(tmp_path):
     "text, message",
     [
         ("job: vae\ndata: d\nlearning_rate: 1\n", "unknown key"),
-        ("job: nope\ndata: d\n", "unknown job"),
+        ("job: nope\ndata: d\n", "job: Input should be"),
         ("job: vae\n", "missing required"),
         ("job: vae\ndata: d\nbatch_size: 0\n", "batch_size"),
-        ("job: [unclosed\n", "not valid YAML"),
+        ("job: [unclosed\n", r"job.yaml:\d+:\d+: "),
         ("- a list\n", "mapping"),
     ],
 )

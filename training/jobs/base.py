@@ -42,7 +42,7 @@ class JobBase:
         self.cfg = cfg
         self.dataset = LayerDataset(cfg.data, split=None if cfg.split == "all" else cfg.split)
         self.backgrounds = Backgrounds(cfg.backgrounds)
-        self.preset = str(cfg.model.get("preset", "tiny" if cfg.init_from is None else "released"))
+        self.preset = cfg.model.preset or ("tiny" if cfg.init_from is None else "released")
 
     def num_samples(self) -> int:
         return len(self.dataset)
@@ -51,11 +51,12 @@ class JobBase:
         rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
         return augment(
             self.dataset.load(index), self.cfg.resolution, rng, self.backgrounds,
-            flip_p=float(self.cfg.augment.get("flip", 0.5)), crop_p=float(self.cfg.augment.get("crop", 0.3)),
+            flip_p=self.cfg.augment.flip, crop_p=self.cfg.augment.crop,
         )
 
     def signature(self) -> dict[str, Any]:
-        return {"job": self.name, "preset": self.preset, "tags": self.cfg.tags, "model": self.cfg.model}
+        model = self.cfg.model.model_dump(exclude_none=True)
+        return {"job": self.name, "preset": self.preset, "tags": self.cfg.tags, "model": model}
 
 
 def layer_image(rgba: np.ndarray | None, size: int) -> np.ndarray:

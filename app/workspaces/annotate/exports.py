@@ -78,4 +78,4 @@ class ExportActions:
             show_error(self, exc)
             return
         self.session.display_name = self.state.model.path.name
-        self.session.set_document(doc, None)
+        self.session.replace_content(doc, f"Open {self.state.model.path.name} in Stratify")
