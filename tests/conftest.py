@@ -43,7 +43,6 @@ def _fresh_user_folders(tmp_path, monkeypatch):
 # the fast lane is `pytest -m "not slow"`. Node-id prefixes (a file alone marks all its tests). Re-measure with
 # `pytest --durations=30` after adding heavy tests; tests/test_markers.py checks every entry still names a test.
 SLOW_TESTS: tuple[str, ...] = (
-    "tests/app/test_decompose_workspace.py::test_run_fills_the_document_and_reports_reconstruction",  # 358 s
     "tests/cli/test_layer_cli.py::test_sample_psd_then_composite_stratify_lrsplit_export",  # 112 s
     "tests/pipelines/test_decompose_cli.py::test_batch_over_a_folder_resumes",  # 110 s
     "tests/app/test_annotate.py::test_label_edit_workflow",  # 72 s

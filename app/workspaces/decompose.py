@@ -165,6 +165,9 @@ class DecomposeWorkspace(Workspace):
         form.addRow("Tag set", self.tagset)
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
+        self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
+        self.depth_resolution.setToolTip("the pseudo-depth model's working size (the authors use 768)")
+        form.addRow("Depth resolution", self.depth_resolution)
         self.steps = QSpinBox(minimum=1, maximum=200, value=30)
         form.addRow("Steps", self.steps)
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42)
@@ -236,6 +239,7 @@ class DecomposeWorkspace(Workspace):
 
         return DecomposeOptions(
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
+            depth_resolution=self.depth_resolution.value(),
             seed=self.seed.value(), depth=self.with_depth.isChecked(), device=self.device.currentText(),
             offload=self.offload.currentText(), quantize=(None, "8bit", "4bit")[self.quantize.currentIndex()],
             layer_model=folder(self.layer_model),

@@ -96,6 +96,7 @@ def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qt
     workspace.layer_model.setText(str(layers))
     workspace.depth_model.setText(str(depth))
     workspace.resolution.setValue(64)
+    workspace.depth_resolution.setValue(64)  # tiny everywhere: the depth pass defaults to 768²
     workspace.steps.setValue(2)
     workspace.set_image(_image())
     assert workspace.run_button.isEnabled()
@@ -113,6 +114,7 @@ def test_cancel_leaves_the_document_untouched(workspace, models, qtbot):
     workspace.layer_model.setText(str(layers))
     workspace.depth_model.setText(str(depth))
     workspace.resolution.setValue(64)
+    workspace.depth_resolution.setValue(64)  # tiny everywhere: the depth pass defaults to 768²
     workspace.steps.setValue(50)
     workspace.set_image(_image())
     workspace.run()
