@@ -4,7 +4,7 @@
 creates no renderer, so nothing touches OpenGL. Its model context then gives, per drawable: deformed points
 (canvas pixels, y down), UVs (already flipped to v-up, like the Cubism 3 Core's), triangles, texture number,
 clip ids, the interpolated draw order and opacity, and the part it belongs to. Facts from
-`../shared/reference/live2d-tooling.md` §2.2:
+`docs/live2d-facts.md` §2.2:
 - parts are flat in Cubism 2 (no part hierarchy);
 - a drawable's opacity is `interpolated opacity × its part's opacity × its deformer's opacity`; the part
   opacity lives in `partsContextList` (live2d-py only copies it into the draw context during a GL draw);

@@ -3,7 +3,7 @@
 live2d-py 1.0.0's `_live2d` extension links the Cubism Core statically and exports every `csm*` symbol, so the
 moc can be revived, parameters set and the model updated with no OpenGL at all; ids, part hierarchy, draw and
 render orders, opacities, masks, UVs, indices and deformed vertices are read straight from Core's arrays.
-(Facts recorded in `../shared/reference/live2d-tooling.md` §1.4; this is our own binding.)
+(Facts recorded in `docs/live2d-facts.md` §1.4; this is our own binding.)
 
 Import order matters for live2d-py (its statically linked std::filesystem must bind before Mesa's libstdc++
 is loaded), so the extension is imported with RTLD_LOCAL before any GL context exists.

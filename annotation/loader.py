@@ -199,7 +199,7 @@ def refresh_dynamic_state(model: Live2DModel) -> None:
     if core is None:
         return
     if model.version == 2:
-        core.refresh(model.artmeshes, [p.id for p in model.parameters])  # type: ignore[attr-defined]
+        core.refresh(model.artmeshes, [p.id for p in model.parameters])
         return
     if model.pose_groups:
         opacities = core.part_opacities()

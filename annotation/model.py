@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class Live2DModel:
     parameters: list[Parameter]
     canvas_size: tuple[float, float]  # in the model's own pixels
     textures: list[Path]
-    core: object = None  # annotation.cubism_core.CoreModel for Cubism 3+
+    core: Any = None  # annotation.cubism_core.CoreModel for Cubism 3+ (the Cubism 2 wrapper for version 2)
     pose_groups: list[list[list[str]]] = field(default_factory=list)
     #: problems with optional files (expressions, motions, physics, pose, display info) that were skipped
     warnings: list[str] = field(default_factory=list)
@@ -114,20 +114,20 @@ class Live2DModel:
     def parameter_values(self) -> dict[str, float]:
         if self.core is None:
             return {p.id: p.default for p in self.parameters}
-        values = self.core.parameter_values()  # type: ignore[attr-defined]
+        values = self.core.parameter_values()
         return {p.id: float(v) for p, v in zip(self.parameters, values)}
 
     def set_parameters(self, values: Mapping[str, float]) -> None:
         """Set some parameters (clamped to their ranges); unknown ids raise KeyError. Call `update()` after."""
         if self.core is None:
             raise NotImplementedError("setting parameters needs a Cubism runtime")
-        current = self.core.parameter_values()  # type: ignore[attr-defined]
+        current = self.core.parameter_values()
         index = {p.id: i for i, p in enumerate(self.parameters)}
         for pid, value in values.items():
             i = index[pid]
             p = self.parameters[i]
             current[i] = float(np.clip(value, p.min, p.max))
-        self.core.set_parameter_values(current)  # type: ignore[attr-defined]
+        self.core.set_parameter_values(current)
 
     def reset_parameters(self) -> None:
         self.set_parameters({p.id: p.default for p in self.parameters})
@@ -144,7 +144,7 @@ class Live2DModel:
         """A mesh's deformed vertices (canvas pixels, y down), UVs (v up) and triangles at the current pose."""
         if self.core is None:
             raise NotImplementedError("geometry needs a Cubism runtime")
-        return self.core.geometry(mesh.index)  # type: ignore[attr-defined]
+        return self.core.geometry(mesh.index)
 
     def pose_summary(self) -> dict[str, float]:
         """The parameters that differ from their defaults (what a dataset records as the sample's pose)."""

@@ -44,10 +44,10 @@ def default_poses(model: Live2DModel, fraction: float = FRACTION) -> list[Pose]:
         if (dx and x is None) or (dy and y is None):
             continue
         values = {}
-        if dx:
-            values[x.id] = _towards(x, dx, fraction)  # type: ignore[union-attr]
-        if dy:
-            values[y.id] = _towards(y, dy, fraction)  # type: ignore[union-attr]
+        if dx and x is not None:
+            values[x.id] = _towards(x, dx, fraction)
+        if dy and y is not None:
+            values[y.id] = _towards(y, dy, fraction)
         poses.append((name, values))
     return poses
 

@@ -43,10 +43,10 @@ def _mip_chain(path: Path) -> tuple[np.ndarray, ...]:
     if img is None:
         raise BadInput(f"cannot read the texture {path}")
     if img.dtype == np.uint16:
-        img = (img >> 8).astype(np.uint8)
+        img = (img // 256).astype(np.uint8)
     if img.ndim == 2 or img.shape[2] == 3:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGRA if img.ndim == 2 else cv2.COLOR_BGR2BGRA)
-    levels = [cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA).astype(np.float32) / 255.0]
+    levels: list[np.ndarray] = [cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA).astype(np.float32) / 255.0]
     while min(levels[-1].shape[:2]) > 16:
         h, w = levels[-1].shape[:2]
         levels.append(cv2.resize(levels[-1], (max(w // 2, 1), max(h // 2, 1)), interpolation=cv2.INTER_AREA))
@@ -138,8 +138,8 @@ def rasterise(model: Live2DModel, mesh: ArtMesh, frame: Frame, as_mask: bool = F
     ys, xs = np.nonzero(ids)
     if len(xs) == 0:
         return empty
-    t = ids[ys, xs] - 1
-    ia, ib, ic = tris[t, 0], tris[t, 1], tris[t, 2]
+    hit = ids[ys, xs] - 1
+    ia, ib, ic = tris[hit, 0], tris[hit, 1], tris[hit, 2]
     a, b, c = local[ia], local[ib], local[ic]
     p = np.stack([xs + 0.5, ys + 0.5], 1)
     v0, v1, v2 = b - a, c - a, p - a
@@ -383,7 +383,8 @@ def content_frame(
     whole pose sweep keeps the samples of a model aligned. The model is left at its current parameters."""
     saved = model.parameter_values() if poses else None
     lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
-    for values in poses or [None]:
+    candidates: list[Mapping[str, float] | None] = list(poses) if poses else [None]
+    for values in candidates:
         if values is not None:
             model.reset_parameters()
             model.set_parameters({k: v for k, v in values.items() if k in saved})  # type: ignore[operator]

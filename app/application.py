@@ -67,6 +67,9 @@ def create_main_window(settings_path: str | Path | None = None, open_path: str |
 
 
 def run_app(path: str | None = None) -> int:
+    from seethrough.app.none_refcount import guard_none_refcount
+
+    guard_none_refcount()  # before any widget: PySide6 6.12.0 on CPython 3.11 leaks references to None
     from seethrough.app.gc_policy import quiet_gc
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

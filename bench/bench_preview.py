@@ -22,6 +22,7 @@ from PySide6.QtCore import QSize  # noqa: E402
 from PySide6.QtGui import QColor  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from seethrough.app.none_refcount import guard_none_refcount  # noqa: E402
 from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush  # noqa: E402
 from seethrough.core.document import Document, Layer, crop_to_content  # noqa: E402
 from seethrough.core.parallax import ParallaxRig  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--no-batch", action="store_true", help="resample every layer on its own (for comparison)")
     args = parser.parse_args()
 
+    guard_none_refcount()  # a Qt host, like the app (app/none_refcount.py)
     app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841 - QPixmap needs an application
     doc = random_blob_document(args.layers, args.size)
     coverage = sum(layer.width * layer.height for layer in doc) / (args.size * args.size)

@@ -21,6 +21,8 @@ CHILD = """
 import sys, time, json
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication
+from seethrough.app.none_refcount import guard_none_refcount
+guard_none_refcount()
 app = QApplication(sys.argv[:1])
 from seethrough.app.application import create_main_window
 window = create_main_window()

@@ -22,7 +22,8 @@ def pad_transparent_colours(rgba: np.ndarray, max_levels: int = 12) -> np.ndarra
     h, w = alpha.shape
     fill = np.zeros_like(rgb)
     known = np.zeros_like(alpha)
-    level_rgb, level_a = rgb * alpha[..., None], alpha.copy()
+    level_rgb: np.ndarray = rgb * alpha[..., None]
+    level_a: np.ndarray = alpha.copy()
     for _ in range(max_levels):
         if level_a.shape[0] < 2 or level_a.shape[1] < 2 or known.min() >= 1.0:
             break

@@ -72,7 +72,7 @@ def _rgb(hexcode: str) -> np.ndarray:
     return np.array([int(hexcode[i : i + 2], 16) for i in (1, 3, 5)], np.float32)
 
 
-def _smooth_curve(points: Sequence[Sequence[float]], n: int = 24) -> list[tuple[float, float]]:
+def _smooth_curve(points: Sequence[Sequence[float] | np.ndarray], n: int = 24) -> list[tuple[float, float]]:
     """Catmull-Rom through the points: organic strands and outlines from a few control points."""
     p = np.asarray(points, np.float64)
     p = np.vstack([p[0], p, p[-1]])

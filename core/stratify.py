@@ -6,7 +6,7 @@ express a K-Means split as `thresholds` (K-1 increasing depths), which the GUI c
 and let the user drag; `split_by_thresholds` does the actual cut, so a dragged split and a fitted split are the
 same operation.
 
-Inpainting rule (ours; the authors' is in official-see-through.md §4.4): for every stratum but the nearest,
+Inpainting rule (ours; the authors' is in docs/authors-pipeline.md §4.4): for every stratum but the nearest,
 the hole is the union of the nearer strata's pixels, dilated by a 7×7 ellipse, *intersected with the original
 layer's coverage* (alpha > 0) and minus the stratum's own pixels. The hole's colour comes from the inpainter,
 its alpha is the original layer's alpha there, and its depth is the median depth of the stratum. So a far

@@ -35,7 +35,7 @@ def _read_rgba(path: Path) -> np.ndarray:
     elif img.shape[2] == 3:
         img = cv2.cvtColor(img, cv2.COLOR_BGR2BGRA)
     if img.dtype == np.uint16:
-        img = (img >> 8).astype(np.uint8)
+        img = (img // 256).astype(np.uint8)
     return cv2.cvtColor(img, cv2.COLOR_BGRA2RGBA)
 
 

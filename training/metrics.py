@@ -1,7 +1,7 @@
 """Evaluation metrics of the paper (Table 1) and of the depth model, on numpy arrays.
 
 Image metrics (PSNR, SSIM) live in `core.metrics` and are re-exported here. Mask metrics follow the authors'
-benchmark (`official-see-through.md` §8.1): `mask_dice_loss` is 1 − Dice with smoothing 1 and squared
+benchmark (`docs/authors-pipeline.md` §8.1): `mask_dice_loss` is 1 − Dice with smoothing 1 and squared
 denominators (lower is better), `mask_mse` the mean squared error of alpha in [0, 1]. Depth metrics follow
 §8.2: AbsRel and δ1 (< 1.25), optionally after a least-squares scale/shift alignment of prediction to ground
 truth (Marigold's protocol for affine-invariant depth).

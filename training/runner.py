@@ -151,8 +151,9 @@ def train(
         cpu=not use_cuda,
     )
     model = job.build()
-    if cfg.gradient_checkpointing and hasattr(model, "enable_gradient_checkpointing"):
-        model.enable_gradient_checkpointing()
+    enable_checkpointing = getattr(model, "enable_gradient_checkpointing", None)
+    if cfg.gradient_checkpointing and callable(enable_checkpointing):
+        enable_checkpointing()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = _make_optimizer(cfg, params)
     scheduler = get_scheduler(
@@ -254,8 +255,9 @@ def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, st
     folder = output / "validation"
     folder.mkdir(parents=True, exist_ok=True)
     model.eval()
+    validation_images = getattr(job, "validation_images")  # noqa: B009 - optional; the caller checked hasattr
     with torch.no_grad():
-        images = job.validation_images(model, step_generator(cfg.seed, 0, 99))
+        images = validation_images(model, step_generator(cfg.seed, 0, 99))
     model.train()
     paths = []
     for i, rgb in enumerate(images):

@@ -52,7 +52,10 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth-resolution", type=resolution, default=768, help="64–8192 (default 768)")
     p.add_argument("--depth-steps", type=steps, default=None, help="1–1000 (default: the depth model's own, else 4)")
     p.add_argument("--seed", type=seed, default=42)
-    p.add_argument("--offload", choices=("none", "model", "sequential", "group"), default="none")
+    p.add_argument("--offload", choices=("auto", "none", "model", "sequential", "group"), default="auto",
+                   help="GPU memory mode; auto picks the fastest that fits the free memory (docs/models.md)")
+    p.add_argument("--quantize", choices=("none", "8bit", "4bit"), default="none",
+                   help="8-bit/4-bit weights with bitsandbytes (CUDA only; pip install 'seethrough-studio[lowvram]')")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
@@ -64,7 +67,8 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOpti
     return DecomposeOptions(
         tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
         depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, lr_split=getattr(args, "lr_split", False), layer_model=args.model,
+        offload=args.offload, quantize=None if args.quantize == "none" else args.quantize,
+        lr_split=getattr(args, "lr_split", False), layer_model=args.model,
         depth_model=args.depth_model, models_dir=args.models_dir,
         output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
     )

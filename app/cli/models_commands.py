@@ -3,12 +3,17 @@
 - `models keys layers-v2|layers-v3|trans-vae|depth [--json]`: state-dict key → shape of the full-size
   architecture, built on the meta device (no memory, no weights needed).
 - `models list [--models-dir DIR] [--json]`: every known model, whether and where it is installed, its size.
-- `models check DIR [--json]`: layout, configs and safetensors headers of a model folder (exit 2 if broken).
+- `models check DIR [--sha256] [--json]`: layout, configs and safetensors headers of a model folder, and with
+  `--sha256` each weight file against the digest recorded at download (exit 2 if broken).
+- `models fetch NAME [--models-dir DIR] [--print]`: download a released model into the models folder, or print the
+  exact `hf download` line (with `--print`, or when the Hub cannot be reached: exit 2, in seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from seethrough.app.cli import EXIT_BAD_INPUT, EXIT_OK, print_json
 
@@ -32,8 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     check = msub.add_parser("check", help="verify a model folder (layout, configs, safetensors headers)")
     check.add_argument("dir")
+    check.add_argument("--sha256", action="store_true",
+                       help="hash every weight file and compare with the digest the Hub gave at download")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_check)
+
+    fetch = msub.add_parser("fetch", help="download a released model (needs the network), or print how")
+    fetch.add_argument("name", help="layers-v3, layers-v2, depth, or the Hugging Face repo id")
+    fetch.add_argument("--models-dir", type=Path, default=None,
+                       help="install under this folder (default: the default models folder)")
+    fetch.add_argument("--print", action="store_true", dest="print_only",
+                       help="only print the download command (shell and Python)")
+    fetch.set_defaults(func=_fetch)
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -67,7 +82,7 @@ def _list(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from seethrough.core.models.catalog import check_model_dir
 
-    report = check_model_dir(args.dir)
+    report = check_model_dir(args.dir, sha256=args.sha256)
     if args.json:
         print_json(report.to_dict())
     else:
@@ -76,4 +91,41 @@ def _check(args: argparse.Namespace) -> int:
               f"{report.total_bytes / 1e9:.2f} GB in {len(report.weights)} files, {report.tensors} tensors")
         for problem in report.problems:
             print(f"  - {problem}")
+        for note in report.notes:
+            print(f"  note: {note}")
+        for file, digest in report.digests.items():
+            state = "unverified" if digest["expected"] is None else (
+                "ok" if digest["expected"] == digest["sha256"] else "MISMATCH")
+            print(f"  sha256 {digest['sha256']}  {file}  {state}")
     return EXIT_OK if report.ok else EXIT_BAD_INPUT
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from seethrough.core.models.catalog import default_models_dir, find_model
+    from seethrough.core.models.fetch import fetch, hub_endpoint, hub_unreachable_reason, resolve_spec
+
+    spec = resolve_spec(args.name)
+    target = (args.models_dir.expanduser() if args.models_dir else default_models_dir()) / spec.dir_name
+    how = f"{spec.download_command(target)}\n  or in Python: {spec.download_python(target)}"
+    if args.print_only:
+        print(spec.download_command(target))
+        print(spec.download_python(target))
+        return EXIT_OK
+    reason = hub_unreachable_reason()
+    if reason is not None:
+        print(f"seethrough-gui: cannot download {spec.repo_id}: the Hugging Face Hub ({hub_endpoint()}) is not "
+              f"reachable: {reason}. On a machine with network access run:\n  {how}\nthen copy the folder to "
+              f"{target}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"downloading {spec.repo_id} into {target} (resumable; Ctrl+C to stop)", file=sys.stderr)
+    try:
+        path = fetch(spec, target)
+    except OSError as exc:  # the Hub's HTTP errors are OSErrors too
+        from seethrough.core.errors import BadInput
+
+        raise BadInput(f"download of {spec.repo_id} failed ({exc}); running the same command again resumes it, "
+                       f"or: {how}") from exc
+    location = find_model(spec.id, [path.parent], use_hf_cache=False)
+    print(f"{spec.id} installed in {location.path}; verify it with: seethrough-gui models check --sha256 "
+          f"{location.path}")
+    return EXIT_OK

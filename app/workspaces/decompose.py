@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QTextOption
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -57,7 +58,7 @@ class EngineCache:
         from seethrough.core.decompose.engine import load_engine
 
         key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
-               options.dtype, options.offload)
+               options.dtype, options.offload, options.quantize)
         if self.engine is None or key != self.key:
             progress(0.0, "loading models…")
             self.engine, self.key = None, None
@@ -133,11 +134,19 @@ class DecomposeWorkspace(Workspace):
         open_row.addWidget(use_doc)
         form.addRow(open_row)
         form.addRow(self.image_label)
+        from seethrough.core.models.catalog import default_models_dir
+
         self.models_dir = QLineEdit(settings.get(keys.MODELS_FOLDER))
-        self.models_dir.setPlaceholderText("folder holding downloaded models (also $SEETHROUGH_MODELS)")
-        self.models_dir.editingFinished.connect(
-            lambda: (Settings().set(keys.MODELS_FOLDER, self.models_dir.text()), self.refresh_status()))
-        form.addRow("Models folder", self.models_dir)
+        self.models_dir.setPlaceholderText(f"default: {default_models_dir()}")
+        self.models_dir.setToolTip("Searched first; then $SEETHROUGH_MODELS, the default models folder "
+                                   f"{default_models_dir()}, ./models and the Hugging Face cache")
+        self.models_dir.editingFinished.connect(self._models_dir_changed)
+        models_row = QHBoxLayout()
+        models_row.addWidget(self.models_dir)
+        self.models_browse = QPushButton("Browse…")
+        self.models_browse.clicked.connect(lambda: self._browse_folder(self.models_dir))
+        models_row.addWidget(self.models_browse)
+        form.addRow("Models folder", models_row)
         self.layer_model = QLineEdit(settings.get(keys.LAYER_MODEL))
         self.layer_model.setPlaceholderText("installed model (catalogue) — or choose a folder")
         self.depth_model = QLineEdit(settings.get(keys.DEPTH_MODEL))
@@ -157,6 +166,7 @@ class DecomposeWorkspace(Workspace):
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
         self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
+        self.depth_resolution.setToolTip("the pseudo-depth model's working size (the authors use 768)")
         form.addRow("Depth resolution", self.depth_resolution)
         self.steps = QSpinBox(minimum=1, maximum=200, value=30)
         form.addRow("Steps", self.steps)
@@ -164,7 +174,13 @@ class DecomposeWorkspace(Workspace):
         form.addRow("Seed", self.seed)
         self.offload = QComboBox()
         self.offload.addItems(OFFLOAD_MODES)
+        self.offload.setToolTip("auto: the fastest mode that fits the free GPU memory (docs/models.md)")
         form.addRow("Memory mode", self.offload)
+        self.quantize = QComboBox()
+        self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit"])
+        self.quantize.setToolTip("8-bit/4-bit weights need bitsandbytes and a CUDA GPU "
+                                 "(pip install 'seethrough-studio[lowvram]'); less memory, slightly lower quality")
+        form.addRow("Weights", self.quantize)
         self.device = QComboBox()
         self.device.addItems(["auto", "cuda", "cpu"])
         form.addRow("Device", self.device)
@@ -172,9 +188,12 @@ class DecomposeWorkspace(Workspace):
         self.with_depth.setChecked(True)
         self.with_depth.toggled.connect(self.refresh_status)
         form.addRow(self.with_depth)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the missing-model message holds paths and a command to copy: selectable, wrapped anywhere, never clipped
+        self.status = QPlainTextEdit()
+        self.status.setReadOnly(True)
+        self.status.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.status.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.status.setMinimumHeight(90)
         form.addRow("Models", self.status)
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Run")
@@ -260,7 +279,8 @@ class DecomposeWorkspace(Workspace):
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
             seed=self.seed.value(), depth=self.with_depth.isChecked(), depth_resolution=self.depth_resolution.value(),
             device=self.device.currentText(),
-            offload=self.offload.currentText(), layer_model=folder(self.layer_model),
+            offload=self.offload.currentText(), quantize=(None, "8bit", "4bit")[self.quantize.currentIndex()],
+            layer_model=folder(self.layer_model),
             depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )
 
@@ -269,7 +289,7 @@ class DecomposeWorkspace(Workspace):
             lines = model_status(self.options())
         except SeeThroughError as exc:
             lines = [f"✘ {exc}"]
-        self.status.setText("\n".join(lines))
+        self.status.setPlainText("\n".join(lines))
         self.run_button.setEnabled(self.image is not None and all(line.startswith("✔") for line in lines))
 
     def set_image(self, rgba: np.ndarray, path: Path | None = None) -> None:
@@ -297,10 +317,16 @@ class DecomposeWorkspace(Workspace):
         if path:
             self.open_image(Path(path))
 
+    def _models_dir_changed(self) -> None:
+        Settings().set(keys.MODELS_FOLDER, self.models_dir.text())
+        self.refresh_status()
+
     def _browse_folder(self, edit: QLineEdit) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Model folder", edit.text())
         if folder:
             edit.setText(folder)
+            if edit is self.models_dir:
+                Settings().set(keys.MODELS_FOLDER, folder)
             self.refresh_status()
 
     def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API

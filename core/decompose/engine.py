@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from seethrough.core.decompose.postprocess import Part, authors_parts, part_tag
 from seethrough.core.document import Document, Layer, crop_to_content, place
 from seethrough.core.errors import BadInput, OutOfMemory
 from seethrough.core.taxonomy import taxonomy
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +86,13 @@ def depth_frames(layers: dict[str, np.ndarray], shape: tuple[int, int]) -> tuple
 class DecomposeEngine:
     """Holds the loaded layer and depth pipelines between jobs (load once, run many)."""
 
-    def __init__(self, layer_pipeline=None, depth_pipeline=None) -> None:  # noqa: ANN001 - torch pipelines
+    def __init__(self, layer_pipeline=None, depth_pipeline=None, offload: str = "none") -> None:  # noqa: ANN001
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
         #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, depth_composites,
         #: parts), for checks
         self.last_run: dict = {}
+        self.offload = offload  # the memory mode the pipelines were placed in ("auto" already resolved)
 
     # --- running ----------------------------------------------------------------------------------
     def decompose(
@@ -133,7 +138,7 @@ class DecomposeEngine:
                                     is_cancelled)
             doc = self.finish(image, canvas, layers, options, stage(len(passes), "depth"), is_cancelled)
         except torch.cuda.OutOfMemoryError as exc:
-            lower = NEXT_MEMORY_MODE.get(options.offload)
+            lower = NEXT_MEMORY_MODE.get(self.offload if options.offload == "auto" else options.offload)
             hint = f" Try the memory mode '{lower}'" if lower else " Try a lower resolution"
             raise OutOfMemory(f"the GPU ran out of memory at {options.resolution}².{hint}.") from exc
         report(1.0, "done")
@@ -286,7 +291,7 @@ def _options_metadata(options: DecomposeOptions) -> dict:
     }
 
 
-def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, object]:
+def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, torch.dtype]:
     """("cuda"|"cpu", torch dtype): bf16 on CUDA unless asked otherwise, fp32 on the CPU."""
     import torch
 
@@ -308,8 +313,8 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
-    if options.quantize and device == "cpu":
-        raise BadInput("8-bit/4-bit weights need a CUDA GPU; on the CPU use the default precision")
+    if options.quantize and not device.startswith("cuda"):
+        raise BadInput(f"8-bit/4-bit weights need a CUDA GPU (bitsandbytes); on {device} use the default precision")
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
     layer_dir = _model_folder(layer_kind, options.layer_model, options.models_dir)
     layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=options.quantize)
@@ -317,14 +322,31 @@ def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     if options.depth:
         depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model, options.models_dir), dtype=dtype,
                                         quantize=options.quantize)
+    offload = resolve_offload(options, device)
     for pipeline in (layer, depth):
         if pipeline is not None:
             if options.attention == "eager":
                 from diffusers.models.attention_processor import AttnProcessor
 
                 pipeline.unet.set_attn_processor(AttnProcessor())
-            _place(pipeline, device, options.offload)
-    return DecomposeEngine(layer, depth)
+            _place(pipeline, device, offload)
+    return DecomposeEngine(layer, depth, offload)
+
+
+def resolve_offload(options: DecomposeOptions, device: str) -> str:
+    """The memory mode to use: the user's, or for "auto" the one that fits the device's free memory now."""
+    if options.offload != "auto":
+        return options.offload
+    from seethrough.core.decompose.memory import choose_memory_mode
+
+    free = None
+    if device.startswith("cuda"):
+        import torch
+
+        free, _total = torch.cuda.mem_get_info(torch.device(device))
+    choice = choose_memory_mode(free, options.resolution, options.quantize)
+    log.info("memory mode auto → %s: %s", choice.offload, choice.reason)
+    return choice.offload
 
 
 def _model_folder(kind: str, chosen: Path | None, models_dir: Path | None = None) -> Path:

@@ -1,7 +1,7 @@
 """Canvas geometry of the decomposition: square padding, resizing, the head crop and pasting back.
 
 The layer model works on a square canvas (default 1280²): the input is centre-padded to a square with
-transparent black and resized (`official-see-through.md` §2.4). The head pass runs on a crop around the head
+transparent black and resized (`docs/authors-pipeline.md` §2.4). The head pass runs on a crop around the head
 predicted by the body pass and is pasted back (§2.5). Unlike the authors' code, `SquareFrame.to_original`
 brings every output back to the input image's own size and position.
 """

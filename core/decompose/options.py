@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from seethrough.core.errors import BadInput
 
 TAG_SETS = ("v3", "v2")
-OFFLOAD_MODES = ("none", "model", "sequential", "group")
+#: "auto" picks one of the others from the free GPU memory at load time (core/decompose/memory.py)
+OFFLOAD_MODES = ("auto", "none", "model", "sequential", "group")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 ATTENTION = ("sdpa", "eager")  # PyTorch scaled-dot-product attention, or plain matmul-softmax (debugging, old GPUs)
 #: lower-memory mode to suggest after an out-of-memory error in a given mode
-NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None}
+NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "sequential": None,
+                    "auto": "sequential"}
 #: where the decomposed layers live: the input's own size and position, or the model's square canvas (the authors')
 OUTPUT_FRAMES = ("input", "canvas")
 #: depth steps when neither the options nor the depth folder's model_index.json (`default_denoising_steps`) say
@@ -30,7 +33,7 @@ class DecomposeOptions:
     depth_steps: int | None = None  # None = the depth model's `default_denoising_steps` (model_index.json), else 4
     device: str = "auto"  # "auto" = cuda if available, else cpu
     dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
-    offload: str = "none"
+    offload: str = "auto"
     quantize: str | None = None  # "8bit" | "4bit" (bitsandbytes) or None
     attention: str = "sdpa"
     lr_split: bool = False
@@ -61,5 +64,5 @@ class DecomposeOptions:
         if self.quantize not in (None, "8bit", "4bit"):
             raise BadInput(f"quantize must be 8bit, 4bit or none, not {self.quantize!r}")
 
-    def with_(self, **changes: object) -> DecomposeOptions:
+    def with_(self, **changes: Any) -> DecomposeOptions:
         return replace(self, **changes)

@@ -1,4 +1,4 @@
-"""From predicted full-frame layers and depth maps to a layer document (`official-see-through.md` §4.1).
+"""From predicted full-frame layers and depth maps to a layer document (`docs/authors-pipeline.md` §4.1).
 
 Steps, as the authors apply them: drop near-empty predictions; crop each layer to its box; the representative
 depth is the median depth over the layer's opaque pixels; nose and mouth take their colours from the source

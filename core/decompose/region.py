@@ -211,9 +211,9 @@ def _fill_exposed(doc: Document, region: Box, commands: list[Command], new_alpha
             clear_after *= 1.0 - _paste(c.rgba[..., 3], c.offset or layer.offset, region).astype(np.float32) / 255
         else:
             clear_after *= 1.0 - old
-    for c in commands:
-        if isinstance(c, ReplaceLayers):
-            for layer in c.new_layers:
+    for command in commands:
+        if isinstance(command, ReplaceLayers):
+            for layer in command.new_layers:
                 clear_after *= 1.0 - _paste(layer.rgba[..., 3], layer.offset, region).astype(np.float32) / 255.0
     # exposed: the input shows the pixel, the layers covered it well before and barely do now
     hole = (source[y0:y1, x0:x1, 3] >= 128) & (clear_before <= 0.5) & (clear_after >= 0.75)

@@ -113,7 +113,7 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> n
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(p)
+            im: Image.Image = Image.open(p)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(f"{name}: image is far over the size limit ({exc})") from exc
     except UnidentifiedImageError as exc:

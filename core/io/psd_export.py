@@ -1,6 +1,6 @@
 """Layered PSD export in the official See-through layout, plus the PNG-folder export.
 
-PSD (`/work/shared/reference/official-see-through.md` §4.2): one RGBA pixel layer per document layer, created
+PSD (`docs/authors-pipeline.md` §4.2): one RGBA pixel layer per document layer, created
 bottom→top in document order (psd-tools puts each new layer on top, so layers[0] ends at the bottom), named by
 the layer name, cropped at its offset. Companions the authors' tools read back: `<stem>_depth.psd` (the same
 layers in mode L holding depth*255, 0 = nearest) and `<stem>.psd.json` ({"parts": {...}, "frame_size": [H, W]}).
@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
+from psd_tools.api.layers import Group
 from psd_tools.constants import BlendMode
 
 from seethrough.core.blending import KNOWN_MODES, NORMAL
@@ -93,13 +94,13 @@ def _build_psd(
     current_group = None
     current_kind = None
     for layer, name in items:
-        parent = psd
+        parent: PSDImage | Group = psd
         if groups:
             kind = group_of(layer)
             if kind != current_kind:
                 current_group = psd.create_group(name=kind)
                 current_kind = kind
-            parent = current_group
+            parent = current_group if current_group is not None else psd
         if mode == "RGBA":
             image = Image.fromarray(np.ascontiguousarray(layer.rgba), "RGBA")
         else:
@@ -203,24 +204,10 @@ def _check_output(path: Path) -> None:
 
 
 def composite_image(doc: DocumentLike) -> np.ndarray:
-    """The stacked composite of the visible layers (core.compositing when present, else a plain "over")."""
-    try:
-        from seethrough.core.compositing import composite
-    except ImportError:
-        composite = None
-    if composite is not None:
-        return composite(doc)
-    acc = np.zeros((doc.height, doc.width, 4), np.float32)  # premultiplied
-    for layer in doc.layers:
-        if not layer.visible or layer.is_empty:
-            continue
-        px = layer.on_canvas(doc.size).astype(np.float32) / 255.0
-        a = px[..., 3:4] * float(layer.opacity)
-        acc[..., :3] = px[..., :3] * a + acc[..., :3] * (1 - a)
-        acc[..., 3:4] = a + acc[..., 3:4] * (1 - a)
-    alpha = acc[..., 3:4]
-    rgb = np.where(alpha > 0, acc[..., :3] / np.maximum(alpha, 1e-8), 0)
-    return np.clip(np.rint(np.concatenate([rgb, alpha], -1) * 255), 0, 255).astype(np.uint8)
+    """The stacked composite of the visible layers (core.compositing)."""
+    from seethrough.core.compositing import composite
+
+    return composite(doc)
 
 
 def export_png_folder(

@@ -1,7 +1,7 @@
 """Layered PSD import: a PSD alone, or with the See-through companions `<stem>_depth.psd` and `<stem>.psd.json`.
 
 Why companions matter: the official tools keep per-pixel depth in a second PSD (mode L, depth*255, 0 = nearest)
-and the representative depth + frame size in JSON (official-see-through.md §4.2). Without them, depth follows the
+and the representative depth + frame size in JSON (docs/authors-pipeline.md §4.2). Without them, depth follows the
 stacking order (bottom = 1.0 farthest … top = 0.0 nearest), which is what a painter's layer order means.
 Layer names are the authors' tags ("front hair", "handwear-r", legacy "hairf"), mapped with the taxonomy.
 Groups are flattened (their path is kept in provenance and metadata); layers psd-tools cannot rasterise are
@@ -19,6 +19,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from psd_tools import PSDImage
@@ -113,7 +114,7 @@ def _collect(
             if mode not in ("pass_through", "normal"):
                 warnings.append(f"group {layer.name!r}: blend mode {label(mode)} of a group is not supported; "
                                 "its layers keep their own modes")
-            _collect(layer, sub, layer_visible, layer_opacity, out, warnings, where)
+            _collect(cast(Iterable[PsdLayer], layer), sub, layer_visible, layer_opacity, out, warnings, where)
             continue
         # fill opacity scales the layer's pixels like opacity does for every mode the compositor draws
         layer_opacity *= _fill_opacity(layer) / 255.0

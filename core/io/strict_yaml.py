@@ -23,7 +23,7 @@ MAX_CONFIG_BYTES = 1 << 20
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that raises on aliases and on duplicate mapping keys."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(

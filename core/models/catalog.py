@@ -1,10 +1,11 @@
 """The catalogue of See-through weights: what exists, where it is installed, whether a folder is intact.
 
-No torch here (the app imports this at start-up to say what is installed). Models are never downloaded: they
-are looked up in, in order, the folders the caller passes (the app's "models folder" setting),
-`$SEETHROUGH_MODELS` (os.pathsep-separated), `<user data>/models`, and the Hugging Face cache (read with
-`local_files_only`). A folder counts when it has the released layout: the Hugging Face repo's own layout, as
-`huggingface-cli download <repo> --local-dir <dir>` writes it.
+No torch here (the app imports this at start-up to say what is installed). Models are never downloaded at run
+time: they are looked up in, in order, the folders the caller passes (the app's "models folder" setting),
+`$SEETHROUGH_MODELS` (os.pathsep-separated), the default models folder `<user data>/models`, `./models` when the
+current folder has one, and the Hugging Face cache (read without the network). A folder counts when it has the
+released layout: the Hugging Face repo's own layout, as `hf download <repo> --local-dir <dir>` writes it.
+docs/models.md lists the released repos and how to fetch and verify them.
 """
 
 from __future__ import annotations
@@ -46,8 +47,26 @@ class ModelSpec:
         return [*self.files, *(f"{d}/" for d in (*self.weight_folders, *self.other_folders))]
 
     def download_command(self, target: Path | str | None = None) -> str:
-        target = target or Path("<models folder>") / self.dir_name
-        return f"huggingface-cli download {self.repo_id} --local-dir {target}"
+        """The shell line that installs this model into `target` (default: the default models folder)."""
+        target = target or default_models_dir() / self.dir_name
+        return f"hf download {self.repo_id} --local-dir {_quote(str(target))}"
+
+    def download_python(self, target: Path | str | None = None) -> str:
+        """The same download from Python (`huggingface_hub.snapshot_download`)."""
+        target = target or default_models_dir() / self.dir_name
+        return (f"from huggingface_hub import snapshot_download; "
+                f"snapshot_download(repo_id={self.repo_id!r}, local_dir={str(target)!r})")
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def default_models_dir() -> Path:
+    """Where the app installs and first looks for weights: `<user data>/models`."""
+    return user_data_dir() / "models"
 
 
 _LAYER_FOLDERS = ("unet", "trans_vae", "vae", "text_encoder", "text_encoder_2")
@@ -75,7 +94,7 @@ KINDS = {"layers": ("layers-v3", "layers-v2"), "layers-v3": ("layers-v3",), "lay
 class ModelLocation:
     spec: ModelSpec
     path: Path
-    source: str  # "setting", "environment", "user data", "hf cache", "explicit"
+    source: str  # "setting", "environment", "user data", "current folder", "hf cache", "explicit"
 
 
 @dataclass
@@ -88,6 +107,8 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     weights: dict[str, int] = field(default_factory=dict)  # relative path → bytes (safetensors files)
     tensors: int = 0
+    notes: list[str] = field(default_factory=list)  # facts that are not problems (size vs the release, digests)
+    digests: dict[str, dict[str, str | None]] = field(default_factory=dict)  # file → sha256, expected, source
 
     @property
     def ok(self) -> bool:
@@ -100,7 +121,7 @@ class CheckReport:
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), "ok": self.ok, "model": self.model_id, "tag_version": self.tag_version,
                 "size_bytes": self.total_bytes, "tensors": self.tensors, "weights": self.weights,
-                "problems": self.problems}
+                "problems": self.problems, "notes": self.notes, "digests": self.digests}
 
 
 # ---------------------------------------------------------------------------------------------- search paths
@@ -109,7 +130,10 @@ def search_paths(extra: Iterable[Path | str] = ()) -> list[tuple[Path, str]]:
     paths: list[tuple[Path, str]] = [(Path(p).expanduser(), "setting") for p in extra if p]
     env = os.environ.get(ENV_VAR, "")
     paths += [(Path(p).expanduser(), "environment") for p in env.split(os.pathsep) if p]
-    paths.append((user_data_dir() / "models", "user data"))
+    paths.append((default_models_dir(), "user data"))
+    local = Path.cwd() / "models"
+    if local.is_dir() and all(local.resolve() != p.resolve() for p, _ in paths):
+        paths.append((local, "current folder"))
     return paths
 
 
@@ -155,7 +179,7 @@ def find_model(kind: str, search_dirs: Sequence[Path | str] = (), use_hf_cache: 
     """Locate an installed model (`kind`: "layers", "layers-v3", "layers-v2" or "depth") or raise ModelNotFound.
 
     The error names the repo id, the expected folder layout, the folders searched (and what an incomplete
-    candidate lacks) and the `huggingface-cli download` command that installs it.
+    candidate lacks) and the `hf download` command (and its Python equivalent) that installs it.
     """
     if kind not in KINDS:
         raise BadInput(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
@@ -198,6 +222,7 @@ def _not_found_message(specs: list[ModelSpec], roots: list[tuple[Path, str]], in
     if incomplete:
         lines.append("Incomplete: " + "; ".join(incomplete) + ".")
     lines.append(f"Fetch it with: {spec.download_command(target)}")
+    lines.append(f"Or in Python: {spec.download_python(target)}")
     return " ".join(lines)  # one line: the CLI prints it as one, the GUI wraps it
 
 
@@ -297,8 +322,9 @@ def check_weight_folder(folder: Path) -> tuple[dict[str, int], int, list[str]]:
     return sizes, tensors, problems
 
 
-def check_model_dir(path: Path | str) -> CheckReport:
-    """Verify a model folder without loading it: layout, configs, safetensors headers and sizes."""
+def check_model_dir(path: Path | str, sha256: bool = False) -> CheckReport:
+    """Verify a model folder without loading it: layout, configs, safetensors headers and sizes; with `sha256`,
+    also each weight file's SHA-256 against the digest the Hub gave at download time (core/models/verify.py)."""
     path = Path(path).expanduser()
     report = CheckReport(path)
     if not path.is_dir():
@@ -321,4 +347,9 @@ def check_model_dir(path: Path | str) -> CheckReport:
         report.weights.update({f"{folder}/{k}": v for k, v in sizes.items()})
         report.tensors += tensors
         report.problems += problems
+    from seethrough.core.models.verify import compare_release_size, verify_digests
+
+    report.notes += compare_release_size(spec.id, report.total_bytes)
+    if sha256:
+        verify_digests(report)
     return report

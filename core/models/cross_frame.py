@@ -96,7 +96,7 @@ class Transformer3DModel(Transformer2DModel):
             if (i + 1) % self.temporal_block_stride == 0
         )
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         hidden_states: torch.Tensor,
         encoder_hidden_states: torch.Tensor | None = None,

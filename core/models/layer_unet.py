@@ -52,10 +52,13 @@ class GroupEmbedding(nn.Module):
         return self.linear(x + params.to(x.dtype))
 
 
-def _block(factory: Any, block_type: str | None, **kwargs: Any) -> nn.Module | None:
+def _block(factory: Any, block_type: str | None, **kwargs: Any) -> nn.Module:
     """A cross-frame block for the custom type names, else diffusers' own block of that name."""
     cls = CROSS_FRAME_BLOCKS.get(block_type or "")
-    return cls(**kwargs) if cls is not None else factory(block_type, **kwargs)
+    block = cls(**kwargs) if cls is not None else factory(block_type, **kwargs)
+    if block is None:
+        raise ValueError(f"unknown UNet block type {block_type!r}")
+    return block
 
 
 class UNetFrameConditionModel(UNet2DConditionModel):
@@ -133,8 +136,10 @@ class UNetFrameConditionModel(UNet2DConditionModel):
         if group_embedding:
             pooled_dim, token_dim = _group_embed_dims(cross_attention_dim, projection_class_embeddings_input_dim,
                                                       addition_time_embed_dim)
-            self.group_embeds = nn.ModuleList(GroupEmbedding(n, pooled_dim) for n in group_embedding_num)
-            self.group_embeds2 = nn.ModuleList(GroupEmbedding(n, token_dim) for n in group_embedding_num)
+            self.group_embeds: nn.ModuleList | None = nn.ModuleList(
+                GroupEmbedding(n, pooled_dim) for n in group_embedding_num)
+            self.group_embeds2: nn.ModuleList | None = nn.ModuleList(
+                GroupEmbedding(n, token_dim) for n in group_embedding_num)
         else:
             self.group_embeds = None
             self.group_embeds2 = None
@@ -238,9 +243,9 @@ class UNetFrameConditionModel(UNet2DConditionModel):
             ))
 
         if norm_num_groups is not None:
-            self.conv_norm_out = nn.GroupNorm(num_channels=block_out_channels[0], num_groups=norm_num_groups,
-                                              eps=norm_eps)
-            self.conv_act = get_activation(act_fn)
+            self.conv_norm_out: nn.GroupNorm | None = nn.GroupNorm(
+                num_channels=block_out_channels[0], num_groups=norm_num_groups, eps=norm_eps)
+            self.conv_act: nn.Module | None = get_activation(act_fn)
         else:
             self.conv_norm_out = None
             self.conv_act = None
@@ -269,11 +274,11 @@ class UNetFrameConditionModel(UNet2DConditionModel):
                         p.zero_()
             for embeds in (self.group_embeds, self.group_embeds2):
                 for e in embeds or ():
-                    e.linear.weight.zero_()
-                    e.linear.bias.zero_()
+                    for p in e.get_submodule("linear").parameters():  # weight and bias
+                        p.zero_()
 
     # ------------------------------------------------------------------------------------------------ forward
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         sample: torch.Tensor,
         timestep: torch.Tensor | float | int,
@@ -317,15 +322,18 @@ class UNetFrameConditionModel(UNet2DConditionModel):
             cond["time_ids"] = _frames_view(cond["time_ids"], batch, frames, "time_ids")
 
         if self.config.group_embedding:
+            pooled_embeds, token_embeds = self.group_embeds, self.group_embeds2
+            if pooled_embeds is None or token_embeds is None:
+                raise ValueError("the config says group_embedding but the UNet was built without group embeddings")
             if group_index is None:
                 raise ValueError("this UNet has group embeddings: pass group_index (0 body pass, 1 head pass)")
             expected = self.config.group_embedding_num[group_index]
             if frames != expected:
                 raise ValueError(f"group {group_index} expects {expected} frames (one per tag), got {frames}")
-            ehs = ehs + self.group_embeds2[group_index](ehs, per_token=True)
+            ehs = ehs + token_embeds[group_index](ehs, per_token=True)
             if "text_embeds" in cond:
                 te = cond["text_embeds"]
-                cond["text_embeds"] = te + self.group_embeds[group_index](te, per_token=False)
+                cond["text_embeds"] = te + pooled_embeds[group_index](te, per_token=False)
 
         ehs = ehs.reshape(batch * frames, *ehs.shape[2:])
         for key in ("text_embeds", "time_ids"):

@@ -87,7 +87,7 @@ class UNet1024(nn.Module):
             skips += res
         sample = self.mid_block(sample, None)
         for block in self.up_blocks:
-            n = len(block.resnets)
+            n = len(list(block.get_submodule("resnets").children()))
             sample, skips = block(sample, skips[-n:], None), skips[:-n]
         return self.conv_out(self.conv_act(self.conv_norm_out(sample)))
 
@@ -176,7 +176,7 @@ class TransparentVAE(ModelMixin, ConfigMixin):
             `(N, 4, H, W)` float tensor, channels `[R, G, B, A]`, RGB not premultiplied, on this model's device.
         """
         latents = latents_scaled / sdxl_vae.config.scaling_factor
-        rgba = []
+        rgba: list[torch.Tensor] = []
         for latent in latents:  # one at a time: the full-resolution UNet is memory hungry
             latent = latent[None]
             pixel = sdxl_vae.decode(latent.to(device=sdxl_vae.device, dtype=sdxl_vae.dtype)).sample

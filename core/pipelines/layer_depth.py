@@ -1,4 +1,4 @@
-"""The pseudo-depth model: Marigold with cross-frame attention over the layers (`official-see-through.md` §3).
+"""The pseudo-depth model: Marigold with cross-frame attention over the layers (`docs/authors-pipeline.md` §3).
 
 Frames are the 19 paper-class layers plus the full image. Per frame the UNet sees 12 channels:
 [full-image latent (4), layer latent (4), noisy depth latent (4)], with an empty-text embedding. A few DDIM

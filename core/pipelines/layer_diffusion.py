@@ -1,4 +1,4 @@
-"""The layer model's sampler: one latent per body-part frame, denoised jointly (`official-see-through.md` §2).
+"""The layer model's sampler: one latent per body-part frame, denoised jointly (`docs/authors-pipeline.md` §2).
 
 Per frame the UNet sees 8 channels — the noisy layer latent and the latent of the source image — and the
 frame's tag embedding (plus a learned group embedding that selects the body or head pass). No classifier-free

@@ -1,7 +1,7 @@
 """The samplers of the released models, built locally (no hub download).
 
 The authors load the layer model's scheduler config from an unrelated SDXL repository at run time
-(`official-see-through.md` §2.4): an SDXL noise schedule (scaled-linear betas 0.00085→0.012 over 1000 steps,
+(`docs/authors-pipeline.md` §2.4): an SDXL noise schedule (scaled-linear betas 0.00085→0.012 over 1000 steps,
 ε-prediction, "leading" spacing with offset 1) driven by DPM++ 2M SDE with `final_sigmas_type="zero"` and no
 Karras sigmas. We build exactly that here (the hub config is an assumption: it is not part of the released
 weights; docs/parity.md). A `scheduler/` folder next to the layer weights overrides it (`layer_scheduler_from`).

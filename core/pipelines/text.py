@@ -1,6 +1,6 @@
 """Tag conditioning of the layer model: each frame's prompt is its tag name through SDXL's two text encoders.
 
-Following `official-see-through.md` §2.3: tokenise with both tokenizers (77 tokens, padded, truncated), take the
+Following `docs/authors-pipeline.md` §2.3: tokenise with both tokenizers (77 tokens, padded, truncated), take the
 penultimate hidden states of both encoders (768 + 1280 → 2048 per token) and the projected pooled output of the
 second (1280). Embeddings are cached per tag string, so the encoders can be unloaded after the first use. The tags
 of one request are encoded together in one batch, as the authors encode each pass's tag list (batched attention

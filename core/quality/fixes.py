@@ -196,6 +196,7 @@ def _unsplit(doc: DocumentLike, finding: Finding) -> Command:
 def character_axis(doc: DocumentLike) -> float:
     """The x of the character's vertical axis: the face's centre when there is a face, else the silhouette's."""
     faces = [layer for layer in doc.layers if layer.tag == "face" and not layer.is_empty]
+    mask: np.ndarray | None
     if faces:
         mask = faces[0].on_canvas(doc.size)[..., 3] > ALPHA_THRESHOLD
     elif doc.source is not None:

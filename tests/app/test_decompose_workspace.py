@@ -30,15 +30,65 @@ def workspace(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(ws)
     yield ws
     ws.shutdown()
+    # join the worker for real: a run still loading models must not outlive the test ("destroyed while running")
+    assert ws._thread.wait(300_000), "the decompose worker did not stop within 5 minutes of cancel"
 
 
 def test_missing_weights_are_named_with_how_to_get_them(workspace):
     workspace.layer_model.setText("")
     workspace.depth_model.setText("")
     workspace.refresh_status()
-    text = workspace.status.text()
-    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in text and "huggingface-cli download" in text
+    text = workspace.status.toPlainText()
+    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in text and "hf download" in text
     assert not workspace.run_button.isEnabled()
+
+
+def test_the_missing_model_message_is_whole_selectable_and_names_the_default_folder(workspace, qtbot, monkeypatch):
+    from PySide6.QtGui import QGuiApplication
+
+    from seethrough.core.models.catalog import MODELS, default_models_dir
+
+    monkeypatch.delenv("SEETHROUGH_MODELS")  # nothing set: the per-test default models folder is the target
+    workspace.layer_model.setText("")
+    workspace.depth_model.setText("")
+    workspace.refresh_status()
+    workspace.resize(700, 500)
+    workspace.show()
+    qtbot.waitExposed(workspace)
+    text = workspace.status.toPlainText()
+    target = default_models_dir() / MODELS["layers-v3"].dir_name
+    assert f"hf download layerdifforg/seethroughv0.0.2_layerdiff3d --local-dir {target}" in text
+    assert "snapshot_download(repo_id='layerdifforg/seethroughv0.0.2_layerdiff3d'" in text
+    assert str(default_models_dir()) in workspace.models_dir.placeholderText()
+    # copyable: select all and copy puts the whole message, command included, on the clipboard
+    workspace.status.selectAll()
+    workspace.status.copy()
+    assert QGuiApplication.clipboard().text().replace("\u2029", "\n") == text
+    # not clipped: the text wraps inside the box (no horizontal scrolling), and the box scrolls if it is long
+    assert workspace.status.horizontalScrollBar().maximum() == 0
+    assert workspace.status.isReadOnly()
+
+
+def test_models_folder_has_a_browse_button_that_sets_and_remembers_the_folder(workspace, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = tmp_path / "my-models"
+    chosen.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(chosen))
+    workspace.models_browse.click()
+    assert workspace.models_dir.text() == str(chosen)
+    assert QSettings().value("models/folder") == str(chosen)
+    assert workspace.options().models_dir == chosen
+    assert str(chosen) in workspace.status.toPlainText()  # now searched first, and named in the message
+
+
+def test_weights_and_memory_mode_choices_reach_the_options(workspace):
+    assert workspace.options().offload == "auto" and workspace.options().quantize is None
+    workspace.quantize.setCurrentIndex(2)
+    workspace.offload.setCurrentText("group")
+    options = workspace.options()
+    assert options.quantize == "4bit" and options.offload == "group"
 
 
 def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qtbot, tmp_path):
@@ -51,7 +101,7 @@ def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qt
     workspace.set_image(_image())
     assert workspace.run_button.isEnabled()
     workspace.run()
-    qtbot.waitUntil(lambda: workspace.run_button.isEnabled(), timeout=120_000)
+    qtbot.waitUntil(lambda: workspace.run_button.isEnabled(), timeout=500_000)
     doc = workspace.session.document
     assert doc is not None and doc.size == (64, 48) and len(doc.layers) > 0
     assert "PSNR" in workspace.result_label.text()
@@ -69,5 +119,5 @@ def test_cancel_leaves_the_document_untouched(workspace, models, qtbot):
     workspace.set_image(_image())
     workspace.run()
     workspace.cancel()
-    qtbot.waitUntil(lambda: "Cancel" in workspace.result_label.text(), timeout=120_000)
+    qtbot.waitUntil(lambda: "Cancel" in workspace.result_label.text(), timeout=500_000)
     assert workspace.session.document is None

@@ -59,7 +59,7 @@ def test_a_missing_model_is_one_line_before_torch_loads(tmp_path, no_models):
     assert result.returncode == 2 and result.stdout.strip() == "False"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "is not installed" in lines[0] and "huggingface-cli download" in lines[0]
+    assert "is not installed" in lines[0] and "hf download" in lines[0] and "snapshot_download" in lines[0]
 
 
 def test_yaml_syntax_error_is_one_line_with_position(tmp_path):

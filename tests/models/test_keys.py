@@ -31,7 +31,7 @@ def test_state_dict_matches_release_exactly(name: str) -> None:
 
 
 def test_parameter_counts_match_the_published_totals() -> None:
-    # §10 of the reference: 4071.3 M (V3 layer UNet), 1213.2 M (depth), 104.1 M + 1.18 M (transparent VAE)
+    # docs/authors-pipeline.md §10: 4071.3 M (V3 layer UNet), 1213.2 M (depth), 104.1 M + 1.18 M (transparent VAE)
     assert round(parameter_count("layers-v3") / 1e6, 1) == 4071.3
     assert round(parameter_count("depth") / 1e6, 1) == 1213.2
     assert round(parameter_count("trans-vae") / 1e6, 1) == 105.3

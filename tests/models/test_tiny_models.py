@@ -185,7 +185,7 @@ def test_missing_model_names_repo_layout_and_command(tmp_path: Path, monkeypatch
     message = str(err.value)
     assert "24yearsold/seethroughv0.0.1_marigold" in message
     assert "unet/, vae/, text_encoder/, tokenizer/" in message
-    assert "huggingface-cli download 24yearsold/seethroughv0.0.1_marigold --local-dir" in message
+    assert "hf download 24yearsold/seethroughv0.0.1_marigold --local-dir" in message
     assert str(tmp_path / "env-models") in message
 
     with pytest.raises(ModelNotFound, match="does not exist"):
@@ -233,7 +233,7 @@ def test_weights_of_another_architecture_are_rejected(tmp_path: Path) -> None:
 
 def test_found_in_the_hugging_face_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          depth_unet: UNetFrameConditionModel) -> None:
-    """A model fetched with `huggingface-cli download` (no --local-dir) is found offline in the hub cache."""
+    """A model fetched with `hf download` (no --local-dir) is found offline in the hub cache."""
     import huggingface_hub.constants
 
     cache = tmp_path / "hub"

@@ -51,4 +51,16 @@ def test_missing_weights_say_what_and_how(tmp_path):
     result = _run("decompose", img, "-o", tmp_path / "a.psd", env={"SEETHROUGH_MODELS": str(tmp_path / "none"),
                                                                    "HF_HUB_CACHE": str(tmp_path / "hf")})
     assert result.returncode == 2
-    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in result.stderr and "huggingface-cli download" in result.stderr
+    assert "layerdifforg/seethroughv0.0.2_layerdiff3d" in result.stderr and "hf download" in result.stderr
+
+
+def test_quantized_weights_are_an_option_and_refused_on_the_cpu_with_a_reason(tmp_path):
+    img = tmp_path / "a.png"
+    save_png(img, np.full((16, 16, 4), 255, np.uint8))
+    result = _run("decompose", img, "-o", tmp_path / "a.psd", "--quantize", "8bit", "--device", "cpu",
+                  "--model", tmp_path / "layers", "--no-depth")
+    assert result.returncode == 2
+    assert "8-bit/4-bit weights need a CUDA GPU" in result.stderr
+    assert not (tmp_path / "a.psd").exists()
+    bad = _run("decompose", img, "-o", tmp_path / "a.psd", "--quantize", "2bit")
+    assert bad.returncode == 2 and "--quantize" in bad.stderr

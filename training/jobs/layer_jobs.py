@@ -128,8 +128,9 @@ class LayerStage2Job(_LayerJob):
         for index in indices:
             sample = self.sample(index, generator)
             layers = dict(sample.layers)
-            if "head" in tags:
-                layers["head"] = head_layer(layers)
+            head = head_layer(layers) if "head" in tags else None
+            if head is not None:  # a missing head reads as None below either way
+                layers["head"] = head
             frame_latents = [self.parts.encode(layer_image(layers.get(t), self.cfg.resolution), generator)
                              for t in tags]
             latents.append(torch.cat(frame_latents)[None])

@@ -70,12 +70,12 @@ class TransparencyDecoderJob(JobBase):
         return {"pixel": torch.cat(pixels), "latent": torch.cat(latents), "target": torch.cat(targets)}
 
     def loss(self, model: nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
-        pred = model["decoder"](batch["pixel"], batch["latent"])
+        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"])
         target = batch["target"]
         reconstruction = F.mse_loss(pred, target)
         if self.cfg.gan_weight <= 0:
             return reconstruction
-        disc = model["disc"]
+        disc = model.get_submodule("disc")
         frozen = {k: v.detach() for k, v in disc.named_parameters()}
         adversarial = -functional_call(disc, frozen, (pred,)).mean()
         d_loss = F.relu(1.0 - disc(target)).mean() + F.relu(1.0 + disc(pred.detach())).mean()
@@ -84,7 +84,7 @@ class TransparencyDecoderJob(JobBase):
     def validation_images(self, model: nn.Module, generator: torch.Generator) -> list[np.ndarray]:
         """Target and prediction of the first sample's layer, side by side over a grey checkerboard."""
         batch = self.batch([0], generator)
-        pred = model["decoder"](batch["pixel"], batch["latent"]).clamp(0, 1)
+        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"]).clamp(0, 1)
         return [np.concatenate([_on_checker(batch["target"][0]), _on_checker(pred[0])], axis=1)]
 
     def save_final(self, model: nn.Module, folder: Path) -> None:
