@@ -49,7 +49,8 @@ RESOLUTION = _key("decompose/resolution", int, 1280, "Working resolution of the 
 DEPTH_RESOLUTION = _key("decompose/depth_resolution", int, 768, "Working resolution of the depth model (pixels).")
 STEPS = _key("decompose/steps", int, 30, "Diffusion steps per pass.")
 SEED = _key("decompose/seed", int, 42, "Random seed of a run.")
-OFFLOAD = _key("decompose/offload", str, "auto", "Memory mode: auto (from the free GPU memory), none, model, sequential or group offload.")
+OFFLOAD = _key("decompose/offload", str, "auto",
+               "Memory mode: auto (from the free GPU memory), none, model, sequential or group offload.")
 DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
 WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
 AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
