@@ -137,13 +137,13 @@ class LabelStore:
                 f"label file {path} is for another model: ArtMesh ids not in this model: {few}; it was left untouched"
             )
         entries: dict[str, Entry] = {}
-        for mid, e in data["entries"].items():
-            if (not isinstance(e, dict) or not isinstance(e.get("tag"), str) or not _known_source(e.get("source"))
-                    or not isinstance(e.get("time", 0.0), (int, float))):
-                raise BadInput(f"label file {path}: bad entry for {mid!r}: {e!r}")
-            entries[mid] = {"tag": e["tag"], "source": e["source"], "time": float(e.get("time", 0.0))}
-            if isinstance(e.get("confidence"), (int, float)):
-                entries[mid]["confidence"] = float(e["confidence"])
+        for mid, item in data["entries"].items():
+            if (not isinstance(item, dict) or not isinstance(item.get("tag"), str)
+                    or not _known_source(item.get("source")) or not isinstance(item.get("time", 0.0), (int, float))):
+                raise BadInput(f"label file {path}: bad entry for {mid!r}: {item!r}")
+            entries[mid] = {"tag": item["tag"], "source": item["source"], "time": float(item.get("time", 0.0))}
+            if isinstance(item.get("confidence"), (int, float)):
+                entries[mid]["confidence"] = float(item["confidence"])
         self.entries = entries
         excluded = data.get("excluded_parts", [])
         if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
@@ -220,7 +220,7 @@ class LabelStore:
                 raise ValueError(f"unknown label source {source!r}; known: {', '.join(SOURCES)}")
             entry: Entry = {"tag": tag, "source": source, "time": now}
             if len(value) > 2 and source != "human":
-                entry["confidence"] = round(float(value[2]), 3)  # type: ignore[misc]
+                entry["confidence"] = round(float(value[2]), 3)
             old = self.entries.get(mid)
             same = old and old["tag"] == tag and old["source"] == source
             if same and old.get("confidence") == entry.get("confidence"):  # type: ignore[union-attr]

@@ -58,7 +58,7 @@ def verified_fraction(store: LabelStore, visible_area: Mapping[str, int],
 def accept(store: LabelStore, mesh_ids: Sequence[str]) -> int:
     """A person confirms the current labels of `mesh_ids` (one undo step); unlabelled ones are skipped."""
     tagged = {mid: (store.tag(mid) or "", "human") for mid in mesh_ids if store.tag(mid)}
-    return store.apply(tagged, text="Accept labels") if tagged else 0  # type: ignore[arg-type]
+    return store.apply(tagged, text="Accept labels") if tagged else 0
 
 
 def seed_overlay(maps: Mapping[str, np.ndarray], threshold: float = 0.25) -> np.ndarray:

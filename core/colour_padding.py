@@ -60,7 +60,7 @@ def pad_colours_training(rgba: np.ndarray, dtype: object = None) -> np.ndarray:
     argb = torch.from_numpy(np.ascontiguousarray(rgba[..., [3, 0, 1, 2]], dtype=np.float32) / 255.0)
     argb = argb.permute(2, 0, 1)[None]
     if dtype is not None:
-        argb = argb.to(dtype)
+        argb = argb.to(dtype)  # type: ignore[call-overload]  # a torch.dtype, typed loosely to keep torch lazy
     argb = argb.float()
     level = torch.cat([argb[:, :1], argb[:, 1:] * argb[:, :1]], dim=1)
     levels = [level]

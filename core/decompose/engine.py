@@ -242,7 +242,7 @@ def part_order(layers: dict[str, np.ndarray]) -> list[str]:
     """The authors' part order without a depth stage: V2 classes, composites as their sub-layers top down."""
     from seethrough.core.decompose.depth_stage import COMPOSITES
 
-    order = []
+    order: list[str] = []
     for tag in taxonomy().v2:
         subs = [t for t in COMPOSITES.get(tag, ()) if t in layers]
         order.extend(reversed(subs) if subs else ([tag] if tag in layers else []))

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from seethrough.core.document import Document
+from seethrough.core.document import Document, DocumentLike
 from seethrough.core.errors import BadInput, Cancelled
 from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import TEMP_SUFFIX, clean_stale_temps, write_set
 from seethrough.core.io.images import decode_png_bytes, encode_png
 from seethrough.core.io.limits import max_pixels
 from seethrough.core.io.project import layer_from_entry
-from seethrough.core.io.schemas import PngFolderManifest, validate
+from seethrough.core.io.schemas import PngFolderManifest, SetMember, validate
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _check_target(folder: Path) -> tuple[set[str], bool]:
 
 
 def export_png_folder(
-    doc: Document,
+    doc: DocumentLike,
     folder: str | os.PathLike[str],
     progress: Callable[[int, int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -183,7 +183,7 @@ def contained(folder: Path, name: str) -> Path:
     return path
 
 
-def _read_member(folder: Path, name: str, record: dict | None) -> bytes:
+def _read_member(folder: Path, name: str, record: SetMember | None) -> bytes:
     path = contained(folder, name)
     try:
         data = path.read_bytes()

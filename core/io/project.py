@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
 from seethrough.core.blending import NORMAL, check_mode
 from seethrough.core.document import Document, DocumentLike, Layer
@@ -173,7 +172,7 @@ def load_project(path: str | os.PathLike[str]) -> Document:
     return Document((width, height), layers, source=source, metadata=dict(manifest.metadata))
 
 
-def layer_from_entry(entry: BaseModel, rgba: np.ndarray, depth: np.ndarray | None, **overrides: object) -> Layer:
+def layer_from_entry(entry: Any, rgba: np.ndarray, depth: np.ndarray | None, **overrides: object) -> Layer:
     """A Layer from a validated manifest entry (project.json or a PNG folder's manifest.json) and its pixels."""
     fields: dict = dict(
         name=entry.name,

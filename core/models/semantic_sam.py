@@ -55,7 +55,7 @@ def _samhq_modeling() -> types.ModuleType:
                             "(pip install segment-anything-hq)")
     folder = Path(next(iter(spec.submodule_search_locations))) / "modeling"
     package = types.ModuleType(name)
-    package.__path__ = [str(folder)]  # type: ignore[attr-defined]
+    package.__path__ = [str(folder)]
     sys.modules[name] = package
     for sub in ("common", "image_encoder", "prompt_encoder", "transformer", "mask_decoder_hq"):
         setattr(package, sub, importlib.import_module(f"{name}.{sub}"))
