@@ -50,6 +50,10 @@ MAIN = "main"
 PROGRESS_INTERVAL = 0.03
 
 
+def _spent(progress: Progress, is_cancelled: Callable[[], bool]) -> Any:
+    raise RuntimeError("this job has ended; submit a new one")
+
+
 class JobState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -249,6 +253,16 @@ class JobManager(QObject):
             self.done.emit()
         self.job_changed.emit(job)
         self._trim()
+        try:
+            self._hand_over(job, state)
+        finally:
+            # the Jobs panel keeps the job's title and state, not what it computed: drop the result and the closure
+            # (which holds the snapshot) now, so big arrays are freed at once instead of by a later full collection
+            job.result, job.fn = None, _spent
+            if job.error is not None:  # its traceback holds the worker's frames (and their arrays) in a cycle
+                job.error.__traceback__ = None
+
+    def _hand_over(self, job: Job, state: JobState) -> None:
         if job.superseded:
             return  # a newer request of the same kind replaced it: its outcome matters to nobody
         if state is JobState.FINISHED:

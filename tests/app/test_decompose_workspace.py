@@ -31,7 +31,8 @@ def workspace(qtbot, tmp_path, monkeypatch):
     yield ws
     ws.shutdown()
     # join the worker for real: a run still loading models must not outlive the test ("destroyed while running")
-    assert ws._thread.wait(300_000), "the decompose worker did not stop within 5 minutes of cancel"
+    assert ws.jobs.wait(300_000), "the decompose worker did not stop within 5 minutes of cancel"
+    assert not ws.jobs.threads_alive()
 
 
 def test_missing_weights_are_named_with_how_to_get_them(workspace):

@@ -62,14 +62,15 @@ def test_malformed_datasets_are_refused_clearly(tmp_path):
     with pytest.raises(BadInput, match="not valid JSON"):
         LayerDataset(tmp_path)
     (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [{"split": "train"}]}))
-    with pytest.raises(BadInput, match="no id"):
+    with pytest.raises(BadInput, match=r"samples\[0\]\.id"):
         LayerDataset(tmp_path)
     (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 9, "samples": []}))
     with pytest.raises(BadInput, match="newer version"):
         LayerDataset(tmp_path)
-    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [{"id": "a", "split": "test"}]}))
+    sample = {"id": "a", "model": "m", "split": "test", "canvas": [64, 64], "tags": ["face"]}
+    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [sample]}))
     with pytest.raises(BadInput, match="no samples in the 'train' split"):
         LayerDataset(tmp_path)
-    (tmp_path / "dataset.json").write_text(json.dumps({"samples": [{"id": "a", "tags": ["face"]}]}))
+    (tmp_path / "dataset.json").write_text(json.dumps({"schema_version": 1, "samples": [{**sample, "split": "train"}]}))
     with pytest.raises(BadInput, match="missing"):
         LayerDataset(tmp_path).load(0)

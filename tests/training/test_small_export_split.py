@@ -55,7 +55,7 @@ def test_single_model_export_trains_and_evaluates(tmp_path):
 def test_per_model_split_fails_with_advice_then_auto_resplits_earlier_samples(tmp_path):
     data = tmp_path / "data"
     first = _run("live2d", "export", MARK, "-o", data, "--poses", _poses(tmp_path / "a.json", ["front", "left"]),
-                 "--size", 48, "--split", "model", "--json")
+                 "--size", 64, "--split", "model", "--json")
     assert first.returncode == 0, first.stderr[-2000:]
     report = json.loads(first.stdout[first.stdout.index("{"):])
     assert report["split_by"] == "model" and sorted(report["splits"].values()) == [0, 0, 2]
@@ -70,7 +70,7 @@ def test_per_model_split_fails_with_advice_then_auto_resplits_earlier_samples(tm
     assert "--split pose" in failed.stderr and len(failed.stderr.strip().splitlines()) == 1
 
     again = _run("live2d", "export", MARK, "-o", data, "--poses", _poses(tmp_path / "b.json", ["right"]),
-                 "--size", 48)
+                 "--size", 64)
     assert again.returncode == 0, again.stderr[-2000:]
     index = read_dataset(data)
     assert index.split_by == "pose" and sorted(s.split for s in index.samples) == ["test", "train", "val"]
