@@ -27,6 +27,7 @@ from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.core.io.atomic import atomic_write_bytes
 from seethrough.core.paths import user_data_dir
+from seethrough.core.processes import process_alive
 
 log = logging.getLogger(__name__)
 LANE = "autosave"
@@ -53,16 +54,6 @@ class AutosaveRecord:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(self.saved_at))
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0 or pid == os.getpid():
-        return pid == os.getpid()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def orphaned_autosaves() -> list[AutosaveRecord]:
@@ -77,7 +68,7 @@ def orphaned_autosaves() -> list[AutosaveRecord]:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring unreadable autosave record %s: %s", record, exc)
             continue
-        if entry.project.is_file() and not _pid_alive(entry.pid):
+        if entry.project.is_file() and not process_alive(entry.pid):
             found.append(entry)
     return sorted(found, key=lambda e: -e.saved_at)
 

@@ -16,27 +16,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from seethrough.core.processes import process_alive
 from seethrough.training.events import parse_event
 
 STOP_FILE = "STOP"
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():  # a zombie (exited, not yet reaped) is not running
-        try:
-            return stat.read_text().split()[2] != "Z"
-        except (OSError, IndexError):
-            return True
-    return True
 
 
 class TrainingProcess(QObject):
@@ -117,7 +102,7 @@ class TrainingProcess(QObject):
     def is_running(self) -> bool:
         if self._popen is not None and self._popen.pid == self.pid:
             return self._popen.poll() is None  # also reaps our own child once it has exited
-        return _alive(self.pid)
+        return process_alive(self.pid)
 
     # --- following ------------------------------------------------------------------------------------
     def poll(self) -> None:

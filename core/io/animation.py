@@ -70,9 +70,9 @@ def write_animation(
             _write_mp4(frames, tmp, fps)
         else:
             _write_pillow(frames, tmp, kind, fps, loop)
-        from seethrough.core.io.atomic import _file_mode
+        from seethrough.core.io.atomic import file_mode
 
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
+        os.chmod(tmp, file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -130,14 +130,7 @@ def _write_png_folder(frames: Iterable[np.ndarray], target: Path) -> Path:
     from seethrough.core.io.atomic import atomic_folder
     from seethrough.core.io.images import encode_png
 
-    if target.is_dir():
-        mode = target.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o777 & ~umask
-    with atomic_folder(target) as tmp:
+    with atomic_folder(target) as tmp:  # it gives the folder the old one's mode, or a plain mkdir's
         for i, frame in enumerate(frames):
             (tmp / f"frame_{i:05d}.png").write_bytes(encode_png(frame))
-        os.chmod(tmp, mode)  # a temp folder is 0700: give the result the mode a plain mkdir (or the old one) had
     return target

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from seethrough.core.errors import WriteFailed, describe_os_error
+from seethrough.core.processes import process_alive
 
 #: the suffix of every temp file or folder we create (and the only ones `clean_stale_temps` removes)
 TEMP_SUFFIX = ".st-tmp"
@@ -38,16 +39,6 @@ def temp_prefix(target: Path) -> str:
 _temp_prefix = temp_prefix
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # someone else's live process
-    return True
 
 
 def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
@@ -59,7 +50,7 @@ def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
         return removed
     for name in names:
         match = _OURS.match(name)
-        if match is None or _pid_alive(int(match.group(1))):
+        if match is None or process_alive(int(match.group(1))):
             continue
         path = Path(folder) / name
         try:
@@ -106,24 +97,26 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _file_mode(target: Path) -> int:
-    """The existing file's mode, else 0666 less the process umask."""
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def file_mode(target: Path) -> int:
+    """The existing file's mode, else 0666 less the process umask (what a plain open() would give)."""
     try:
         return target.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
 
 
-def _folder_mode(target: Path) -> int:
-    """The existing folder's mode, else 0777 less the process umask."""
+def folder_mode(target: Path) -> int:
+    """The existing folder's mode, else 0777 less the process umask (what a plain mkdir would give)."""
     try:
         return target.stat().st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
+        return 0o777 & ~_umask()
 
 
 @contextlib.contextmanager
@@ -144,7 +137,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
+        os.chmod(tmp, file_mode(target))  # mkstemp makes 0600: give the file the mode a plain open() would
         os.replace(tmp, target)
     except BaseException as exc:
         if tmp is not None:
@@ -175,7 +168,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(target.parent)
         tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent))
-        os.chmod(tmp, _folder_mode(target))  # mkdtemp makes 0700: the mode a plain mkdir would give (or the old one)
+        os.chmod(tmp, folder_mode(target))  # mkdtemp makes 0700: the mode a plain mkdir would give (or the old one)
         yield tmp
         if target.exists():
             if not target.is_dir():
@@ -217,7 +210,7 @@ def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp, _file_mode(target))
+            os.chmod(tmp, file_mode(target))
             if target.is_dir():
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         for tmp, target in staged:

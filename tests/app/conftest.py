@@ -4,9 +4,17 @@ block an offscreen test forever): "Save changes?" → Discard, "Recover the auto
 import pytest
 
 from seethrough.app.prompts import RecoverPrompt, SaveAnswer, SaveChangesPrompt
+from tests.support.windows import main_window
 
 
 @pytest.fixture(autouse=True)
 def _answer_prompts(monkeypatch):
     monkeypatch.setattr(SaveChangesPrompt, "ask", classmethod(lambda cls, *a, **k: SaveAnswer.DISCARD))
     monkeypatch.setattr(RecoverPrompt, "ask", classmethod(lambda cls, *a, **k: False))
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path):
+    """The main window on the built-in sample (a module may override it, e.g. to show another workspace)."""
+    with main_window(qtbot, tmp_path) as w:
+        yield w

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from seethrough.app.workspaces.annotate.mesh_model import BY_PART, MESH_IDS_ROLE
 from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.core.paths import fixtures_dir
+from tests.support.windows import main_window
 
 FIXTURES = fixtures_dir()
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
@@ -37,18 +38,8 @@ def mark(tmp_path):
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
-    from seethrough.app.application import create_main_window
-
-    w = create_main_window(tmp_path / "settings" / "s.ini")
-    qtbot.addWidget(w)
-    w.resize(1500, 940)
-    w.show()
-    qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
-    w.tabs.setCurrentWidget(w.workspaces["annotate"])
-    yield w
-    w.jobs.wait(60_000)
-    w.workspaces["annotate"].poser.wait(30_000)
-    w.close()
+    with main_window(qtbot, tmp_path, size=(1500, 1000), tab="annotate") as w:
+        yield w
 
 
 def _open(window, qtbot, path):

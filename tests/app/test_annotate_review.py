@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from seethrough.core.paths import fixtures_dir
+from tests.support.windows import main_window
 
 FIXTURES = fixtures_dir()
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
@@ -18,18 +19,8 @@ pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2
 
 @pytest.fixture()
 def window(qtbot, tmp_path):
-    from seethrough.app.application import create_main_window
-
-    w = create_main_window(tmp_path / "settings" / "s.ini")
-    qtbot.addWidget(w)
-    w.resize(1500, 1000)
-    w.show()
-    qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
-    w.tabs.setCurrentWidget(w.workspaces["annotate"])
-    yield w
-    w.jobs.wait(60_000)
-    w.workspaces["annotate"].poser.wait(30_000)
-    w.close()
+    with main_window(qtbot, tmp_path, size=(1500, 1000), tab="annotate") as w:
+        yield w
 
 
 def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):

@@ -6,32 +6,17 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 from psd_tools import PSDImage
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from seethrough.app import errors as app_errors
-from seethrough.app.application import create_main_window
 from seethrough.core.io.images import save_png
 
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 
-@pytest.fixture()
-def window(qtbot, tmp_path):
-    """The window, closed the way a user closes it: jobs stopped and joined before it goes (not by qtbot, which
-    would delete it while workers might still run)."""
-    w = create_main_window(tmp_path / "settings" / "s.ini")
-    w.resize(1440, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
-    yield w
-    w.jobs.wait(30_000)
-    w.close()
-    qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=30_000)
-    w.deleteLater()
 
 
 def _names(w):

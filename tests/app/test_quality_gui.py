@@ -7,27 +7,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
-from seethrough.app.application import create_main_window
 from seethrough.core.animate import AnimationSettings
 
 SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 
-@pytest.fixture()
-def window(qtbot, tmp_path):
-    w = create_main_window(tmp_path / "settings" / "s.ini")
-    w.resize(1440, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.session.document is not None, timeout=10_000)
-    yield w
-    w.jobs.wait(60_000)
-    w.close()
-    qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=60_000)
-    w.deleteLater()
 
 
 def test_checks_panel_lists_highlights_and_fixes(window, qtbot, tmp_path):
