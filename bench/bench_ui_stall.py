@@ -18,22 +18,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from seethrough.app.session import DocumentSession  # noqa: E402
 from seethrough.app.workspaces.stratify import StratifyWorkspace  # noqa: E402
-from tests.support.stall import StallMeter, stratify_scene  # noqa: E402
-
-
-def spin_until(predicate, timeout: float = 600.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError
-        QTimer.singleShot(5, loop.quit)
-        loop.exec()
+from tests.support.stall import StallMeter, spin_until, stratify_scene  # noqa: E402
 
 
 def main() -> None:
@@ -56,7 +46,8 @@ def main() -> None:
         action()
         spin_until(done)
         spin_until(lambda: not workspace.jobs.busy_any)  # the loop keeps turning until every job has come back
-        print(f"{name:<28} {meter.stop().summary()}")
+        stats = meter.stop()
+        print(f"{name:<28} {stats.summary()}\n{'':<28} longest: {stats.worst(1)}")
 
     print(f"{args.side}² layer, jobs in the job system (UI thread):")
     phase("fit + histogram + strata", lambda: session.set_document(doc),

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seethrough.app.canvas import CanvasView, to_qimage
+from seethrough.app.canvas import CanvasView, to_display_qimage
 from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
@@ -48,7 +48,7 @@ HEATMAP = 140
 
 def _thumbnail(rgba: np.ndarray, side: int) -> QImage:
     """A small QImage of the pixels (made in a worker: QImage, unlike QPixmap, may be built off the UI thread)."""
-    return to_qimage(rgba).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+    return to_display_qimage(rgba).scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
                                   Qt.TransformationMode.SmoothTransformation)
 
 
@@ -66,7 +66,7 @@ def strata_view(layer: Layer, k: int, thresholds: list[float] | None) -> StrataV
     """Fit K-Means thresholds (unless given), the depth histogram and the strata thumbnails of `layer`."""
     from seethrough.core.stratify import kmeans_thresholds, split_by_thresholds
 
-    if layer.depth is None or layer.is_empty:
+    if layer.is_empty or layer.depth is None:  # (is_empty first: it is cached for the UI thread's later use)
         return StrataView(layer, [], None, [])
     if thresholds is None:
         try:
@@ -93,6 +93,7 @@ class StratifyWorkspace(Workspace):
         self._lines: list[pg.InfiniteLine] = []
         self._refresh_timer = QTimer(self, singleShot=True, interval=60)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._refresh_layer: Layer | None = None  # the layer whose thresholds were dragged
         self._recon_timer = QTimer(self, singleShot=True, interval=150)
         self._recon_timer.timeout.connect(self.update_reconstruction)
         self._build()
@@ -115,6 +116,15 @@ class StratifyWorkspace(Workspace):
         self.plot.setLabel("bottom", "depth")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMinimumHeight(180)
+        # one bar item and a few lines, updated in place: rebuilding the plot's items at every result re-lays and
+        # repaints all of pyqtgraph's scene, the most expensive part of showing a result on the UI thread
+        self.plot.setXRange(0.0, 1.0, padding=0.02)
+        self.plot.enableAutoRange(x=False, y=True)
+        edges = np.linspace(0.0, 1.0, BINS + 1)
+        self._centres = (edges[:-1] + edges[1:]) / 2
+        self._bars = pg.BarGraphItem(x=self._centres, height=np.zeros(BINS), width=1.0 / BINS, pen=None)
+        self._bars.setVisible(False)
+        self.plot.addItem(self._bars)
         column.addWidget(self.plot)
         row = QHBoxLayout()
         row.addWidget(QLabel("Strata K"))
@@ -129,6 +139,8 @@ class StratifyWorkspace(Workspace):
         self.strata_row = QHBoxLayout()
         strata_box = QGroupBox("Strata preview (near → far)")
         strata_box.setLayout(self.strata_row)
+        # a fixed height: new thumbnails then re-lay only this row, not the whole panel and its plot
+        strata_box.setFixedHeight(THUMB + 2 * strata_box.fontMetrics().height() + 16)
         column.addWidget(strata_box)
         buttons = QHBoxLayout()
         self.apply_button = QPushButton("Apply split")
@@ -168,20 +180,26 @@ class StratifyWorkspace(Workspace):
             self._refit()
 
     def _refit(self) -> None:
-        """Fit K-Means thresholds for the current layer in the worker, then redraw (latest request wins)."""
+        """Fit K-Means thresholds for the current layer in the worker, then redraw (latest request wins). A preview
+        still pending for the thresholds of the layer shown before is dropped: they do not belong to this one."""
+        self._refresh_timer.stop()
         self._compute(None)
 
     def set_thresholds(self, thresholds: list[float]) -> None:
         self.thresholds = sorted(float(t) for t in thresholds)
+        self._refresh_layer = self._layer()
         self._refresh_timer.start()
 
     def refresh(self) -> None:
-        """Recompute the histogram and strata for the shown thresholds (dragged lines) in the worker."""
+        """Recompute the histogram and strata for the shown thresholds (dragged lines) in the worker — if the
+        current layer is still the one they were set on."""
+        if self._layer() is not self._refresh_layer:
+            return
         self._compute(list(self.thresholds))
 
     def _compute(self, thresholds: list[float] | None) -> None:
         layer, k = self._layer(), self.k_spin.value()
-        if layer is None or layer.depth is None or layer.is_empty:
+        if layer is None or layer.depth is None:  # (an empty layer is found in the worker: strata_view)
             self.thresholds = []
             self._show(StrataView(layer, [], None, []) if layer is not None else None)
             return
@@ -196,8 +214,6 @@ class StratifyWorkspace(Workspace):
             return  # the current layer changed meanwhile: a newer request is on its way
         self.view = view
         self.thresholds = list(view.thresholds) if view is not None else []
-        self.plot.clear()
-        self._lines = []
         while self.strata_row.count():
             widget = self.strata_row.takeAt(0).widget()
             if widget is not None:
@@ -205,6 +221,9 @@ class StratifyWorkspace(Workspace):
         splittable = layer is not None and layer.depth is not None and bool(self.thresholds) and not layer.locked
         self.apply_button.setEnabled(splittable)
         self.lr_button.setEnabled(layer is not None and not layer.is_empty and not layer.locked)
+        shown = view is not None and view.counts is not None
+        self._bars.setVisible(shown)
+        self._set_lines(self.thresholds if shown else [])
         if layer is None or view is None:
             self.layer_label.setText("no layer selected")
             return
@@ -213,22 +232,29 @@ class StratifyWorkspace(Workspace):
                                  f"{' — locked' if layer.locked else ''}")
         if view.counts is None:
             return
-        edges = np.linspace(0.0, 1.0, BINS + 1)
-        centres = (edges[:-1] + edges[1:]) / 2
-        cluster = np.searchsorted(np.asarray(self.thresholds), centres)
-        brushes = [pg.mkBrush(*CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]) for c in cluster]
-        self.plot.addItem(pg.BarGraphItem(x=centres, height=view.counts, width=1.0 / BINS, brushes=brushes,
-                                          pen=None))
-        for value in self.thresholds:
-            line = pg.InfiniteLine(pos=value, angle=90, movable=True, pen=pg.mkPen("w", width=2))
-            line.sigPositionChangeFinished.connect(self._on_line_moved)
-            self.plot.addItem(line)
-            self._lines.append(line)
+        cluster = np.searchsorted(np.asarray(self.thresholds), self._centres)
+        self._bars.setOpts(height=view.counts,
+                           brushes=[pg.mkBrush(*CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]) for c in cluster])
         for image, tip in view.strata:
             label = QLabel()
+            label.setFixedSize(THUMB, THUMB)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setPixmap(QPixmap.fromImage(image))
             label.setToolTip(tip)
             self.strata_row.addWidget(label)
+
+    def _set_lines(self, values: list[float]) -> None:
+        """One draggable line per threshold: existing lines are moved, missing ones added, extra ones removed."""
+        while len(self._lines) > len(values):
+            self.plot.removeItem(self._lines.pop())
+        while len(self._lines) < len(values):
+            line = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("w", width=2))
+            line.sigPositionChangeFinished.connect(self._on_line_moved)
+            self.plot.addItem(line)
+            self._lines.append(line)
+        for line, value in zip(self._lines, values, strict=True):
+            if line.value() != value:
+                line.setValue(value)
 
     def _on_line_moved(self, _line: pg.InfiniteLine) -> None:
         self.set_thresholds([min(max(line.value(), 0.0), 1.0) for line in self._lines])

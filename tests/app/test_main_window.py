@@ -106,6 +106,24 @@ def test_dragged_threshold_changes_the_strata(window, qtbot):
     qtbot.waitUntil(lambda: stratify.strata_row.count() == 2, timeout=5000)
 
 
+def test_thresholds_dragged_on_one_layer_never_split_the_next(window, qtbot):
+    """A preview still pending when the current layer changes belongs to the old layer: the new layer gets its own
+    K-Means fit, not the dragged lines of the one shown before."""
+    stratify = window.workspaces["stratify"]
+    session = window.session
+    session.set_current(session.document.find("front hair").uid)
+    qtbot.waitUntil(lambda: len(stratify.thresholds) == 1 and stratify.view is not None
+                    and stratify.view.layer is session.current_layer, timeout=30_000)
+    stratify.set_thresholds([0.999])  # dragged to the far end; its preview waits on a 60 ms timer
+    session.set_current(session.document.find("back hair").uid)  # …and another layer is picked before it runs
+    back = session.current_layer
+    qtbot.waitUntil(lambda: stratify.view is not None and stratify.view.layer is back and not window.jobs.busy,
+                    timeout=30_000)
+    qtbot.wait(200)  # longer than the preview's timer
+    assert stratify.view.layer is back
+    assert stratify.thresholds != [0.999] and len(stratify.thresholds) == 1
+
+
 def test_export_psd_from_the_file_menu(window, qtbot, tmp_path, monkeypatch):
     target = tmp_path / "out.psd"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
