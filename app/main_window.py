@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
             workspace.attach_jobs(self.jobs)
         self.canvas = stratify.canvas  # type: ignore[attr-defined]
         self.docks: dict[str, QDockWidget] = {}
-        self.layers_panel = LayersPanel(self.session)
+        self.layers_panel = LayersPanel(self.session, jobs=self.jobs)
         self.properties_panel = PropertiesPanel(self.session)
         self.tools_panel = ToolsPanel(self.canvas)
         self.log_panel = LogPanel()

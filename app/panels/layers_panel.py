@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.core.commands import MoveLayer, SetLayerProperty
 from seethrough.core.taxonomy import taxonomy
@@ -166,9 +167,11 @@ class LayersModel(QAbstractListModel):
 
 
 class LayersPanel(QWidget):
-    def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: DocumentSession, parent: QWidget | None = None, jobs: JobManager | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        #: merges are computed here (seconds at 2048²); without a job manager (a panel on its own) they run inline
+        self.jobs = jobs
         self.model = LayersModel(session)
         self.view = QListView()
         self.view.setModel(self.model)
@@ -256,10 +259,47 @@ class LayersPanel(QWidget):
         elif key == "down" and index > 0:
             self.session.push(MoveLayer(layer.uid, index - 1))
         elif key == "merge" and index > 0:
-            self.session.try_push(lambda: layer_ops.merge_down_command(doc, layer.uid), self)
+            self._merge_down(layer.uid)
         elif key == "duplicate":
             self.session.push(layer_ops.duplicate_command(doc, layer.uid))
         elif key == "delete":
             self.session.try_push(lambda: layer_ops.delete_command(doc, layer.uid), self)
         elif key == "lock":
             self.session.push(SetLayerProperty(layer.uid, "locked", not layer.locked, text="Lock layer"))
+
+    def _merge_down(self, uid: str) -> None:
+        """Merge the layer into the one below. A refusal (bottom or locked layer) is shown at once; the merged
+        pixels are computed in a job on a snapshot, and the merge is applied only if neither layer changed
+        meanwhile (otherwise the user is told and nothing changes)."""
+        from seethrough.app.errors import show_error
+        from seethrough.core import layer_ops
+        from seethrough.core.errors import BadInput, SeeThroughError
+
+        doc = self.session.document
+        if doc is None:
+            return
+        try:
+            lower, upper = layer_ops.merge_down_pair(doc, uid)
+        except SeeThroughError as exc:
+            show_error(self, exc)
+            return
+        if self.jobs is None:
+            self.session.try_push(lambda: layer_ops.merge_down_command(doc, uid), self)
+            return
+        snapshot = self.session.snapshot()
+
+        def apply(command) -> None:  # noqa: ANN001 - a Command, back on the UI thread
+            now, index = self.session.document, 0
+            if now is not None and now is doc:
+                try:
+                    index = now.index_of(uid)
+                except KeyError:
+                    pass
+            if now is None or index < 1 or now.layers[index - 1] is not lower or now.layers[index] is not upper:
+                show_error(self, BadInput(f"“{upper.name}” or the layer below changed while they were being merged: "
+                                          "nothing was merged; merge again"))
+                return
+            self.session.push(command)
+
+        self.jobs.submit(f"Merge {upper.name} down", lambda p, c: layer_ops.merge_down_command(snapshot, uid),
+                         apply, lambda exc: show_error(self, exc))

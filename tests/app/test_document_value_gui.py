@@ -116,3 +116,62 @@ def test_edit_during_a_slow_save_stays_dirty_and_the_file_is_the_snapshot(sessio
     assert not doc.history.is_clean and doc.history.clean_index == 1
     session.undo()
     assert doc.history.is_clean and doc.layer(top.uid).name == "saved name"
+
+
+def _merge_panel(session, qtbot, monkeypatch, delay: float = 0.0):  # noqa: ANN001, ANN202
+    """A layers panel with its own job manager, whose merges record the thread that computes them (and are slowed
+    by `delay` seconds, so that the test can edit while one runs)."""
+    import threading
+    import time
+
+    from seethrough.app.jobs import JobManager
+    from seethrough.core import layer_ops
+
+    threads: list[str] = []
+    original = layer_ops.merged_layer
+
+    def recorded(lower, upper):  # noqa: ANN001, ANN202
+        threads.append(threading.current_thread().name)
+        time.sleep(delay)
+        return original(lower, upper)
+
+    monkeypatch.setattr(layer_ops, "merged_layer", recorded)
+    panel = LayersPanel(session)
+    qtbot.addWidget(panel)
+    panel.jobs = JobManager(panel, error_parent=panel)
+    return panel, threads
+
+
+def test_merge_down_is_computed_off_the_ui_thread_and_is_one_undo_step(session, qtbot, monkeypatch):
+    import threading
+
+    panel, threads = _merge_panel(session, qtbot, monkeypatch)
+    doc = session.document
+    session.push(SetLayerProperty(doc.find("kept").uid, "locked", False))
+    before = doc.layers
+    session.set_current(doc.find("top").uid)
+    panel.act("merge")
+    qtbot.waitUntil(lambda: len(doc.layers) == 2, timeout=30_000)
+    assert threads and threading.main_thread().name not in threads
+    assert [layer.name for layer in doc.layers] == ["bottom", "kept"] and doc.layers[1].provenance == "merge"
+    assert doc.history.undo_text == "Merge top down"
+    session.undo()
+    assert doc.layers == before
+    assert panel.jobs.wait(30_000)
+
+
+def test_a_layer_edited_while_it_is_merged_is_left_as_edited(session, qtbot, monkeypatch):
+    panel, _threads = _merge_panel(session, qtbot, monkeypatch, delay=1.0)
+    doc = session.document
+    session.push(SetLayerProperty(doc.find("kept").uid, "locked", False))
+    top = doc.find("top")
+    session.set_current(top.uid)
+    app_errors.last_message = ""
+    panel.act("merge")
+    qtbot.waitUntil(lambda: panel.jobs.busy, timeout=10_000)
+    session.push(SetLayerProperty(top.uid, "name", "top (renamed)"))  # an edit made while the merge computes
+    after_edit = doc.layers
+    qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=30_000)
+    assert doc.layers == after_edit and len(doc.layers) == 3  # nothing merged, the edit kept
+    assert "changed while they were being merged" in app_errors.last_message
+    assert panel.jobs.wait(30_000)

@@ -46,8 +46,8 @@ def test_layer_panel_edits_are_undoable(window, qtbot):
     assert doc.layer(uid).name == "ribbon"
     count = len(doc.layers)
     window.session.set_current(doc.find("face").uid)
-    window.layers_panel.act("merge")
-    assert len(doc.layers) == count - 1
+    window.layers_panel.act("merge")  # computed in a job (seconds at 2048²), applied on the UI thread
+    qtbot.waitUntil(lambda: len(doc.layers) == count - 1, timeout=60_000)
     window.layers_panel.act("up")
     window.actions_by_name["Undo"].trigger()  # undo the move
     window.undo_action.trigger()  # undo the merge

@@ -216,6 +216,7 @@ def test_kill_9_then_start_offers_and_restores_the_autosave(qtbot, tmp_path, mon
         w._discard_confirmed = True
         w.close()
         qtbot.waitUntil(lambda: not w.isVisible() and not w.jobs.threads_alive(), timeout=30_000)
+        w.deleteLater()  # not left alive for the rest of the test process
     assert not (autosave_dir() / f"{w.autosave.id}.stproj").exists()  # a normal close leaves no autosave
 
 
