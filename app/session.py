@@ -10,14 +10,14 @@ Cross-workspace requests are signals here (`go_to`, `layer_model_chosen`), so no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from seethrough.core.commands import Command, ReplaceDocument
-from seethrough.core.document import Document
+from seethrough.core.document import Document, DocumentSnapshot
 from seethrough.core.errors import SeeThroughError
 
 
@@ -110,6 +110,28 @@ class DocumentSession(QObject):
         if self.document is None:
             raise RuntimeError("no document is open")
         return self.document.snapshot()
+
+    def unchanged_since(self, snapshot: DocumentSnapshot, uids: Sequence[str] | None = None) -> bool:
+        """Whether a command a job computed from `snapshot` still applies to the open document.
+
+        With `uids`: those layers are the very layer objects of the snapshot (layers are immutable values, so
+        identity means untouched) and keep their places relative to each other; edits elsewhere do not matter.
+        Without: nothing was edited at all — the same history position and the very same layers (a position alone
+        also matches another document just opened)."""
+        doc = self.document
+        if doc is None:
+            return False
+        if uids is None:
+            now = doc.snapshot()
+            return (now.position == snapshot.position and len(now.layers) == len(snapshot.layers)
+                    and all(a is b for a, b in zip(now.layers, snapshot.layers, strict=True)))
+        try:
+            then = [snapshot.index_of(uid) for uid in uids]
+            now = [doc.index_of(uid) for uid in uids]
+        except KeyError:
+            return False
+        return (all(doc.layers[i] is snapshot.layers[j] for i, j in zip(now, then, strict=True))
+                and [i - now[0] for i in now] == [j - then[0] for j in then])
 
     def mark_saved(self, snapshot: object, path: Path | None = None) -> None:
         """`snapshot` was written to a file: the document is clean if it still equals that snapshot."""

@@ -152,8 +152,7 @@ class ChecksPanel(QWidget):
 
     def _on_fixed(self, result: tuple) -> None:
         snapshot, command = result
-        doc = self.session.document
-        if doc is None or doc.snapshot().position != snapshot.position:
+        if not self.session.unchanged_since(snapshot):
             self.summary.setText("the document changed while the fix was computed: check again and retry")
             self.run_checks()
             return

@@ -289,13 +289,7 @@ class LayersPanel(QWidget):
         snapshot = self.session.snapshot()
 
         def apply(command) -> None:  # noqa: ANN001 - a Command, back on the UI thread
-            now, index = self.session.document, 0
-            if now is not None and now is doc:
-                try:
-                    index = now.index_of(uid)
-                except KeyError:
-                    pass
-            if now is None or index < 1 or now.layers[index - 1] is not lower or now.layers[index] is not upper:
+            if not self.session.unchanged_since(snapshot, [lower.uid, uid]):
                 show_error(self, BadInput(f"“{upper.name}” or the layer below changed while they were being merged: "
                                           "nothing was merged; merge again"))
                 return

@@ -400,8 +400,7 @@ class DecomposeWorkspace(Workspace):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(1000)
-        doc = self.session.document
-        if doc is None or doc.snapshot().position != snapshot.position:
+        if not self.session.unchanged_since(snapshot):
             self.result_label.setText("The document changed while the region was decomposed: run it again.")
         else:
             self.session.push(command)

@@ -35,7 +35,7 @@ from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.document import Layer
+from seethrough.core.document import DocumentSnapshot, Layer
 from seethrough.core.errors import SeeThroughError
 
 CLUSTER_COLOURS = [(230, 90, 60), (60, 130, 230), (90, 190, 90), (200, 160, 40), (160, 90, 200), (60, 190, 190)]
@@ -276,7 +276,7 @@ class StratifyWorkspace(Workspace):
             progress(0.1, f"splitting {layer.name} into {k} strata")
             return stratify_command(snapshot, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
 
-        self.jobs.submit(f"Stratify {layer.name}", compute, lambda cmd: self._push(layer, cmd, sort=True),
+        self.jobs.submit(f"Stratify {layer.name}", compute, lambda cmd: self._push(snapshot, layer, cmd, sort=True),
                          lambda exc: show_error(self, exc))
 
     def split_left_right(self) -> None:
@@ -287,19 +287,15 @@ class StratifyWorkspace(Workspace):
             return
         snapshot = self.session.snapshot()
         self.jobs.submit(f"Split {layer.name} left/right", lambda p, c: lr_split_command(snapshot, layer.uid),
-                         lambda cmd: self._push(layer, cmd, sort=False), lambda exc: show_error(self, exc))
+                         lambda cmd: self._push(snapshot, layer, cmd, sort=False), lambda exc: show_error(self, exc))
 
-    def _push(self, layer: Layer, command, sort: bool) -> None:  # noqa: ANN001 - a Command
-        """Back on the UI thread: apply a split computed from `layer`, if that layer is still in the document."""
+    def _push(self, snapshot: DocumentSnapshot, layer: Layer, command, sort: bool) -> None:  # noqa: ANN001
+        """Back on the UI thread: apply a split computed from `snapshot`, if `layer` is still untouched."""
         from seethrough.core.errors import BadInput
         from seethrough.core.layer_ops import sort_by_depth_command
 
         doc = self.session.document
-        try:
-            current = doc.layer(layer.uid) if doc is not None else None
-        except KeyError:
-            current = None
-        if current is not layer:
+        if doc is None or not self.session.unchanged_since(snapshot, [layer.uid]):
             show_error(self, BadInput(f"“{layer.name}” changed while it was being split: nothing was applied; "
                                       "split it again"))
             return

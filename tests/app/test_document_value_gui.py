@@ -175,3 +175,28 @@ def test_a_layer_edited_while_it_is_merged_is_left_as_edited(session, qtbot, mon
     assert doc.layers == after_edit and len(doc.layers) == 3  # nothing merged, the edit kept
     assert "changed while they were being merged" in app_errors.last_message
     assert panel.jobs.wait(30_000)
+
+
+def test_a_computed_command_applies_while_what_it_read_is_untouched(session):
+    """`unchanged_since`: the one rule every job that hands back a command is applied by (merge, split, region
+    re-decompose, quality fixes)."""
+    from seethrough.core.commands import MoveLayer
+
+    doc = session.document
+    bottom, kept, top = (doc.find(name) for name in ("bottom", "kept", "top"))
+    snapshot = session.snapshot()
+    assert session.unchanged_since(snapshot) and session.unchanged_since(snapshot, [kept.uid, top.uid])
+    session.push(SetLayerProperty(bottom.uid, "visible", False))  # an edit elsewhere
+    assert session.unchanged_since(snapshot, [kept.uid, top.uid])  # the pair it read is untouched
+    assert not session.unchanged_since(snapshot)  # but the document as a whole is not
+    session.push(SetLayerProperty(top.uid, "name", "renamed"))  # the layer itself changed
+    assert not session.unchanged_since(snapshot, [kept.uid, top.uid])
+    session.undo()
+    assert session.unchanged_since(snapshot, [kept.uid, top.uid])  # undo restores the very same layer object
+    session.push(MoveLayer(bottom.uid, 2))  # kept and top keep their order and stay adjacent
+    assert session.unchanged_since(snapshot, [kept.uid, top.uid])
+    session.undo()
+    session.push(MoveLayer(top.uid, 0))  # top now sits elsewhere relative to kept
+    assert not session.unchanged_since(snapshot, [kept.uid, top.uid])
+    session.set_document(Document((16, 16), [_layer("other", 10)]))
+    assert not session.unchanged_since(snapshot, [kept.uid]) and not session.unchanged_since(snapshot)

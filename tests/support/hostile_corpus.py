@@ -258,25 +258,35 @@ def _mark() -> tuple[Path, dict]:
     return src, json.loads((src / "Mark.model3.json").read_text(encoding="utf-8-sig"))
 
 
+def _linked_model_folder(root: Path, src: Path, linked: list[str]) -> Path:
+    """A fresh `root/model` folder holding links to the fixture's files `linked` (paths relative to `src`)."""
+    folder = root / "model"
+    folder.mkdir()
+    for rel in linked:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).symlink_to(src / rel)
+    return folder
+
+
+def _write_settings(path: Path, data: dict, text: str | None, extra: Callable[[Path], None] | None) -> Path:
+    """The model's settings file: `text` as given, else `data` as JSON (NaN allowed); then `extra(folder)`."""
+    path.write_text(text if text is not None else json.dumps(data, allow_nan=True), encoding="utf-8")
+    if extra is not None:
+        extra(path.parent)
+    return path
+
+
 def model3(refs: dict | None = None, text: str | None = None, extra: Callable[[Path], None] | None = None,
            link: bool = True) -> Builder:
     """A `.model3.json` beside links to Mark's moc and textures, with FileReferences changed as given."""
 
     def build(root: Path) -> Path:
         src, spec = _mark()
-        folder = root / "model"
-        folder.mkdir()
-        if link:
-            for rel in [spec["FileReferences"]["Moc"], *spec["FileReferences"]["Textures"]]:
-                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-                (folder / rel).symlink_to(src / rel)
+        folder = _linked_model_folder(root, src, [spec["FileReferences"]["Moc"], *spec["FileReferences"]["Textures"]]
+                               if link else [])
         data = {"Version": 3, "FileReferences": {"Moc": spec["FileReferences"]["Moc"],
                                                   "Textures": spec["FileReferences"]["Textures"], **(refs or {})}}
-        path = folder / "m.model3.json"
-        path.write_text(text if text is not None else json.dumps(data, allow_nan=True), encoding="utf-8")
-        if extra is not None:
-            extra(folder)
-        return path
+        return _write_settings(folder / "m.model3.json", data, text, extra)
 
     return build
 
@@ -286,17 +296,9 @@ def model2(changes: dict | None = None, text: str | None = None,
     def build(root: Path) -> Path:
         src = fixtures_dir() / "shizuku"
         spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
-        folder = root / "model"
-        folder.mkdir()
-        for rel in [spec["model"], *spec["textures"]]:
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).symlink_to(src / rel)
+        folder = _linked_model_folder(root, src, [spec["model"], *spec["textures"]])
         data = {"model": spec["model"], "textures": spec["textures"], **(changes or {})}
-        path = folder / "m.model.json"
-        path.write_text(text if text is not None else json.dumps(data, allow_nan=True), encoding="utf-8")
-        if extra is not None:
-            extra(folder)
-        return path
+        return _write_settings(folder / "m.model.json", data, text, extra)
 
     return build
 
