@@ -13,6 +13,7 @@ from seethrough.annotation.auto_label import auto_label, excluded_meshes, from_l
 from seethrough.annotation.labels import LabelStore
 from seethrough.annotation.layout_seeds import LayoutProvider
 from seethrough.annotation.loader import load_model
+from seethrough.annotation import seeds
 from seethrough.annotation.mesh_features import mesh_features
 from seethrough.annotation.render import content_frame, model_raster, to_uint8
 from seethrough.annotation.seeds import (
@@ -45,6 +46,13 @@ def _context(model, size: int = 256) -> SeedContext:  # noqa: ANN001
     known = {m: t for m, t in name_tags(view).items() if m not in excluded}
     return SeedContext(to_uint8(raster.composite()), vis, "v3", known, mesh_features(raster),
                        {m.id: m.part_path for m in view.meshes}, frozenset(excluded))
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored(monkeypatch):  # noqa: ANN001, ANN202
+    """A provider a test registers lives only for that test: the suite runs in random order."""
+    available_seed_providers()  # built-ins first, so the copy holds them
+    monkeypatch.setattr(seeds, "_REGISTRY", dict(seeds._REGISTRY))
 
 
 @pytest.fixture
