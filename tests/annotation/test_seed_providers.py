@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from seethrough.annotation import seeds
 from seethrough.annotation.auto_label import auto_label, excluded_meshes, from_live2d, name_tags
 from seethrough.annotation.labels import LabelStore
 from seethrough.annotation.layout_seeds import LayoutProvider
 from seethrough.annotation.loader import load_model
-from seethrough.annotation import seeds
 from seethrough.annotation.mesh_features import mesh_features
 from seethrough.annotation.render import content_frame, model_raster, to_uint8
 from seethrough.annotation.seeds import (
