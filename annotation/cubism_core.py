@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from ctypes import POINTER, c_char_p, c_float, c_int, c_uint, c_ushort, c_void_p
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,20 @@ def core_library() -> ctypes.CDLL:
     for name, (restype, argtypes) in sig.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = restype, argtypes
+    for name, (restype, argtypes) in OPTIONAL_SIG.items():
+        if hasattr(lib, name):  # a Core older than 5.3 has none of these
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = restype, argtypes
     return lib
+
+
+#: Cubism 5.3 (moc version 6): per-drawable blend modes and part offscreens, read when the Core has them
+OPTIONAL_SIG: dict[str, tuple[Any, list[Any]]] = {
+    "csmGetDrawableBlendModes": (POINTER(c_int), [c_void_p]),
+    "csmGetOffscreenCount": (c_int, [c_void_p]),
+    "csmGetOffscreenOwnerIndices": (POINTER(c_int), [c_void_p]),
+    "csmGetOffscreenBlendModes": (POINTER(c_int), [c_void_p]),
+}
 
 
 def _aligned(size: int, alignment: int) -> tuple[ctypes.Array, int]:
@@ -223,6 +237,22 @@ class CoreModel:
     def drawable_flags(self, dynamic: bool = False) -> np.ndarray:
         fn = "csmGetDrawableDynamicFlags" if dynamic else "csmGetDrawableConstantFlags"
         return self._array(fn, self.drawable_count, np.uint8)
+
+    def blend_modes(self) -> np.ndarray | None:
+        """Each drawable's blend code (colour blend in the low byte, alpha blend in the next); None when the Core
+        predates Cubism 5.3 (the constant flags then say additive or multiply)."""
+        if not hasattr(self.lib, "csmGetDrawableBlendModes"):
+            return None
+        return self.drawable_ints("csmGetDrawableBlendModes")
+
+    def offscreens(self) -> list[tuple[int, int]]:
+        """(owner part index, blend code) of every part drawn into an offscreen of its own (Cubism 5.3)."""
+        if not hasattr(self.lib, "csmGetOffscreenCount"):
+            return []
+        count = int(self.lib.csmGetOffscreenCount(self.handle))
+        owners = self._array("csmGetOffscreenOwnerIndices", count, np.int32)
+        codes = self._array("csmGetOffscreenBlendModes", count, np.int32)
+        return [(int(o), int(c)) for o, c in zip(owners, codes)]
 
     def render_orders(self) -> np.ndarray:
         return self._array("csmGetRenderOrders", self.drawable_count, np.int32)

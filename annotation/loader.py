@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from seethrough.annotation.blend_modes import blend_report
 from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
 from seethrough.annotation.optional_files import check_cubism3, clean_cubism2_settings, without_optional
 from seethrough.annotation.pose import pose_part_opacities, read_pose
@@ -152,6 +153,7 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
             texture_index=int(textures_idx[i]), mask_ids=tuple(ids[m] for m in masks[i] if m >= 0), blend_mode=blend,
             inverted_mask=bool(flags[i] & INVERTED_MASK), double_sided=bool(flags[i] & DOUBLE_SIDED),
         ))
+    _apply_blend_report(core, meshes, part_ids, warnings)
     size, _, _ = core.canvas()
     pose = _pose(folder, refs["Pose"] if "Pose" in usable else None, parts, warnings)
     model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose, warnings=warnings)
@@ -217,9 +219,23 @@ def refresh_dynamic_state(model: Live2DModel) -> None:
         i = mesh.index
         mesh.draw_order, mesh.render_order = int(draw[i]), int(render[i])
         mesh.opacity = float(opacity[i])
-        mesh.visible_flag = bool(dynamic[i] & DYNAMIC_VISIBLE)
+        mesh.visible_flag = bool(dynamic[i] & DYNAMIC_VISIBLE) and not mesh.cut_out
         mesh.multiply_color = tuple(float(c) for c in multiply[i, :3])  # type: ignore[assignment]
         mesh.screen_color = tuple(float(c) for c in screen[i, :3])  # type: ignore[assignment]
+
+
+def _apply_blend_report(core: Any, meshes: list[ArtMesh], part_ids: list[str], warnings: list[str]) -> None:
+    """Cubism 5.3 blending the renderer approximates: mark the meshes that cut their group, warn once."""
+    codes = core.blend_modes()
+    if codes is None:
+        return
+    offscreens = {part_ids[owner]: code for owner, code in core.offscreens() if 0 <= owner < len(part_ids)}
+    report = blend_report({m.id: int(codes[m.index]) for m in meshes}, {m.id: m.part_path for m in meshes},
+                          offscreens)
+    for mesh in meshes:
+        mesh.cut_out = mesh.id in report.cut_out
+    if report.warning:
+        warnings.append(report.warning)
 
 
 def vertices_in_pixels(model: Live2DModel, mesh: ArtMesh) -> np.ndarray:

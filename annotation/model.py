@@ -65,6 +65,7 @@ class ArtMesh:
     double_sided: bool = True  # False: back-facing triangles are culled (Cubism 3+ only)
     multiply_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # at the current pose
     screen_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    cut_out: bool = False  # Cubism 5.3 alpha blend 'out': it cuts its group, never drawn (annotation.blend_modes)
 
 
 @dataclass

@@ -319,3 +319,17 @@ def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):
         assert validate_dataset(out) == [] and len(read_dataset(out).samples) < 9
     else:
         assert not any(p.name.startswith("cancelled") for p in tmp_path.iterdir())
+
+
+def test_model_warnings_are_shown_in_the_status_bar(window, qtbot, tmp_path):
+    path = _copy(tmp_path, "Mark")
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    spec["FileReferences"]["Expressions"] = [{"Name": "smile", "File": "missing.exp3.json"}]  # optional, absent
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    ws = _open(window, qtbot, path)
+    assert ws.state.model.warnings
+    assert "1 model warning" in ws.status.text()
+    assert "missing.exp3.json" in ws.status.toolTip()
+    ws.open_model(_copy(tmp_path / "clean", "Mark"))
+    qtbot.waitUntil(lambda: ws.state.model.path != path and not window.jobs.busy, timeout=60_000)
+    assert "warning" not in ws.status.text() and ws.status.toolTip() == ""

@@ -225,7 +225,10 @@ class AnnotateWorkspace(ExportActions, Workspace):
             return
         labelled, total = self.state.coverage()
         selected = f", {len(self.state.selected)} selected" if self.state.selected else ""
-        self.status.setText(f"{self.state.model.path.name}: {labelled}/{total} ArtMeshes labelled{selected}")
+        warnings = self.state.model.warnings  # optional files skipped, blending the renderer approximates
+        noted = f" · ⚠ {len(warnings)} model warning{'s' * (len(warnings) > 1)} (hover to read)" if warnings else ""
+        self.status.setText(f"{self.state.model.path.name}: {labelled}/{total} ArtMeshes labelled{selected}{noted}")
+        self.status.setToolTip("\n".join(warnings))
 
     # --- drawing ---------------------------------------------------------------------------------------------------
     def redraw(self) -> None:

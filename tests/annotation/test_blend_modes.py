@@ -1,0 +1,69 @@
+"""Cubism 5.3 blending: the codes are read from the Core and agree with the older constant flags on real models;
+the new modes are reported as approximated, 'out' drawables are not drawn, and older models report nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from seethrough.annotation.blend_modes import blend_report, split_code
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.render import mesh_areas
+from seethrough.core.paths import fixtures_dir
+
+CUBISM3 = ("Haru", "Hiyori", "Mao", "Mark", "Wanko")
+PATHS = {"face": ("PartAll", "PartFace"), "shadow": ("PartAll", "PartHair", "PartShadow", "PartShadowOut"),
+         "glow": ("PartAll", "PartFx"), "hair": ("PartAll", "PartHair")}
+
+
+def test_codes_split_into_colour_and_alpha_blend() -> None:
+    assert split_code(0x0) == (0, 0)
+    assert split_code(0x106) == (6, 1)
+    assert split_code(0x200) == (0, 2)
+
+
+def test_legacy_modes_are_exact_and_report_nothing() -> None:
+    report = blend_report({"face": 0, "glow": 1, "hair": 2}, PATHS, {"PartAll": 0, "PartHair": 0})
+    assert not report.approximated and not report.cut_out and report.warning is None
+
+
+def test_new_modes_are_approximated_and_out_cuts_the_mesh_or_its_offscreen_group() -> None:
+    # the face draws normally; the glow uses a new colour blend; the hair sits in an offscreen drawn 'atop';
+    # the shadow's own code is normal but its offscreen part is drawn 'out'
+    report = blend_report({"face": 0, "glow": 0x6, "hair": 0, "shadow": 0},
+                          PATHS, {"PartHair": 0x100, "PartShadowOut": 0x200})
+    assert report.approximated == {"glow", "hair"}
+    assert report.cut_out == {"shadow"}
+    assert "3 ArtMeshes" in report.warning and "1 that cut their group not drawn" in report.warning
+    assert blend_report({"face": 0x200}, PATHS, {}).cut_out == {"face"}  # its own alpha blend 'out'
+
+
+def _model(name: str):  # noqa: ANN202
+    folder = fixtures_dir() / name
+    if not folder.is_dir():
+        pytest.skip(f"fixture {folder} missing")
+    return load_model(folder)
+
+
+@pytest.mark.parametrize("name", CUBISM3)
+def test_the_cores_blend_codes_agree_with_the_constant_flags_on_real_models(name: str) -> None:
+    model = _model(name)
+    codes = model.core.blend_modes()
+    if codes is None:
+        pytest.skip("this Cubism Core predates 5.3")
+    assert len(codes) == len(model.artmeshes)
+    for mesh in model.artmeshes:
+        colour, alpha = split_code(int(codes[mesh.index]))
+        assert ({"normal": 0, "additive": 1, "multiply": 2}[mesh.blend_mode], alpha) == (colour, 0), mesh.id
+    assert model.core.offscreens() == []  # made before Cubism 5.3: no part offscreens
+    assert not any(m.cut_out for m in model.artmeshes)
+    assert not any("Cubism 5.3" in w for w in model.warnings)
+
+
+def test_a_mesh_that_cuts_its_group_is_never_drawn() -> None:
+    model = _model("Hiyori")
+    areas = mesh_areas(model, 256)
+    mesh = max(model.artmeshes, key=lambda m: areas[m.id][1])  # the most visible mesh
+    mesh.cut_out = True
+    model.update()  # re-reads the Core's state (refresh_dynamic_state) and invalidates cached renders
+    assert not mesh.visible_flag
+    assert mesh_areas(model, 256)[mesh.id][1] == 0
