@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from seethrough.annotation.mesh_features import MeshFeatures, colour_distance
@@ -93,6 +94,7 @@ class BodyLayout:
 def estimate_layout(
     features: Mapping[str, MeshFeatures], known: Mapping[str, str], silhouette: np.ndarray
 ) -> BodyLayout:
+    silhouette = main_body(silhouette)
     faces = [features[m] for m, t in known.items() if t == "face" and m in features and features[m].area > 0]
     warm = [f for f in faces if f.lab[1] >= -2.0 and f.lab[2] >= -2.0]  # skin is peach to white, not a hair shadow
     face = max(warm or faces, key=lambda f: f.area) if faces else None
@@ -103,13 +105,18 @@ def estimate_layout(
     if face is None and not known:
         face = find_face(features, extent, int(silhouette.sum()))
         by_shape = face is not None
+    elif face is None:
+        face = face_under_eyes(features, known)
     body = [
         features[m] for m, t in known.items()
         if t in BODY_TAGS and m in features and features[m].area > 0 and face is not None
         and features[m].centroid[1] > face.box[3]
     ]
     limbs_or_neck = any(known[f.id] != "topwear" for f in body)
-    cut = face is None or not _has_legs(silhouette, face.box[3], extent[3])
+    # a full figure: legs show in the silhouette, or the body reaches six face heights below the chin (legs
+    # together in trousers or a long coat keep the silhouette wide; a bust or a knee-up shot never reaches that far)
+    tall = face is not None and extent[3] - face.box[3] >= 6 * face.height
+    cut = face is None or not (tall or _has_legs(silhouette, face.box[3], extent[3]))
     torsos = [f for f in body if known[f.id] == "topwear"]
     torso = max(torsos, key=lambda f: f.area) if torsos else None
     has_body = (bool(body) and limbs_or_neck) or by_shape  # a face with eyes found by shape is a character's
@@ -131,7 +138,7 @@ def find_face(
         x0, y0, x1, y1 = f.box
         if f.area < 0.02 * area or (f.centroid[1] - top) / height > 0.45:
             continue
-        if not (f.lab[0] > 55.0 and f.lab[1] > -2.0 and f.lab[2] > 2.0 and f.chroma < 45.0):
+        if not _skin_like(f):
             continue
         if not 0.6 < max(f.width, 1) / max(f.height, 1) < 1.7:
             continue
@@ -143,6 +150,56 @@ def find_face(
         if len(eyes) >= 3 and (best is None or f.order > best.order):
             best = f  # the last drawn: the face lies over the back hair, under the eyes
     return best
+
+
+def main_body(silhouette: np.ndarray) -> np.ndarray:
+    """The character without what floats apart from it (a credit plate, a logo, a far effect): the largest
+    connected region of the silhouette, pieces a few pixels apart counting as joined (a gap between a hand and a
+    sleeve is not a separation)."""
+    if not silhouette.any():
+        return silhouette
+    joined = cv2.dilate(silhouette.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if count <= 2:
+        return silhouette
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return silhouette & (labels == largest)
+
+
+#: what is drawn over a face
+EYE_TAGS = frozenset({"eyes", "irides", "eyewhite", "eyelash", "eyebrow"})
+
+
+def face_under_eyes(features: Mapping[str, MeshFeatures], known: Mapping[str, str]) -> MeshFeatures | None:
+    """The face when eyes are named but nothing is named as the face (a face mesh in a generic head part): the
+    largest skin-coloured (warm, light), about square mesh drawn under the named eye pieces whose box holds them,
+    the eyes spanning a good part of its width. None when no such mesh exists (a dog's eyes over white fur still
+    need a face-shaped, skin-coloured mesh under them)."""
+    eyes = [features[m] for m, t in known.items() if t in EYE_TAGS and m in features and features[m].area > 0]
+    if len(eyes) < 2:
+        return None
+    first_eye = min(g.order for g in eyes)
+    best = None
+    for f in features.values():
+        if f.id in known or f.area == 0 or f.order >= first_eye or not _skin_like(f):
+            continue
+        if not 0.6 < max(f.width, 1) / max(f.height, 1) < 1.7:
+            continue
+        x0, y0, x1, y1 = f.box
+        inside = [g for g in eyes if x0 < g.centroid[0] < x1 and y0 < g.centroid[1] < y1]
+        if len(inside) < max(2, 0.5 * len(eyes)):
+            continue
+        spread = max(g.centroid[0] for g in inside) - min(g.centroid[0] for g in inside)
+        if spread < 0.3 * f.width:
+            continue  # both eyes in a corner of it: a larger piece behind the head (back hair, a hood)
+        if best is None or f.area > best.area:
+            best = f
+    return best
+
+
+def _skin_like(f: MeshFeatures) -> bool:
+    """Warm and light, as a face's skin is (peach to near white), not saturated."""
+    return f.lab[0] > 55.0 and f.lab[1] > -2.0 and f.lab[2] > 2.0 and f.chroma < 45.0
 
 
 def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:
@@ -194,8 +251,14 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         return None
     span, feet = lay.span, float(lay.extent[3])
     t0, tc = (y0 - chin) / span, (cy - chin) / span
-    if y1 >= feet - 0.04 * span and f.height < 0.16 * span and not skin:
+    crosses = x0 < axis < x1
+    if y1 >= feet - 0.04 * span and not skin and (f.height < 0.16 * span or (f.height < 0.3 * span and not crosses)):
         return ("footwear", 0.7, "feet-line")
+    if (
+        not skin and 0.2 < t0 < 0.45 and f.height > 0.35 * span and f.width < 1.2 * fw
+        and f.visible_area >= 0.7 * f.area
+    ):
+        return ("bottomwear", 0.6, "trousers")  # from the hips down to the ankles and seen whole (tights hide under)
     if (tc > 0.55 and f.height > 0.12 * span and f.width < 1.2 * fw) or (skin and tc > 0.45):
         return ("legwear", 0.7, "leg-geometry")
     if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw and f.height < 0.4 * span:
@@ -278,7 +341,9 @@ def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) ->
         level = abs(f.centroid[1] - g.centroid[1]) < 0.2 * fh
         similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
         gap = max(g.box[0] - f.box[2], f.box[0] - g.box[2])
-        if centred and level and similar and gap > 0.2 * fw:
+        # open coat halves hang from the collar down the torso, close to the axis; arms hang outside the torso
+        collar = f.box[1] < lay.chin + 0.3 * fh and f.height > 1.5 * fh and gap < 0.7 * fw
+        if centred and level and similar and gap > 0.2 * fw and not collar:
             return ("handwear", 0.6, "arm-pair")
     return None
 
@@ -370,6 +435,9 @@ def position_rule(
         from_head = cy < lay.chin + 0.3 * lay.fh or y0 < fy0  # near the head, or growing from above the face
         if lay.by_shape and from_head and overlaps and not within and not lay.is_skin(f):
             return ("hair", 0.35, "head-layout")  # around the face, nothing named: hair (split by drawing order)
+        ex0, ey0, ex1, ey1 = lay.extent
+        if not (ex0 <= cx <= ex1 and ey0 <= cy <= ey1):
+            return ("objects", 0.3, "off-body")  # apart from the character (a credit plate, a logo)
         if cy > lay.chin:
             hit = body_rule(f, lay)
             if hit is not None:

@@ -28,7 +28,8 @@ SOURCES = (
     # geometry rules (annotation.body_layout) and seed-provider votes (annotation.seeds)
     "neck-geometry", "neckwear-geometry", "neck-not-skin", "feet-line", "leg-geometry", "waist-geometry",
     "torso-geometry", "arm-pair", "hair-colour-outlier", "foreground-prop", "ear-geometry", "eyelid-skin",
-    "eye-colour", "held-item", "colour-continuity", "face-box", "hair-colour", "face-layout", "head-layout", "off-body",
+    "eye-colour", "held-item", "colour-continuity", "face-box", "face-shape", "trousers", "hair-colour", "face-layout",
+    "head-layout", "off-body",
     "no-evidence",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )

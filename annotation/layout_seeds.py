@@ -54,7 +54,9 @@ def layout_assign(
         if mid in fixed:
             continue
         hit: Rule | None = None
-        if tag == "topwear":
+        if tag is None and lay.face is not None and mid == lay.face.id:
+            hit = ("face", 0.65, "face-shape")  # the skin under the named eyes (`face_under_eyes`)
+        elif tag == "topwear":
             hit = body_rule(f, lay)
             if hit is None or hit[0] == "topwear":
                 body = [features[m] for m, t in known.items() if t == "topwear" and m in features]
