@@ -9,7 +9,12 @@ straight into the canvas, as Cubism 3–5.2 does. For the rest it approximates, 
 - a drawable whose own alpha blend or whose offscreen ancestor's alpha blend is *out* cuts the group it is drawn
   into instead of painting it (a hair shadow trimmed by the face's shape): it is not drawn at all, since painting it
   over its group covers what it should cut (a face drawn over the mouth);
-- every other new mode is drawn as normal (or as its additive/multiply colour blend).
+- the new add and add-glow (3, 4) are drawn additive, the new multiply (6) multiplied, every other new mode
+  (darken, screen, overlay, …) normal; alpha blends other than over, and offscreen groups, are drawn straight.
+
+Codes (Cubism Core 5.3 header): colour 0 normal, 1 add-compatible, 2 multiply-compatible, 3 add, 4 add-glow,
+5 darken, 6 multiply, 7–17 the other Photoshop-style modes; alpha 0 over, 1 atop, 2 out, 3 conjoint over,
+4 disjoint over.
 
 `blend_report` lists the drawables concerned, so that the loader can warn once per model; models made before 5.3
 report nothing.
@@ -20,9 +25,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-#: colour blends the renderer draws exactly
-EXACT_COLOUR = {0: "normal", 1: "additive", 2: "multiply"}
+#: colour blends the renderer draws exactly (normal and the blends of Cubism 3–5.2)
+EXACT_COLOUR = frozenset({0, 1, 2})
+#: the renderer's mode nearest to each colour blend; the others are drawn normal
+NEAREST_MODE = {1: "additive", 3: "additive", 4: "additive", 2: "multiply", 6: "multiply"}
 ALPHA_OVER, ALPHA_OUT = 0, 2
+
+
+def nearest_mode(code: int) -> str:
+    """The renderer's blend mode ("normal", "additive", "multiply") nearest to a drawable's blend code."""
+    return NEAREST_MODE.get(split_code(code)[0], "normal")
 
 
 def split_code(code: int) -> tuple[int, int]:
@@ -41,8 +53,9 @@ class BlendReport:
             return None
         return (f"this model uses Cubism 5.3 blending (blend modes or part offscreens) for "
                 f"{len(self.approximated | self.cut_out)} ArtMeshes that the renderer approximates: "
-                f"{len(self.approximated)} drawn as normal/additive/multiply, {len(self.cut_out)} that cut their "
-                f"group not drawn; renders, labels and exported layers may differ from Cubism's")
+                f"{len(self.approximated)} drawn with the nearest of normal/additive/multiply, "
+                f"{len(self.cut_out)} that cut their group not drawn; renders, labels and exported layers may differ "
+                f"from Cubism's")
 
 
 def blend_report(

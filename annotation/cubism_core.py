@@ -56,6 +56,15 @@ def quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
+#: Cubism 5.3 (moc version 6): per-drawable blend modes and part offscreens, read when the Core has them
+OPTIONAL_SIG: dict[str, tuple[Any, list[Any]]] = {
+    "csmGetDrawableBlendModes": (POINTER(c_int), [c_void_p]),
+    "csmGetOffscreenCount": (c_int, [c_void_p]),
+    "csmGetOffscreenOwnerIndices": (POINTER(c_int), [c_void_p]),
+    "csmGetOffscreenBlendModes": (POINTER(c_int), [c_void_p]),
+}
+
+
 @lru_cache(maxsize=1)
 def core_library() -> ctypes.CDLL:
     flags = sys.getdlopenflags()
@@ -116,15 +125,6 @@ def core_library() -> ctypes.CDLL:
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = restype, argtypes
     return lib
-
-
-#: Cubism 5.3 (moc version 6): per-drawable blend modes and part offscreens, read when the Core has them
-OPTIONAL_SIG: dict[str, tuple[Any, list[Any]]] = {
-    "csmGetDrawableBlendModes": (POINTER(c_int), [c_void_p]),
-    "csmGetOffscreenCount": (c_int, [c_void_p]),
-    "csmGetOffscreenOwnerIndices": (POINTER(c_int), [c_void_p]),
-    "csmGetOffscreenBlendModes": (POINTER(c_int), [c_void_p]),
-}
 
 
 def _aligned(size: int, alignment: int) -> tuple[ctypes.Array, int]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from seethrough.annotation.blend_modes import blend_report
+from seethrough.annotation.blend_modes import blend_report, nearest_mode
 from seethrough.annotation.model import ArtMesh, Live2DModel, Parameter, Part
 from seethrough.annotation.optional_files import check_cubism3, clean_cubism2_settings, without_optional
 from seethrough.annotation.pose import pose_part_opacities, read_pose
@@ -225,7 +225,8 @@ def refresh_dynamic_state(model: Live2DModel) -> None:
 
 
 def _apply_blend_report(core: Any, meshes: list[ArtMesh], part_ids: list[str], warnings: list[str]) -> None:
-    """Cubism 5.3 blending the renderer approximates: mark the meshes that cut their group, warn once."""
+    """Cubism 5.3 blending the renderer approximates: each mesh's nearest blend mode, the meshes that cut their
+    group marked, one warning. (`core` is an `annotation.cubism_core.CoreModel`, imported lazily.)"""
     codes = core.blend_modes()
     if codes is None:
         return
@@ -234,6 +235,7 @@ def _apply_blend_report(core: Any, meshes: list[ArtMesh], part_ids: list[str], w
                           offscreens)
     for mesh in meshes:
         mesh.cut_out = mesh.id in report.cut_out
+        mesh.blend_mode = nearest_mode(int(codes[mesh.index]))  # the constant flags know only the older two
     if report.warning:
         warnings.append(report.warning)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from seethrough.annotation.blend_modes import blend_report, split_code
+from seethrough.annotation.blend_modes import blend_report, nearest_mode, split_code
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.render import mesh_areas
 from seethrough.core.paths import fixtures_dir
@@ -19,6 +19,13 @@ def test_codes_split_into_colour_and_alpha_blend() -> None:
     assert split_code(0x0) == (0, 0)
     assert split_code(0x106) == (6, 1)
     assert split_code(0x200) == (0, 2)
+
+
+def test_each_code_is_drawn_with_the_nearest_mode_the_renderer_has() -> None:
+    assert [nearest_mode(c) for c in (0, 1, 2)] == ["normal", "additive", "multiply"]  # Cubism 3–5.2
+    assert [nearest_mode(c) for c in (3, 4, 6)] == ["additive", "additive", "multiply"]  # add, add-glow, multiply
+    assert nearest_mode(0x104) == "additive"  # add-glow drawn atop: the colour blend decides
+    assert [nearest_mode(c) for c in (5, 10, 0x10E, 0x111)] == ["normal"] * 4  # darken, screen, hard light, colour
 
 
 def test_legacy_modes_are_exact_and_report_nothing() -> None:
@@ -51,9 +58,11 @@ def test_the_cores_blend_codes_agree_with_the_constant_flags_on_real_models(name
     if codes is None:
         pytest.skip("this Cubism Core predates 5.3")
     assert len(codes) == len(model.artmeshes)
+    flags = model.core.drawable_flags()  # bit 0 additive, bit 1 multiply: what Cores before 5.3 give
     for mesh in model.artmeshes:
         colour, alpha = split_code(int(codes[mesh.index]))
-        assert ({"normal": 0, "additive": 1, "multiply": 2}[mesh.blend_mode], alpha) == (colour, 0), mesh.id
+        assert (int(flags[mesh.index]) & 0b11, alpha) == (colour, 0), mesh.id
+        assert mesh.blend_mode == {0: "normal", 1: "additive", 2: "multiply"}[colour], mesh.id
     assert model.core.offscreens() == []  # made before Cubism 5.3: no part offscreens
     assert not any(m.cut_out for m in model.artmeshes)
     assert not any("Cubism 5.3" in w for w in model.warnings)
