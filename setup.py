@@ -16,17 +16,24 @@ TOP = ("core", "app", "annotation", "training")
 NOT_SHIPPED = ("screenshots",)
 
 
-def resource_files() -> list[str]:
+def resource_files() -> dict[str, list[str]]:
+    """The shipped resource files, by the package (folder) that holds them.
+
+    Every folder under resources/ is listed as a package of its own (`seethrough.resources.configs`, …): setuptools
+    treats a folder of data inside a package as an importable namespace and warns when it is left out."""
     root = Path(__file__).resolve().parent / "resources"
-    return sorted(
-        path.relative_to(root).as_posix()
-        for path in root.rglob("*")
-        if path.is_file() and path.suffix not in (".py", ".pyc")
-        and path.relative_to(root).parts[0] not in (*NOT_SHIPPED, "__pycache__")
-    )
+    files: dict[str, list[str]] = {"seethrough.resources": []}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or path.suffix in (".py", ".pyc") or relative.parts[0] in (*NOT_SHIPPED, "__pycache__"):
+            continue
+        package = ".".join(("seethrough.resources", *relative.parts[:-1]))
+        files.setdefault(package, []).append(relative.name)
+    return files
 
 
-packages = ["seethrough.resources"]
+resources = resource_files()
+packages = sorted(resources)
 for name in find_packages(include=[f"{top}*" for top in TOP]):
     if name.split(".")[0] in TOP:
         packages.append(f"seethrough.{name}")
@@ -34,5 +41,5 @@ for name in find_packages(include=[f"{top}*" for top in TOP]):
 setup(
     packages=packages,
     package_dir={f"seethrough.{top}": top for top in (*TOP, "resources")},
-    package_data={"seethrough.resources": resource_files()},
+    package_data=resources,
 )

@@ -23,14 +23,21 @@ Workers are plain daemon threads, not QThreads: a QThread destroyed while runnin
 daemon thread can never take the app down on close. Quitting asks every job to cancel and waits (`stopping()`);
 uninterruptible work such as model loading is waited for, never killed. This module is the only place that
 crosses the thread boundary; nobody else calls processEvents.
+
+A script (or a test) may also end while workers still run, without the window's close ever finishing. Python then
+ends daemon threads the hard way when they next ask for the interpreter, and one stopped inside a C++ library that
+released it (OpenCV's `cv2.*`) takes the process down ("terminate called without an active exception"). So every
+manager also cancels and joins its workers at interpreter exit (`_join_workers_at_exit`), before finalisation.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -48,6 +55,8 @@ JobFn = Callable[[Progress, Callable[[], bool]], Any]
 MAIN = "main"
 #: the least time between two progress reports crossing to the UI thread (s)
 PROGRESS_INTERVAL = 0.03
+#: how long interpreter exit waits for the workers of every manager together (s)
+EXIT_JOIN_SECONDS = 120.0
 
 
 def _spent(progress: Progress, is_cancelled: Callable[[], bool]) -> Any:
@@ -143,6 +152,7 @@ class JobManager(QObject):
         self.history_limit = 30
         self.error_parent = error_parent
         self.closing = False
+        _MANAGERS.add(self)
 
     # --- submitting ------------------------------------------------------------------------------------------------
     def submit(
@@ -342,6 +352,34 @@ class JobManager(QObject):
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         QCoreApplication.sendPostedEvents(self._bridge, QEvent.Type.MetaCall)
         return not self.threads_alive()
+
+    def stop_workers(self, deadline: float) -> bool:
+        """Process exit: take no new jobs, cancel every job without delivering anything, and join the workers until
+        `deadline` (time.monotonic()). True when none is left."""
+        self.closing = True
+        with self._lock:
+            for lane in self._lanes.values():
+                for job in lane.queue.drain():
+                    job.cancel()
+                if lane.running is not None:
+                    lane.running.cancel()
+        for thread in list(self._threads):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not self.threads_alive()
+
+
+_MANAGERS: weakref.WeakSet[JobManager] = weakref.WeakSet()
+
+
+@atexit.register
+def _join_workers_at_exit() -> None:
+    deadline = time.monotonic() + EXIT_JOIN_SECONDS
+    for manager in list(_MANAGERS):
+        try:
+            if not manager.stop_workers(deadline):
+                log.warning("a background job did not stop within %.0f s of exit", EXIT_JOIN_SECONDS)
+        except RuntimeError:  # the Qt side of the manager is already gone
+            continue
 
 
 #: the name the rest of the app used before lanes existed

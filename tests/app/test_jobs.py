@@ -94,3 +94,45 @@ def test_stopping_refuses_new_jobs(manager):
     manager.stopping()
     job = manager.submit("late", lambda p, c: 1)
     assert job.state is JobState.CANCELLED
+
+
+_SCRIPT_LEAVING_WORKERS_RUNNING = """
+import functools, os, time
+import numpy as np, cv2
+from PySide6.QtCore import QCoreApplication
+from seethrough.app.jobs import JobManager
+app = QCoreApplication([])
+jobs = JobManager()
+image = np.random.default_rng(0).random((512, 512), dtype=np.float32)
+blurring = set()
+def blur_until_cancelled(lane, progress, is_cancelled):
+    rounds = 0
+    while not is_cancelled():
+        cv2.GaussianBlur(image, (31, 31), 0)  # releases the interpreter inside C++
+        rounds += 1
+        blurring.add(lane)
+    os.write(1, f"lane {lane} stopped after {rounds} rounds\\n".encode())  # one write: the lanes end together
+for lane in ("a", "b"):
+    jobs.submit("blur", functools.partial(blur_until_cancelled, lane), lane=lane)
+while len(blurring) < 2:
+    time.sleep(0.01)
+print("leaving with workers running:", jobs.threads_alive(), flush=True)
+"""
+
+
+def test_a_script_that_ends_with_workers_running_exits_cleanly():
+    """Workers busy inside OpenCV when the interpreter ends used to abort the process (the wheel's smoke test
+    closed its window at once and died with 'terminate called without an active exception'): they are now
+    cancelled and joined at exit."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", _SCRIPT_LEAVING_WORKERS_RUNNING], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leaving with workers running: True" in done.stdout
+    for lane in "ab":
+        assert f"lane {lane} stopped after" in done.stdout
+        assert f"lane {lane} stopped after 0 rounds" not in done.stdout
