@@ -3,9 +3,12 @@
 passes, 30 steps, decoding, depth), per memory mode, in bf16; seconds per step, the share of time in the UNet,
 the VAE and the transparent decoder, and the UNet's achieved TFLOP/s.
 
-    python bench/bench_decompose.py [--sizes 1024 1280] [--modes none model group] [--steps 30]
+    python bench/bench_decompose.py [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
 
-Needs a CUDA GPU (prints why not otherwise). Results go to bench/RESULTS.md by hand, with the device and date.
+Needs a CUDA GPU (prints why not otherwise; `--device cpu --sizes 64 --steps 1` only checks that it runs).
+`--folders DIR` keeps the full-size folders there (built once, reused; bench_training.py --layers-model DIR/layers
+--depth-model DIR/depth times training steps on them). Each run prints as soon as it ends. Results go to
+bench/RESULTS.md by hand, with the device and date.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ sys.path.insert(0, str(REPO))
 TFLOP_PER_LAYER_STEP = {1024: 10.5, 1280: 17.1}
 
 
-def build_full_size_folders(root: Path) -> tuple[Path, Path]:
+def build_full_size_folders(root: Path, device: str = "cpu") -> tuple[Path, Path]:
     """Released-layout folders with full-size random weights (the tokenizers are the tiny character-level one:
-    prompt length is what matters for timing, and it is fixed at 77)."""
+    prompt length is what matters for timing, and it is fixed at 77). The weights are drawn on `device` (a GPU
+    draws the ~4.5 billion parameters in seconds). Folders already complete under `root` are reused."""
     import torch
     from diffusers import AutoencoderKL
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
@@ -36,8 +40,11 @@ def build_full_size_folders(root: Path) -> tuple[Path, Path]:
     from seethrough.core.models.transparent_vae import TransparentVAE
     from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
 
-    torch.set_default_dtype(torch.bfloat16)
     layers, depth = root / "layers", root / "depth"
+    if (root / "complete").exists():
+        return layers, depth
+    torch.set_default_dtype(torch.bfloat16)
+    torch.set_default_device(device)
     tok = write_tiny_clip_tokenizer(layers / "tokenizer")
     write_tiny_clip_tokenizer(layers / "tokenizer_2")
     write_tiny_clip_tokenizer(depth / "tokenizer")
@@ -58,7 +65,16 @@ def build_full_size_folders(root: Path) -> tuple[Path, Path]:
     UNetFrameConditionModel(**DEPTH_UNET).save_pretrained(depth / "unet")
     TransparentVAE().save_pretrained(layers / "trans_vae")
     torch.set_default_dtype(torch.float32)
+    torch.set_default_device("cpu")
+    (root / "complete").write_text("full-size random weights\n")
     return layers, depth
+
+
+def _sync() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
 class Timer:
@@ -68,31 +84,32 @@ class Timer:
         self.totals: dict[str, float] = defaultdict(float)
 
     def attach(self, module, name: str) -> None:  # noqa: ANN001
-        import torch
-
         def pre(_m, _i):
-            torch.cuda.synchronize()
+            _sync()
             _m._bench_t0 = time.perf_counter()
 
         def post(_m, _i, _o):
-            torch.cuda.synchronize()
+            _sync()
             self.totals[name] += time.perf_counter() - _m._bench_t0
 
         module.register_forward_pre_hook(pre)
         module.register_forward_hook(post)
 
 
-def run(size: int, mode: str, steps: int, layers: Path, depth: Path) -> dict:
+def run(size: int, mode: str, steps: int, layers: Path, depth: Path, device: str = "cuda") -> dict:
     import numpy as np
     import torch
 
     from seethrough.core.decompose.engine import load_engine
     from seethrough.core.decompose.options import DecomposeOptions
 
-    torch.cuda.empty_cache()
-    torch.cuda.reset_peak_memory_stats()
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
     options = DecomposeOptions(resolution=size, steps=steps, layer_model=layers, depth_model=depth, offload=mode,
-                               device="cuda", dtype="bfloat16")
+                               device=device, dtype="bfloat16" if cuda else "float32",
+                               depth_resolution=min(size, 768))
     engine = load_engine(options)
     timer = Timer()
     timer.attach(engine.layer_pipeline.unet, "layer UNet")
@@ -104,12 +121,13 @@ def run(size: int, mode: str, steps: int, layers: Path, depth: Path) -> dict:
     image[size // 8 : -size // 8, size // 4 : -size // 4, 3] = 255
     t0 = time.perf_counter()
     engine.decompose(image, options)
-    torch.cuda.synchronize()
+    _sync()
     total = time.perf_counter() - t0
     unet_s = timer.totals["layer UNet"]
     frames = 24
     return {
-        "size": size, "mode": mode, "total_s": total, "peak_gb": torch.cuda.max_memory_allocated() / 2**30,
+        "size": size, "mode": mode, "total_s": total,
+        "peak_gb": torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan"),
         "s_per_step": unet_s / (2 * steps), "shares": {k: v / total for k, v in timer.totals.items()},
         "unet_tflops": TFLOP_PER_LAYER_STEP.get(size, float("nan")) * frames * steps / max(unet_s, 1e-9),
     }
@@ -120,20 +138,30 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 1280])
     parser.add_argument("--modes", nargs="+", default=["none", "model", "group"])
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--folders", type=Path, help="build (or reuse) the full-size folders here")
     args = parser.parse_args()
     import torch
 
-    if not torch.cuda.is_available():
-        sys.exit("bench_decompose needs a CUDA GPU (torch sees none): nothing measured")
-    print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    if args.device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            sys.exit("bench_decompose needs a CUDA GPU (torch sees none): nothing measured")
+        print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        layers, depth = build_full_size_folders(Path(tmp))
+        start = time.perf_counter()
+        layers, depth = build_full_size_folders(args.folders or Path(tmp), args.device)
+        print(f"full-size random folders ready in {time.perf_counter() - start:.0f} s", flush=True)
         for size in args.sizes:
             for mode in args.modes:
-                r = run(size, mode, args.steps, layers, depth)
+                try:
+                    r = run(size, mode, args.steps, layers, depth, args.device)
+                except Exception as exc:  # noqa: BLE001 - one failed mode must not hide the others' numbers
+                    print(f"{size}² {mode:>10}: failed: {type(exc).__name__}: {exc}", flush=True)
+                    continue
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in r["shares"].items())
                 print(f"{size}² {mode:>10}: {r['total_s']:.1f} s total, peak {r['peak_gb']:.1f} GB, "
-                      f"{r['s_per_step']:.2f} s/step (13+11 frames), UNet {r['unet_tflops']:.0f} TFLOP/s; {shares}")
+                      f"{r['s_per_step']:.2f} s/step (13+11 frames), UNet {r['unet_tflops']:.0f} TFLOP/s; {shares}",
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -36,32 +36,44 @@ def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str]) -> None
     (`--layers-model`, `--depth-model`: their weights are loaded, the step time is that of the real model)."""
     import torch
 
+    for job_name in ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2"):
+        base = init_from.get("depth" if job_name.startswith("depth") else "layers")
+        try:
+            _time_job(job_name, dataset, resolution, base)
+        except Exception as exc:  # noqa: BLE001 - one failed job must not hide the others' numbers
+            print(f"{job_name:>14}: failed: {type(exc).__name__}: {exc}", flush=True)
+        torch.cuda.empty_cache()
+
+
+def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -> None:
+    """Median time of steps 2-4 of `job_name` (bf16 autocast, AdamW) and the peak memory."""
+    import torch
+
     from seethrough.training.config import TrainConfig
     from seethrough.training.jobs import make_job
     from seethrough.training.runner import step_generator
 
-    for job_name in ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2"):
-        base = init_from.get("depth" if job_name.startswith("depth") else "layers")
-        cfg = TrainConfig(job=job_name, data=str(dataset), output=tempfile.mkdtemp(), resolution=resolution,
-                          model={} if base else {"preset": "tiny"}, init_from=base, mixed_precision="bf16",
-                          gradient_checkpointing=bool(base))
-        job = make_job(cfg)
-        model = job.build().cuda()
-        opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
-        torch.cuda.reset_peak_memory_stats()
-        times = []
-        for step in range(4):
-            batch = job.batch([0], step_generator(0, step))
-            t0 = time.perf_counter()
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                loss = job.loss(model, batch, step_generator(0, step))
-            loss.backward()
-            opt.step()
-            opt.zero_grad()
-            torch.cuda.synchronize()
-            times.append(time.perf_counter() - t0)
-        print(f"{job_name:>14}: {np.median(times[1:]) * 1000:.0f} ms/step, "
-              f"peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GB")
+    cfg = TrainConfig(job=job_name, data=str(dataset), output=tempfile.mkdtemp(), resolution=resolution,
+                      model={} if base else {"preset": "tiny"}, init_from=base, mixed_precision="bf16",
+                      gradient_checkpointing=bool(base))
+    job = make_job(cfg)
+    model = job.build().cuda()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    torch.cuda.reset_peak_memory_stats()
+    times = []
+    for step in range(4):
+        batch = job.batch([0], step_generator(0, step))
+        t0 = time.perf_counter()
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = job.loss(model, batch, step_generator(0, step))
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    print(f"{job_name:>14}: {np.median(times[1:]) * 1000:.0f} ms/step, "
+          f"peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GB{' (full size)' if base else ' (tiny preset)'}",
+          flush=True)
 
 
 def main() -> None:

@@ -37,45 +37,65 @@ class Row:
         return self.value == self.limit
 
 
-def golden(case: Case) -> tuple[dict, dict[str, np.ndarray]]:
-    with np.load(GOLDENS / f"{case.name}.npz") as data:
+@dataclass(frozen=True)
+class Where:
+    """Where the project's side runs and which goldens it is held to: the committed CPU fp32 goldens by default; a
+    CUDA run (bench/parity_report.py --device cuda) is compared with goldens the authors' code made on that GPU."""
+
+    device: str = "cpu"
+    dtype: str = "float32"
+    goldens: Path = GOLDENS
+
+
+CPU = Where()
+
+
+def golden(case: Case, where: Where = CPU) -> tuple[dict, dict[str, np.ndarray]]:
+    with np.load(where.goldens / f"{case.name}.npz") as data:
         arrays = {k: data[k] for k in data.files}
     return json.loads(str(arrays.pop("meta"))), arrays
 
 
-def build_release(root: Path) -> dict:
-    """The tiny release in memory (layer models) and on disk (depth model, through the production loader)."""
+def build_release(root: Path, where: Where = CPU) -> dict:
+    """The tiny release in memory (layer models) and on disk (depth model, through the production loader), placed
+    on `where.device` in `where.dtype` as the authors place theirs (every module of both pipelines)."""
+    import torch
+
     v3 = LayerDiffusionPipeline(**layer_components(root / "layer", v3=True))
     v2 = LayerDiffusionPipeline(**layer_components(root / "layer-v2", v3=False, trans_vae=v3.trans_vae))
-    return {"layer": v3, "layer-v2": v2, "depth": LayerDepthPipeline.load(depth_folder(root / "depth"))}
+    release = {"layer": v3, "layer-v2": v2, "depth": LayerDepthPipeline.load(depth_folder(root / "depth"))}
+    if where != CPU:
+        for pipeline in release.values():
+            pipeline.to(where.device, getattr(torch, where.dtype))
+    return release
 
 
-def options(case: Case) -> DecomposeOptions:
+def options(case: Case, where: Where = CPU) -> DecomposeOptions:
     return DecomposeOptions(
         tagset="v3" if case.v3 else "v2", resolution=case.resolution, steps=case.steps, seed=case.seed,
-        depth_resolution=case.depth_resolution, device="cpu", dtype="float32", lr_split=case.lr_split,
+        depth_resolution=case.depth_resolution, device=where.device, dtype=where.dtype, lr_split=case.lr_split,
         output_frame="canvas",
     )
 
 
-def run(case: Case, release: dict):
+def run(case: Case, release: dict, where: Where = CPU):
     """(engine, document, latents per pass ÷ the VAE scaling factor) of the project's run of `case`."""
     latents: list[np.ndarray] = []
     if case.kind == "designed":  # depth and post-processing only
         engine = DecomposeEngine(None, release["depth"])
         canvas, layers = case.designed()
-        return engine, engine.finish(canvas, canvas, layers, options(case)), latents
+        return engine, engine.finish(canvas, canvas, layers, options(case, where)), latents
     pipeline = release[case.layer_folder]
     real_decode = pipeline.decode
 
     def decode(lat, image):  # noqa: ANN001
-        latents.append((lat / pipeline.vae.config.scaling_factor).float().numpy())
+        latents.append((lat / pipeline.vae.config.scaling_factor).float().cpu().numpy())
         return real_decode(lat, image)
 
     pipeline.decode = decode
     try:
         engine = DecomposeEngine(pipeline, release["depth"])
-        doc = engine.decompose(case.input_image(), options(case))
+        doc = engine.decompose(case.input_image(), options(case, where))
     finally:
         del pipeline.decode
     return engine, doc, latents
@@ -107,9 +127,9 @@ def fully_hidden_sub_layers(layers: dict[str, np.ndarray]) -> list[str]:
     return hidden
 
 
-def compare(case: Case, release: dict) -> list[Row]:
-    meta, ref = golden(case)
-    engine, doc, latents = run(case, release)
+def compare(case: Case, release: dict, where: Where = CPU) -> list[Row]:
+    meta, ref = golden(case, where)
+    engine, doc, latents = run(case, release, where)
     last = engine.last_run
     hidden_tags = fully_hidden_sub_layers(last["layers"])
     rows: list[Row] = []
