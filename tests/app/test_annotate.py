@@ -219,6 +219,9 @@ def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
         ws.set_pose({"ParamAngleX": value})
     qtbot.waitUntil(lambda: not ws.poser.busy and rendered and rendered[-1] == 20.0, timeout=10_000)
     assert rendered in ([-30.0, 20.0], [20.0]) and state.model.parameter_values()["ParamAngleX"] == 20.0
+    # they ran in the window's job system: the Jobs panel lists them and quitting waits for them like any job
+    assert ws.poser.runner is window.jobs
+    assert any(job.title == "Pose" and job.lane == "pose" for job in window.jobs.jobs())
     x, y = _centre_of(state, "Face")  # picking follows the installed raster
     assert state.pick(x, y) == "Face"
 

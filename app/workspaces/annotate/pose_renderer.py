@@ -4,7 +4,8 @@ A pose costs ~80 ms of rasterising plus ~40 ms of compositing at 1024 px (bench/
 for a slider drag on the UI thread. The worker renders on its *own copy* of the model (loading one is ~10 ms), so
 the live model is never touched from two threads; the UI thread then only sets the parameters on its model and
 takes the finished raster (`AnnotationState.install_pose`). While a render runs, newer requests replace each other
-and only the last is rendered next.
+and only the last is rendered next. Renders run in the `pose` lane of the window's job system (`attach`), so the
+Jobs panel lists them and quitting waits for them like every other job.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.model import Live2DModel
 from seethrough.annotation.render import ModelRaster, to_uint8
-from seethrough.app.jobs import JobRunner
+from seethrough.app.jobs import JobManager
 from seethrough.app.workspaces.annotate.state import AnnotationState
 
 
@@ -25,15 +26,21 @@ class PoseRenderer(QObject):
     rendered = Signal(object)
     failed = Signal(object)
 
+    LANE = "pose"
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = JobRunner(self)
+        self.runner = JobManager(self)  # until the workspace hands over the window's (`attach`)
         self._pending: tuple[AnnotationState, dict[str, float], frozenset[str]] | None = None
         self._copies: dict[Path, Live2DModel] = {}  # only touched by the worker (one job at a time)
 
+    def attach(self, jobs: JobManager) -> None:
+        """Render in the window's job system from now on."""
+        self.runner = jobs
+
     @property
     def busy(self) -> bool:
-        return self.runner.busy or self._pending is not None
+        return bool(self.runner.active(self.LANE)) or self._pending is not None
 
     def forget(self) -> None:
         """Drop the worker's model copies (another model was opened, or the same one again)."""
@@ -41,7 +48,7 @@ class PoseRenderer(QObject):
 
     def request(self, state: AnnotationState, values: dict[str, float]) -> None:
         self._pending = (state, dict(values), frozenset(state.hidden))
-        if not self.runner.busy:
+        if not self.runner.active(self.LANE):
             self._next()
 
     def wait(self, msecs: int = 30000) -> bool:
@@ -54,7 +61,7 @@ class PoseRenderer(QObject):
         self._pending = None
         path, frame, copies = state.model.path, state.frame, self._copies
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202 - JobRunner's job signature
+        def job(progress, cancel):  # noqa: ANN001, ANN202 - the job system's job signature
             model = copies.get(path)
             if model is None:
                 model = copies[path] = load_model(path)
@@ -65,7 +72,7 @@ class PoseRenderer(QObject):
             shown = {m.id for m in model.artmeshes if m.id not in hidden}
             return state, values, raster, hidden, to_uint8(raster.composite(shown))
 
-        self.runner.submit("Pose", job, self._done, self._fail)
+        self.runner.submit("Pose", job, self._done, self._fail, lane=self.LANE)
 
     def _done(self, result: tuple) -> None:
         self.rendered.emit(result)

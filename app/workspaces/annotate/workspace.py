@@ -176,8 +176,9 @@ class AnnotateWorkspace(ExportActions, Workspace):
 
     @jobs.setter
     def jobs(self, runner: JobRunner) -> None:
-        """The window's runner (one job at a time, its progress also in the status bar)."""
+        """The window's runner (one job at a time, its progress also in the status bar); pose renders use it too."""
         self._jobs = runner
+        self.poser.attach(runner)
         runner.progress.connect(lambda f, m: self._our_job and self.pose_panel.job_progress(f, m))
         runner.done.connect(self._job_done)
 
