@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
                    help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
     p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
+    p.add_argument("--fp32-latents", action="store_true",
+                   help="keep the sampler's latents in fp32 with bf16/fp16 models (the authors round them to the "
+                        "models' precision at every step)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run_decompose)
 
@@ -71,6 +74,7 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOpti
         lr_split=getattr(args, "lr_split", False), layer_model=args.model,
         depth_model=args.depth_model, models_dir=args.models_dir,
         output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
+        fp32_latents=getattr(args, "fp32_latents", False),
     )
 
 

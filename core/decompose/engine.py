@@ -130,7 +130,7 @@ class DecomposeEngine:
                 body = passes[0]
                 out = self.layer_pipeline(
                     canvas, body.tags, body.group_index, options.steps, generator,
-                    on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled,
+                    on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled, fp32_latents=options.fp32_latents,
                 )
                 layers.update(zip(body.tags, out))
                 if len(passes) > 1:
@@ -182,7 +182,7 @@ class DecomposeEngine:
         crop_frame = SquareFrame(pixels.shape[1], pixels.shape[0], options.resolution)
         out = self.layer_pipeline(
             crop_frame.to_canvas(pixels), head.tags, head.group_index, options.steps, generator,
-            on_step=on_step, is_cancelled=is_cancelled,
+            on_step=on_step, is_cancelled=is_cancelled, fp32_latents=options.fp32_latents,
         )
         size = options.resolution
         page_alpha = layers_page_alpha(frame, image) if options.clip_head_halo else None
@@ -196,7 +196,8 @@ class DecomposeEngine:
         steps = options.depth_steps or getattr(self.depth_pipeline, "default_steps", None) or DEFAULT_DEPTH_STEPS
 
         def estimate(frames: np.ndarray, page: np.ndarray) -> np.ndarray:
-            return self.depth_pipeline(frames, page, steps, None, on_step=on_step, is_cancelled=is_cancelled)
+            return self.depth_pipeline(frames, page, steps, None, on_step=on_step, is_cancelled=is_cancelled,
+                                       fp32_latents=options.fp32_latents)
 
         composites: dict[str, np.ndarray] = {}
         self.last_run["depth_composites"] = composites
@@ -288,6 +289,7 @@ def _options_metadata(options: DecomposeOptions) -> dict:
         "depth_steps": options.depth_steps,
         "lr_split": options.lr_split,
         "output_frame": options.output_frame,
+        "fp32_latents": options.fp32_latents,
     }
 
 

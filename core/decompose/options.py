@@ -39,6 +39,9 @@ class DecomposeOptions:
     lr_split: bool = False
     output_frame: str = "input"  # see OUTPUT_FRAMES and docs/parity.md
     clip_head_halo: bool = False  # keep head-pass alpha within the input's alpha on the canvas (not the authors')
+    #: keep the sampler's latents in fp32 when the models run in bf16/fp16 (the authors keep them in the models'
+    #: precision, rounded at every step: the default, for their result; see docs/parity.md)
+    fp32_latents: bool = False
     layer_model: Path | None = None  # folder with model_index.json/unet/trans_vae/vae/… (None = catalogue)
     depth_model: Path | None = None
     models_dir: Path | None = None  # the app's "models folder" setting, searched before $SEETHROUGH_MODELS

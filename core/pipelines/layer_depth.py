@@ -57,7 +57,7 @@ class LayerDepthPipeline(DiffusionPipeline):
         """One RGBA image (S, S, 4) uint8 → the VAE latent mean × 0.18215, (1, 4, S/8, S/8); transparent colours are
         filled with the padding the model was trained with."""
         rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype)).permute(2, 0, 1)[None]
-        rgb = (rgb * 2.0 - 1.0).to(self.vae.device, self.vae.dtype)
+        rgb = rgb.to(self.vae.device, self.vae.dtype) * 2.0 - 1.0  # in the VAE's precision, in the authors' order
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
 
     @torch.no_grad()
@@ -69,11 +69,13 @@ class LayerDepthPipeline(DiffusionPipeline):
         generator: torch.Generator | None = None,
         on_step: Callable[[int, int], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
+        fp32_latents: bool = False,
     ) -> np.ndarray:
         """`layers` (F, S, S, 4) uint8 and `full_image` (S, S, 4) → depth (F + 1, S, S) float32 in [0, 1].
 
         The full image is the last frame, as in the authors' code. The initial noise comes from `generator`, or,
         when it is None, from the global torch RNG in the UNet's dtype, as the authors draw it after re-seeding.
+        The latents stay in the UNet's precision between steps, as the authors' (`fp32_latents` keeps them in fp32).
         """
         device, dtype = self._execution_device, self.unet.dtype
         frames = np.concatenate([layers, full_image[None]], axis=0)
@@ -88,7 +90,8 @@ class LayerDepthPipeline(DiffusionPipeline):
             latents = torch.randn(shape, generator=generator, device=generator.device)
         else:
             latents = torch.randn(shape, device=device, dtype=dtype)
-        latents = latents.to(device, torch.float32)[None] * self.scheduler.init_noise_sigma
+        latent_dtype = torch.float32 if fp32_latents else dtype
+        latents = latents.to(device, latent_dtype)[None] * self.scheduler.init_noise_sigma
         self.scheduler.set_timesteps(num_inference_steps, device=device)
         total = len(self.scheduler.timesteps)
         for i, t in enumerate(self.scheduler.timesteps):
@@ -96,7 +99,7 @@ class LayerDepthPipeline(DiffusionPipeline):
                 raise Cancelled("depth estimation cancelled")
             model_in = torch.cat([cond, self.scheduler.scale_model_input(latents, t).to(dtype)], dim=2)
             pred = self.unet(model_in, t, encoder_hidden_states=ehs, return_dict=False)[0]
-            latents = self.scheduler.step(pred.float(), t, latents, generator=generator).prev_sample
+            latents = self.scheduler.step(pred.to(latent_dtype), t, latents, generator=generator).prev_sample
             if on_step is not None:
                 on_step(i + 1, total)
         depth = []

@@ -61,7 +61,7 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         """
         vae: AutoencoderKL = self.vae
         rgb = torch.from_numpy(np.ascontiguousarray(image[..., :3])).permute(2, 0, 1)[None].float() / 255.0
-        rgb = (rgb * 2.0 - 1.0).to(vae.device, vae.dtype)
+        rgb = rgb.to(vae.device, vae.dtype) * 2.0 - 1.0  # in the VAE's precision, in the authors' order (bf16)
         latent = vae.encode(rgb).latent_dist.sample(generator=generator)
         return latent * vae.config.scaling_factor
 
@@ -76,12 +76,15 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         generator: torch.Generator | None = None,
         on_step: StepCallback | None = None,
         is_cancelled: CancelCheck | None = None,
+        fp32_latents: bool = False,
     ) -> np.ndarray:
         """Decompose a square RGBA image (S, S, 4) uint8 into one RGBA frame per tag: (F, S, S, 4) uint8.
 
         Random streams as in the authors' pipeline: `generator` (a generator on the UNet's device, seeded once per
         image and shared by the passes) draws only the initial noise; the condition latent's sample and the SDE
         noise of every step come from the global torch RNG, which the caller seeds (`DecomposeEngine` does).
+        The latents are kept in the UNet's precision between steps, as the authors keep them (the scheduler computes
+        each step in fp32 and rounds the result back); `fp32_latents` keeps them in fp32 instead.
         """
         size = image.shape[0]
         if image.shape[:2] != (size, size) or size % 8:
@@ -97,9 +100,11 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         cond = self.encode_condition(image, None).to(device, dtype)
         cond = cond[:, None].expand(1, frames, *cond.shape[1:])
         latent_shape = (1, 1, self.vae.config.latent_channels, size // 8, size // 8)
-        noise = torch.randn(latent_shape, generator=generator, device=generator.device if generator else device)
+        latent_dtype = torch.float32 if fp32_latents else dtype
+        noise = torch.randn(latent_shape, generator=generator, device=generator.device if generator else device,
+                            dtype=latent_dtype)
         self.scheduler.set_timesteps(num_inference_steps, device=device)
-        latents = noise.to(device, torch.float32).expand(1, frames, *latent_shape[2:]).clone()
+        latents = noise.to(device).expand(1, frames, *latent_shape[2:]).clone()
         latents = latents * self.scheduler.init_noise_sigma
 
         total = len(self.scheduler.timesteps)
@@ -115,7 +120,7 @@ class LayerDiffusionPipeline(DiffusionPipeline):
                 group_index=group_index,
                 return_dict=False,
             )[0]
-            latents = self.scheduler.step(noise_pred.float(), t, latents).prev_sample
+            latents = self.scheduler.step(noise_pred.to(latent_dtype), t, latents).prev_sample
             if on_step is not None:
                 on_step(i + 1, total)
         return self.decode(latents[0], image)

@@ -12,6 +12,7 @@ def test_defaults_follow_the_released_pipeline():
     # depth steps: the depth model's own `default_denoising_steps` (model_index.json), as the authors' -1 does
     assert (opts.depth_resolution, opts.depth_steps) == (768, None)
     assert opts.output_frame == "input" and not opts.clip_head_halo and not opts.lr_split
+    assert not opts.fp32_latents  # the authors keep the latents in the models' precision
 
 
 @pytest.mark.parametrize(

@@ -73,6 +73,33 @@ def test_same_seed_same_layers_other_seed_differs(models):
     )
 
 
+def test_latents_stay_in_the_models_precision_unless_fp32_is_asked(models):
+    """With bf16 models the authors' sampler keeps its latents in bf16 (each step is computed in fp32 and rounded
+    back); ours does the same by default, and keeps them in fp32 with `fp32_latents` (docs/parity.md)."""
+    import torch
+
+    seen: dict[bool, set] = {}
+    for fp32 in (False, True):
+        options = _options(models, device="cpu", dtype="bfloat16", fp32_latents=fp32)
+        engine = load_engine(options)
+        dtypes: set = set()
+        for pipeline in (engine.layer_pipeline, engine.depth_pipeline):
+            real_step = pipeline.scheduler.step
+
+            def step(output, t, sample, *args, _real=real_step, _seen=dtypes, **kwargs):  # noqa: ANN001, ANN202
+                _seen.add((type(_real.__self__).__name__, sample.dtype, output.dtype))
+                return _real(output, t, sample, *args, **kwargs)
+
+            pipeline.scheduler.step = step
+        doc = engine.decompose(_image(), options)
+        assert doc.layers and engine.layer_pipeline.unet.dtype == torch.bfloat16
+        seen[fp32] = dtypes
+    kinds = {kind for kind, _, _ in seen[False]}
+    assert len(kinds) == 2  # the layer sampler (DPM++) and the depth sampler (DDIM) were both watched
+    assert {(s, o) for _, s, o in seen[False]} == {(torch.bfloat16, torch.bfloat16)}
+    assert {(s, o) for _, s, o in seen[True]} == {(torch.float32, torch.float32)}
+
+
 def test_v2_single_pass(models):
     _, v2, _ = models
     options = _options(models, tagset="v2", layer_model=v2, depth=False)
