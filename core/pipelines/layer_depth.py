@@ -105,6 +105,6 @@ class LayerDepthPipeline(DiffusionPipeline):
         depth = []
         for frame in latents[0]:
             decoded = self.vae.decode((frame[None] / DEPTH_LATENT_SCALE).to(self.vae.dtype)).sample
-            d = decoded.float().mean(dim=1)[0].clamp(-1.0, 1.0)
-            depth.append(((d + 1.0) / 2.0).cpu().numpy())
+            d = decoded.mean(dim=1)[0].clamp(-1.0, 1.0)  # in the VAE's precision, as the authors' decode_depth
+            depth.append(((d + 1.0) / 2.0).float().cpu().numpy())
         return np.stack(depth).astype(np.float32)

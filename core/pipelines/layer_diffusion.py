@@ -132,6 +132,8 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         out = []
         for frame in latents:
             rgba = self.trans_vae.decode_rgba(frame[None], self.vae, input_alpha=input_alpha)  # (1, 4, S, S)
-            # truncated to uint8, as the authors store them (rounding would move thresholded masks at alpha 10/15)
-            out.append((rgba[0].permute(1, 2, 0).float().clamp(0, 1).cpu().numpy() * 255.0).astype(np.uint8))
+            # scaled in the decoder's precision (bf16 rounds there, as in the authors' decoder), then truncated to
+            # uint8 as they store them (rounding would move thresholded masks at alpha 10/15)
+            scaled = rgba[0].permute(1, 2, 0).clamp(0, 1) * 255.0
+            out.append(scaled.float().cpu().numpy().clip(0, 255).astype(np.uint8))
         return np.stack(out)
