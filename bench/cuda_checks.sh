@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The checks that need a CUDA GPU, in one run under a time budget (results go to bench/RESULTS.md by hand):
-#   1. parity on CUDA: the authors' code makes goldens on this GPU with its own placement (bf16, models on CUDA),
-#      and bench/parity_report.py runs the project on the same GPU in bf16 and compares, stage by stage; the
-#      project's CUDA fp32 run is also compared with the committed CPU goldens;
-#   2. bench/bench_decompose.py: random full-size weights, 1024² and 1280², each memory mode;
-#   3. bench/bench_training.py --gpu: every training job, the tiny preset and the full-size models.
+#   parity:    the authors' code makes goldens on this GPU with its own placement (bf16, models on CUDA), and
+#              bench/parity_report.py runs the project on the same GPU in bf16 and compares, stage by stage (the
+#              committed CPU goldens do not apply on a GPU: CUDA's random streams are not the CPU's);
+#   tests:     the GPU tests (pytest -m gpu), e.g. every memory mode on the tiny models;
+#   decompose: bench/bench_decompose.py, random full-size weights ($DECOMPOSE_ARGS, default: 1024² and 1280², each
+#              memory mode);
+#   training:  bench/bench_training.py --gpu, every training job on the tiny preset and the full-size models.
 #
-#   OUT=DIR BUDGET_S=540 OFFICIAL_REPO=... PARITY_HARNESS=... bash bench/cuda_checks.sh
+#   OUT=DIR BUDGET_S=540 PARTS="parity tests decompose training" OFFICIAL_REPO=... PARITY_HARNESS=... \
+#     bash bench/cuda_checks.sh
 #
 # OFFICIAL_REPO is a checkout of the authors' repository and PARITY_HARNESS the folder with their side of the
 # harness (golden_official.py, make_release.py, offimport.py, scheduler_parity.py): both live outside this
@@ -16,6 +19,8 @@
 set -u
 OUT=${OUT:-/tmp/cuda-checks}
 PYTHON=${PYTHON:-python3}
+OFFICIAL_REPO=${OFFICIAL_REPO:-}
+PARITY_HARNESS=${PARITY_HARNESS:-}
 mkdir -p "$OUT"
 end=$(( $(date +%s) + ${BUDGET_S:-540} ))
 export PYTHONUNBUFFERED=1
@@ -31,11 +36,13 @@ part() {  # NAME CAP_S COMMAND...
   fi
   echo "== $name (at most $left s)"
   started=$(date +%s)
-  timeout -k 5 "$left" "$@" > "$OUT/$name.log" 2>&1
+  timeout -k 5 "$left" bash -c '"$@"' "$name" "$@" > "$OUT/$name.log" 2>&1  # bash -c: parts may be functions
   rc=$?
   echo "$name: exit $rc after $(( $(date +%s) - started )) s" | tee -a "$OUT/summary.txt"
   tail -n 60 "$OUT/$name.log"
 }
+
+wanted() { [[ " ${PARTS:-parity tests decompose training} " == *" $1 "* ]]; }
 
 goldens_on_gpu() {
   local case
@@ -47,19 +54,28 @@ goldens_on_gpu() {
 }
 
 work=$(mktemp -d)
+export work PYTHON PARITY_HARNESS OFFICIAL_REPO
+export -f goldens_on_gpu
 part environment 60 "$PYTHON" -c "
 import torch, diffusers, transformers, seethrough.core
 print('torch', torch.__version__, 'CUDA', torch.version.cuda, 'device', torch.cuda.get_device_name())
 print('diffusers', diffusers.__version__, 'transformers', transformers.__version__)"
-if [[ -n "${OFFICIAL_REPO:-}" && -n "${PARITY_HARNESS:-}" ]]; then
+if wanted parity && [[ -n "${OFFICIAL_REPO:-}" && -n "${PARITY_HARNESS:-}" ]]; then
   part parity-goldens 200 goldens_on_gpu
   part parity-cuda-bf16 120 "$PYTHON" bench/parity_report.py --device cuda --dtype bfloat16 --goldens "$work/goldens"
-else
+elif wanted parity; then
   echo "parity: skipped (set OFFICIAL_REPO and PARITY_HARNESS)" | tee -a "$OUT/summary.txt"
 fi
-part parity-cuda-fp32 90 "$PYTHON" bench/parity_report.py --device cuda --dtype float32
-part decompose 300 "$PYTHON" bench/bench_decompose.py --folders "$work/full" --sizes 1024 1280 \
-  --modes none model group
-part training 150 "$PYTHON" bench/bench_training.py --gpu --samples 8 \
-  --layers-model "$work/full/layers" --depth-model "$work/full/depth"
+if wanted tests; then
+  part gpu-tests 120 "$PYTHON" -m pytest -q -p no:randomly -m gpu tests/pipelines tests/core tests/test_markers.py
+fi
+if wanted decompose; then
+  # shellcheck disable=SC2086  # DECOMPOSE_ARGS is a list of arguments
+  part decompose 300 "$PYTHON" bench/bench_decompose.py --folders "$work/full" \
+    ${DECOMPOSE_ARGS:---sizes 1024 1280 --modes none model group}
+fi
+if wanted training; then
+  part training 150 "$PYTHON" bench/bench_training.py --gpu --samples 8 \
+    --layers-model "$work/full/layers" --depth-model "$work/full/depth"
+fi
 rm -rf "$work"

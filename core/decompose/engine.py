@@ -368,4 +368,9 @@ def _place(pipeline, device: str, offload: str) -> None:  # noqa: ANN001 - a dif
     elif offload == "sequential":
         pipeline.enable_sequential_cpu_offload(device=device)
     elif offload == "group":
-        pipeline.enable_group_offload(onload_device=device, offload_type="block_level", num_blocks_per_group=1)
+        # the UNet (most of the weights; always called through `forward`, whose hook onloads the layers outside its
+        # blocks) streams block by block; the other models (~2 GB in bf16) stay on the GPU: their decode/encode
+        # methods bypass `forward`, which would leave those layers on the CPU
+        pipeline.to(device)
+        pipeline.unet.to("cpu")
+        pipeline.unet.enable_group_offload(onload_device=device, offload_type="block_level", num_blocks_per_group=1)

@@ -15,6 +15,7 @@ import torch
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from diffusers.models.unets.unet_2d_blocks import UNetMidBlock2D, get_down_block, get_up_block
+from diffusers.utils.accelerate_utils import apply_forward_hook
 from torch import nn
 
 DEFAULT_DOWN = ("DownBlock2D",) * 4 + ("AttnDownBlock2D",) * 3
@@ -163,6 +164,7 @@ class TransparentVAE(ModelMixin, ConfigMixin):
         self.encoder = TransparentVAEEncoder(tuple(encoder_channels))
 
     @torch.no_grad()
+    @apply_forward_hook  # with CPU offload, this (not `forward`) is what brings the decoder to the GPU
     def decode_rgba(self, latents_scaled: torch.Tensor, sdxl_vae: Any,
                     input_alpha: torch.Tensor | None = None) -> torch.Tensor:
         """Decode layer latents to straight-alpha RGBA in [0, 1], one image per latent (authors' §2.6 numerics).
@@ -179,7 +181,9 @@ class TransparentVAE(ModelMixin, ConfigMixin):
         rgba: list[torch.Tensor] = []
         for latent in latents:  # one at a time: the full-resolution UNet is memory hungry
             latent = latent[None]
-            pixel = sdxl_vae.decode(latent.to(device=sdxl_vae.device, dtype=sdxl_vae.dtype)).sample
+            # on this model's device, the computing one once the offload hook ran (the SDXL VAE may still sit on the
+            # CPU: its own decode hook moves it)
+            pixel = sdxl_vae.decode(latent.to(device=self.device, dtype=sdxl_vae.dtype)).sample
             pixel = (pixel * 0.5 + 0.5).to(device=self.device, dtype=self.dtype)
             y = self.decoder(pixel, latent.to(device=self.device, dtype=self.dtype))
             alpha, rgb = y[:, :1], y[:, 1:]

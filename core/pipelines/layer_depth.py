@@ -49,7 +49,7 @@ class LayerDepthPipeline(DiffusionPipeline):
     def empty_embedding(self) -> torch.Tensor:
         if self._empty_embedding is None:
             ids = self.tokenizer("", padding="do_not_pad", return_tensors="pt").input_ids
-            self._empty_embedding = self.text_encoder(ids.to(self.text_encoder.device))[0].float().cpu()
+            self._empty_embedding = self.text_encoder(ids.to(self._execution_device))[0].float().cpu()
         return self._empty_embedding
 
     @torch.no_grad()
@@ -57,7 +57,8 @@ class LayerDepthPipeline(DiffusionPipeline):
         """One RGBA image (S, S, 4) uint8 → the VAE latent mean × 0.18215, (1, 4, S/8, S/8); transparent colours are
         filled with the padding the model was trained with."""
         rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype)).permute(2, 0, 1)[None]
-        rgb = rgb.to(self.vae.device, self.vae.dtype) * 2.0 - 1.0  # in the VAE's precision, in the authors' order
+        # in the VAE's precision, in the authors' order; on the computing device (an offloaded VAE is still on the CPU)
+        rgb = rgb.to(self._execution_device, self.vae.dtype) * 2.0 - 1.0
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
 
     @torch.no_grad()

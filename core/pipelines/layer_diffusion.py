@@ -40,7 +40,8 @@ class LayerDiffusionPipeline(DiffusionPipeline):
             tokenizer_2=tokenizer_2,
             scheduler=scheduler or layer_scheduler(),
         )
-        self.tags = TagEmbeddingCache(tokenizer, tokenizer_2, text_encoder, text_encoder_2)
+        self.tags = TagEmbeddingCache(tokenizer, tokenizer_2, text_encoder, text_encoder_2,
+                                      device=lambda: self._execution_device)
 
     @classmethod
     def load(
@@ -61,7 +62,8 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         """
         vae: AutoencoderKL = self.vae
         rgb = torch.from_numpy(np.ascontiguousarray(image[..., :3])).permute(2, 0, 1)[None].float() / 255.0
-        rgb = rgb.to(vae.device, vae.dtype) * 2.0 - 1.0  # in the VAE's precision, in the authors' order (bf16)
+        # in the VAE's precision, in the authors' order (bf16); on the computing device (an offloaded VAE is on the CPU)
+        rgb = rgb.to(self._execution_device, vae.dtype) * 2.0 - 1.0
         latent = vae.encode(rgb).latent_dist.sample(generator=generator)
         return latent * vae.config.scaling_factor
 

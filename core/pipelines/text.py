@@ -9,7 +9,7 @@ is not bit-identical to one prompt at a time: up to 3.4e-4 on the latents with t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -17,7 +17,11 @@ import torch
 class TagEmbeddingCache:
     """Encodes tag strings once; `get(tags)` returns (prompt_embeds (F, 77, D), pooled (F, P)) on CPU."""
 
-    def __init__(self, tokenizer, tokenizer_2, text_encoder, text_encoder_2) -> None:  # noqa: ANN001 - HF types
+    def __init__(self, tokenizer, tokenizer_2, text_encoder, text_encoder_2,  # noqa: ANN001 - HF types
+                 device: Callable[[], torch.device] | None = None) -> None:
+        """`device`: where the encoders compute (a pipeline's execution device: with CPU offload the encoders sit on
+        the CPU until their forward moves them); None = the first encoder's own device."""
+        self.device = device
         self.tokenizer, self.tokenizer_2 = tokenizer, tokenizer_2
         self.text_encoder, self.text_encoder_2 = text_encoder, text_encoder_2
         self._cache: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -33,7 +37,7 @@ class TagEmbeddingCache:
                 max_length=tokenizer.model_max_length,
                 truncation=True,
                 return_tensors="pt",
-            ).input_ids.to(encoder.device)
+            ).input_ids.to(self.device() if self.device is not None else encoder.device)
             out = encoder(ids, output_hidden_states=True)
             hidden_states.append(out.hidden_states[-2])
             pooled = out[0]  # the last encoder's projected pooled output (text_embeds)

@@ -100,6 +100,15 @@ def test_latents_stay_in_the_models_precision_unless_fp32_is_asked(models):
     assert {(s, o) for _, s, o in seen[True]} == {(torch.float32, torch.float32)}
 
 
+@pytest.mark.parametrize("mode", ["none", "model", "group"])
+def test_every_memory_mode_decomposes_on_a_gpu(models, mode, cuda_device):
+    """CPU offload moves each model to the GPU only while it computes: every input must go to the computing device,
+    not to where a model sits between calls (found on an H200: 'model' and 'group' failed with device mismatches)."""
+    options = _options(models, device=cuda_device, dtype="bfloat16", offload=mode)
+    doc = load_engine(options).decompose(_image(), options)
+    assert doc.layers and all(layer.depth is not None for layer in doc.layers)
+
+
 def test_v2_single_pass(models):
     _, v2, _ = models
     options = _options(models, tagset="v2", layer_model=v2, depth=False)
