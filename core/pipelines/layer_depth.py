@@ -53,10 +53,11 @@ class LayerDepthPipeline(DiffusionPipeline):
         return self._empty_embedding
 
     @torch.no_grad()
-    def encode(self, rgba: np.ndarray) -> torch.Tensor:
+    def encode(self, rgba: np.ndarray, rounded: bool = True) -> torch.Tensor:
         """One RGBA image (S, S, 4) uint8 → the VAE latent mean × 0.18215, (1, 4, S/8, S/8); transparent colours are
-        filled with the padding the model was trained with."""
-        rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype)).permute(2, 0, 1)[None]
+        filled with the padding the model was trained with. `rounded`: the 0..1 input is rounded to the VAE's
+        precision before the padding, as the authors' frames are; their full-page condition is padded unrounded."""
+        rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype if rounded else None)).permute(2, 0, 1)[None]
         # in the VAE's precision, in the authors' order; on the computing device (an offloaded VAE is still on the CPU)
         rgb = rgb.to(self._execution_device, self.vae.dtype) * 2.0 - 1.0
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
@@ -81,7 +82,7 @@ class LayerDepthPipeline(DiffusionPipeline):
         device, dtype = self._execution_device, self.unet.dtype
         frames = np.concatenate([layers, full_image[None]], axis=0)
         count, size = frames.shape[0], frames.shape[1]
-        full_latent = self.encode(full_image)
+        full_latent = self.encode(full_image, rounded=False)
         layer_latents = torch.cat([self.encode(f) for f in frames])
         cond = torch.cat([full_latent.expand_as(layer_latents), layer_latents], dim=1)[None].to(device, dtype)
         ehs = self.empty_embedding().to(device, dtype).expand(count, -1, -1)
