@@ -57,6 +57,7 @@ def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -
                       model={} if base else {"preset": "tiny"}, init_from=base, mixed_precision="bf16",
                       gradient_checkpointing=bool(base))
     job = make_job(cfg)
+    job.device = torch.device("cuda")
     model = job.build().cuda()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     torch.cuda.reset_peak_memory_stats()

@@ -160,6 +160,7 @@ def train(
         "constant_with_warmup", optimizer, num_warmup_steps=cfg.warmup_steps, num_training_steps=cfg.max_steps
     )
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    job.device = accelerator.device  # batches are made on the CPU; the loss feeds the model there
     ema = None
     if cfg.ema:
         from diffusers.training_utils import EMAModel

@@ -34,9 +34,24 @@ def to_tensor_rgb(rgb01: np.ndarray) -> torch.Tensor:
 
 
 class JobBase:
-    """Dataset access and augmentation common to every job."""
+    """Dataset access and augmentation common to every job.
+
+    Batches are made on the CPU (every random draw from the CPU generator of the step, so a run is reproducible on
+    any device); `loss` moves what it feeds the model to `device`, which the runner sets to where the model trains.
+    """
 
     name = "job"
+    device: torch.device = torch.device("cpu")
+
+    def on_device(self, value: Any) -> Any:
+        """`value` (a tensor, or a dict/list/tuple holding tensors) on the training device."""
+        if isinstance(value, torch.Tensor):
+            return value.to(self.device)
+        if isinstance(value, dict):
+            return {k: self.on_device(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.on_device(v) for v in value)
+        return value
 
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg

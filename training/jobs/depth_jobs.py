@@ -103,15 +103,17 @@ class _DepthJob(JobBase):
         return {**super().signature(), "stage": self.stage}
 
     def loss(self, model: torch.nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        batch = self.on_device(batch)
         target = batch["depth_latents"]  # (B, F, 4, h, w)
-        noise = torch.randn(target.shape, generator=generator)
-        t = torch.randint(0, self.parts.noise.config.num_train_timesteps, (target.shape[0],), generator=generator)
+        noise = self.on_device(torch.randn(target.shape, generator=generator))
+        steps = self.parts.noise.config.num_train_timesteps
+        t = self.on_device(torch.randint(0, steps, (target.shape[0],), generator=generator))
         flat_t = t.repeat_interleave(target.shape[1])
         flat_target, flat_noise = target.flatten(0, 1), noise.flatten(0, 1)
         noisy = self.parts.noise.add_noise(flat_target, flat_noise, flat_t).view_as(target)
         velocity = self.parts.noise.get_velocity(flat_target, flat_noise, flat_t).view_as(target)
         frames = target.shape[1]
-        ehs = self.parts.empty.expand(frames, -1, -1)
+        ehs = self.on_device(self.parts.empty).expand(frames, -1, -1)
         pred = model(torch.cat([batch["cond"], noisy], dim=2), t, encoder_hidden_states=ehs, return_dict=False)[0]
         return F.mse_loss(pred.float(), velocity)
 

@@ -59,16 +59,18 @@ class _LayerJob(JobBase):
         return torch.tensor([size, size, 0, 0, size, size], dtype=torch.float32).repeat(frames, 1)
 
     def loss(self, model: torch.nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        batch = self.on_device(batch)
         target = batch["latents"]  # (B, F, 4, h, w)
-        noise = torch.randn(target.shape, generator=generator)
+        noise = self.on_device(torch.randn(target.shape, generator=generator))
         steps = self.parts.noise.config.num_train_timesteps
-        t = torch.randint(0, steps, (target.shape[0],), generator=generator)
+        t = self.on_device(torch.randint(0, steps, (target.shape[0],), generator=generator))
         flat_t = t.repeat_interleave(target.shape[1])
         noisy = self.parts.noise.add_noise(target.flatten(0, 1), noise.flatten(0, 1), flat_t).view_as(target)
         model_in = torch.cat([noisy, batch["cond"]], dim=2)
+        time_ids = self.on_device(self._time_ids(target.shape[1]))
         pred = model(
             model_in, t, encoder_hidden_states=batch["embeds"],
-            added_cond_kwargs={"text_embeds": batch["pooled"], "time_ids": self._time_ids(target.shape[1])},
+            added_cond_kwargs={"text_embeds": batch["pooled"], "time_ids": time_ids},
             group_index=batch["group_index"], return_dict=False,
         )[0]
         return F.mse_loss(pred.float(), noise)

@@ -70,6 +70,7 @@ class TransparencyDecoderJob(JobBase):
         return {"pixel": torch.cat(pixels), "latent": torch.cat(latents), "target": torch.cat(targets)}
 
     def loss(self, model: nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+        batch = self.on_device(batch)
         pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"])
         target = batch["target"]
         reconstruction = F.mse_loss(pred, target)
@@ -83,8 +84,9 @@ class TransparencyDecoderJob(JobBase):
 
     def validation_images(self, model: nn.Module, generator: torch.Generator) -> list[np.ndarray]:
         """Target and prediction of the first sample's layer, side by side over a grey checkerboard."""
-        batch = self.batch([0], generator)
-        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"]).clamp(0, 1)
+        batch = self.on_device(self.batch([0], generator))
+        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"]).clamp(0, 1).cpu()
+        batch = {k: v.cpu() for k, v in batch.items()}
         return [np.concatenate([_on_checker(batch["target"][0]), _on_checker(pred[0])], axis=1)]
 
     def save_final(self, model: nn.Module, folder: Path) -> None:
