@@ -35,6 +35,8 @@ class TrainJob(Protocol):
     """What a job (vae, layers-stage1/2, depth-stage1/2) provides to the loop."""
 
     name: str
+    #: where `loss` feeds the model: the runner sets it to the training device (batches are made on the CPU)
+    device: torch.device
 
     def build(self) -> torch.nn.Module:
         """The module whose parameters are trained (its state goes into checkpoints)."""
