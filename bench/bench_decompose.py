@@ -45,27 +45,29 @@ def build_full_size_folders(root: Path, device: str = "cpu") -> tuple[Path, Path
         return layers, depth
     torch.set_default_dtype(torch.bfloat16)
     torch.set_default_device(device)
-    tok = write_tiny_clip_tokenizer(layers / "tokenizer")
-    write_tiny_clip_tokenizer(layers / "tokenizer_2")
-    write_tiny_clip_tokenizer(depth / "tokenizer")
-    common = dict(vocab_size=len(tok), bos_token_id=0, eos_token_id=1, pad_token_id=1, max_position_embeddings=77)
-    CLIPTextModel(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-                                 num_attention_heads=12, **common)).save_pretrained(layers / "text_encoder")
-    CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
-                                               num_attention_heads=20, projection_dim=1280, **common)
-                                ).save_pretrained(layers / "text_encoder_2")
-    CLIPTextModel(CLIPTextConfig(hidden_size=1024, intermediate_size=4096, num_hidden_layers=23,
-                                 num_attention_heads=16, **common)).save_pretrained(depth / "text_encoder")
-    sdxl_vae = dict(block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
-                    up_block_types=("UpDecoderBlock2D",) * 4, layers_per_block=2, latent_channels=4,
-                    sample_size=1024)
-    AutoencoderKL(**sdxl_vae, scaling_factor=0.13025).save_pretrained(layers / "vae")
-    AutoencoderKL(**sdxl_vae, scaling_factor=0.18215).save_pretrained(depth / "vae")
-    UNetFrameConditionModel(**LAYER_UNET_V3).save_pretrained(layers / "unet")
-    UNetFrameConditionModel(**DEPTH_UNET).save_pretrained(depth / "unet")
-    TransparentVAE().save_pretrained(layers / "trans_vae")
-    torch.set_default_dtype(torch.float32)
-    torch.set_default_device("cpu")
+    try:
+        tok = write_tiny_clip_tokenizer(layers / "tokenizer")
+        write_tiny_clip_tokenizer(layers / "tokenizer_2")
+        write_tiny_clip_tokenizer(depth / "tokenizer")
+        common = dict(vocab_size=len(tok), bos_token_id=0, eos_token_id=1, pad_token_id=1, max_position_embeddings=77)
+        CLIPTextModel(CLIPTextConfig(hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                                     num_attention_heads=12, **common)).save_pretrained(layers / "text_encoder")
+        CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=1280, intermediate_size=5120, num_hidden_layers=32,
+                                                   num_attention_heads=20, projection_dim=1280, **common)
+                                    ).save_pretrained(layers / "text_encoder_2")
+        CLIPTextModel(CLIPTextConfig(hidden_size=1024, intermediate_size=4096, num_hidden_layers=23,
+                                     num_attention_heads=16, **common)).save_pretrained(depth / "text_encoder")
+        sdxl_vae = dict(block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
+                        up_block_types=("UpDecoderBlock2D",) * 4, layers_per_block=2, latent_channels=4,
+                        sample_size=1024)
+        AutoencoderKL(**sdxl_vae, scaling_factor=0.13025).save_pretrained(layers / "vae")
+        AutoencoderKL(**sdxl_vae, scaling_factor=0.18215).save_pretrained(depth / "vae")
+        UNetFrameConditionModel(**LAYER_UNET_V3).save_pretrained(layers / "unet")
+        UNetFrameConditionModel(**DEPTH_UNET).save_pretrained(depth / "unet")
+        TransparentVAE().save_pretrained(layers / "trans_vae")
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torch.set_default_device("cpu")
     (root / "complete").write_text("full-size random weights\n")
     return layers, depth
 

@@ -368,9 +368,17 @@ def _place(pipeline, device: str, offload: str) -> None:  # noqa: ANN001 - a dif
     elif offload == "sequential":
         pipeline.enable_sequential_cpu_offload(device=device)
     elif offload == "group":
-        # the UNet (most of the weights; always called through `forward`, whose hook onloads the layers outside its
-        # blocks) streams block by block; the other models (~2 GB in bf16) stay on the GPU: their decode/encode
-        # methods bypass `forward`, which would leave those layers on the CPU
-        pipeline.to(device)
-        pipeline.unet.to("cpu")
-        pipeline.unet.enable_group_offload(onload_device=device, offload_type="block_level", num_blocks_per_group=1)
+        offload_unet_groups(pipeline, device)
+
+
+def offload_unet_groups(pipeline, device: str) -> None:  # noqa: ANN001 - a diffusers pipeline
+    """The `group` memory mode: the UNet (most of the weights; always called through `forward`, whose hook onloads
+    the layers outside its blocks) streams to `device` block by block and never goes there whole (on the small GPUs
+    this mode is for, it would not fit); the other models (~2 GB in bf16) go to `device`: their decode/encode methods
+    bypass `forward`, which would leave their layers behind."""
+    import torch
+
+    for name, component in pipeline.components.items():
+        if isinstance(component, torch.nn.Module) and name != "unet":
+            component.to(device)
+    pipeline.unet.enable_group_offload(onload_device=device, offload_type="block_level", num_blocks_per_group=1)

@@ -109,6 +109,21 @@ def test_every_memory_mode_decomposes_on_a_gpu(models, mode, cuda_device):
     assert doc.layers and all(layer.depth is not None for layer in doc.layers)
 
 
+def test_group_offload_placement_gives_the_same_layers(models):
+    """The `group` mode's placement (UNet streamed block by block, the rest moved whole), here onto the CPU itself:
+    the same layers as the plain placement (on a GPU the test above runs it for real)."""
+    from seethrough.core.decompose.engine import offload_unet_groups
+
+    options = _options(models, depth=False)
+    plain = load_engine(options).decompose(_image(), options)
+    engine = load_engine(options)
+    offload_unet_groups(engine.layer_pipeline, "cpu")
+    grouped = engine.decompose(_image(), options)
+    assert [layer.name for layer in grouped.layers] == [layer.name for layer in plain.layers]
+    for a, b in zip(grouped.layers, plain.layers):
+        np.testing.assert_array_equal(a.rgba, b.rgba)
+
+
 def test_v2_single_pass(models):
     _, v2, _ = models
     options = _options(models, tagset="v2", layer_model=v2, depth=False)

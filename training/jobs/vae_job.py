@@ -84,9 +84,9 @@ class TransparencyDecoderJob(JobBase):
 
     def validation_images(self, model: nn.Module, generator: torch.Generator) -> list[np.ndarray]:
         """Target and prediction of the first sample's layer, side by side over a grey checkerboard."""
-        batch = self.on_device(self.batch([0], generator))
-        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"]).clamp(0, 1).cpu()
-        batch = {k: v.cpu() for k, v in batch.items()}
+        batch = self.batch([0], generator)
+        pixel, latent = self.on_device([batch["pixel"], batch["latent"]])
+        pred = model.get_submodule("decoder")(pixel, latent).clamp(0, 1).cpu()
         return [np.concatenate([_on_checker(batch["target"][0]), _on_checker(pred[0])], axis=1)]
 
     def save_final(self, model: nn.Module, folder: Path) -> None:
