@@ -173,10 +173,13 @@ class JobManager(QObject):
         with self._lock:
             lane_obj = self._lanes.setdefault(lane, _Lane(lane))
             dropped = lane_obj.queue.push(job, key)
-            running = lane_obj.running
-            if key is not None and running is not None and running.key == key:
-                running.superseded = True
-                running.cancel()
+            if key is not None:
+                # the running job, and one that has ended in the worker but whose outcome has not crossed to the
+                # UI thread yet: neither may be delivered after this request (both are still active here)
+                for older in self._jobs:
+                    if older.lane == lane and older.key == key and older.state.active:
+                        older.superseded = True
+                        older.cancel()
             start = lane_obj.thread is None
             if start:
                 lane_obj.thread = threading.Thread(target=self._work, args=(lane_obj,), daemon=True,

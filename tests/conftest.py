@@ -27,6 +27,40 @@ def _guard_qt_host() -> None:
 _guard_qt_host()
 
 
+#: every pytest-qt wait (`waitUntil`, `waitSignal`, …) is a condition with a deadline: on a loaded machine the
+#: condition comes true later, never differently, so the deadlines are stretched by this factor (a wait that
+#: succeeds costs the same). `$SEETHROUGH_WAIT_SCALE` overrides it; pytest's own timeout still bounds a test.
+WAIT_SCALE = float(os.environ.get("SEETHROUGH_WAIT_SCALE", "4"))
+
+
+def _stretch_qt_waits() -> None:
+    try:
+        from pytestqt.qtbot import QtBot
+    except ImportError:
+        return
+    import functools
+    import inspect
+
+    def stretched(method):  # noqa: ANN001, ANN202
+        default = inspect.signature(method).parameters["timeout"].default
+
+        @functools.wraps(method)
+        def wait(self, *args, timeout=default, **kwargs):  # noqa: ANN001, ANN202
+            if isinstance(timeout, (int, float)) and timeout > 0:
+                timeout = int(timeout * WAIT_SCALE)
+            return method(self, *args, timeout=timeout, **kwargs)
+
+        return wait
+
+    for name in ("waitUntil", "waitSignal", "waitSignals", "waitCallback"):
+        method = getattr(QtBot, name, None)
+        if method is not None and "timeout" in inspect.signature(method).parameters:
+            setattr(QtBot, name, stretched(method))
+
+
+_stretch_qt_waits()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_user_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("SEETHROUGH_HOME", str(tmp_path / "home"))

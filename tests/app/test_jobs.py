@@ -76,6 +76,27 @@ def test_latest_wins_drops_superseded_previews(manager, qtbot):
     assert manager.active() == []
 
 
+def test_a_result_still_on_its_way_to_the_ui_thread_is_superseded_too(manager, qtbot):
+    """A preview that ended in its worker before a newer request came, but whose result has not crossed to the UI
+    thread yet, is not delivered after the newer request (the stale view would flash or stay)."""
+    delivered = []
+    done_in_worker = threading.Event()
+
+    def first(progress, is_cancelled):
+        done_in_worker.set()
+        return "old"
+
+    old = manager.submit("preview old", first, delivered.append, lane="preview", key="k")
+    assert done_in_worker.wait(5)
+    for thread in list(manager._threads):  # the worker has ended; its outcome waits in Qt's queue
+        thread.join(5)
+    new = manager.submit("preview new", lambda p, c: "new", delivered.append, lane="preview", key="k")
+    qtbot.waitUntil(lambda: new.state is JobState.FINISHED, timeout=5000)
+    manager.wait(5000)
+    assert delivered == ["new"]
+    assert old.state is not JobState.FAILED
+
+
 def test_jobs_in_one_lane_run_in_order_and_lanes_run_side_by_side(manager, qtbot):
     order = []
     gate = threading.Event()

@@ -26,6 +26,18 @@ def test_dataset_summary(tmp_path):
     assert "no dataset.json" in dataset_summary(tmp_path)[0]
 
 
+#: how long a step of the run may keep the test waiting: generous, since a loaded 2-core machine starts the training
+#: process (torch's import) slowly; a process that ended early ends the wait at once, with its log in the failure
+PATIENCE_MS = 400_000
+
+
+def _wait_for_steps(workspace, qtbot, enough) -> None:
+    qtbot.waitUntil(lambda: enough() or not workspace.process.is_running(), timeout=PATIENCE_MS)
+    log = workspace.process.output / "train.log"
+    assert enough(), log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else "no train.log"
+
+
+@pytest.mark.timeout(1500)
 def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
     data = write_dataset(tmp_path / "data", samples=4)
     workspace.dataset_edit.setText(str(data))
@@ -39,7 +51,7 @@ def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
     workspace.output_edit.setText(str(out))
 
     workspace.start()
-    qtbot.waitUntil(lambda: len(workspace._steps) >= 3, timeout=180_000)
+    _wait_for_steps(workspace, qtbot, lambda: len(workspace._steps) >= 3)
     assert workspace.stop_button.isEnabled() and not workspace.start_button.isEnabled()
     x, y = workspace.loss_curve.getData()
     assert len(x) >= 3 and all(v > 0 for v in y)
@@ -47,14 +59,14 @@ def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
     workspace.grab().save(str(tmp_path / "train.png"))
 
     workspace.stop()
-    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=PATIENCE_MS)
     qtbot.waitUntil(lambda: "stopped" in workspace.status_label.text(), timeout=10_000)
     stopped_at = workspace._steps[-1]
     assert any(Path(p).name.startswith("step-") for p in map(str, (out / "checkpoints").iterdir()))
 
     workspace.start(resume=True)
-    qtbot.waitUntil(lambda: workspace._steps and workspace._steps[-1] > stopped_at + 1, timeout=180_000)
+    _wait_for_steps(workspace, qtbot, lambda: bool(workspace._steps) and workspace._steps[-1] > stopped_at + 1)
     workspace.stop()
-    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=PATIENCE_MS)
     resumed = [s for s in workspace._steps if s > stopped_at]
     assert resumed[0] == stopped_at + 1  # continued where it stopped, not from zero

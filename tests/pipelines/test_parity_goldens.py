@@ -36,7 +36,7 @@ def test_depth_steps_come_from_the_depth_folder(release):
 #: goldens the authors' code made with its models in bf16 (on the CPU: their placement, `.to(dtype=bfloat16)`),
 #: for the depth stage and post-processing (docs/parity.md); on a GPU bench/cuda_checks.sh makes and compares
 #: the same on the spot, since CUDA's random streams are not the CPU's
-BF16 = Where(device="cpu", dtype="bfloat16", goldens=GOLDENS / "bf16")
+BF16 = Where(device="cpu", dtype="bfloat16", goldens=GOLDENS / "bf16", same_kernels=False)
 BF16_CASES = [c for c in CASES if (BF16.goldens / f"{c.name}.npz").exists()]
 
 
