@@ -11,7 +11,7 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-TOP = ("core", "app", "annotation", "training")
+TOP = ("core", "app", "cli", "annotation", "training")
 #: resources/ sub-folders that are not read by the program (README images): not shipped
 NOT_SHIPPED = ("screenshots",)
 

@@ -1,1 +1,2 @@
-"""The Qt application (the CLI under app/cli must not import Qt at import time)."""
+"""The Qt application. Its entry point (`__main__`) hands the headless command line (`seethrough.cli`) the
+launcher of the window; nothing here is imported by the command line."""

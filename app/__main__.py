@@ -5,11 +5,18 @@ from __future__ import annotations
 import sys
 
 
+def open_gui(file: str | None) -> int:
+    """Open the app's window (on `file`); Qt is imported only now, so headless subcommands never load it."""
+    from seethrough.app.application import run_app
+
+    return run_app(file)
+
+
 def main(argv: list[str] | None = None) -> int:
     """With a subcommand, work headless; otherwise open the app."""
-    from seethrough.app.cli import run
+    from seethrough.cli import run
 
-    return run(sys.argv[1:] if argv is None else argv)
+    return run(sys.argv[1:] if argv is None else argv, open_gui)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from seethrough.annotation.auto_label import auto_label, from_live2d  # noqa: E4
 from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
 from seethrough.annotation.labels import LabelStore  # noqa: E402
 from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.app.cli.live2d_label import EVAL_SIZE, eval_areas  # noqa: E402
+from seethrough.cli.live2d_label import EVAL_SIZE, eval_areas  # noqa: E402
 from seethrough.core.paths import fixtures_dir  # noqa: E402
 from seethrough.core.taxonomy import taxonomy  # noqa: E402
 

@@ -34,7 +34,7 @@ def main() -> None:
     from seethrough.annotation.poses import default_poses
     from seethrough.annotation.render import ModelRaster, fit_frame
     from seethrough.annotation.to_document import live2d_document
-    from seethrough.app.cli.live2d_commands import model_labels
+    from seethrough.cli.live2d_commands import model_labels
     from seethrough.core.compositing import composite
     from seethrough.core.metrics import psnr
 

@@ -45,7 +45,7 @@ def test_name_match_coverage(name: str) -> None:
 
 
 def test_cli_label_json_on_mark(tmp_path: Path) -> None:
-    pytest.importorskip("seethrough.app.cli.layer_commands", reason="app.cli registry names a module not merged yet")
+    pytest.importorskip("seethrough.cli.layer_commands", reason="cli registry names a module not merged yet")
     out = tmp_path / "mark.labels.json"
     cmd = [sys.executable, str(REPO / "main.py"), "live2d", "label", str(_model("Mark")), "-o", str(out), "--json"]
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)

@@ -193,7 +193,7 @@ def test_content_frame_fits_the_character_with_a_margin():
 def test_tag_layers_recomposite_to_the_render(name):
     """The document's tag layers, composited per pixel by their pseudo-depth, give back the model render."""
     from seethrough.annotation.to_document import live2d_document
-    from seethrough.app.cli.live2d_commands import model_labels
+    from seethrough.cli.live2d_commands import model_labels
     from seethrough.core.compositing import composite
     from seethrough.core.metrics import psnr
 

@@ -92,7 +92,7 @@ def test_the_headless_cli_and_the_app_package_do_not_touch_none() -> None:
     result = _run("""
 import json, sys
 import seethrough.app
-from seethrough.app.cli import build_parser
+from seethrough.cli import build_parser
 build_parser()
 print(json.dumps({"qt": any(m.startswith("PySide6") for m in sys.modules),
                   "guard": "seethrough.app.none_refcount" in sys.modules, "refs": sys.getrefcount(None)}))

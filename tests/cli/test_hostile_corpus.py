@@ -3,7 +3,7 @@
 Every run must end in exit 0 or 2 (never a traceback, never exit 1), a failure must say why in exactly one line on
 stderr and leave no new file anywhere (no temp, no partial output), a success may only write inside the output
 folder, and the files a case marks as the user's must come out byte-identical. Cases run in-process through
-`seethrough.app.cli.run` (the same funnel `main.py` uses); a sample of them also runs as a real child process.
+`seethrough.cli.run` (the same funnel `main.py` uses); a sample of them also runs as a real child process.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from seethrough.app.cli import run
+from seethrough.cli import run
 from seethrough.core.paths import fixtures_dir
 from tests.support.hostile_corpus import Case, corpus
 

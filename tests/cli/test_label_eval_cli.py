@@ -30,7 +30,7 @@ def test_eval_reports_the_pure_evaluation_of_the_written_labels(tmp_path):
     from seethrough.annotation.ground_truth import evaluate, read_ground_truth
     from seethrough.annotation.labels import LabelStore
     from seethrough.annotation.loader import load_model
-    from seethrough.app.cli.live2d_label import eval_areas
+    from seethrough.cli.live2d_label import eval_areas
 
     out = tmp_path / "Mark.labels.json"
     data = _json(_cli("live2d", "label", str(MARK), "-o", str(out), "--eval", str(TRUTH), "--json"))

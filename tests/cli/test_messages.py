@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from seethrough.app.cli import print_json
+from seethrough.cli import print_json
 from seethrough.core.io.project import save_project
 from seethrough.core.paths import fixtures_dir
 from seethrough.core.sample import build_sample_document
@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 MARK = fixtures_dir() / "Mark" / "Mark.model3.json"
 
 #: run the CLI in a fresh interpreter and report, after it, whether torch was ever imported
-PROBE = "import sys; from seethrough.app.cli import run; rc = run(sys.argv[1:]); print('torch' in sys.modules); " \
+PROBE = "import sys; from seethrough.cli import run; rc = run(sys.argv[1:]); print('torch' in sys.modules); " \
         "sys.exit(rc)"
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from seethrough.app.cli import run
+from seethrough.cli import run
 
 
 def cli(*argv: str) -> tuple[int, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from seethrough.app.cli import run
+from seethrough.cli import run
 
 
 def test_check_prints_the_findings_of_the_sample_as_json(capsys) -> None:

@@ -122,7 +122,7 @@ def test_cancel_leaves_nothing_and_existing_files_are_never_replaced_without_for
 
 
 def test_cli_animate_writes_a_gif_and_reads_a_recorded_path(tmp_path: Path, capsys) -> None:
-    from seethrough.app.cli import run
+    from seethrough.cli import run
 
     path = tmp_path / "path.json"
     path.write_text(json.dumps({"samples": [[0, 0, 0], [0.5, 1, 0]]}))

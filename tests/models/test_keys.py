@@ -53,7 +53,7 @@ def test_cli_prints_keys_as_json() -> None:
 
 
 def test_catalogue_and_cli_do_not_import_torch() -> None:
-    code = ("import sys, core.models.catalog, core.models.arch, app.cli.models_commands; "
+    code = ("import sys, core.models.catalog, core.models.arch, cli.models_commands; "
             "assert not {'torch', 'diffusers'} & set(sys.modules), 'torch imported'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert out.returncode == 0, out.stderr

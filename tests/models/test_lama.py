@@ -103,7 +103,7 @@ def test_a_broken_lama_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_stratify_with_lama_missing_notes_the_fallback(tmp_path: Path, monkeypatch, capsys) -> None:
-    from seethrough.app.cli import run
+    from seethrough.cli import run
 
     monkeypatch.setenv("SEETHROUGH_MODELS", str(tmp_path / "nothing"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))

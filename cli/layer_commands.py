@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seethrough.app.cli import EXIT_OK, print_json
-from seethrough.app.cli.arg_types import K_RANGE, k_strata
-from seethrough.app.cli.outputs import add_force, check_outputs
+from seethrough.cli import EXIT_OK, print_json
+from seethrough.cli.arg_types import K_RANGE, k_strata
+from seethrough.cli.outputs import add_force, check_outputs
 
 #: what `-o` may be for the commands that write a document
 DOCUMENT_OUTPUTS = (".psd", ".stproj", ".png", "")
@@ -91,7 +91,7 @@ def load(file: str) -> Document:
 
 def save(doc: Document, output: str, groups: bool = False, companions: bool = True, force: bool = False) -> list[Path]:
     """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder).
-    An existing output is replaced only with `force` (`app.cli.outputs`)."""
+    An existing output is replaced only with `force` (`cli.outputs`)."""
     check_outputs(output, force, companions=companions, suffixes=DOCUMENT_OUTPUTS)
     out = Path(output)
     ext = out.suffix.lower()

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from seethrough.app.cli import print_json
-from seethrough.app.cli.arg_types import int_in, resolution, seed, steps
+from seethrough.cli import print_json
+from seethrough.cli.arg_types import int_in, resolution, seed, steps
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
@@ -157,8 +157,8 @@ def run_decompose(args: argparse.Namespace) -> int:
 
 
 def run_redecompose(args: argparse.Namespace) -> int:
-    from seethrough.app.cli.layer_commands import DOCUMENT_OUTPUTS, load, save
-    from seethrough.app.cli.outputs import check_outputs
+    from seethrough.cli.layer_commands import DOCUMENT_OUTPUTS, load, save
+    from seethrough.cli.outputs import check_outputs
     from seethrough.core.decompose.engine import load_engine
     from seethrough.core.decompose.region import clip_box, redecompose_region, tags_in_region
 

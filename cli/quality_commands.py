@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from seethrough.app.cli import EXIT_OK, print_json
+from seethrough.cli import EXIT_OK, print_json
 
 #: a document is re-checked after each fix; this bounds the rounds on a pathological file
 MAX_FIX_ROUNDS = 50
@@ -26,15 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from seethrough.app.cli.layer_commands import load, save
+    from seethrough.cli.layer_commands import load, save
     from seethrough.core.errors import BadInput, LayerLocked
     from seethrough.core.quality import fix_command, run_checks
 
     if args.fix and not args.output:
         raise BadInput("--fix needs -o OUTPUT: the input file is never overwritten")
     if args.fix:
-        from seethrough.app.cli.layer_commands import DOCUMENT_OUTPUTS
-        from seethrough.app.cli.outputs import check_outputs
+        from seethrough.cli.layer_commands import DOCUMENT_OUTPUTS
+        from seethrough.cli.outputs import check_outputs
 
         check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)  # before any work
     doc = load(args.file)

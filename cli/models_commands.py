@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from seethrough.app.cli import EXIT_BAD_INPUT, EXIT_OK, print_json
+from seethrough.cli import EXIT_BAD_INPUT, EXIT_OK, print_json
 
 ARCH_NAMES = ("layers-v2", "layers-v3", "trans-vae", "depth")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seethrough.app.cli import print_json
-from seethrough.app.cli.arg_types import positive, resolution, steps
+from seethrough.cli import print_json
+from seethrough.cli.arg_types import positive, resolution, steps
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """`seethrough-gui live2d …`: the Live2D data engine from the command line (no Qt).
 
     live2d info MODEL [--json] [--size 512]
-    live2d label MODEL [--seeds DIR] [-o labels.json] [--json]        (app.cli.live2d_label)
+    live2d label MODEL [--seeds DIR] [-o labels.json] [--json]        (cli.live2d_label)
     live2d export MODEL -o DIR [--poses default|FILE] [--size 1024] [--labels FILE] [--tags v3|v2]
                   [--frame content|canvas] [--margin 0.05] [--background R,G,B]
     live2d psd MODEL -o out.psd [--labels FILE] [--size 1024] [--pose FILE --pose-name NAME]
@@ -15,10 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from seethrough.app.cli import print_json
-from seethrough.app.cli.arg_types import MARGIN_RANGE, SIZE_RANGE, margin, render_size
-from seethrough.app.cli.live2d_label import add_label_command
-from seethrough.app.cli.outputs import add_force, check_outputs
+from seethrough.cli import print_json
+from seethrough.cli.arg_types import MARGIN_RANGE, SIZE_RANGE, margin, render_size
+from seethrough.cli.live2d_label import add_label_command
+from seethrough.cli.outputs import add_force, check_outputs
 
 _SIZE = f"{SIZE_RANGE[0]}–{SIZE_RANGE[1]}"
 

@@ -1,6 +1,8 @@
-"""Headless command line of `seethrough-gui` (no Qt is imported unless the GUI is opened).
+"""Headless command line of `seethrough-gui`: this package never imports Qt or the app (an import contract in
+pyproject.toml says so).
 
-`seethrough-gui [FILE]` opens the GUI; `seethrough-gui SUBCOMMAND …` works headless. Each module listed in
+`seethrough-gui [FILE]` opens the GUI (the app hands its launcher to `run`); `seethrough-gui SUBCOMMAND …` works
+headless. Each module listed in
 `SUBCOMMAND_MODULES` exposes `register(subparsers)`, adding parsers whose `func(args) -> int` does the work.
 Exit codes: 0 ok, 2 bad input or an environment problem such as a full disk (one-line reason on stderr),
 1 an internal error (one "please report" line on stderr; the traceback goes to a log file, not the terminal),
@@ -14,16 +16,17 @@ import importlib
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 SUBCOMMAND_MODULES = (
-    "seethrough.app.cli.layer_commands",
-    "seethrough.app.cli.decompose_commands",
-    "seethrough.app.cli.train_commands",
-    "seethrough.app.cli.models_commands",
-    "seethrough.app.cli.live2d_commands",
-    "seethrough.app.cli.quality_commands",
-    "seethrough.app.cli.animate_commands",
+    "seethrough.cli.layer_commands",
+    "seethrough.cli.decompose_commands",
+    "seethrough.cli.train_commands",
+    "seethrough.cli.models_commands",
+    "seethrough.cli.live2d_commands",
+    "seethrough.cli.quality_commands",
+    "seethrough.cli.animate_commands",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -37,7 +40,11 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: opens the app on a file (or on nothing) and returns the exit code; given to `run` by the app's entry point
+GuiLauncher = Callable[[str | None], int]
+
+
+def build_parser(open_gui: GuiLauncher | None = None) -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="seethrough-gui",
         description="See-through Studio: layer decomposition of anime characters. "
@@ -46,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("file", nargs="?", help="an image, PSD, project or Live2D model to open")
-    gui.set_defaults(func=_run_gui)
+    gui.set_defaults(func=lambda args: _run_gui(open_gui, args))
     for name in SUBCOMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -58,10 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_gui(args: argparse.Namespace) -> int:
-    from seethrough.app.application import run_app
+def _run_gui(open_gui: GuiLauncher | None, args: argparse.Namespace) -> int:
+    from seethrough.core.errors import BadInput
 
-    return run_app(getattr(args, "file", None))
+    if open_gui is None:
+        raise BadInput("this entry point has no GUI: run `seethrough-gui` to open the app")
+    return open_gui(getattr(args, "file", None))
 
 
 def print_json(obj: Any) -> None:
@@ -122,10 +131,11 @@ def _quiet_broken_pipe() -> int:
     return EXIT_OK
 
 
-def run(argv: list[str]) -> int:
+def run(argv: list[str], open_gui: GuiLauncher | None = None) -> int:
+    """Parse `argv` and run its subcommand (the GUI without one, through `open_gui`); the exit code."""
     from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError, describe_os_error
 
-    parser = build_parser()
+    parser = build_parser(open_gui)
     known: set[str] = set()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

@@ -80,7 +80,7 @@ def run_label(args: argparse.Namespace) -> int:
     from seethrough.annotation.auto_label import auto_label, from_live2d
     from seethrough.annotation.labels import LabelStore, model_hash
     from seethrough.annotation.loader import load_model
-    from seethrough.app.cli import print_json
+    from seethrough.cli import print_json
 
     model_file = Path(args.model)
     if not model_file.is_file():

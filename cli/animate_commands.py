@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from seethrough.app.cli import EXIT_OK, print_json
+from seethrough.cli import EXIT_OK, print_json
 
 
 def _positive_float(text: str) -> float:
@@ -71,7 +71,7 @@ def read_path_samples(path: Path) -> tuple[tuple[float, float, float], ...]:
 
 
 def _animate(args: argparse.Namespace) -> int:
-    from seethrough.app.cli.layer_commands import load
+    from seethrough.cli.layer_commands import load
     from seethrough.core.animate import PRESETS, AnimationSettings, parse_colour, render_frames
     from seethrough.core.io.animation import check_target, write_animation
 
