@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "seethrough.cli.live2d_commands",
     "seethrough.cli.quality_commands",
     "seethrough.cli.animate_commands",
+    "seethrough.cli.apply_command",
 )
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seethrough.cli import EXIT_OK, print_json
-from seethrough.cli.arg_types import K_RANGE, k_strata
 from seethrough.cli.outputs import add_force, check_outputs
+from seethrough.cli.params import add_params, values_from_args
+from seethrough.core.operations import Operation, commit, layer_ref
+from seethrough.core.operations.splits import LeftRightSplit, Stratify
 
 #: what `-o` may be for the commands that write a document
 DOCUMENT_OUTPUTS = (".psd", ".stproj", ".png", "")
@@ -43,23 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.set_defaults(func=_composite)
 
     strat = sub.add_parser("stratify", help="split layers into depth strata with K-Means (<tag>-0 nearest)")
-    strat.add_argument("file")
+    strat.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     strat.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
-    strat.add_argument("--k", type=k_strata, default=2,
-                       help=f"number of strata, {K_RANGE[0]}–{K_RANGE[1]} (default 2)")
-    strat.add_argument("--inpaint", choices=("opencv", "lama", "none"), default="opencv",
-                       help="fill what a split uncovers in the far strata (default opencv; lama when its weights "
-                       "are installed, else OpenCV with a note)")
+    add_params(strat, Stratify, skip=("layer", "thresholds"))
     strat.add_argument("--json", action="store_true", help="print what was split as JSON")
     add_force(strat)
     strat.set_defaults(func=_stratify)
 
     lr = sub.add_parser("lrsplit", help="split layers into right/left parts (<tag>-r, <tag>-l)")
-    lr.add_argument("file")
-    lr.add_argument("-o", "--output", required=True)
+    lr.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
+    lr.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     lr.add_argument("--tags", required=True, help="comma-separated tags, e.g. handwear,ears")
-    lr.add_argument("--json", action="store_true")
+    lr.add_argument("--json", action="store_true", help="print what was split as JSON")
     add_force(lr)
     lr.set_defaults(func=_lrsplit)
 
@@ -171,12 +168,15 @@ def _composite(args: argparse.Namespace) -> int:
 
 
 def _stratify(args: argparse.Namespace) -> int:
+    """One `stratify` operation per layer with the tags, as the GUI's Apply split does for the current layer."""
     from seethrough.core.errors import BadInput
-    from seethrough.core.stratify import kmeans_thresholds, stratify_command
+    from seethrough.core.operations.splits import NothingToSplit
     from seethrough.core.taxonomy import base_tag, taxonomy
 
     check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
+    settings = values_from_args(Stratify, args, skip=("layer", "thresholds"))
+    Stratify(layer="-", **settings)  # the options are refused before any work, as in the GUI
     tags = _parse_tags(args.tags)
     defaulted = not tags
     if defaulted:
@@ -190,50 +190,39 @@ def _stratify(args: argparse.Namespace) -> int:
     for layer in targets:
         if layer.depth is None:
             raise BadInput(f"layer {layer.name!r} has no per-pixel depth map to stratify")
-    from seethrough.core.inpaint import resolve_inpainter
-
-    inpaint = args.inpaint
-    _, note = resolve_inpainter(inpaint)
-    if note:
-        print(f"seethrough-gui: note: {note}", file=sys.stderr)
-        inpaint = "opencv"
-
-    def split(layer: Layer) -> object | None:
-        if not kmeans_thresholds(layer, args.k):
-            return None  # a single depth value: nothing to split
-        return stratify_command(doc, layer.uid, k=args.k, inpaint=inpaint)
-
-    report = _apply_splits(doc, targets, split, f"Stratify (K={args.k})")
+    ops = [Stratify(layer=layer_ref(doc, layer.uid), **settings) for layer in targets]
+    report = _perform_splits(doc, targets, ops, skip=NothingToSplit)
     return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
 def _lrsplit(args: argparse.Namespace) -> int:
-    from seethrough.core.stratify import lr_split_command
-
+    """One `lr-split` operation per layer with the tags, as the GUI's Split left/right."""
     check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)
     doc = load(args.file)
     targets = _layers_with_tags(doc, _parse_tags(args.tags))
-    report = _apply_splits(doc, targets, lambda layer: lr_split_command(doc, layer.uid), "Split left/right")
+    ops = [LeftRightSplit(layer=layer_ref(doc, layer.uid)) for layer in targets]
+    report = _perform_splits(doc, targets, ops)
     return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
-def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
-    """Push one split command per target (a single undo step), then restack far → near by representative depth,
-    so that the strata land on either side of the layers between them (the fringe above the face, the locks
-    below it) and the plain stack composite matches the source."""
-    from seethrough.core.layer_ops import sort_by_depth_command
-
+def _perform_splits(doc: Document, targets: list[Layer], ops: list[Operation],
+                    skip: type[Exception] | None = None) -> list[dict]:
+    """Perform each operation in turn (the notes go to stderr); what each split its layer into. A `skip` error
+    (a layer with one depth value) leaves that layer as it is."""
     report = []
-    with doc.history.transaction(text):
-        for layer in targets:
-            command = make(layer)
-            if command is None:
+    for layer, op in zip(targets, ops, strict=True):
+        before = {x.uid for x in doc.layers}
+        try:
+            planned = op.plan(doc.snapshot())
+        except Exception as exc:
+            if skip is not None and isinstance(exc, skip):
                 continue
-            before = {x.uid for x in doc.layers}
-            doc.history.push(command)
-            report.append({"layer": layer.name, "tag": layer.tag,
-                           "into": [x.name for x in doc.layers if x.uid not in before]})
-        doc.history.push(sort_by_depth_command(doc))
+            raise
+        for note in planned.notes:
+            print(f"seethrough-gui: note: {note}", file=sys.stderr)
+        commit(doc, doc.snapshot(), op, planned)
+        report.append({"layer": layer.name, "tag": layer.tag,
+                       "into": [x.name for x in doc.layers if x.uid not in before]})
     return report
 
 

@@ -22,9 +22,10 @@ from seethrough.core.errors import LayerLocked
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, DocumentLike, DocumentSnapshot, Layer
+    from seethrough.core.operations.base import Operation
 
 #: layer fields a SetLayerProperty may change
-LAYER_PROPERTIES = frozenset({"name", "tag", "visible", "opacity", "locked", "depth_value", "provenance"})
+LAYER_PROPERTIES = frozenset({"name", "tag", "visible", "opacity", "locked", "depth_value", "provenance", "blend_mode"})
 #: of those, the ones a locked layer still lets change
 UNLOCKED_PROPERTIES = frozenset({"visible", "locked"})
 
@@ -38,6 +39,9 @@ def require_unlocked(layer: Layer, action: str) -> None:
 class Command:
     text = "Edit"
     merge_key: str | None = None
+    #: the operation (core.operations) whose application this command is, when it is one: what the history's
+    #: operation log records
+    operation: Operation | None = None
 
     def redo(self, doc: Document) -> None:
         raise NotImplementedError
@@ -270,6 +274,8 @@ class History:
         self._open: list[Macro] = []
         self._clean: int | None = self._base
         self.limit = limit
+        #: steps that fell off the start of the log (the limit) since it was last cleared
+        self.dropped = 0
 
     # --- editing ------------------------------------------------------------------------------------
     def push(self, command: Command) -> Command:
@@ -285,6 +291,8 @@ class History:
         if self._done and command.merge_key:
             top, state = self._done[-1]
             if top.merge_key == command.merge_key and state != self._clean and top.merge(command):
+                if command.operation is not None:  # the later operation holds the merged step's final value
+                    top.operation = command.operation
                 self._done[-1] = (top, next(self._serial))
                 self._changed()
                 return top
@@ -332,6 +340,7 @@ class History:
         """Forget every step; the current content becomes the clean state."""
         self._done.clear()
         self._undone.clear()
+        self.dropped = 0
         self._base = next(self._serial)
         self._clean = self._base
         self._changed()
@@ -356,6 +365,25 @@ class History:
     @property
     def index(self) -> int:
         return len(self._done)
+
+    def operations(self) -> tuple[list[Operation], list[str]]:
+        """The operations of the steps done, oldest first (inside transactions too), and the undo texts of the steps
+        that are not operations (they cannot be replayed)."""
+        ops: list[Operation] = []
+        other: list[str] = []
+
+        def walk(command: Command) -> None:
+            if command.operation is not None:
+                ops.append(command.operation)
+            elif isinstance(command, Macro) and command.commands:
+                for inner in command.commands:
+                    walk(inner)
+            else:
+                other.append(command.text)
+
+        for command, _ in self._done:
+            walk(command)
+        return ops, other
 
     @property
     def count(self) -> int:
@@ -426,6 +454,7 @@ class History:
         self._done.append((command, next(self._serial)))
         while len(self._done) > self.limit:
             _, state = self._done.pop(0)
+            self.dropped += 1
             if self._clean == self._base:
                 self._clean = None
             self._base = state

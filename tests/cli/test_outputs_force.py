@@ -53,7 +53,9 @@ def test_a_png_folder_export_with_force_still_spares_foreign_files(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("stratify", "sample", "-o", "x.psd", "--k", "1000"), "--k: 1000 is out of range (must be between 2 and 8)"),
+        # a declared parameter is checked by the operation itself: the GUI's and a replayed log's sentence
+        (("stratify", "sample", "-o", "x.psd", "--k", "1000"), "k: 1000 is out of range (must be between 2 and 8)"),
+        (("stratify", "sample", "-o", "x.psd", "--k", "two"), "argument --k: 'two' is not a whole number"),
         (("stratify", "sample", "-o", "x.psd", "--k", "1"), "between 2 and 8"),
         (("live2d", "info", "m.model3.json", "--size", "-5"), "argument --size: -5 is out of range"),
         (("live2d", "export", "m", "-o", "d", "--size", "100000"), "between 64 and 8192"),
@@ -64,7 +66,7 @@ def test_a_png_folder_export_with_force_still_spares_foreign_files(tmp_path):
         (("info",), "the following arguments are required: file"),
     ],
 )
-def test_numbers_are_checked_by_argparse_in_one_line(tmp_path, argv, message):
+def test_numbers_are_checked_before_any_work_in_one_line(tmp_path, argv, message):
     code, out, err = cli(*argv)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err

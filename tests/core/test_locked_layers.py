@@ -77,7 +77,8 @@ def test_pixel_and_mask_edits_refused(doc: Document) -> None:
 
 @pytest.mark.parametrize("prop", sorted(LAYER_PROPERTIES - UNLOCKED_PROPERTIES))
 def test_protected_properties_refused(doc: Document, prop: str) -> None:
-    value = {"name": "renamed", "tag": "face", "opacity": 0.5, "depth_value": 0.1, "provenance": "x"}[prop]
+    value = {"name": "renamed", "tag": "face", "opacity": 0.5, "depth_value": 0.1, "provenance": "x",
+             "blend_mode": "multiply"}[prop]
     _refused(doc, lambda: SetLayerProperty(doc.layers[1].uid, prop, value))
 
 

@@ -1,0 +1,3 @@
+"""Imports every module that defines operations, so that each registers itself (core.operations.registry)."""
+
+from seethrough.core.operations import layer_edits, quality_fixes, splits  # noqa: F401
