@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -205,7 +206,7 @@ def _lrsplit(args: argparse.Namespace) -> int:
     return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
-def _perform_splits(doc: Document, targets: list[Layer], ops: list[Operation],
+def _perform_splits(doc: Document, targets: list[Layer], ops: Sequence[Operation],
                     skip: type[Exception] | None = None) -> list[dict]:
     """Perform each operation in turn (the notes go to stderr); what each split its layer into. A `skip` error
     (a layer with one depth value) leaves that layer as it is."""

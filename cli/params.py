@@ -34,7 +34,7 @@ def _items(kinds: Iterable[Any] | Any, fixed: bool) -> Callable[[str], tuple[Any
 
     def parse(text: str) -> tuple[Any, ...]:
         parts = [t.strip() for t in text.split(",") if t.strip()]
-        hints = list(kinds) if fixed else [kinds] * len(parts)  # type: ignore[list-item]
+        hints = list(kinds) if fixed else [kinds] * len(parts)
         if fixed and len(parts) != len(hints):
             raise argparse.ArgumentTypeError(f"{text[:40]!r}: expected {len(hints)} comma-separated values")
         return tuple(_number(h)(t) if h in (int, float) else t for h, t in zip(hints, parts))

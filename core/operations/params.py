@@ -16,7 +16,6 @@ import math
 import types
 import typing
 from dataclasses import MISSING, Field, dataclass, field, fields
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -91,16 +90,18 @@ class Param:
         return _range_text(self.spec)
 
 
-@cache
+_PARAMS: dict[type, tuple[Param, ...]] = {}
+
+
 def params_of(cls: type) -> tuple[Param, ...]:
     """The declared parameters of a dataclass, in field order (fields without `param` are not parameters)."""
-    hints = typing.get_type_hints(cls)
-    out = []
-    for f in fields(cls):
-        spec = f.metadata.get("param")
-        if isinstance(spec, Spec):
-            out.append(Param(f.name, hints[f.name], _default_of(f), spec))
-    return tuple(out)
+    known = _PARAMS.get(cls)
+    if known is None:
+        hints = typing.get_type_hints(cls)
+        known = tuple(Param(f.name, hints[f.name], _default_of(f), f.metadata["param"])
+                      for f in fields(cls) if isinstance(f.metadata.get("param"), Spec))
+        _PARAMS[cls] = known
+    return known
 
 
 def param_named(cls: type, name: str) -> Param:

@@ -27,10 +27,10 @@ LOG_VERSION = 1
 
 OPERATIONS: dict[str, type[Operation]] = {}
 
-O = TypeVar("O", bound=type[Operation])
+OpClass = TypeVar("OpClass", bound=type[Operation])
 
 
-def register(cls: O) -> O:
+def register(cls: OpClass) -> OpClass:
     """Class decorator: make an operation known by its `op` name (logs, `apply`)."""
     if not cls.op or cls.op in OPERATIONS:
         raise ValueError(f"operation name {cls.op!r} is empty or taken")

@@ -28,9 +28,10 @@ TAG_ORDER_RULES: tuple[tuple[str, str], ...] = (
 
 
 class DocumentLike(Protocol):
-    size: tuple[int, int]
-    source: np.ndarray | None
-
+    @property
+    def size(self) -> tuple[int, int]: ...
+    @property
+    def source(self) -> np.ndarray | None: ...
     @property
     def layers(self) -> Sequence[Layer]: ...
 
