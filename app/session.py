@@ -40,6 +40,8 @@ class DocumentSession(QObject):
     layer_model_chosen = Signal(str)
     #: the canvas region the user selected (x0, y0, x1, y1), or None: what "Re-decompose region" works on
     region_changed = Signal(object)
+    #: a short message for the status bar (an operation's note: a fallback used, an optional model missing)
+    notice = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -112,26 +114,11 @@ class DocumentSession(QObject):
         return self.document.snapshot()
 
     def unchanged_since(self, snapshot: DocumentSnapshot, uids: Sequence[str] | None = None) -> bool:
-        """Whether a command a job computed from `snapshot` still applies to the open document.
+        """Whether a command a job computed from `snapshot` still applies to the open document
+        (core.operations.unchanged_since)."""
+        from seethrough.core.operations import unchanged_since
 
-        With `uids`: those layers are the very layer objects of the snapshot (layers are immutable values, so
-        identity means untouched) and keep their places relative to each other; edits elsewhere do not matter.
-        Without: nothing was edited at all — the same history position and the very same layers (a position alone
-        also matches another document just opened)."""
-        doc = self.document
-        if doc is None:
-            return False
-        if uids is None:
-            now = doc.snapshot()
-            return (now.position == snapshot.position and len(now.layers) == len(snapshot.layers)
-                    and all(a is b for a, b in zip(now.layers, snapshot.layers, strict=True)))
-        try:
-            then = [snapshot.index_of(uid) for uid in uids]
-            now = [doc.index_of(uid) for uid in uids]
-        except KeyError:
-            return False
-        return (all(doc.layers[i] is snapshot.layers[j] for i, j in zip(now, then, strict=True))
-                and [i - now[0] for i in now] == [j - then[0] for j in then])
+        return self.document is not None and unchanged_since(self.document, snapshot, uids)
 
     def mark_saved(self, snapshot: object, path: Path | None = None) -> None:
         """`snapshot` was written to a file: the document is clean if it still equals that snapshot."""

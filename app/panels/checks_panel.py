@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from seethrough.app.canvas import CanvasView
 from seethrough.app.jobs import JobManager
+from seethrough.app.operations import run_operation
 from seethrough.app.session import DocumentSession
 
 COLUMNS = ("Severity", "Check", "Finding")
@@ -139,23 +140,10 @@ class ChecksPanel(QWidget):
             self.session.set_region(finding.box)
             self.session.go_to.emit("decompose")
             return
-        from seethrough.core.quality import fix_command
+        from seethrough.core.operations.quality_fixes import FixFinding
 
-        snapshot = self.session.snapshot()
         self.fix_button.setEnabled(False)
-
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
-            progress(0.2, f"fixing: {finding.message}")
-            return snapshot, fix_command(snapshot, finding, fix)  # type: ignore[arg-type]
-
-        self.jobs.submit(f"Fix {finding.check}", job, self._on_fixed)
-
-    def _on_fixed(self, result: tuple) -> None:
-        snapshot, command = result
-        if not self.session.unchanged_since(snapshot):
-            self.summary.setText("the document changed while the fix was computed: check again and retry")
-            self.run_checks()
-            return
-        self.session.push(command)
-        self.run_checks()
-
+        op = FixFinding.of(self.session.document, finding, fix)
+        # applied, stale or refused: the findings are checked again either way
+        run_operation(self.session, self.jobs, op, self, on_applied=lambda _c: self.run_checks(),
+                      on_refused=lambda _e: self.run_checks())

@@ -2,10 +2,12 @@
 
 Row r shows `layers[-1 - r]`. Visibility is the check state, the name is editable in place (F2 / double-click),
 the decoration is a thumbnail with the tag's colour chip, and rows are reordered by drag and drop. Every change
-goes through a core command, so it is undoable.
+is an operation (core.operations), so it is undoable and in the document's operation log.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
@@ -21,9 +23,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
+from seethrough.app.operations import run_operation
 from seethrough.app.session import DocumentSession
-from seethrough.core.commands import MoveLayer, SetLayerProperty
+from seethrough.core.errors import SeeThroughError
+from seethrough.core.operations import Operation, layer_ref
+from seethrough.core.operations.layer_edits import (
+    Delete,
+    Duplicate,
+    MergeDown,
+    Move,
+    Rename,
+    SetLocked,
+    SetOpacity,
+    SetVisible,
+    SortByDepth,
+)
 from seethrough.core.taxonomy import taxonomy
 
 MIME = "application/x-seethrough-layer"
@@ -116,12 +132,12 @@ class LayersModel(QAbstractListModel):
         if role == Qt.ItemDataRole.CheckStateRole:
             visible = Qt.CheckState(value) == Qt.CheckState.Checked
             if visible != layer.visible:
-                self.session.push(SetLayerProperty(layer.uid, "visible", visible, text="Toggle visibility"))
+                self._perform(SetVisible(layer=self._ref(layer.uid), visible=visible))
             return True
         if role == Qt.ItemDataRole.EditRole:
             name = str(value).strip()
             if name and name != layer.name:
-                self.session.try_push(lambda: SetLayerProperty(layer.uid, "name", name, text="Rename layer"))
+                self._perform(lambda: Rename(layer=self._ref(layer.uid), name=name))
             return True
         return False
 
@@ -163,7 +179,20 @@ class LayersModel(QAbstractListModel):
             row -= 1
         target_index = count - 1 - max(0, min(row, count - 1))
         if target_index != self.session.document.index_of(uid):
-            self.session.push(MoveLayer(uid, target_index))
+            self._perform(Move(layer=self._ref(uid), to=target_index))
+
+    def _ref(self, uid: str) -> str:
+        assert self.session.document is not None
+        return layer_ref(self.session.document, uid)
+
+    def _perform(self, op: Operation | Callable[[], Operation]) -> None:
+        """Apply an operation built here (a builder's refusal, e.g. a blank name, is shown like any other)."""
+        try:
+            operation = op() if callable(op) and not isinstance(op, Operation) else op
+        except SeeThroughError as exc:
+            show_error(None, exc)
+            return
+        run_operation(self.session, None, operation)
 
 
 class LayersPanel(QWidget):
@@ -238,62 +267,51 @@ class LayersPanel(QWidget):
     def _on_opacity(self, value: int) -> None:
         layer = self.session.current_layer
         if layer is not None:
-            self.session.try_push(lambda: SetLayerProperty(layer.uid, "opacity", value / 100.0, text="Set opacity"),
-                                  self)
+            self.run(SetOpacity(layer=self._ref(layer.uid), value=value / 100.0))
+
+    def _ref(self, uid: str) -> str:
+        assert self.session.document is not None
+        return layer_ref(self.session.document, uid)
+
+    def run(self, op: Operation) -> None:
+        run_operation(self.session, self.jobs, op, self)
 
     def act(self, key: str) -> None:
         """Run a panel action on the current layer."""
-        from seethrough.core import layer_ops
-
         doc, layer = self.session.document, self.session.current_layer
         if doc is None:
             return
         if key == "sort":
-            self.session.push(layer_ops.sort_by_depth_command(doc))
+            self.run(SortByDepth())
             return
         if layer is None:
             return
-        index = doc.index_of(layer.uid)
+        index, ref = doc.index_of(layer.uid), self._ref(layer.uid)
         if key == "up" and index < len(doc.layers) - 1:
-            self.session.push(MoveLayer(layer.uid, index + 1))
+            self.run(Move(layer=ref, to=index + 1))
         elif key == "down" and index > 0:
-            self.session.push(MoveLayer(layer.uid, index - 1))
+            self.run(Move(layer=ref, to=index - 1))
         elif key == "merge" and index > 0:
             self._merge_down(layer.uid)
         elif key == "duplicate":
-            self.session.push(layer_ops.duplicate_command(doc, layer.uid))
+            self.run(Duplicate(layer=ref))
         elif key == "delete":
-            self.session.try_push(lambda: layer_ops.delete_command(doc, layer.uid), self)
+            self.run(Delete(layer=ref))
         elif key == "lock":
-            self.session.push(SetLayerProperty(layer.uid, "locked", not layer.locked, text="Lock layer"))
+            self.run(SetLocked(layer=ref, locked=not layer.locked))
 
     def _merge_down(self, uid: str) -> None:
         """Merge the layer into the one below. A refusal (bottom or locked layer) is shown at once; the merged
         pixels are computed in a job on a snapshot, and the merge is applied only if neither layer changed
-        meanwhile (otherwise the user is told and nothing changes)."""
-        from seethrough.app.errors import show_error
+        meanwhile (otherwise the user is told and nothing changes: core.operations)."""
         from seethrough.core import layer_ops
-        from seethrough.core.errors import BadInput, SeeThroughError
 
         doc = self.session.document
         if doc is None:
             return
         try:
-            lower, upper = layer_ops.merge_down_pair(doc, uid)
+            layer_ops.merge_down_pair(doc, uid)  # refused at once, before any pixel is computed
         except SeeThroughError as exc:
             show_error(self, exc)
             return
-        if self.jobs is None:
-            self.session.try_push(lambda: layer_ops.merge_down_command(doc, uid), self)
-            return
-        snapshot = self.session.snapshot()
-
-        def apply(command) -> None:  # noqa: ANN001 - a Command, back on the UI thread
-            if not self.session.unchanged_since(snapshot, [lower.uid, uid]):
-                show_error(self, BadInput(f"“{upper.name}” or the layer below changed while they were being merged: "
-                                          "nothing was merged; merge again"))
-                return
-            self.session.push(command)
-
-        self.jobs.submit(f"Merge {upper.name} down", lambda p, c: layer_ops.merge_down_command(snapshot, uid),
-                         apply, lambda exc: show_error(self, exc))
+        self.run(MergeDown(layer=self._ref(uid)))

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget
 
+from seethrough.app.errors import show_error
+from seethrough.app.operations import run_operation
+from seethrough.app.params import bind_spin
 from seethrough.app.session import DocumentSession
-from seethrough.core.commands import SetLayerProperty
+from seethrough.core.errors import SeeThroughError
+from seethrough.core.operations import Operation, layer_ref
+from seethrough.core.operations.layer_edits import Rename, SetDepth, SetLocked, SetOpacity, SetTag, SetVisible
 from seethrough.core.taxonomy import taxonomy
+
+#: the operation that sets each property, and its value's parameter
+SETTERS: dict[str, tuple[type[Operation], str]] = {
+    "name": (Rename, "name"), "tag": (SetTag, "tag"), "depth_value": (SetDepth, "value"),
+    "opacity": (SetOpacity, "value"), "visible": (SetVisible, "visible"), "locked": (SetLocked, "locked"),
+}
 
 NO_TAG = "(none)"
 
@@ -22,9 +33,11 @@ class PropertiesPanel(QWidget):
         self.tag.addItems([NO_TAG, *taxonomy().v3, *(t for t in taxonomy().v2 if t not in taxonomy().v3)])
         self.tag.activated.connect(lambda _i: self._set("tag", None if self.tag.currentText() == NO_TAG
                                                         else self.tag.currentText()))
-        self.depth = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.01, decimals=3)
+        self.depth = QDoubleSpinBox(singleStep=0.01, decimals=3)
+        bind_spin(self.depth, SetDepth, "value")
         self.depth.editingFinished.connect(lambda: self._set("depth_value", self.depth.value()))
-        self.opacity = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+        self.opacity = QDoubleSpinBox(singleStep=0.05, decimals=2)
+        bind_spin(self.opacity, SetOpacity, "value")
         self.opacity.editingFinished.connect(lambda: self._set("opacity", self.opacity.value()))
         self.visible = QCheckBox("visible")
         self.visible.clicked.connect(lambda on: self._set("visible", on))
@@ -43,10 +56,17 @@ class PropertiesPanel(QWidget):
         self.refresh()
 
     def _set(self, prop: str, value: object) -> None:
-        layer = self.session.current_layer
-        if layer is None or value is None and prop == "name" or getattr(layer, prop) == value:
+        layer, doc = self.session.current_layer, self.session.document
+        if layer is None or doc is None or value is None and prop == "name" or getattr(layer, prop) == value:
             return
-        self.session.try_push(lambda: SetLayerProperty(layer.uid, prop, value), self)
+        cls, field = SETTERS[prop]
+        try:
+            op = cls(layer=layer_ref(doc, layer.uid), **{field: value})  # type: ignore[call-arg]
+        except SeeThroughError as exc:
+            show_error(self, exc)
+            self.refresh()
+            return
+        run_operation(self.session, None, op, self)
 
     def refresh(self) -> None:
         layer = self.session.current_layer

@@ -31,12 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from seethrough.app.canvas import CanvasView, to_display_qimage
-from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
+from seethrough.app.operations import run_operation
+from seethrough.app.params import bind_combo, bind_spin
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.document import DocumentSnapshot, Layer
+from seethrough.core.document import Layer
 from seethrough.core.errors import SeeThroughError
+from seethrough.core.operations import layer_ref
+from seethrough.core.operations.splits import LeftRightSplit, Stratify
 
 CLUSTER_COLOURS = [(230, 90, 60), (60, 130, 230), (90, 190, 90), (200, 160, 40), (160, 90, 200), (60, 190, 190)]
 BINS = 64
@@ -128,12 +131,13 @@ class StratifyWorkspace(Workspace):
         column.addWidget(self.plot)
         row = QHBoxLayout()
         row.addWidget(QLabel("Strata K"))
-        self.k_spin = QSpinBox(minimum=2, maximum=6, value=2)
+        self.k_spin = QSpinBox()
+        bind_spin(self.k_spin, Stratify, "k")
         self.k_spin.valueChanged.connect(lambda _v: self._refit())
         row.addWidget(self.k_spin)
         row.addWidget(QLabel("Inpaint"))
         self.inpaint = QComboBox()
-        self.inpaint.addItems(["opencv", "lama", "none"])
+        bind_combo(self.inpaint, Stratify, "inpaint")
         row.addWidget(self.inpaint)
         column.addLayout(row)
         self.strata_row = QHBoxLayout()
@@ -260,49 +264,25 @@ class StratifyWorkspace(Workspace):
         self.set_thresholds([min(max(line.value(), 0.0), 1.0) for line in self._lines])
 
     # --- edits ------------------------------------------------------------------------------------------------
+    def stratify_operation(self) -> Stratify | None:
+        """The split that Apply would perform: the current layer at the shown thresholds."""
+        layer, doc = self._layer(), self.session.document
+        if doc is None or layer is None or not self.thresholds:
+            return None
+        return Stratify(layer=layer_ref(doc, layer.uid), k=len(self.thresholds) + 1,
+                        inpaint=self.inpaint.currentText(), thresholds=tuple(self.thresholds))  # type: ignore[arg-type]
+
     def apply(self) -> None:
-        """Split the current layer with the shown thresholds. The strata (and their inpainting) are computed in a
-        job from a snapshot; the document changes on the UI thread, as one undo step — unless the layer changed
-        while the job ran (then nothing is applied and the user is told)."""
-        from seethrough.core.stratify import stratify_command
-
-        layer = self._layer()
-        if self.session.document is None or layer is None or not self.thresholds:
-            return
-        k, inpaint, thresholds = len(self.thresholds) + 1, self.inpaint.currentText(), list(self.thresholds)
-        snapshot = self.session.snapshot()
-
-        def compute(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the worker
-            progress(0.1, f"splitting {layer.name} into {k} strata")
-            return stratify_command(snapshot, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
-
-        self.jobs.submit(f"Stratify {layer.name}", compute, lambda cmd: self._push(snapshot, layer, cmd, sort=True),
-                         lambda exc: show_error(self, exc))
+        """Split the current layer with the shown thresholds (an operation: computed in a job from a snapshot,
+        applied as one undo step unless the layer changed meanwhile; the stack is then sorted by depth)."""
+        op = self.stratify_operation()
+        if op is not None:
+            run_operation(self.session, self.jobs, op, self)
 
     def split_left_right(self) -> None:
-        from seethrough.core.stratify import lr_split_command
-
-        layer = self._layer()
-        if self.session.document is None or layer is None:
-            return
-        snapshot = self.session.snapshot()
-        self.jobs.submit(f"Split {layer.name} left/right", lambda p, c: lr_split_command(snapshot, layer.uid),
-                         lambda cmd: self._push(snapshot, layer, cmd, sort=False), lambda exc: show_error(self, exc))
-
-    def _push(self, snapshot: DocumentSnapshot, layer: Layer, command, sort: bool) -> None:  # noqa: ANN001
-        """Back on the UI thread: apply a split computed from `snapshot`, if `layer` is still untouched."""
-        from seethrough.core.errors import BadInput
-        from seethrough.core.layer_ops import sort_by_depth_command
-
-        doc = self.session.document
-        if doc is None or not self.session.unchanged_since(snapshot, [layer.uid]):
-            show_error(self, BadInput(f"“{layer.name}” changed while it was being split: nothing was applied; "
-                                      "split it again"))
-            return
-        with doc.history.transaction(command.text):
-            doc.history.push(command)
-            if sort:
-                doc.history.push(sort_by_depth_command(doc))
+        layer, doc = self._layer(), self.session.document
+        if doc is not None and layer is not None:
+            run_operation(self.session, self.jobs, LeftRightSplit(layer=layer_ref(doc, layer.uid)), self)
 
     def update_reconstruction(self) -> None:
         """Compare the layers with the source image, in the worker (latest request wins)."""

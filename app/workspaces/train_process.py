@@ -88,12 +88,17 @@ class TrainingProcess(QObject):
         if not self.is_running() or self.output is None:
             return
         (self.output / STOP_FILE).write_text("stop requested by the app\n", encoding="utf-8")
-        QTimer.singleShot(grace_ms, self._terminate_if_running)
+        pid = self.pid  # the run asked to stop: a run resumed meanwhile is another process, never terminated here
+        QTimer.singleShot(grace_ms, lambda: self._terminate_if_running(pid))
 
-    def _terminate_if_running(self) -> None:
-        if self.is_running():
-            os.kill(self.pid, signal.SIGTERM)
-            QTimer.singleShot(5000, self.kill)
+    def _terminate_if_running(self, pid: int) -> None:
+        if pid == self.pid and self.is_running():
+            os.kill(pid, signal.SIGTERM)
+            QTimer.singleShot(5000, lambda: self._kill_if_running(pid))
+
+    def _kill_if_running(self, pid: int) -> None:
+        if pid == self.pid and self.is_running():
+            os.kill(pid, signal.SIGKILL)
 
     def kill(self) -> None:
         if self.is_running():

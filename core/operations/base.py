@@ -125,10 +125,13 @@ def unchanged_since(doc: Document, snapshot: DocumentSnapshot, uids: Sequence[st
             and [i - now_at[0] for i in now_at] == [j - then[0] for j in then])
 
 
-def stale_message(op: Operation, snapshot: DocumentSnapshot, reads: tuple[str, ...] | None) -> str:
+def stale_message(doc: Document, op: Operation, snapshot: DocumentSnapshot, reads: tuple[str, ...] | None) -> str:
+    """Why a planned result was not applied: which of the layers it read changed (or were moved apart)."""
     if reads:
-        names = ", ".join(f"“{snapshot.layer(uid).name}”" for uid in reads if _has(snapshot, uid))
-        return f"{names or 'the layers'} changed while “{op.describe()}” was computed: nothing was applied; do it again"
+        changed = [uid for uid in reads if not _has(doc, uid) or doc.layer(uid) is not snapshot.layer(uid)]
+        names = ", ".join(f"“{snapshot.layer(uid).name}”" for uid in (changed or reads))
+        verb = "changed" if changed else "moved"
+        return f"{names} {verb} while “{op.describe()}” was computed: nothing was applied; do it again"
     return f"the document changed while “{op.describe()}” was computed: nothing was applied; do it again"
 
 
@@ -144,7 +147,7 @@ def commit(doc: Document, snapshot: DocumentSnapshot, op: Operation, planned: Pl
     """Push the planned command if what it read is unchanged since `snapshot` (else `Stale`); the command records
     `op`, so the history can write the operation log. Returns the pushed (or merged-into) command."""
     if not unchanged_since(doc, snapshot, planned.reads):
-        raise Stale(stale_message(op, snapshot, planned.reads))
+        raise Stale(stale_message(doc, op, snapshot, planned.reads))
     command = planned.command
     command.text = op.describe()
     command.operation = op

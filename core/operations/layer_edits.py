@@ -180,6 +180,9 @@ class Duplicate(Operation):
     instant: ClassVar[bool] = True
     layer: str = layer_param()
 
+    def describe(self) -> str:
+        return f"Duplicate {self.layer}"
+
     def plan(self, doc: DocumentLike, ctx: Context = NO_CONTEXT) -> Planned:
         layer = resolve_layer(doc, self.layer)
         return Planned(layer_ops.duplicate_command(doc, layer.uid), (layer.uid,))
@@ -193,6 +196,9 @@ class Delete(Operation):
     instant: ClassVar[bool] = True
     layer: str = layer_param()
 
+    def describe(self) -> str:
+        return f"Delete {self.layer}"
+
     def plan(self, doc: DocumentLike, ctx: Context = NO_CONTEXT) -> Planned:
         layer = resolve_layer(doc, self.layer)
         return Planned(layer_ops.delete_command(doc, layer.uid), (layer.uid,))
@@ -204,6 +210,9 @@ class MergeDown(Operation):
     op: ClassVar[str] = "merge-down"
     title: ClassVar[str] = "Merge down"
     layer: str = layer_param()
+
+    def describe(self) -> str:
+        return f"Merge {self.layer} down"
 
     def plan(self, doc: DocumentLike, ctx: Context = NO_CONTEXT) -> Planned:
         layer = resolve_layer(doc, self.layer)

@@ -173,7 +173,7 @@ def test_a_layer_edited_while_it_is_merged_is_left_as_edited(session, qtbot, mon
     after_edit = doc.layers
     qtbot.waitUntil(lambda: not panel.jobs.busy, timeout=30_000)
     assert doc.layers == after_edit and len(doc.layers) == 3  # nothing merged, the edit kept
-    assert "changed while they were being merged" in app_errors.last_message
+    assert "“top” changed while “Merge top down” was computed: nothing was applied" in app_errors.last_message
     assert panel.jobs.wait(30_000)
 
 

@@ -70,3 +70,31 @@ def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=PATIENCE_MS)
     resumed = [s for s in workspace._steps if s > stopped_at]
     assert resumed[0] == stopped_at + 1  # continued where it stopped, not from zero
+
+
+def test_a_run_resumed_soon_after_a_stop_is_not_terminated_by_that_stop(qtbot, tmp_path):
+    """Stop asks the run to checkpoint and exit, and terminates it if it has not after a grace period. A run resumed
+    before that period ends is another process: it must keep running (it was SIGTERMed, silently, under load)."""
+    import os
+    import signal
+
+    from seethrough.app.workspaces.train_process import TrainingProcess
+
+    class Sleeper(TrainingProcess):
+        def command(self, config, output, resume):
+            return ["-c", "import time; time.sleep(60)"]
+
+    process = Sleeper()
+    process.start(tmp_path / "config.yaml", tmp_path / "run")
+    first = process.pid
+    process.request_stop(grace_ms=300)
+    os.kill(first, signal.SIGKILL)  # the first run honours the stop and ends
+    qtbot.waitUntil(lambda: not process.is_running(), timeout=10_000)
+    process.start(tmp_path / "config.yaml", tmp_path / "run", resume=True)
+    resumed = process.pid
+    assert resumed != first
+    qtbot.wait(1500)  # past the first run's grace period
+    try:
+        assert process.is_running(), "the resumed run was terminated by the stop of the run before it"
+    finally:
+        process.kill()
