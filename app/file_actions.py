@@ -108,21 +108,69 @@ class FileActions(QObject):
         else:
             self._write(self.session.path, "project", then)
 
+    def suggested(self, suffix: str) -> str:
+        """A file name for a save or export dialog: the document's name with `suffix`, beside the file it came
+        from (or in the last folder used)."""
+        stem = Path(self.session.display_name or "untitled").stem or "untitled"
+        folder = self.session.path.parent if self.session.path is not None else self._last_folder()
+        return str(folder / f"{stem}{suffix}")
+
+    def _last_folder(self) -> Path:
+        last = Settings().get(keys.LAST_FILE)
+        return Path(last).parent if last else Path.home()
+
     def save_as(self, then: Callable[[], None] | None = None) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save project", "", "See-through project (*.stproj)")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save project", self.suggested(".stproj"),
+                                              "See-through project (*.stproj)")
         if path:
             path = Path(path) if path.endswith(".stproj") else Path(path + ".stproj")
             self._write(path, "project", then)
 
     def export_psd(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export layered PSD", "", "Photoshop (*.psd)")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export layered PSD", self.suggested(".psd"),
+                                              "Photoshop (*.psd)")
         if path:
             self._write(Path(path) if path.lower().endswith(".psd") else Path(path + ".psd"), "psd")
 
     def export_png_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self.window, "Export PNG layers into folder")
+        folder = QFileDialog.getExistingDirectory(self.window, "Export PNG layers into folder",
+                                                  str(Path(self.suggested("")).parent))
         if folder:
             self._write(Path(folder), "folder")
+
+    def export_actions(self) -> None:
+        """Write the operations done so far as an operation log (`seethrough-gui apply` replays it)."""
+        if self.session.document is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export actions", self.suggested(".actions.json"),
+                                              "Operation log (*.json)")
+        if path:
+            self.write_actions(Path(path) if path.lower().endswith(".json") else Path(path + ".json"))
+
+    def write_actions(self, path: Path) -> list[str]:
+        """Write the open document's operation log to `path` (atomically); the warnings are shown and returned."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from seethrough.core.io.atomic import atomic_write_bytes
+        from seethrough.core.io.safe_json import dumps
+        from seethrough.core.operations import history_log
+
+        assert self.session.document is not None
+        log_json, warnings = history_log(self.session.document.history)
+        try:
+            atomic_write_bytes(path, (dumps(log_json) + "\n").encode("utf-8"))
+        except OSError as exc:
+            show_error(self.window, exc)
+            return warnings
+        count = len(log_json["operations"])
+        text = f"{count} operation{'s' if count != 1 else ''} written to {path.name}."
+        if warnings:
+            box = QMessageBox(QMessageBox.Icon.Information, "Actions exported", text, QMessageBox.StandardButton.Ok,
+                              self.window)
+            box.setInformativeText("Not in the log:\n" + "\n".join(warnings))
+            box.open()
+        self.session.notice.emit(text)
+        return warnings
 
     def _write(self, path: Path, kind: str, then: Callable[[], None] | None = None) -> None:
         if self.session.document is None:
