@@ -22,10 +22,11 @@ from seethrough.app.jobs import JobManager
 from seethrough.app.prompts import SaveAnswer, SaveChangesPrompt
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
+from seethrough.core.io.formats import open_filter
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = "Documents (*.stproj *.psd *.png *.jpg *.jpeg *.webp *.bmp);;All files (*)"
+OPEN_FILTER = open_filter()
 MAX_RECENT = 10
 
 
@@ -71,8 +72,23 @@ class FileActions(QObject):
             self.open(Path(path), asked=True)
 
     def open(self, path: Path, asked: bool = False) -> None:
+        """Open any file the format registry knows: a layer document replaces the open one (after asking about
+        unsaved edits), a Live2D model opens in Annotate (the document is left alone)."""
+        from seethrough.core.errors import SeeThroughError
+        from seethrough.core.io.formats import format_for_reading
         from seethrough.core.io.open_any import open_document
 
+        try:
+            opens = format_for_reading(path).opens
+        except SeeThroughError as exc:
+            self._failed_to_open(exc)
+            return
+        if opens == "live2d":
+            if self.session.document is None:  # start-up on a model: the other workspaces show the sample
+                self.open_sample(asked=True)
+            self._remember(path)
+            self.session.model_requested.emit(path)
+            return
         if not asked and not self.maybe_save(f"open {path.name}", lambda: self.open(path, asked=True)):
             return
 
@@ -86,12 +102,12 @@ class FileActions(QObject):
             self._remember(path)
             log.info("opened %s (%d layers)", path, len(doc.layers))
 
-        def failed(exc: BaseException) -> None:
-            if self.session.document is None:  # nothing open yet (start-up): show the sample behind the message
-                self.open_sample(asked=True)
-            show_error(self.window, exc)
+        self.jobs.submit(f"Open {path.name}", job, done, self._failed_to_open)
 
-        self.jobs.submit(f"Open {path.name}", job, done, failed)
+    def _failed_to_open(self, exc: BaseException) -> None:
+        if self.session.document is None:  # nothing open yet (start-up): show the sample behind the message
+            self.open_sample(asked=True)
+        show_error(self.window, exc)
 
     def open_sample(self, asked: bool = False) -> None:
         from seethrough.core.sample import build_sample_document

@@ -38,6 +38,8 @@ class DocumentSession(QObject):
     go_to = Signal(str)
     #: Train → Decompose: use this trained layer model folder
     layer_model_chosen = Signal(str)
+    #: open this Live2D model (a path) in the Annotate workspace: File ▸ Open, drag and drop, the command line
+    model_requested = Signal(object)
     #: the canvas region the user selected (x0, y0, x1, y1), or None: what "Re-decompose region" works on
     region_changed = Signal(object)
     #: a short message for the status bar (an operation's note: a fallback used, an optional model missing)
@@ -131,12 +133,13 @@ class DocumentSession(QObject):
         self.recovered = False
         self.history_changed.emit()
 
-    def offer_document(self, doc: Document, display_name: str) -> None:
+    def offer_document(self, doc: Document, display_name: str, text: str = "") -> None:
         """A new document made in the app (Decompose, Annotate → Stratify): replaces the open one as one undoable
-        step, or becomes the document when none is open. The file path is dropped so Save asks for a new one."""
+        step named `text` (default "Replace with <name>"), or becomes the document when none is open. The file path
+        is dropped so Save asks for a new one."""
         self.path = None
         self.display_name = display_name
-        self.replace_content(doc, f"Replace with {display_name}")
+        self.replace_content(doc, text or f"Replace with {display_name}")
 
     # --- editing -----------------------------------------------------------------------------------
     def push(self, command: Command) -> None:

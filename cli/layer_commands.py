@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 from seethrough.cli import EXIT_OK, print_json
 from seethrough.cli.outputs import add_force, check_outputs
 from seethrough.cli.params import add_params, values_from_args
+from seethrough.core.io.formats import output_suffixes
 from seethrough.core.operations import Operation, commit, layer_ref
 from seethrough.core.operations.splits import LeftRightSplit, Stratify
 
-#: what `-o` may be for the commands that write a document
-DOCUMENT_OUTPUTS = (".psd", ".stproj", ".png", "")
+#: what `-o` may be for the commands that write a document (the format registry's writable extensions)
+DOCUMENT_OUTPUTS = output_suffixes()
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, Layer
@@ -88,24 +89,13 @@ def load(file: str) -> Document:
 
 
 def save(doc: Document, output: str, groups: bool = False, companions: bool = True, force: bool = False) -> list[Path]:
-    """Write by the output's extension: .png = composite, .psd (options), else `save_document` (.stproj, folder).
+    """Write in the format the output names (core.io.formats: .psd with options, .stproj, .png composite, folder).
     An existing output is replaced only with `force` (`cli.outputs`)."""
+    from seethrough.core.io.formats import format_for_writing, write_document
+
     check_outputs(output, force, companions=companions, suffixes=DOCUMENT_OUTPUTS)
-    out = Path(output)
-    ext = out.suffix.lower()
-    if ext == ".png":
-        from seethrough.core.compositing import composite
-        from seethrough.core.io.images import save_png
-
-        save_png(out, composite(doc))
-        return [out]
-    if ext == ".psd":
-        from seethrough.core.io.psd_export import export_psd
-
-        return export_psd(doc, out, groups=groups, companions=companions)
-    from seethrough.core.io.open_any import save_document
-
-    return save_document(doc, output)
+    options = {"groups": groups, "companions": companions} if format_for_writing(output).key == "psd" else {}
+    return write_document(doc, output, **options)
 
 
 def layer_summary(layer: Layer) -> dict:

@@ -429,7 +429,7 @@ class DecomposeWorkspace(Workspace):
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setValue(1000)
-        self.session.offer_document(doc, name)  # undoable when a document was open
+        self.session.offer_document(doc, name, f"Decompose {name}")  # undoable when a document was open
         self.result_label.setText(
             f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
             f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}"

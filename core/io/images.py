@@ -40,6 +40,11 @@ def sniff_image_format(path: str | os.PathLike[str]) -> str | None:
             head = fh.read(16)
     except OSError:
         return None
+    return sniff_image_bytes(head)
+
+
+def sniff_image_bytes(head: bytes) -> str | None:
+    """The image format named by a file's first 16 bytes, or None."""
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     for magic, name in _MAGIC.items():

@@ -78,4 +78,6 @@ class ExportActions:
         except SeeThroughError as exc:
             show_error(self, exc)
             return
-        self.session.offer_document(doc, self.state.model.path.name)
+        name = self.state.model.path.name
+        self.session.offer_document(doc, name, f"Open {name} in Stratify")
+        self.session.go_to.emit("stratify")

@@ -68,6 +68,13 @@ class AnnotateWorkspace(ExportActions, Workspace):
         self.poser.failed.connect(lambda exc: show_error(self, exc))
         self._build()
         self.setAcceptDrops(True)
+        session.model_requested.connect(self._open_requested)
+
+    def _open_requested(self, path: object) -> None:
+        """A model opened from File ▸ Open, a drop on the window or the command line: show this workspace and open
+        it here."""
+        self.session.go_to.emit(self.key)
+        self.open_model(Path(str(path)))
 
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -203,6 +210,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
             self.open_model(Path(path))
 
     def open_model(self, path: Path) -> None:
+        """Open a Live2D model (a `.model3.json` / `.model.json`, or a folder holding one) in this workspace."""
         self._run(f"Open {Path(path).name}", lambda progress, cancel: AnnotationState.open(Path(path)),
                   self._set_state)
 
