@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 from seethrough.app import settings as keys
 from seethrough.app.jobs import Job, JobManager, JobState
@@ -132,13 +133,13 @@ class Autosave(QObject):
             QTimer.singleShot(0, self.save_now)
 
 
-def offer_recovery(session: DocumentSession, parent: object = None) -> bool:
+def offer_recovery(session: DocumentSession, parent: QWidget | None = None) -> bool:
     """At start: offer the newest orphaned autosave; True when it was recovered into `session`."""
     from seethrough.app.prompts import RecoverPrompt
     from seethrough.core.io.project import load_project
 
     for entry in orphaned_autosaves():
-        if not RecoverPrompt.ask(parent, entry.name, entry.when):  # type: ignore[arg-type]
+        if not RecoverPrompt.ask(parent, entry.name, entry.when):
             discard_record(entry)
             continue
         try:

@@ -10,7 +10,7 @@ panel.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
@@ -185,11 +185,11 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
-    def _show_region(self, box: object) -> None:
+    def _show_region(self, box: tuple[int, int, int, int] | None) -> None:
         if box is None:
             self._region.setVisible(False)
             return
-        x0, y0, x1, y1 = box  # type: ignore[misc]
+        x0, y0, x1, y1 = box
         self._region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._region.setVisible(True)
 
@@ -215,13 +215,13 @@ class CanvasView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt API
         super().drawBackground(painter, rect)
         doc = self.session.document
         if doc is not None:  # checkerboard behind the canvas area only
             painter.save()
             painter.setBrushOrigin(0, 0)
-            painter.fillRect(QRectF(0, 0, doc.width, doc.height).intersected(rect), self._checker)
+            painter.fillRect(QRectF(0, 0, doc.width, doc.height).intersected(QRectF(rect)), self._checker)
             painter.restore()
 
     # --- navigation ---------------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class FileActions(QObject):
         self.recent_changed.emit()
 
     # --- the guard --------------------------------------------------------------------------------------------
-    def maybe_save(self, action: str, then: Callable[[], None]) -> bool:
+    def maybe_save(self, action: str, then: Callable[[], object]) -> bool:
         """True when the open document may be dropped now (nothing unsaved, or the user said Discard). On Save,
         the save starts and `then()` runs once it succeeded; on Cancel nothing happens. Both return False."""
         if not self.session.is_dirty:
@@ -102,17 +102,16 @@ class FileActions(QObject):
         self.session.set_document(build_sample_document(), None)
 
     # --- save / export -------------------------------------------------------------------------------------------
-    def save(self, then: Callable[[], None] | None = None) -> None:
+    def save(self, then: Callable[[], object] | None = None) -> None:
         if self.session.path is None:
             self.save_as(then)
         else:
             self._write(self.session.path, "project", then)
 
-    def save_as(self, then: Callable[[], None] | None = None) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save project", "", "See-through project (*.stproj)")
-        if path:
-            path = Path(path) if path.endswith(".stproj") else Path(path + ".stproj")
-            self._write(path, "project", then)
+    def save_as(self, then: Callable[[], object] | None = None) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project", "", "See-through project (*.stproj)")
+        if chosen:
+            self._write(Path(chosen) if chosen.endswith(".stproj") else Path(chosen + ".stproj"), "project", then)
 
     def export_psd(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export layered PSD", "", "Photoshop (*.psd)")
@@ -124,7 +123,7 @@ class FileActions(QObject):
         if folder:
             self._write(Path(folder), "folder")
 
-    def _write(self, path: Path, kind: str, then: Callable[[], None] | None = None) -> None:
+    def _write(self, path: Path, kind: str, then: Callable[[], object] | None = None) -> None:
         if self.session.document is None:
             return
         snapshot = self.session.snapshot()  # the job writes exactly this, whatever is edited meanwhile

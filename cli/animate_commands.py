@@ -75,8 +75,9 @@ def _animate(args: argparse.Namespace) -> int:
     from seethrough.core.animate import PRESETS, AnimationSettings, parse_colour, render_frames
     from seethrough.core.io.animation import check_target, write_animation
 
+    samples: tuple[tuple[float, float, float], ...] = ()  # a recorded pointer path
     if args.path in PRESETS:
-        path, samples = args.path, ()
+        path = args.path
     else:
         path, samples = "recorded", read_path_samples(Path(args.path))
     settings = AnimationSettings(seconds=args.seconds, fps=args.fps, size=args.size, path=path, samples=samples,

@@ -23,6 +23,7 @@ from seethrough.cli.outputs import add_force, check_outputs
 DOCUMENT_OUTPUTS = (".psd", ".stproj", ".png", "")
 
 if TYPE_CHECKING:
+    from seethrough.core.commands import Command
     from seethrough.core.document import Document, Layer
 
 SAMPLE_WORD = "sample"
@@ -198,7 +199,7 @@ def _stratify(args: argparse.Namespace) -> int:
         print(f"seethrough-gui: note: {note}", file=sys.stderr)
         inpaint = "opencv"
 
-    def split(layer: Layer) -> object | None:
+    def split(layer: Layer) -> Command | None:
         if not kmeans_thresholds(layer, args.k):
             return None  # a single depth value: nothing to split
         return stratify_command(doc, layer.uid, k=args.k, inpaint=inpaint)
@@ -217,7 +218,8 @@ def _lrsplit(args: argparse.Namespace) -> int:
     return _finish(args, doc, report, save(doc, args.output, force=args.force))
 
 
-def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], object | None], text: str) -> list[dict]:
+def _apply_splits(doc: Document, targets: list[Layer], make: Callable[[Layer], Command | None],
+                  text: str) -> list[dict]:
     """Push one split command per target (a single undo step), then restack far → near by representative depth,
     so that the strata land on either side of the layers between them (the fringe above the face, the locks
     below it) and the plain stack composite matches the source."""

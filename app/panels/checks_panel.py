@@ -146,7 +146,7 @@ class ChecksPanel(QWidget):
 
         def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
             progress(0.2, f"fixing: {finding.message}")
-            return snapshot, fix_command(snapshot, finding, fix)  # type: ignore[arg-type]
+            return snapshot, fix_command(snapshot, finding, fix)
 
         self.jobs.submit(f"Fix {finding.check}", job, self._on_fixed)
 

@@ -7,6 +7,8 @@ goes through a core command, so it is undoable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.core.commands import MoveLayer, SetLayerProperty
+from seethrough.core.document import Layer
 from seethrough.core.taxonomy import taxonomy
 
 MIME = "application/x-seethrough-layer"
@@ -31,7 +34,7 @@ THUMB = 40
 Index = QModelIndex | QPersistentModelIndex
 
 
-def thumbnail(layer, size: int = THUMB) -> QPixmap:  # noqa: ANN001 - Layer
+def thumbnail(layer: Layer, size: int = THUMB) -> QPixmap:
     """The layer's pixels scaled into a square, over a light checker, with its tag colour as a side chip."""
     pix = QPixmap(size + 6, size)
     pix.fill(QColor(0, 0, 0, 0))
@@ -59,12 +62,12 @@ class LayersModel(QAbstractListModel):
         session.layer_changed.connect(self._layer_changed)
 
     # --- mapping --------------------------------------------------------------------------------------------
-    def layer_at(self, row: int):  # noqa: ANN201 - Layer
-        layers = self.session.document.layers
+    def layer_at(self, row: int) -> Layer:
+        layers = self.session.require_document().layers
         return layers[len(layers) - 1 - row]
 
     def row_of(self, uid: str) -> int:
-        doc = self.session.document
+        doc = self.session.require_document()
         return len(doc.layers) - 1 - doc.index_of(uid)
 
     def _reset(self, *_args: object) -> None:
@@ -140,7 +143,7 @@ class LayersModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:  # noqa: N802
         return [MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
         mime = QMimeData()
         if indexes:
             mime.setData(MIME, QByteArray(self.layer_at(indexes[0].row()).uid.encode()))
@@ -157,12 +160,13 @@ class LayersModel(QAbstractListModel):
 
     def move_to_row(self, uid: str, row: int) -> None:
         """Move a layer so that it appears at display row `row` (0 = top)."""
-        count = len(self.session.document.layers)
+        doc = self.session.require_document()
+        count = len(doc.layers)
         current = self.row_of(uid)
         if row > current:
             row -= 1
         target_index = count - 1 - max(0, min(row, count - 1))
-        if target_index != self.session.document.index_of(uid):
+        if target_index != doc.index_of(uid):
             self.session.push(MoveLayer(uid, target_index))
 
 
@@ -184,7 +188,9 @@ class LayersPanel(QWidget):
         session.current_layer_changed.connect(self._select_uid)
         self.model.modelReset.connect(lambda: self._select_uid(session.current_uid))
 
-        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
         self.opacity.setToolTip("Opacity of the current layer")
         self.opacity.valueChanged.connect(self._on_opacity)
         session.current_layer_changed.connect(lambda _uid: self._sync_opacity())
@@ -197,7 +203,9 @@ class LayersPanel(QWidget):
             ("duplicate", "Dup", "Duplicate layer"), ("delete", "Del", "Delete layer"),
             ("lock", "Lock", "Lock / unlock"), ("sort", "Sort", "Sort by depth (far → near)"),
         ):
-            button = QToolButton(text=text, toolTip=tip)
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
             button.clicked.connect(lambda _=False, k=key: self.act(k))
             buttons.addWidget(button)
             self.buttons[key] = button
@@ -212,7 +220,7 @@ class LayersPanel(QWidget):
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.session.set_current(self.model.data(current, Qt.ItemDataRole.UserRole))
+            self.session.set_current(self.model.layer_at(current.row()).uid)
 
     def _select_uid(self, uid: str) -> None:
         if not uid or self.session.document is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -41,6 +42,9 @@ from seethrough.app.workspaces.base import Workspace
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
+if TYPE_CHECKING:  # the engine module loads torch: imported where a model is loaded, not with the app
+    from seethrough.core.decompose.engine import DecomposeEngine
+
 LANE = "decompose"
 
 
@@ -51,20 +55,21 @@ class EngineCache:
     """
 
     def __init__(self) -> None:
-        self.engine = None
+        self.engine: DecomposeEngine | None = None
         self.key: tuple | None = None
 
-    def get(self, options: DecomposeOptions, progress: Callable[[float, str], None]):  # noqa: ANN201 - engine
+    def get(self, options: DecomposeOptions, progress: Callable[[float, str], None]) -> DecomposeEngine:
         from seethrough.core.decompose.engine import load_engine
 
         key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
                options.dtype, options.offload, options.quantize)
-        if self.engine is None or key != self.key:
+        engine = self.engine
+        if engine is None or key != self.key:
             progress(0.0, "loading models…")
             self.engine, self.key = None, None
-            self.engine = load_engine(options)  # uninterruptible: closing the window waits for it
-            self.key = key
-        return self.engine
+            engine = load_engine(options)  # uninterruptible: closing the window waits for it
+            self.engine, self.key = engine, key
+        return engine
 
 
 def model_status(options: DecomposeOptions) -> list[str]:
@@ -390,7 +395,7 @@ class DecomposeWorkspace(Workspace):
 
         def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
             engine = engines.get(options, progress)
-            return snapshot, redecompose_region(snapshot, region, engine, options,  # type: ignore[arg-type]
+            return snapshot, redecompose_region(snapshot, region, engine, options,
                                                 progress=progress, is_cancelled=is_cancelled)
 
         self.job = self.jobs.submit("Re-decompose region", job, self._on_region_done, self._on_failed, lane=LANE)

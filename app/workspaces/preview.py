@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seethrough.app.jobs import JobManager
+from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.preview_export import AnimationExportDialog, PathRecorder, submit_export
@@ -134,7 +134,7 @@ class PreviewWorkspace(Workspace):
 
         self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
         self.recorder = PathRecorder(self)
-        self.export_job = None
+        self.export_job: Job | None = None
         self._build_controls()
         self.view.pointer_moved.connect(self._on_pointer_moved)
         self.view.pointer_moved.connect(self.recorder.add)

@@ -27,7 +27,7 @@ STOP_FILE = "STOP"
 class TrainingProcess(QObject):
     """Starts, follows and stops one training run."""
 
-    event = Signal(dict)  # a parsed training event
+    training_event = Signal(dict)  # a parsed training event
     log_line = Signal(str)  # a line of train.log
     running_changed = Signal(bool)
 
@@ -133,7 +133,7 @@ class TrainingProcess(QObject):
     def _on_metrics_line(self, line: str) -> None:
         event = parse_event(line)
         if event is not None:
-            self.event.emit(event)
+            self.training_event.emit(event)
 
     def _set_running(self, running: bool) -> None:
         self._was_running = running

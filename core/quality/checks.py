@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
 
 import cv2
 import numpy as np
 
 from seethrough.core.compositing import composite
-from seethrough.core.document import ALPHA_THRESHOLD, Layer
+from seethrough.core.document import ALPHA_THRESHOLD, DocumentLike, Layer
 from seethrough.core.metrics import comparable_rgb
 from seethrough.core.quality.findings import Finding, QualitySettings, box_of
 
@@ -25,14 +24,6 @@ TAG_ORDER_RULES: tuple[tuple[str, str], ...] = (
     ("nose", "face"),
     ("eyebrow", "face"),
 )
-
-
-class DocumentLike(Protocol):
-    size: tuple[int, int]
-    source: np.ndarray | None
-
-    @property
-    def layers(self) -> Sequence[Layer]: ...
 
 
 def run_checks(doc: DocumentLike, settings: QualitySettings | None = None) -> list[Finding]:

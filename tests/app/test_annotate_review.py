@@ -56,7 +56,7 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):
 
     # the palette fixes the current mesh (number key 1 = the first tag of the page) and verifies it
     qtbot.keyClick(ws.canvas, Qt.Key.Key_1)
-    first_tag = ws.palette.tags[0]
+    first_tag = ws.tag_palette.tags[0]
     assert store.tag(second.id) == first_tag and store.source(second.id) == "human"
     assert second.id not in [it.id for it in review.items]
 

@@ -76,7 +76,7 @@ def test_preview_records_a_path_and_exports_it(window, qtbot, tmp_path):
     assert dialog.path.currentText() == "recorded"
     dialog.seconds.setValue(0.5)
     dialog.fps.setValue(8)
-    dialog.size.setValue(64)
+    dialog.longest_side.setValue(64)
     settings = dialog.settings()
     assert isinstance(settings, AnimationSettings) and settings.samples[-1] == (1.0, 0.8, 0.1)
     out = tmp_path / "motion.gif"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QRubberBand,
+    QWidget,
 )
 
 from seethrough.app.canvas import to_qimage
@@ -46,7 +47,7 @@ class AnnotateCanvas(QGraphicsView):
     #: a click or rubber band chose fragments: (mesh ids, mode) with mode "replace" | "toggle" | "add"
     picked = Signal(list, str)
 
-    def __init__(self, parent: object = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state: AnnotationState | None = None
         self.see_through = True

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -99,11 +100,10 @@ class MeshTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.root = Node("root", "")
         if self.state is not None:
-            (self._build_by_tag if self.grouping == BY_TAG else self._build_by_part)()
+            (self._build_by_tag if self.grouping == BY_TAG else self._build_by_part)(self.state)
         self.endResetModel()
 
-    def _build_by_tag(self) -> None:
-        state = self.state
+    def _build_by_tag(self, state: AnnotationState) -> None:
         groups: dict[str, list[str]] = {}
         for mesh in state.model.artmeshes:
             groups.setdefault(state.store.tag(mesh.id) or UNTAGGED, []).append(mesh.id)
@@ -113,8 +113,8 @@ class MeshTreeModel(QAbstractItemModel):
             for mid in groups[tag]:
                 group.add(Node("mesh", mid))
 
-    def _build_by_part(self) -> None:
-        model = self.state.model
+    def _build_by_part(self, state: AnnotationState) -> None:
+        model = state.model
         meshes: dict[str | None, list[str]] = {}
         for mesh in model.artmeshes:
             meshes.setdefault(mesh.part_id, []).append(mesh.id)
@@ -144,7 +144,16 @@ class MeshTreeModel(QAbstractItemModel):
             return self.createIndex(row, column, node.children[row])
         return QModelIndex()
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    @overload
+    def parent(self) -> QObject | None: ...
+
+    @overload
+    def parent(self, index: Index) -> QModelIndex: ...
+
+    def parent(self, index: Index | None = None) -> QObject | QModelIndex | None:
+        """The parent of an item (Qt's item-model API); without an index, the QObject parent (Qt's object API)."""
+        if index is None:
+            return super().parent()
         if not index.isValid():
             return QModelIndex()
         parent = self.node(index).parent
@@ -188,12 +197,12 @@ class MeshTreeModel(QAbstractItemModel):
         if role == MESH_IDS_ROLE:
             return list(node.mesh_ids())
         if node.kind == "mesh":
-            return self._mesh_data(node.key, index.column(), role)
+            return self._mesh_data(state, node.key, index.column(), role)
         ids = list(node.mesh_ids())
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 1:
                 return ""
-            return f"{self._group_title(node)}  ({len(ids)})"
+            return f"{self._group_title(state, node)}  ({len(ids)})"
         if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
             hidden = sum(1 for mid in ids if mid in state.hidden)
             return (Qt.CheckState.Checked if hidden == 0 else Qt.CheckState.Unchecked if hidden == len(ids)
@@ -207,14 +216,13 @@ class MeshTreeModel(QAbstractItemModel):
             return f"{node.key}: {len(ids)} ArtMeshes"
         return None
 
-    def _group_title(self, node: Node) -> str:
+    def _group_title(self, state: AnnotationState, node: Node) -> str:
         if self.grouping == BY_TAG:
             return node.key
-        part = self.state.model.parts[node.key]
+        part = state.model.parts[node.key]
         return f"{part.id} · {part.name}" if part.name and displayable(part.name) else part.id
 
-    def _mesh_data(self, mid: str, column: int, role: int):  # noqa: ANN202
-        state = self.state
+    def _mesh_data(self, state: AnnotationState, mid: str, column: int, role: int):  # noqa: ANN202
         tag = state.store.tag(mid)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
@@ -324,7 +332,9 @@ class MeshFilterProxy(QSortFilterProxyModel):
         return self.regex is not None or self.unlabelled_only or bool(self.source)
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt API
-        model: MeshTreeModel = self.sourceModel()  # type: ignore[assignment]
+        model = self.sourceModel()
+        if not isinstance(model, MeshTreeModel):  # no mesh tree attached yet: nothing to filter
+            return True
         index = model.index(row, 0, parent)
         node = model.node(index)
         if node.kind != "mesh":
