@@ -106,7 +106,7 @@ class Autosave(QObject):
                   "saved_at": time.time(), "pid": os.getpid()}
         project_path, record_path = self.project, self.record
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             from seethrough.core.io.project import save_project
 
             project_path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +144,7 @@ def offer_recovery(session: DocumentSession, parent: QWidget | None = None) -> b
             continue
         try:
             doc = load_project(entry.project)
-        except Exception as exc:  # noqa: BLE001 - a bad autosave must not stop the app from starting
+        except Exception as exc:  # a bad autosave must not stop the app from starting
             log.warning("cannot recover %s: %s", entry.project, exc)
             continue
         original = Path(entry.original) if entry.original else None

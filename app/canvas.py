@@ -142,7 +142,7 @@ class CanvasView(QGraphicsView):
             return
         snapshot, show_depth, mode = self.session.snapshot(), self.show_depth, self.mode
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             image = depth_image(snapshot) if show_depth else composite(snapshot, mode=mode)
             return snapshot, image, to_display_qimage(image)
 
@@ -199,13 +199,13 @@ class CanvasView(QGraphicsView):
             return pos
         return QPointF(min(max(pos.x(), 0.0), float(doc.width)), min(max(pos.y(), 0.0), float(doc.height)))
 
-    def mousePressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mousePressEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self.region_mode and event.button() == Qt.MouseButton.LeftButton and self.session.document is not None:
             self._drag_from = self._clamped(self.mapToScene(event.position().toPoint()))
             return
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self._drag_from is not None and event.button() == Qt.MouseButton.LeftButton:
             end = self._clamped(self.mapToScene(event.position().toPoint()))
             start, self._drag_from = self._drag_from, None
@@ -215,7 +215,7 @@ class CanvasView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt API
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         super().drawBackground(painter, rect)
         doc = self.session.document
         if doc is not None:  # checkerboard behind the canvas area only
@@ -250,13 +250,13 @@ class CanvasView(QGraphicsView):
         self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.angleDelta().y() > 0:
             self.zoom_in()
         elif event.angleDelta().y() < 0:
             self.zoom_out()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         pos: QPointF = self.mapToScene(event.position().toPoint())
         self.cursor_moved.emit(int(pos.x()), int(pos.y()))
         if self._drag_from is not None:  # rubber band of the region being selected

@@ -76,7 +76,7 @@ class FileActions(QObject):
         if not asked and not self.maybe_save(f"open {path.name}", lambda: self.open(path, asked=True)):
             return
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             progress(0.1, f"reading {path.name}")
             return open_document(path)
 
@@ -128,7 +128,7 @@ class FileActions(QObject):
             return
         snapshot = self.session.snapshot()  # the job writes exactly this, whatever is edited meanwhile
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             def report(done: int, total: int) -> None:
                 progress(done / max(total, 1), f"writing {path.name}: {done}/{total}")
 

@@ -220,7 +220,7 @@ class JobManager(QObject):
                 outcome = "cancelled" if job.cancel_requested and job.superseded else "finished"
             except Cancelled as exc:
                 job.error, outcome = exc, "cancelled"
-            except BaseException as exc:  # noqa: BLE001 - every failure goes to the UI thread, shown there
+            except BaseException as exc:  # every failure goes to the UI thread, shown there
                 job.error, outcome = exc, "failed"
             job.ended_at = time.monotonic()
             with self._lock:

@@ -278,11 +278,11 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "See-through Studio", "See-through Studio — single-image layer decomposition of "
                           "anime characters into 2.5D-ready layered PSDs.")
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.files.open(Path(url.toLocalFile()))
@@ -300,7 +300,7 @@ class MainWindow(QMainWindow):
         if workspace is not None:
             self.tabs.setCurrentWidget(workspace)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved edits, let workspaces object, then stop every job and wait for the workers."""
         if self._stop_timer.isActive():  # already stopping: wait for the workers
             event.ignore()

@@ -30,7 +30,7 @@ class Key(Generic[T]):
 SCHEMA: dict[str, Key[Any]] = {}
 
 
-def _key(name: str, kind: type, default: T, help: str) -> Key[T]:  # noqa: A002 - the schema's own word
+def _key(name: str, kind: type, default: T, help: str) -> Key[T]:  # `help` shadows a builtin: the schema's own word
     key = Key(name, kind, default, help)
     SCHEMA[name] = key
     return key

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.annotation.render import ModelRaster, to_uint8  # noqa: E402
-from seethrough.app.workspaces.annotate.state import AnnotationState  # noqa: E402
-from seethrough.core.paths import fixtures_dir  # noqa: E402
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.render import ModelRaster, to_uint8
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.core.paths import fixtures_dir
 
 
 def main() -> None:

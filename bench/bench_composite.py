@@ -14,8 +14,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.core.compositing import MODES, composite  # noqa: E402
-from seethrough.core.document import Document, Layer  # noqa: E402
+from seethrough.core.compositing import MODES, composite
+from seethrough.core.document import Document, Layer
 
 SIZE = 1024
 COUNT = 23

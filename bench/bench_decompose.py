@@ -85,7 +85,7 @@ class Timer:
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
 
-    def attach(self, module, name: str) -> None:  # noqa: ANN001
+    def attach(self, module, name: str) -> None:
         def pre(_m, _i):
             _sync()
             _m._bench_t0 = time.perf_counter()
@@ -157,7 +157,7 @@ def main() -> None:
             for mode in args.modes:
                 try:
                     r = run(size, mode, args.steps, layers, depth, args.device)
-                except Exception as exc:  # noqa: BLE001 - one failed mode must not hide the others' numbers
+                except Exception as exc:  # one failed mode must not hide the others' numbers
                     print(f"{size}² {mode:>10}: failed: {type(exc).__name__}: {exc}", flush=True)
                     continue
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in r["shares"].items())

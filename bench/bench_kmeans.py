@@ -13,8 +13,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.core.document import Layer  # noqa: E402
-from seethrough.core.stratify import kmeans_strata, kmeans_thresholds  # noqa: E402
+from seethrough.core.document import Layer
+from seethrough.core.stratify import kmeans_strata, kmeans_thresholds
 
 SIZE = 1024
 

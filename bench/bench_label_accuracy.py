@@ -14,13 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.annotation.auto_label import auto_label, from_live2d  # noqa: E402
-from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
-from seethrough.annotation.labels import LabelStore  # noqa: E402
-from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.cli.live2d_label import EVAL_SIZE, eval_areas  # noqa: E402
-from seethrough.core.paths import fixtures_dir  # noqa: E402
-from seethrough.core.taxonomy import taxonomy  # noqa: E402
+from seethrough.annotation.auto_label import auto_label, from_live2d
+from seethrough.annotation.ground_truth import evaluate, read_ground_truth
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.loader import load_model
+from seethrough.cli.live2d_label import EVAL_SIZE, eval_areas
+from seethrough.core.paths import fixtures_dir
+from seethrough.core.taxonomy import taxonomy
 
 LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels"
 

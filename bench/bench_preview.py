@@ -17,15 +17,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QSize  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 
-from seethrough.app.none_refcount import guard_none_refcount  # noqa: E402
-from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush  # noqa: E402
-from seethrough.core.document import Document, Layer, crop_to_content  # noqa: E402
-from seethrough.core.parallax import ParallaxRig  # noqa: E402
+from seethrough.app.none_refcount import guard_none_refcount
+from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush
+from seethrough.core.document import Document, Layer, crop_to_content
+from seethrough.core.parallax import ParallaxRig
 
 TAGS = [
     "back hair", "legwear", "footwear", "bottomwear", "topwear", "handwear", "neck", "neckwear", "tail", "wings",

@@ -16,9 +16,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.core.document import Document, Layer  # noqa: E402
-from seethrough.core.io.psd_export import export_psd  # noqa: E402
-from seethrough.core.taxonomy import taxonomy  # noqa: E402
+from seethrough.core.document import Document, Layer
+from seethrough.core.io.psd_export import export_psd
+from seethrough.core.taxonomy import taxonomy
 
 
 def make_document(n_layers: int, size: int, seed: int = 0) -> Document:

@@ -14,8 +14,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seethrough.core.commands import SetLayerProperty  # noqa: E402
-from seethrough.core.document import Document, Layer  # noqa: E402
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.document import Document, Layer
 
 
 def make_doc(size: int, count: int) -> Document:
@@ -27,7 +27,7 @@ def make_doc(size: int, count: int) -> Document:
     return Document((size, size), layers, source=np.zeros((size, size, 4), np.uint8))
 
 
-def per_call(fn, repeat: int) -> float:  # noqa: ANN001
+def per_call(fn, repeat: int) -> float:
     start = time.perf_counter()
     for _ in range(repeat):
         fn()

@@ -40,7 +40,7 @@ def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str]) -> None
         base = init_from.get("depth" if job_name.startswith("depth") else "layers")
         try:
             _time_job(job_name, dataset, resolution, base)
-        except Exception as exc:  # noqa: BLE001 - one failed job must not hide the others' numbers
+        except Exception as exc:  # one failed job must not hide the others' numbers
             print(f"{job_name:>14}: failed: {type(exc).__name__}: {exc}", flush=True)
         torch.cuda.empty_cache()
 

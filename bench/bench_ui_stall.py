@@ -18,12 +18,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
-from seethrough.app.session import DocumentSession  # noqa: E402
-from seethrough.app.workspaces.stratify import StratifyWorkspace  # noqa: E402
-from tests.support.stall import StallMeter, spin_until, stratify_scene  # noqa: E402
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.stratify import StratifyWorkspace
+from tests.support.stall import StallMeter, spin_until, stratify_scene
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     quiet_gc()  # as the app does once its window is up
     meter = StallMeter()
 
-    def phase(name: str, action, done) -> None:  # noqa: ANN001
+    def phase(name: str, action, done) -> None:
         meter.start()
         action()
         spin_until(done)

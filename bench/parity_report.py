@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.parity_compare import GOLDENS, Where, build_release, compare  # noqa: E402
-from tests.support.parity_release import CASES  # noqa: E402
+from tests.support.parity_compare import GOLDENS, Where, build_release, compare
+from tests.support.parity_release import CASES
 
 
 def _fmt(value: object) -> str:
@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
             start = time.perf_counter()
             try:
                 rows = compare(case, release, where)
-            except Exception as exc:  # noqa: BLE001 - one case that cannot run must not hide the others
+            except Exception as exc:  # one case that cannot run must not hide the others
                 bad += 1
                 print(f"{case.name:24s} could not be compared: {type(exc).__name__}: {exc}")
                 continue

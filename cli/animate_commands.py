@@ -20,7 +20,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _int_in(lo: int, hi: int):  # noqa: ANN202 - an argparse type
+def _int_in(lo: int, hi: int):  # an argparse type
     def parse(text: str) -> int:
         try:
             value = int(text)

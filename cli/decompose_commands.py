@@ -194,7 +194,7 @@ def run_redecompose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN202
+def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001
     """Under `accelerate launch`, process k of n takes images k, k+n, … and the GPU of its local rank."""
     import os
 
@@ -207,7 +207,7 @@ def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN20
     return images[state.process_index :: state.num_processes], options.with_(device=device)
 
 
-class _progress_bar:  # noqa: N801 - used like a function
+class _progress_bar:  # used like a function
     def __init__(self, name: str) -> None:
         from tqdm import tqdm
 

@@ -84,7 +84,7 @@ class LayersModel(QAbstractListModel):
         self.dataChanged.emit(self.index(row), self.index(row))
 
     # --- Qt model API ----------------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         doc = self.session.document
         return 0 if doc is None or parent.isValid() else len(doc.layers)
 
@@ -112,7 +112,7 @@ class LayersModel(QAbstractListModel):
             return layer.uid
         return None
 
-    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid():
             return False
         layer = self.layer_at(index.row())
@@ -137,19 +137,19 @@ class LayersModel(QAbstractListModel):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [MIME]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         mime = QMimeData()
         if indexes:
             mime.setData(MIME, QByteArray(self.layer_at(indexes[0].row()).uid.encode()))
         return mime
 
-    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:  # noqa: N802
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:
         if not data.hasFormat(MIME) or self.session.document is None:
             return False
         uid = bytes(data.data(MIME).data()).decode()

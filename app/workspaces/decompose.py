@@ -334,11 +334,11 @@ class DecomposeWorkspace(Workspace):
                 Settings().set(keys.MODELS_FOLDER, folder)
             self.refresh_status()
 
-    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dropEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         urls = event.mimeData().urls()
         if urls:
             self.open_image(Path(urls[0].toLocalFile()))
@@ -359,7 +359,7 @@ class DecomposeWorkspace(Workspace):
         self._started = time.monotonic()
         image, engines = self.image.copy(), self.engines  # the job's own input: nothing changes it underneath
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
             from seethrough.core.metrics import reconstruction_check
 
             engine = engines.get(options, progress)
@@ -393,7 +393,7 @@ class DecomposeWorkspace(Workspace):
         self.progress.setValue(0)
         self._started = time.monotonic()
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
             engine = engines.get(options, progress)
             return snapshot, redecompose_region(snapshot, region, engine, options,
                                                 progress=progress, is_cancelled=is_cancelled)

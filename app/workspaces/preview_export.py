@@ -132,7 +132,7 @@ def submit_export(jobs: JobManager, snapshot: DocumentSnapshot, settings: Animat
 
     check_target(output, overwrite)  # refuse on the UI thread, before minutes of rendering
 
-    def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
+    def job(progress, is_cancelled):  # noqa: ANN001 - runs in the main lane
         frames = render_frames(snapshot, settings, progress, is_cancelled)
         return write_animation(frames, output, settings.fps, loop, overwrite)
 

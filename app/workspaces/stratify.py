@@ -273,7 +273,7 @@ class StratifyWorkspace(Workspace):
         k, inpaint, thresholds = len(self.thresholds) + 1, self.inpaint.currentText(), list(self.thresholds)
         snapshot = self.session.snapshot()
 
-        def compute(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the worker
+        def compute(progress, is_cancelled):  # noqa: ANN001 - runs in the worker
             progress(0.1, f"splitting {layer.name} into {k} strata")
             return stratify_command(snapshot, layer.uid, k=k, inpaint=inpaint, thresholds=thresholds)
 
@@ -316,7 +316,7 @@ class StratifyWorkspace(Workspace):
             return
         snapshot, mode = self.session.snapshot(), self.canvas.mode
 
-        def check(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def check(progress, is_cancelled):  # noqa: ANN001
             report = reconstruction_check(snapshot, mode=mode)
             heat = np.dstack([report.heatmap, np.full(report.heatmap.shape[:2], 255, np.uint8)])
             return report, _thumbnail(heat, HEATMAP)

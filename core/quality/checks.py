@@ -250,7 +250,7 @@ def _bimodal(layer: Layer) -> bool:
     values = layer.depth[mask]
     try:
         (threshold,) = kmeans_thresholds(layer, 2)
-    except Exception:  # noqa: BLE001 - a degenerate layer is simply not bimodal
+    except Exception:  # a degenerate layer is simply not bimodal
         return False
     near, far = values[values <= threshold], values[values > threshold]
     if len(near) < 0.1 * len(values) or len(far) < 0.1 * len(values):

@@ -79,7 +79,7 @@ def _changed_pixels(a: QImage, b: QImage) -> int:
 
 
 @pytest.fixture
-def workspace(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture
+def workspace(qtbot):  # pytest-qt fixture
     session = DocumentSession()
     session.set_document(character_document())
     ws = PreviewWorkspace(session)
@@ -99,7 +99,7 @@ def test_workspace_identity(workspace: PreviewWorkspace) -> None:
     assert not workspace.timer.isActive()  # not the visible tab yet
 
 
-def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:
     view = workspace.view
     centred = _frame(workspace)
     assert all(tr.is_identity for tr in view.rig.pose())
@@ -118,7 +118,7 @@ def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> Non
     assert _changed_pixels(back, centred) < _changed_pixels(moved, centred) / 20
 
 
-def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:
     view = workspace.view
     workspace.strength_slider.setValue(0)
     centred = _frame(workspace)
@@ -129,7 +129,7 @@ def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, q
 
 def test_hiding_a_layer_changes_the_frame_and_reconverts_only_that_layer(
     workspace: PreviewWorkspace,
-    qtbot,  # noqa: ANN001
+    qtbot,
 ) -> None:
     session = workspace.session
     before = _frame(workspace)
@@ -145,7 +145,7 @@ def test_hiding_a_layer_changes_the_frame_and_reconverts_only_that_layer(
     assert _frame(workspace) == before
 
 
-def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspace, qtbot) -> None:
     rig = workspace.view.rig
     workspace.activated()
     assert workspace.timer.isActive()
@@ -167,7 +167,7 @@ def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspac
 
 def test_motion_changes_the_frame_over_time_and_reset_restores_it(
     workspace: PreviewWorkspace,
-    qtbot,  # noqa: ANN001
+    qtbot,
 ) -> None:
     start = _frame(workspace)
     workspace.view.rig.step(1.0)  # one second of sway and breathing
@@ -191,7 +191,7 @@ def test_background_and_motion_toggles(workspace: PreviewWorkspace) -> None:
     assert _frame(workspace) == green  # nothing moves without motion and with the pointer centred
 
 
-def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:
     view = workspace.view
     QTest.mouseMove(view, QPoint(view.width() * 3 // 4, view.height() // 3))
     qtbot.waitUntil(lambda: view.rig.pointer[0] > 0.4)
@@ -205,7 +205,7 @@ def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:
     shutil.copyfile(path, SCREENS / "preview.png")
 
 
-def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:
     session = workspace.session
     session.set_document(None)
     assert workspace.view.rig is None and len(workspace.renderer) == 0

@@ -44,7 +44,7 @@ class ExportActions(Workspace):
             return
         path, labels, poses = self.state.model.path, self._labels(), list(self.pose_panel.poses)
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             progress(0.0, "loading the model")
             return export_dataset(load_model(path), labels, Path(folder), poses, size=size,
                                   progress=lambda i, n: progress(i / n, f"pose {i}/{n}"), is_cancelled=cancel)
@@ -66,7 +66,7 @@ class ExportActions(Workspace):
             return
         path, labels, pose, frame = self.state.model.path, self._labels(), self.pose_panel.values(), self.state.frame
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             progress(0.1, "rendering the tag layers")
             doc = live2d_document(load_model(path), labels, pose=pose, frame=frame)
             progress(0.6, "writing the PSD")

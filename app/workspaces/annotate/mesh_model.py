@@ -138,7 +138,7 @@ class MeshTreeModel(QAbstractItemModel):
     def node(self, index: Index) -> Node:
         return index.internalPointer() if index.isValid() else self.root
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
         node = self.node(parent)
         if 0 <= row < len(node.children) and 0 <= column < 2:
             return self.createIndex(row, column, node.children[row])
@@ -161,15 +161,15 @@ class MeshTreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(parent.row, 0, parent)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self.node(parent).children)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 2
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return ("ArtMesh", "Tag")[section]
         return None
@@ -188,7 +188,7 @@ class MeshTreeModel(QAbstractItemModel):
             self._chips[tag] = chip(tag)
         return self._chips[tag]
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, C901 - one role table
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201 - one role table
         if not index.isValid() or self.state is None:
             return None
         node, state = self.node(index), self.state
@@ -222,7 +222,7 @@ class MeshTreeModel(QAbstractItemModel):
         part = state.model.parts[node.key]
         return f"{part.id} · {part.name}" if part.name and displayable(part.name) else part.id
 
-    def _mesh_data(self, state: AnnotationState, mid: str, column: int, role: int):  # noqa: ANN202
+    def _mesh_data(self, state: AnnotationState, mid: str, column: int, role: int):
         tag = state.store.tag(mid)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
@@ -248,7 +248,7 @@ class MeshTreeModel(QAbstractItemModel):
                     + f"\nrender order {mesh.render_order}")
         return None
 
-    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or self.state is None:
             return False
         visible = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
@@ -331,7 +331,7 @@ class MeshFilterProxy(QSortFilterProxyModel):
     def active(self) -> bool:
         return self.regex is not None or self.unlabelled_only or bool(self.source)
 
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt API
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
         model = self.sourceModel()
         if not isinstance(model, MeshTreeModel):  # no mesh tree attached yet: nothing to filter
             return True

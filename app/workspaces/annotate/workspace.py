@@ -142,11 +142,11 @@ class AnnotateWorkspace(ExportActions):
         layout.addWidget(split, 1)
         self._own_undo: list[QShortcut] = []
 
-    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self._dropped_model(event) is not None:
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dropEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         path = self._dropped_model(event)
         if path is not None:
             event.acceptProposedAction()
@@ -160,7 +160,7 @@ class AnnotateWorkspace(ExportActions):
                 return path
         return None
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def showEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         """Outside a main window (which routes its Edit actions here) the workspace has its own Ctrl+Z keys."""
         super().showEvent(event)
         if not self._own_undo and not hasattr(self.window(), "undo_action"):
@@ -345,7 +345,7 @@ class AnnotateWorkspace(ExportActions):
         scratch.entries = copy.deepcopy(state.store.entries)
         scratch.path, scratch.autosave, scratch._undo, scratch._redo = None, False, [], []
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             from seethrough.annotation.loader import load_model
 
             progress(0.1, "labelling by names, geometry, the 2D seed vote and part votes")
