@@ -127,8 +127,16 @@ class DecomposeWorkspace(Workspace):
 
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        settings = Settings()
         form = QFormLayout()
+        self._add_input_rows(form)
+        self._add_model_rows(form)
+        self._add_run_option_rows(form)
+        self._add_status_row(form)
+        self._add_action_rows(form)
+        self._lay_out(form)
+
+    def _add_input_rows(self, form: QFormLayout) -> None:
+        """Where the illustration comes from: a file, or the open document's source."""
         open_row = QHBoxLayout()
         self.image_label = QLabel("no illustration: open one or drop it here")
         open_button = QPushButton("Open illustration…")
@@ -139,8 +147,12 @@ class DecomposeWorkspace(Workspace):
         open_row.addWidget(use_doc)
         form.addRow(open_row)
         form.addRow(self.image_label)
+
+    def _add_model_rows(self, form: QFormLayout) -> None:
+        """Which models run: the models folder, the layer and depth model folders, the layer model's tag set."""
         from seethrough.core.models.catalog import default_models_dir
 
+        settings = Settings()
         self.models_dir = QLineEdit(settings.get(keys.MODELS_FOLDER))
         self.models_dir.setPlaceholderText(f"default: {default_models_dir()}")
         self.models_dir.setToolTip("Searched first; then $SEETHROUGH_MODELS, the default models folder "
@@ -168,6 +180,9 @@ class DecomposeWorkspace(Workspace):
         self.tagset.addItems(["v3", "v2"])
         self.tagset.currentTextChanged.connect(self.refresh_status)
         form.addRow("Tag set", self.tagset)
+
+    def _add_run_option_rows(self, form: QFormLayout) -> None:
+        """How a run goes: working sizes, steps, seed, memory mode, weights, device, and whether depth follows."""
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
         self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
@@ -193,6 +208,9 @@ class DecomposeWorkspace(Workspace):
         self.with_depth.setChecked(True)
         self.with_depth.toggled.connect(self.refresh_status)
         form.addRow(self.with_depth)
+
+    def _add_status_row(self, form: QFormLayout) -> None:
+        """Which models are ready, or what is missing and how to get it."""
         # the missing-model message holds paths and a command to copy: selectable, wrapped anywhere, never clipped
         self.status = QPlainTextEdit()
         self.status.setReadOnly(True)
@@ -200,6 +218,9 @@ class DecomposeWorkspace(Workspace):
         self.status.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.status.setMinimumHeight(90)
         form.addRow("Models", self.status)
+
+    def _add_action_rows(self, form: QFormLayout) -> None:
+        """Run, re-decompose a region and cancel; the run's progress and result; where to go next."""
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Run")
         self.run_button.setShortcut("Ctrl+Return")
@@ -229,6 +250,8 @@ class DecomposeWorkspace(Workspace):
             next_row.addWidget(button)
         form.addRow(next_row)
 
+    def _lay_out(self, form: QFormLayout) -> None:
+        """The settings column on the left, the input's preview filling the rest."""
         left = QWidget()
         left.setLayout(form)
         left.setMaximumWidth(520)
