@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,6 @@ from seethrough.app.workspaces.preview import PreviewWorkspace
 from seethrough.core.commands import SetLayerProperty
 from seethrough.core.document import Document, Layer, crop_to_content
 from seethrough.core.parallax import batch_runs
-
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 
 def _ellipse(size: tuple[int, int], box: tuple[int, int, int, int], color: tuple[int, int, int]) -> np.ndarray:
@@ -87,7 +84,8 @@ def workspace(qtbot):  # pytest-qt fixture
     ws.resize(720, 480)
     ws.show()
     qtbot.waitExposed(ws)
-    qtbot.waitUntil(lambda: ws.view.rig is not None and len(ws.renderer) == 11)  # converted in the job system
+    layers = session.document.layers
+    qtbot.waitUntil(lambda: ws.view.rig is not None and len(ws.renderer) == len(layers))  # converted in a job
     yield ws
     ws.jobs.stopping()
     assert ws.jobs.wait(30_000)
@@ -95,7 +93,11 @@ def workspace(qtbot):  # pytest-qt fixture
 
 def test_workspace_identity(workspace: PreviewWorkspace) -> None:
     assert PreviewWorkspace.title == "Preview" and PreviewWorkspace.key == "preview"
-    assert len(workspace.renderer) == 11
+    doc = workspace.session.document
+    renderer = workspace.renderer
+    # one image per layer of the document, each converted once, for the document's canvas
+    assert len(renderer) == len(doc.layers) and renderer.conversions == len(doc.layers)
+    assert renderer.canvas_size == doc.size
     assert not workspace.timer.isActive()  # not the visible tab yet
 
 
@@ -191,18 +193,16 @@ def test_background_and_motion_toggles(workspace: PreviewWorkspace) -> None:
     assert _frame(workspace) == green  # nothing moves without motion and with the pointer centred
 
 
-def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:
+def test_screenshot(workspace: PreviewWorkspace, qtbot, screens: Path) -> None:
     view = workspace.view
     QTest.mouseMove(view, QPoint(view.width() * 3 // 4, view.height() // 3))
     qtbot.waitUntil(lambda: view.rig.pointer[0] > 0.4)
     workspace.activated()  # let it run until the fps readout has a number
     qtbot.waitUntil(lambda: workspace.fps_label.text()[0].isdigit(), timeout=5000)
     workspace.deactivated()
-    path = tmp_path / "preview.png"
+    path = screens / "preview.png"
     assert workspace.grab().save(str(path))
     assert path.stat().st_size > 1000
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, SCREENS / "preview.png")
 
 
 def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:
