@@ -2,19 +2,16 @@
 after a pose-slider move, split as the workspace splits it: the pose worker's part (raster + composite on its own
 model copy) and the UI thread's part (set the parameters, take the raster, tag overlay with contours).
 
-Run: SEETHROUGH_FIXTURES=... python bench/annotate_view.py
+Run: SEETHROUGH_FIXTURES=... python -m bench.bench_annotate
 """
 
 from __future__ import annotations
 
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.render import ModelRaster, to_uint8

@@ -3,7 +3,7 @@
 passes, 30 steps, decoding, depth), per memory mode, in bf16; seconds per step, the share of time in the UNet,
 the VAE and the transparent decoder, and the UNet's achieved TFLOP/s.
 
-    python bench/bench_decompose.py [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
+    python -m bench.bench_decompose [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
 
 Needs a CUDA GPU (prints why not otherwise; `--device cpu --sizes 64 --steps 1` only checks that it runs).
 `--folders DIR` keeps the full-size folders there (built once, reused; bench_training.py --layers-model DIR/layers
@@ -19,9 +19,6 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 #: V3 layer UNet cost per layer per step, counted on the released architecture (issue 4)
 TFLOP_PER_LAYER_STEP = {1024: 10.5, 1280: 17.1}

@@ -2,7 +2,7 @@
 (tests/data/labels/<Model>.json): mesh accuracy, visible-area accuracy (default pose, 1024 px render fitted to the
 character), and the confusions that cost the most visible pixels over all fixtures. Prints numbers, asserts nothing.
 
-Run: SEETHROUGH_FIXTURES=/path/to/live2d python bench/bench_label_accuracy.py [--json]
+Run: SEETHROUGH_FIXTURES=/path/to/live2d python -m bench.bench_label_accuracy [--json]
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.annotation.auto_label import auto_label, from_live2d
 from seethrough.annotation.ground_truth import evaluate, read_ground_truth

@@ -10,15 +10,13 @@ Modes:
 
 Held-out fixtures (never looked at while writing the rules) are listed separately.
 
-Run: SEETHROUGH_FIXTURES=/work/shared/fixtures/live2d python bench/bench_labels.py [Model ...] [--worst N]
+Run: SEETHROUGH_FIXTURES=/work/shared/fixtures/live2d python -m bench.bench_labels [Model ...] [--worst N]
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.annotation.auto_label import auto_label, from_live2d
 from seethrough.annotation.ground_truth import evaluate, read_ground_truth

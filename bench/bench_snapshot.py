@@ -1,18 +1,14 @@
 """Cost of `Document.snapshot()` and of one edit on a large document, against a deep copy of the pixels.
 
 A snapshot shares the immutable layers and arrays, so it should not depend on the pixel count; an edit copies
-nothing but the tuple of layers. Run: python bench/bench_snapshot.py
+nothing but the tuple of layers. Run: python -m bench.bench_snapshot
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.core.commands import SetLayerProperty
 from seethrough.core.document import Document, Layer

@@ -1,7 +1,7 @@
 """Training benchmarks: samples/s of the data loader (reading + augmentation) on this machine, and, on a CUDA GPU,
 step time and peak memory per job with random weights at the paper's resolutions.
 
-    python bench/bench_training.py [--dataset DIR] [--resolution 1024] [--samples 20] [--gpu]
+    python -m bench.bench_training [--dataset DIR] [--resolution 1024] [--samples 20] [--gpu]
 Without --dataset, a synthetic dataset in the exported layout is written to a temporary folder.
 """
 
@@ -14,9 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 
 def loader_rate(dataset: Path, resolution: int, samples: int) -> float:

@@ -4,19 +4,16 @@ For each phase — K-Means fit + histogram + strata (current layer set), strata 
 reconstruction check, z-buffer canvas composite, apply split — prints the UI thread's work per event-loop turn (CPU
 ms, max) and the loop's wall-clock lateness (max, p95), measured by a 5 ms QTimer (tests/support/stall.py). For
 comparison it also prints how long each computation takes when done in one piece, which is what the UI thread
-used to block for. Run: `QT_QPA_PLATFORM=offscreen python bench/bench_ui_stall.py [--side 2048]`.
+used to block for. Run: `QT_QPA_PLATFORM=offscreen python -m bench.bench_ui_stall [--side 2048]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
