@@ -4,8 +4,11 @@ whole tag, pose the model, and export a dataset or a PSD.
 
 The workspace composes the panels and owns the edits: everything lives in `AnnotationState` (engine objects);
 label edits go through the label store, so they autosave and undo. Loading, auto-labelling, propagation and
-exports run in the window's job runner; the worker never touches the live model or store (exports work on a
-fresh copy of the model, auto-label on a scratch store whose result is applied here as one undo step).
+exports run in the window's job runner. The workers never change the live model or store, but two of them read
+the live model while the UI thread may pose it: auto-label renders a fresh copy of the model but takes the live
+model's parameter values (the current pose) in the worker, and labels a scratch copy of the store whose result is
+applied here as one undo step; propagation reads the live model's meshes and parts in the worker. Exports load a
+fresh copy of the model in the worker and take the pose and labels on the UI thread, before the job starts.
 """
 
 from __future__ import annotations
@@ -349,7 +352,9 @@ class AnnotateWorkspace(ExportActions):
             from seethrough.annotation.loader import load_model
 
             progress(0.1, "labelling by names, geometry, the 2D seed vote and part votes")
-            model = load_model(state.model.path)  # the worker renders its own copy, never the live model
+            # the worker renders its own copy of the model, posed as the live one: the live model's parameter
+            # values are read here, in the worker (the module doc)
+            model = load_model(state.model.path)
             model.set_parameters({k: v for k, v in state.model.parameter_values().items()})
             model.update()
             return auto_label(model, scratch, tagset=state.store.taxonomy_version)
