@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -88,12 +89,18 @@ class TrainingProcess(QObject):
         if not self.is_running() or self.output is None:
             return
         (self.output / STOP_FILE).write_text("stop requested by the app\n", encoding="utf-8")
-        QTimer.singleShot(grace_ms, self._terminate_if_running)
+        QTimer.singleShot(grace_ms, self, partial(self._terminate_if_running, self.pid))
 
-    def _terminate_if_running(self) -> None:
-        if self.is_running():
-            os.kill(self.pid, signal.SIGTERM)
-            QTimer.singleShot(5000, self.kill)
+    def _terminate_if_running(self, pid: int) -> None:
+        """Terminate the run that was asked to stop (`pid`), then kill it, if it still runs. A run started since
+        (Resume right after the stop) is another process: it is left alone."""
+        if pid == self.pid and self.is_running():
+            os.kill(pid, signal.SIGTERM)
+            QTimer.singleShot(5000, self, partial(self._kill_if_running, pid))
+
+    def _kill_if_running(self, pid: int) -> None:
+        if pid == self.pid:
+            self.kill()
 
     def kill(self) -> None:
         if self.is_running():

@@ -7,6 +7,7 @@ import pytest
 
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.train import TrainWorkspace, dataset_summary
+from seethrough.app.workspaces.train_process import TrainingProcess
 from tests.support.tiny_dataset import write_dataset
 
 
@@ -70,3 +71,30 @@ def test_start_watch_stop_resume(workspace, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not workspace.process.is_running(), timeout=PATIENCE_MS)
     resumed = [s for s in workspace._steps if s > stopped_at]
     assert resumed[0] == stopped_at + 1  # continued where it stopped, not from zero
+
+
+class _ScriptProcess(TrainingProcess):
+    """The real process supervisor, running a short Python script in place of the trainer."""
+
+    script = ""
+
+    def command(self, config: Path, output: Path, resume: bool) -> list[str]:
+        return ["-c", self.script]
+
+
+def test_a_stop_never_ends_the_run_started_after_it(qtbot, tmp_path):
+    """Stop, then Resume at once: the stop's grace period must not terminate the resumed run (it used to: the
+    resumed run died, without a word in its log, when the first one's grace period ran out)."""
+    process = _ScriptProcess()
+    process.script = "import time; time.sleep(0.3)"  # ends by itself, as a trainer that saw the STOP file
+    process.start(tmp_path / "config.yaml", tmp_path, resume=False)
+    process.request_stop(grace_ms=500)
+    qtbot.waitUntil(lambda: not process.is_running(), timeout=30_000)
+    process.script = "import time; time.sleep(30)"  # the resumed run
+    process.start(tmp_path / "config.yaml", tmp_path, resume=True)
+    try:
+        qtbot.wait(1500)  # well past the first run's grace period
+        assert process.is_running()
+    finally:
+        process.kill()
+        qtbot.waitUntil(lambda: not process.is_running(), timeout=10_000)
