@@ -32,7 +32,7 @@ from seethrough.core.errors import BadInput
 BLEND_NAMES = {0: "normal", 1: "additive", 2: "multiply"}
 
 
-def _import_v2():  # noqa: ANN202 - the live2d.v2 module
+def _import_v2():  # the live2d.v2 module
     core_library()  # imports live2d itself with local symbol binding first (the import-order trap)
     with quiet_stdout(), contextlib.redirect_stderr(io.StringIO()):
         import live2d.v2 as v2
@@ -51,7 +51,7 @@ def _settings_from(settings: dict[str, Any]) -> Iterator[None]:
     original = lapp_model.ModelSettingJson
 
     class _GivenSettings(original):  # type: ignore[misc, valid-type]
-        def loadModelSetting(self, path: str) -> None:  # noqa: N802 - the library's name
+        def loadModelSetting(self, path: str) -> None:  # the library's name
             self.json = settings
 
     with _SETTINGS_LOCK:

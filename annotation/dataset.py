@@ -25,7 +25,7 @@ import numpy as np
 from seethrough.annotation.model import Live2DModel
 from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
 from seethrough.annotation.tag_layers import TagLayers, render_tags
-from seethrough.annotation.to_document import live2d_document  # noqa: F401 - re-exported (older import path)
+from seethrough.annotation.to_document import live2d_document  # re-exported (older import path)
 from seethrough.core.dataset_layout import DEPTH_SCALE, SCHEMA_VERSION, SampleEntry, read_dataset, tag_file_name
 from seethrough.core.dataset_split import MODES, SPLITS, assign_splits, resolve_mode, split_for_model
 from seethrough.core.errors import BadInput, Cancelled

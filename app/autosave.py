@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 from seethrough.app import settings as keys
 from seethrough.app.jobs import Job, JobManager, JobState
@@ -105,7 +106,7 @@ class Autosave(QObject):
                   "saved_at": time.time(), "pid": os.getpid()}
         project_path, record_path = self.project, self.record
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             from seethrough.core.io.project import save_project
 
             project_path.parent.mkdir(parents=True, exist_ok=True)
@@ -132,18 +133,18 @@ class Autosave(QObject):
             QTimer.singleShot(0, self.save_now)
 
 
-def offer_recovery(session: DocumentSession, parent: object = None) -> bool:
+def offer_recovery(session: DocumentSession, parent: QWidget | None = None) -> bool:
     """At start: offer the newest orphaned autosave; True when it was recovered into `session`."""
     from seethrough.app.prompts import RecoverPrompt
     from seethrough.core.io.project import load_project
 
     for entry in orphaned_autosaves():
-        if not RecoverPrompt.ask(parent, entry.name, entry.when):  # type: ignore[arg-type]
+        if not RecoverPrompt.ask(parent, entry.name, entry.when):
             discard_record(entry)
             continue
         try:
             doc = load_project(entry.project)
-        except Exception as exc:  # noqa: BLE001 - a bad autosave must not stop the app from starting
+        except Exception as exc:  # a bad autosave must not stop the app from starting
             log.warning("cannot recover %s: %s", entry.project, exc)
             continue
         original = Path(entry.original) if entry.original else None

@@ -10,7 +10,7 @@ panel.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
@@ -142,7 +142,7 @@ class CanvasView(QGraphicsView):
             return
         snapshot, show_depth, mode = self.session.snapshot(), self.show_depth, self.mode
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             image = depth_image(snapshot) if show_depth else composite(snapshot, mode=mode)
             return snapshot, image, to_display_qimage(image)
 
@@ -185,11 +185,11 @@ class CanvasView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
-    def _show_region(self, box: object) -> None:
+    def _show_region(self, box: tuple[int, int, int, int] | None) -> None:
         if box is None:
             self._region.setVisible(False)
             return
-        x0, y0, x1, y1 = box  # type: ignore[misc]
+        x0, y0, x1, y1 = box
         self._region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._region.setVisible(True)
 
@@ -199,13 +199,13 @@ class CanvasView(QGraphicsView):
             return pos
         return QPointF(min(max(pos.x(), 0.0), float(doc.width)), min(max(pos.y(), 0.0), float(doc.height)))
 
-    def mousePressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mousePressEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self.region_mode and event.button() == Qt.MouseButton.LeftButton and self.session.document is not None:
             self._drag_from = self._clamped(self.mapToScene(event.position().toPoint()))
             return
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self._drag_from is not None and event.button() == Qt.MouseButton.LeftButton:
             end = self._clamped(self.mapToScene(event.position().toPoint()))
             start, self._drag_from = self._drag_from, None
@@ -215,13 +215,13 @@ class CanvasView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
 
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 - Qt API
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         super().drawBackground(painter, rect)
         doc = self.session.document
         if doc is not None:  # checkerboard behind the canvas area only
             painter.save()
             painter.setBrushOrigin(0, 0)
-            painter.fillRect(QRectF(0, 0, doc.width, doc.height).intersected(rect), self._checker)
+            painter.fillRect(QRectF(0, 0, doc.width, doc.height).intersected(QRectF(rect)), self._checker)
             painter.restore()
 
     # --- navigation ---------------------------------------------------------------------------------------------
@@ -250,13 +250,13 @@ class CanvasView(QGraphicsView):
         self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.angleDelta().y() > 0:
             self.zoom_in()
         elif event.angleDelta().y() < 0:
             self.zoom_out()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         pos: QPointF = self.mapToScene(event.position().toPoint())
         self.cursor_moved.emit(int(pos.x()), int(pos.y()))
         if self._drag_from is not None:  # rubber band of the region being selected

@@ -51,7 +51,7 @@ class FileActions(QObject):
         self.recent_changed.emit()
 
     # --- the guard --------------------------------------------------------------------------------------------
-    def maybe_save(self, action: str, then: Callable[[], None]) -> bool:
+    def maybe_save(self, action: str, then: Callable[[], object]) -> bool:
         """True when the open document may be dropped now (nothing unsaved, or the user said Discard). On Save,
         the save starts and `then()` runs once it succeeded; on Cancel nothing happens. Both return False."""
         if not self.session.is_dirty:
@@ -92,7 +92,7 @@ class FileActions(QObject):
         if not asked and not self.maybe_save(f"open {path.name}", lambda: self.open(path, asked=True)):
             return
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             progress(0.1, f"reading {path.name}")
             return open_document(path)
 
@@ -118,7 +118,7 @@ class FileActions(QObject):
         self.session.set_document(build_sample_document(), None)
 
     # --- save / export -------------------------------------------------------------------------------------------
-    def save(self, then: Callable[[], None] | None = None) -> None:
+    def save(self, then: Callable[[], object] | None = None) -> None:
         if self.session.path is None:
             self.save_as(then)
         else:
@@ -135,12 +135,11 @@ class FileActions(QObject):
         last = Settings().get(keys.LAST_FILE)
         return Path(last).parent if last else Path.home()
 
-    def save_as(self, then: Callable[[], None] | None = None) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save project", self.suggested(".stproj"),
-                                              "See-through project (*.stproj)")
-        if path:
-            path = Path(path) if path.endswith(".stproj") else Path(path + ".stproj")
-            self._write(path, "project", then)
+    def save_as(self, then: Callable[[], object] | None = None) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project", self.suggested(".stproj"),
+                                                "See-through project (*.stproj)")
+        if chosen:
+            self._write(Path(chosen) if chosen.endswith(".stproj") else Path(chosen + ".stproj"), "project", then)
 
     def export_psd(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export layered PSD", self.suggested(".psd"),
@@ -188,12 +187,12 @@ class FileActions(QObject):
         self.session.notice.emit(text)
         return warnings
 
-    def _write(self, path: Path, kind: str, then: Callable[[], None] | None = None) -> None:
+    def _write(self, path: Path, kind: str, then: Callable[[], object] | None = None) -> None:
         if self.session.document is None:
             return
         snapshot = self.session.snapshot()  # the job writes exactly this, whatever is edited meanwhile
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def job(progress, is_cancelled):  # noqa: ANN001
             def report(done: int, total: int) -> None:
                 progress(done / max(total, 1), f"writing {path.name}: {done}/{total}")
 

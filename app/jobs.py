@@ -33,6 +33,7 @@ manager also cancels and joins its workers at interpreter exit (`_join_workers_a
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import logging
 import threading
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 JobFn = Callable[[Progress, Callable[[], bool]], Any]
+#: the callbacks that take a job's result or its error on the UI thread (what they return is ignored)
+OnDone = Callable[[Any], object]
+OnError = Callable[[BaseException], object]
 MAIN = "main"
 #: the least time between two progress reports crossing to the UI thread (s)
 PROGRESS_INTERVAL = 0.03
@@ -86,8 +90,8 @@ class Job:
     fn: JobFn
     lane: str = MAIN
     key: str | None = None
-    on_done: Callable[[Any], None] | None = None
-    on_error: Callable[[BaseException], None] | None = None
+    on_done: OnDone | None = None
+    on_error: OnError | None = None
     state: JobState = JobState.QUEUED
     progress: float = 0.0
     message: str = ""
@@ -126,7 +130,7 @@ class _Lane:
 class _Bridge(QObject):
     """Lives on the UI thread; workers emit on it, Qt queues the call to the UI thread."""
 
-    event = Signal(object, str)
+    posted = Signal(object, str)  # (the job, what happened to it)
 
 
 class JobManager(QObject):
@@ -146,7 +150,7 @@ class JobManager(QObject):
         self._lanes: dict[str, _Lane] = {}
         self._lock = threading.Lock()
         self._bridge = _Bridge(self)
-        self._bridge.event.connect(self._deliver)
+        self._bridge.posted.connect(self._deliver)
         self._jobs: list[Job] = []  # active, plus the latest ended ones for the Jobs panel
         self._threads: list[threading.Thread] = []
         self.history_limit = 30
@@ -159,8 +163,8 @@ class JobManager(QObject):
         self,
         title: str,
         fn: JobFn,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
         *,
         lane: str = MAIN,
         key: str | None = None,
@@ -212,11 +216,11 @@ class JobManager(QObject):
             try:
                 if job.cancel_requested:
                     raise Cancelled(f"{job.title} was cancelled")
-                job.result = job.fn(lambda f, m, j=job: self._report(j, f, m), job._cancel.is_set)
+                job.result = job.fn(functools.partial(self._report, job), job._cancel.is_set)
                 outcome = "cancelled" if job.cancel_requested and job.superseded else "finished"
             except Cancelled as exc:
                 job.error, outcome = exc, "cancelled"
-            except BaseException as exc:  # noqa: BLE001 - every failure goes to the UI thread, shown there
+            except BaseException as exc:  # every failure goes to the UI thread, shown there
                 job.error, outcome = exc, "failed"
             job.ended_at = time.monotonic()
             with self._lock:
@@ -232,7 +236,7 @@ class JobManager(QObject):
 
     def _post(self, job: Job | None, kind: str) -> None:
         try:
-            self._bridge.event.emit(job, kind)
+            self._bridge.posted.emit(job, kind)
         except RuntimeError:  # the window is gone (process exit): nothing is left to tell
             pass
 

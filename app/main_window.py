@@ -48,7 +48,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("See-through Studio")
         self.resize(1440, 900)
         self.setAcceptDrops(True)
-        self.undo_action: QAction | None = None
+        self.undo_action: QAction | None = None  # None while the window is being built
+        self.redo_action: QAction | None = None
         self.session = DocumentSession(self)
         self.jobs = JobManager(self, error_parent=self)
         self.files = FileActions(self.session, self.jobs, self)
@@ -111,13 +112,17 @@ class MainWindow(QMainWindow):
         self.size_label = QLabel("")
         self.zoom_label = QLabel("")
         self.cursor_label = QLabel("")
-        self.progress = QProgressBar(minimum=0, maximum=1000, maximumWidth=220)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
         self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel", visible=False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(lambda: self.jobs.cancel())
-        self.jobs_button = QPushButton("", flat=True, visible=False)
+        self.jobs_button = QPushButton("", flat=True)
+        self.jobs_button.setVisible(False)
         self.jobs_button.setToolTip("Jobs running in the background: show the Jobs panel")
-        self.jobs_button.clicked.connect(lambda: (self.docks["Jobs"].show(), self.docks["Jobs"].raise_()))
+        self.jobs_button.clicked.connect(self._show_jobs_panel)
         self.jobs.job_changed.connect(self._update_jobs_button)
         for widget in (self.cursor_label, self.zoom_label, self.size_label):
             bar.addPermanentWidget(widget)
@@ -127,10 +132,11 @@ class MainWindow(QMainWindow):
         self.canvas.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z:.0%}"))
         self.canvas.cursor_moved.connect(lambda x, y: self.cursor_label.setText(f"{x}, {y}"))
         self.jobs.started.connect(self._job_started)
-        self.jobs.progress.connect(lambda f, m: (self.progress.setValue(int(f * 1000)), bar.showMessage(m)))
+        self.jobs.progress.connect(self._job_progress)
         self.jobs.done.connect(self._job_done)
 
-    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:  # noqa: ANN001
+    def _action(self, menu, text: str, slot,  # noqa: ANN001
+                shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -209,18 +215,20 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.files.recent()))
 
     def _update_undo(self) -> None:
+        undo, redo = self.undo_action, self.redo_action
+        if undo is None or redo is None:  # the menus are not built yet
+            return
         provider = self._undo_provider()
         if provider is not None:  # Annotate: the actions drive its label history
-            for action, text in ((self.undo_action, f"Undo {provider.what}"),
-                                 (self.redo_action, f"Redo {provider.what}")):
+            for action, text in ((undo, f"Undo {provider.what}"), (redo, f"Redo {provider.what}")):
                 action.setEnabled(True)
                 action.setText(text)
             return
         history = self.session.document.history if self.session.document else None
-        self.undo_action.setEnabled(bool(history and history.can_undo))
-        self.redo_action.setEnabled(bool(history and history.can_redo))
-        self.undo_action.setText(f"Undo {history.undo_text}" if history and history.can_undo else "Undo")
-        self.redo_action.setText(f"Redo {history.redo_text}" if history and history.can_redo else "Redo")
+        undo.setEnabled(bool(history and history.can_undo))
+        redo.setEnabled(bool(history and history.can_redo))
+        undo.setText(f"Undo {history.undo_text}" if history and history.can_undo else "Undo")
+        redo.setText(f"Redo {history.redo_text}" if history and history.can_redo else "Redo")
 
     def _update_title(self) -> None:
         doc = self.session.document
@@ -235,10 +243,18 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(True)
         self.statusBar().showMessage(title)
 
+    def _job_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.statusBar().showMessage(message)
+
     def _job_done(self) -> None:
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self.statusBar().clearMessage()
+
+    def _show_jobs_panel(self) -> None:
+        self.docks["Jobs"].show()
+        self.docks["Jobs"].raise_()
 
     def _update_jobs_button(self, _job: object = None) -> None:
         running = self.jobs.active()
@@ -248,11 +264,11 @@ class MainWindow(QMainWindow):
     def _on_tab(self, index: int) -> None:
         if self._active is not None:
             self._active.deactivated()
-        self._active = self.tabs.widget(index)  # type: ignore[assignment]
+        widget = self.tabs.widget(index)
+        self._active = widget if isinstance(widget, Workspace) else None  # every tab is a workspace
         if self._active is not None:
             self._active.activated()
-        if self.undo_action is not None:  # None while the window is being built
-            self._update_undo()
+        self._update_undo()
 
     def _go_to(self, key: str) -> None:
         if key == "export":
@@ -264,11 +280,11 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "See-through Studio", "See-through Studio — single-image layer decomposition of "
                           "anime characters into 2.5D-ready layered PSDs.")
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.files.open(Path(url.toLocalFile()))
@@ -286,7 +302,7 @@ class MainWindow(QMainWindow):
         if workspace is not None:
             self.tabs.setCurrentWidget(workspace)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved edits, let workspaces object, then stop every job and wait for the workers."""
         if self._stop_timer.isActive():  # already stopping: wait for the workers
             event.ignore()

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from seethrough.core.commands import Command, ReplaceDocument
-from seethrough.core.document import Document, DocumentSnapshot
+from seethrough.core.document import Document, DocumentSnapshot, Layer
 from seethrough.core.errors import SeeThroughError
 
 
@@ -54,11 +54,11 @@ class DocumentSession(QObject):
         #: the document came from an autosave: unsaved until the user saves it, whatever its history says
         self.recovered = False
         self.region: tuple[int, int, int, int] | None = None
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def set_region(self, box: tuple[int, int, int, int] | None) -> None:
         """Select a canvas region (or clear it with None)."""
-        self.region = None if box is None else tuple(int(v) for v in box)  # type: ignore[assignment]
+        self.region = None if box is None else (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         self.region_changed.emit(self.region)
 
     # --- document lifetime ---------------------------------------------------------------------
@@ -109,11 +109,15 @@ class DocumentSession(QObject):
         doc = self.document
         return doc is not None and (self.recovered or not doc.history.is_clean)
 
-    def snapshot(self):  # noqa: ANN201 - the document's immutable snapshot
-        """An immutable value of the document now (O(1)): what background jobs read."""
+    def require_document(self) -> Document:
+        """The open document, for code that runs only while one is open (RuntimeError when none is)."""
         if self.document is None:
             raise RuntimeError("no document is open")
-        return self.document.snapshot()
+        return self.document
+
+    def snapshot(self) -> DocumentSnapshot:
+        """An immutable value of the document now (O(1)): what background jobs read."""
+        return self.require_document().snapshot()
 
     def unchanged_since(self, snapshot: DocumentSnapshot, uids: Sequence[str] | None = None) -> bool:
         """Whether a command a job computed from `snapshot` still applies to the open document
@@ -122,7 +126,7 @@ class DocumentSession(QObject):
 
         return self.document is not None and unchanged_since(self.document, snapshot, uids)
 
-    def mark_saved(self, snapshot: object, path: Path | None = None) -> None:
+    def mark_saved(self, snapshot: DocumentSnapshot, path: Path | None = None) -> None:
         """`snapshot` was written to a file: the document is clean if it still equals that snapshot."""
         if self.document is None:
             return
@@ -143,9 +147,7 @@ class DocumentSession(QObject):
 
     # --- editing -----------------------------------------------------------------------------------
     def push(self, command: Command) -> None:
-        if self.document is None:
-            raise RuntimeError("no document is open")
-        self.document.history.push(command)
+        self.require_document().history.push(command)
 
     def try_push(self, build: Callable[[], Command], parent: QWidget | None = None) -> bool:
         """Build and push a command from a widget; a refusal (locked layer, bad input) is shown, not raised."""
@@ -173,7 +175,7 @@ class DocumentSession(QObject):
             self.current_layer_changed.emit(uid)
 
     @property
-    def current_layer(self):  # noqa: ANN201 - Layer | None
+    def current_layer(self) -> Layer | None:
         if self.document is None or not self.current_uid:
             return None
         try:

@@ -30,13 +30,14 @@ class Key(Generic[T]):
 SCHEMA: dict[str, Key[Any]] = {}
 
 
-def _key(name: str, kind: type, default: T, help: str) -> Key[T]:  # noqa: A002 - the schema's own word
+def _key(name: str, kind: type, default: T, help: str) -> Key[T]:  # `help` shadows a builtin: the schema's own word
     key = Key(name, kind, default, help)
     SCHEMA[name] = key
     return key
 
 
-RECENT_FILES = _key("files/recent", list, [], "Recently opened documents, newest first (File ▸ Open Recent).")
+RECENT_FILES: Key[list[str]] = _key("files/recent", list, [],
+                                    "Recently opened documents, newest first (File ▸ Open Recent).")
 LAST_FILE = _key("files/last", str, "", "The document opened at start when none is given.")
 WINDOW_GEOMETRY = _key("window/geometry", QByteArray, QByteArray(), "Main window position and size.")
 WINDOW_STATE = _key("window/state", QByteArray, QByteArray(), "Dock and toolbar layout of the main window.")

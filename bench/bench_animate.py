@@ -1,5 +1,5 @@
 """Animation export speed: frames per second rendered (and encoded) at 1024² for the built-in sample, scaled so its
-longest side is 1024. Prints numbers; run: python bench/bench_animate.py [--frames 60]."""
+longest side is 1024. Prints numbers; run: python -m bench.bench_animate [--frames 60]."""
 
 from __future__ import annotations
 

@@ -2,24 +2,21 @@
 after a pose-slider move, split as the workspace splits it: the pose worker's part (raster + composite on its own
 model copy) and the UI thread's part (set the parameters, take the raster, tag overlay with contours).
 
-Run: SEETHROUGH_FIXTURES=... python bench/annotate_view.py
+Run: SEETHROUGH_FIXTURES=... python -m bench.bench_annotate
 """
 
 from __future__ import annotations
 
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.annotation.render import ModelRaster, to_uint8  # noqa: E402
-from seethrough.app.workspaces.annotate.state import AnnotationState  # noqa: E402
-from seethrough.core.paths import fixtures_dir  # noqa: E402
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.render import ModelRaster, to_uint8
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.core.paths import fixtures_dir
 
 
 def main() -> None:

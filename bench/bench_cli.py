@@ -1,7 +1,7 @@
 """Time of a cold `seethrough-gui info sample --json` process (interpreter start, imports, building the sample).
 
 Prints the best and median of a few runs, in seconds. Run from the repository root:
-`python bench/bench_cli.py [--runs 5]`.
+`python -m bench.bench_cli [--runs 5]`.
 """
 
 from __future__ import annotations

@@ -1,21 +1,17 @@
 """Composite 23 layers on a 1024² canvas in each mode and print the time per composite (ms).
 
 Two stacks: "parts" (boxes of a character's parts, 15–60 % of the canvas side, like a real decomposition) and
-"full" (every layer covers the whole canvas: the worst case). Run: python bench/bench_composite.py
+"full" (every layer covers the whole canvas: the worst case). Run: python -m bench.bench_composite
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.core.compositing import MODES, composite  # noqa: E402
-from seethrough.core.document import Document, Layer  # noqa: E402
+from seethrough.core.compositing import MODES, composite
+from seethrough.core.document import Document, Layer
 
 SIZE = 1024
 COUNT = 23

@@ -3,7 +3,7 @@
 passes, 30 steps, decoding, depth), per memory mode, in bf16; seconds per step, the share of time in the UNet,
 the VAE and the transparent decoder, and the UNet's achieved TFLOP/s.
 
-    python bench/bench_decompose.py [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
+    python -m bench.bench_decompose [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
 
 Needs a CUDA GPU (prints why not otherwise; `--device cpu --sizes 64 --steps 1` only checks that it runs).
 `--folders DIR` keeps the full-size folders there (built once, reused; bench_training.py --layers-model DIR/layers
@@ -19,9 +19,6 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 #: V3 layer UNet cost per layer per step, counted on the released architecture (issue 4)
 TFLOP_PER_LAYER_STEP = {1024: 10.5, 1280: 17.1}
@@ -85,7 +82,7 @@ class Timer:
     def __init__(self) -> None:
         self.totals: dict[str, float] = defaultdict(float)
 
-    def attach(self, module, name: str) -> None:  # noqa: ANN001
+    def attach(self, module, name: str) -> None:
         def pre(_m, _i):
             _sync()
             _m._bench_t0 = time.perf_counter()
@@ -157,7 +154,7 @@ def main() -> None:
             for mode in args.modes:
                 try:
                     r = run(size, mode, args.steps, layers, depth, args.device)
-                except Exception as exc:  # noqa: BLE001 - one failed mode must not hide the others' numbers
+                except Exception as exc:  # one failed mode must not hide the others' numbers
                     print(f"{size}² {mode:>10}: failed: {type(exc).__name__}: {exc}", flush=True)
                     continue
                 shares = ", ".join(f"{k} {v:.0%}" for k, v in r["shares"].items())

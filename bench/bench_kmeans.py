@@ -1,20 +1,16 @@
 """K-Means split of a 1024² layer (two depth modes) and print the time (ms), with and without inpainting.
 
-Run: python bench/bench_kmeans.py
+Run: python -m bench.bench_kmeans
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.core.document import Layer  # noqa: E402
-from seethrough.core.stratify import kmeans_strata, kmeans_thresholds  # noqa: E402
+from seethrough.core.document import Layer
+from seethrough.core.stratify import kmeans_strata, kmeans_thresholds
 
 SIZE = 1024
 

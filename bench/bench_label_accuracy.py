@@ -2,7 +2,7 @@
 (tests/data/labels/<Model>.json): mesh accuracy, visible-area accuracy (default pose, 1024 px render fitted to the
 character), and the confusions that cost the most visible pixels over all fixtures. Prints numbers, asserts nothing.
 
-Run: SEETHROUGH_FIXTURES=/path/to/live2d python bench/bench_label_accuracy.py [--json]
+Run: SEETHROUGH_FIXTURES=/path/to/live2d python -m bench.bench_label_accuracy [--json]
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.annotation.auto_label import auto_label, from_live2d  # noqa: E402
-from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
-from seethrough.annotation.labels import LabelStore  # noqa: E402
-from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.cli.live2d_label import EVAL_SIZE, eval_areas  # noqa: E402
-from seethrough.core.paths import fixtures_dir  # noqa: E402
-from seethrough.core.taxonomy import taxonomy  # noqa: E402
+from seethrough.annotation.auto_label import auto_label, from_live2d
+from seethrough.annotation.ground_truth import evaluate, read_ground_truth
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.loader import load_model
+from seethrough.cli.live2d_label import EVAL_SIZE, eval_areas
+from seethrough.core.paths import fixtures_dir
+from seethrough.core.taxonomy import taxonomy
 
 LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels"
 

@@ -10,7 +10,7 @@ Modes:
 
 Held-out fixtures (never looked at while writing the rules) are listed separately.
 
-Run: SEETHROUGH_FIXTURES=/work/shared/fixtures/live2d python bench/bench_labels.py [Model ...] [--worst N]
+Run: SEETHROUGH_FIXTURES=/work/shared/fixtures/live2d python -m bench.bench_labels [Model ...] [--worst N]
 """
 
 from __future__ import annotations
@@ -18,14 +18,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.annotation.auto_label import auto_label, from_live2d  # noqa: E402
-from seethrough.annotation.ground_truth import evaluate, read_ground_truth  # noqa: E402
-from seethrough.annotation.labels import LabelStore  # noqa: E402
-from seethrough.annotation.loader import load_model  # noqa: E402
-from seethrough.annotation.render import content_frame, mesh_areas  # noqa: E402
-from seethrough.core.paths import fixtures_dir  # noqa: E402
+from seethrough.annotation.auto_label import auto_label, from_live2d
+from seethrough.annotation.ground_truth import evaluate, read_ground_truth
+from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.loader import load_model
+from seethrough.annotation.render import content_frame, mesh_areas
+from seethrough.core.paths import fixtures_dir
 
 #: never looked at while writing the rules (Mao was held out too until its first measurement: 77.4 % of meshes,
 #: 75.2 % of the visible area; it was then used for development, see docs/auto-labels.md)

@@ -2,7 +2,7 @@
 on the CI machine), cold (textures decoded, mip chains built) and warm, and the time to export one pose of a
 labelled model (render per tag + PNG encoding), plus the tag-layer PSNR against the render.
 
-    python bench/bench_live2d.py [--model PATH] [--size 1024] [--poses 3]
+    python -m bench.bench_live2d [--model PATH] [--size 1024] [--poses 3]
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 Prints the mean and 95th percentile frame time (ms) and the equivalent fps, for the full motion (parallax + sway +
 breathing + hair spring) rendered offscreen into a reused 1024² QImage, which is what the preview widget does per
-frame minus the final blit to the screen. Run: `QT_QPA_PLATFORM=offscreen python bench/bench_preview.py`.
+frame minus the final blit to the screen. Run: `QT_QPA_PLATFORM=offscreen python -m bench.bench_preview`.
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ import math
 import os
 import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QSize  # noqa: E402
-from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 
-from seethrough.app.none_refcount import guard_none_refcount  # noqa: E402
-from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush  # noqa: E402
-from seethrough.core.document import Document, Layer, crop_to_content  # noqa: E402
-from seethrough.core.parallax import ParallaxRig  # noqa: E402
+from seethrough.app.none_refcount import guard_none_refcount
+from seethrough.app.workspaces.preview_renderer import PreviewRenderer, checker_brush
+from seethrough.core.document import Document, Layer, crop_to_content
+from seethrough.core.parallax import ParallaxRig
 
 TAGS = [
     "back hair", "legwear", "footwear", "bottomwear", "topwear", "handwear", "neck", "neckwear", "tail", "wings",
@@ -108,7 +106,13 @@ def widget_frames(doc: Document, frames: int, batch: bool) -> None:
     workspace.renderer.batch = batch
     workspace.resize(1280, 960)
     workspace.show()
+    deadline = time.monotonic() + 60  # the rig and the layer images are built in a job: wait for them
+    while (workspace.view.rig is None or len(workspace.renderer) != len(doc.layers)) and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
     view, rig = workspace.view, workspace.view.rig
+    if rig is None:
+        raise SystemExit("the Preview workspace did not build its rig within 60 s")
     times = []
     for i in range(frames + 10):
         rig.set_pointer(math.sin(i * 0.05), 0.5 * math.cos(i * 0.03))
@@ -124,6 +128,8 @@ def widget_frames(doc: Document, frames: int, batch: bool) -> None:
         f" mean {mean:.2f} ms, p95 {p95:.2f} ms, {1000 / mean:.0f} fps (mean), {1000 / p95:.0f} fps (p95)"
     )
     workspace.close()
+    workspace.jobs.stopping()
+    workspace.jobs.wait(30_000)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,21 @@
 """PSD export benchmark: 23 layers of 1280² (blob-shaped content with texture) → layered PSD + companions.
 
 Prints seconds for the main PSD alone, and with the `_depth.psd` + `.psd.json` companions.
-Run: python bench/bench_psd_export.py [--layers 23] [--size 1280] [--repeat 2]
+Run: python -m bench.bench_psd_export [--layers 23] [--size 1280] [--repeat 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.core.document import Document, Layer  # noqa: E402
-from seethrough.core.io.psd_export import export_psd  # noqa: E402
-from seethrough.core.taxonomy import taxonomy  # noqa: E402
+from seethrough.core.document import Document, Layer
+from seethrough.core.io.psd_export import export_psd
+from seethrough.core.taxonomy import taxonomy
 
 
 def make_document(n_layers: int, size: int, seed: int = 0) -> Document:

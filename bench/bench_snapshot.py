@@ -1,21 +1,17 @@
 """Cost of `Document.snapshot()` and of one edit on a large document, against a deep copy of the pixels.
 
 A snapshot shares the immutable layers and arrays, so it should not depend on the pixel count; an edit copies
-nothing but the tuple of layers. Run: python bench/bench_snapshot.py
+nothing but the tuple of layers. Run: python -m bench.bench_snapshot
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from seethrough.core.commands import SetLayerProperty  # noqa: E402
-from seethrough.core.document import Document, Layer  # noqa: E402
+from seethrough.core.commands import SetLayerProperty
+from seethrough.core.document import Document, Layer
 
 
 def make_doc(size: int, count: int) -> Document:
@@ -27,7 +23,7 @@ def make_doc(size: int, count: int) -> Document:
     return Document((size, size), layers, source=np.zeros((size, size, 4), np.uint8))
 
 
-def per_call(fn, repeat: int) -> float:  # noqa: ANN001
+def per_call(fn, repeat: int) -> float:
     start = time.perf_counter()
     for _ in range(repeat):
         fn()

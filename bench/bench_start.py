@@ -1,7 +1,7 @@
 """App start-up: seconds from a cold `python` process to the first window shown (offscreen), and whether the
 heavy ML stack was imported on the way (it must not be: torch/diffusers/transformers load only for jobs).
 
-    QT_QPA_PLATFORM=offscreen python bench/bench_start.py [--runs 3]
+    QT_QPA_PLATFORM=offscreen python -m bench.bench_start [--runs 3]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Training benchmarks: samples/s of the data loader (reading + augmentation) on this machine, and, on a CUDA GPU,
 step time and peak memory per job with random weights at the paper's resolutions.
 
-    python bench/bench_training.py [--dataset DIR] [--resolution 1024] [--samples 20] [--gpu]
+    python -m bench.bench_training [--dataset DIR] [--resolution 1024] [--samples 20] [--gpu]
 Without --dataset, a synthetic dataset in the exported layout is written to a temporary folder.
 """
 
@@ -14,9 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 
 def loader_rate(dataset: Path, resolution: int, samples: int) -> float:
@@ -40,7 +37,7 @@ def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str]) -> None
         base = init_from.get("depth" if job_name.startswith("depth") else "layers")
         try:
             _time_job(job_name, dataset, resolution, base)
-        except Exception as exc:  # noqa: BLE001 - one failed job must not hide the others' numbers
+        except Exception as exc:  # one failed job must not hide the others' numbers
             print(f"{job_name:>14}: failed: {type(exc).__name__}: {exc}", flush=True)
         torch.cuda.empty_cache()
 

@@ -4,26 +4,23 @@ For each phase — K-Means fit + histogram + strata (current layer set), strata 
 reconstruction check, z-buffer canvas composite, apply split — prints the UI thread's work per event-loop turn (CPU
 ms, max) and the loop's wall-clock lateness (max, p95), measured by a 5 ms QTimer (tests/support/stall.py). For
 comparison it also prints how long each computation takes when done in one piece, which is what the UI thread
-used to block for. Run: `QT_QPA_PLATFORM=offscreen python bench/bench_ui_stall.py [--side 2048]`.
+used to block for. Run: `QT_QPA_PLATFORM=offscreen python -m bench.bench_ui_stall [--side 2048]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtCore import QCoreApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
-from seethrough.app.session import DocumentSession  # noqa: E402
-from seethrough.app.workspaces.stratify import StratifyWorkspace  # noqa: E402
-from tests.support.stall import StallMeter, spin_until, stratify_scene  # noqa: E402
+from seethrough.app.session import DocumentSession
+from seethrough.app.workspaces.stratify import StratifyWorkspace
+from tests.support.stall import StallMeter, spin_until, stratify_scene
 
 
 def main() -> None:
@@ -41,7 +38,7 @@ def main() -> None:
     quiet_gc()  # as the app does once its window is up
     meter = StallMeter()
 
-    def phase(name: str, action, done) -> None:  # noqa: ANN001
+    def phase(name: str, action, done) -> None:
         meter.start()
         action()
         spin_until(done)

@@ -9,7 +9,7 @@
 #   training:  bench/bench_training.py --gpu, every training job on the tiny preset and the full-size models.
 #
 #   OUT=DIR BUDGET_S=540 PARTS="parity tests decompose training" OFFICIAL_REPO=... PARITY_HARNESS=... \
-#     bash bench/cuda_checks.sh
+#     bash bench/cuda_checks.sh        # from the checkout root: the benchmarks run as `python -m bench.NAME`
 #
 # OFFICIAL_REPO is a checkout of the authors' repository and PARITY_HARNESS the folder with their side of the
 # harness (golden_official.py, make_release.py, offimport.py, scheduler_parity.py): both live outside this
@@ -62,7 +62,7 @@ print('torch', torch.__version__, 'CUDA', torch.version.cuda, 'device', torch.cu
 print('diffusers', diffusers.__version__, 'transformers', transformers.__version__)"
 if wanted parity && [[ -n "${OFFICIAL_REPO:-}" && -n "${PARITY_HARNESS:-}" ]]; then
   part parity-goldens 200 goldens_on_gpu
-  part parity-cuda-bf16 120 "$PYTHON" bench/parity_report.py --device cuda --dtype bfloat16 --goldens "$work/goldens"
+  part parity-cuda-bf16 120 "$PYTHON" -m bench.parity_report --device cuda --dtype bfloat16 --goldens "$work/goldens"
 elif wanted parity; then
   echo "parity: skipped (set OFFICIAL_REPO and PARITY_HARNESS)" | tee -a "$OUT/summary.txt"
 fi
@@ -71,11 +71,11 @@ if wanted tests; then
 fi
 if wanted decompose; then
   # shellcheck disable=SC2086  # DECOMPOSE_ARGS is a list of arguments
-  part decompose 300 "$PYTHON" bench/bench_decompose.py --folders "$work/full" \
+  part decompose 300 "$PYTHON" -m bench.bench_decompose --folders "$work/full" \
     ${DECOMPOSE_ARGS:---sizes 1024 1280 --modes none model group}
 fi
 if wanted training; then
-  part training 150 "$PYTHON" bench/bench_training.py --gpu --samples 8 \
+  part training 150 "$PYTHON" -m bench.bench_training --gpu --samples 8 \
     --layers-model "$work/full/layers" --depth-model "$work/full/depth"
 fi
 rm -rf "$work"

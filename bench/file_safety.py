@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 
-def _best(fn, repeat: int = 5) -> float:  # noqa: ANN001
+def _best(fn, repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -1,8 +1,8 @@
 """Print the parity table: the project's decomposition vs the goldens the authors' code produced on the tiny release
 (tests/data/parity/), stage by stage, one row per quantity with its limit. CPU, a few minutes.
 
-  python bench/parity_report.py [CASE ...]
-  python bench/parity_report.py --device cuda --dtype bfloat16 --goldens DIR [CASE ...]
+  python -m bench.parity_report [CASE ...]
+  python -m bench.parity_report --device cuda --dtype bfloat16 --goldens DIR [CASE ...]
 
 The second form is the CUDA check: DIR holds goldens the authors' code made on the same GPU in its own precision
 (bf16, models on CUDA), with the harness described in docs/parity.md; the project's side runs there too.
@@ -16,10 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support.parity_compare import GOLDENS, Where, build_release, compare  # noqa: E402
-from tests.support.parity_release import CASES  # noqa: E402
+from tests.support.parity_compare import GOLDENS, Where, build_release, compare
+from tests.support.parity_release import CASES
 
 
 def _fmt(value: object) -> str:
@@ -49,7 +47,7 @@ def main(argv: list[str]) -> int:
             start = time.perf_counter()
             try:
                 rows = compare(case, release, where)
-            except Exception as exc:  # noqa: BLE001 - one case that cannot run must not hide the others
+            except Exception as exc:  # one case that cannot run must not hide the others
                 bad += 1
                 print(f"{case.name:24s} could not be compared: {type(exc).__name__}: {exc}")
                 continue

@@ -178,9 +178,12 @@ def _foreign_bad_input(exc: Exception) -> str | None:
     """A library's exception that means bad input (a safety net; readers convert these themselves)."""
     name = type(exc).__name__
     if name == "ValidationError" and type(exc).__module__.startswith("pydantic"):
+        from pydantic import ValidationError
+
         from seethrough.core.io.schemas import describe
 
-        return describe(exc)  # type: ignore[arg-type]
+        if isinstance(exc, ValidationError):
+            return describe(exc)
     if name == "DecompressionBombError":
         return f"image too large: {exc}"
     return None

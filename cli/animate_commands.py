@@ -20,7 +20,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _int_in(lo: int, hi: int):  # noqa: ANN202 - an argparse type
+def _int_in(lo: int, hi: int):  # an argparse type
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -75,8 +75,9 @@ def _animate(args: argparse.Namespace) -> int:
     from seethrough.core.animate import PRESETS, AnimationSettings, parse_colour, render_frames
     from seethrough.core.io.animation import check_target, write_animation
 
+    samples: tuple[tuple[float, float, float], ...] = ()  # a recorded pointer path
     if args.path in PRESETS:
-        path, samples = args.path, ()
+        path = args.path
     else:
         path, samples = "recorded", read_path_samples(Path(args.path))
     settings = AnimationSettings(seconds=args.seconds, fps=args.fps, size=args.size, path=path, samples=samples,

@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seethrough.cli import print_json
 from seethrough.cli.arg_types import int_in, resolution, seed, steps
+
+if TYPE_CHECKING:  # the command line imports the core's modules when a command runs
+    from seethrough.core.decompose.options import DecomposeOptions
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 
@@ -64,7 +68,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
 
 
-def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOptions (imported lazily)
+def options_from_args(args: argparse.Namespace) -> DecomposeOptions:
     from seethrough.core.decompose.options import DecomposeOptions
 
     return DecomposeOptions(
@@ -86,7 +90,7 @@ def _box(text: str) -> tuple[int, int, int, int]:
         values = ()
     if len(values) != 4:
         raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def list_inputs(source: Path) -> list[Path]:
@@ -108,7 +112,7 @@ def output_for(image: Path, output: Path, batch: bool) -> Path:
     return output / f"{image.stem}.psd"
 
 
-def check_models(options) -> None:  # noqa: ANN001 - DecomposeOptions
+def check_models(options: DecomposeOptions) -> None:
     """Fail fast (ModelNotFound, one line) when a catalogue model the run needs is not installed, before the
     seconds-long import of torch and diffusers. Folders chosen explicitly are checked when they are loaded."""
     from seethrough.core.models.catalog import find_model
@@ -135,15 +139,26 @@ def run_decompose(args: argparse.Namespace) -> int:
     if todo:
         check_models(options)
 
-    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
-    from seethrough.core.io.psd_export import export_psd
+    from seethrough.core.decompose.engine import resolve_device_dtype
 
     device, _ = resolve_device_dtype(options)
     if device == "cpu":
         print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)
-    engine = load_engine(options) if todo else None
+    written = _decompose_each(todo, options, output, batch) if todo else []
+    if args.json:
+        print_json({"written": written, "skipped": skipped, "device": device})
+    return 0
+
+
+def _decompose_each(images: list[Path], options: DecomposeOptions, output: Path, batch: bool) -> list[str]:
+    """Load the models once, then decompose each image into its PSD; the files written."""
+    from seethrough.core.decompose.engine import load_engine
+    from seethrough.core.io.images import load_image
+    from seethrough.core.io.psd_export import export_psd
+
+    engine = load_engine(options)
     written = []
-    for image_path in todo:
+    for image_path in images:
         target = output_for(image_path, output, batch)
         target.parent.mkdir(parents=True, exist_ok=True)
         bar = _progress_bar(image_path.name)
@@ -151,9 +166,7 @@ def run_decompose(args: argparse.Namespace) -> int:
         bar.close()
         export_psd(doc, target)
         written.append(str(target))
-    if args.json:
-        print_json({"written": written, "skipped": skipped, "device": device})
-    return 0
+    return written
 
 
 def run_redecompose(args: argparse.Namespace) -> int:
@@ -181,7 +194,7 @@ def run_redecompose(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN202
+def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001
     """Under `accelerate launch`, process k of n takes images k, k+n, … and the GPU of its local rank."""
     import os
 
@@ -194,7 +207,7 @@ def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN20
     return images[state.process_index :: state.num_processes], options.with_(device=device)
 
 
-class _progress_bar:  # noqa: N801 - used like a function
+class _progress_bar:  # used like a function
     def __init__(self, name: str) -> None:
         from tqdm import tqdm
 

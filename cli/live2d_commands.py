@@ -102,8 +102,8 @@ def run_info(args: argparse.Namespace) -> int:
           f"{len(model.parameters)} parameters")
     for warning in model.warnings:
         print(f"  warning: {warning}")
-    for m in sorted(meshes, key=lambda m: m["render_order"]):
-        print(f"  {m['render_order']:4d} {m['id']:<24} {m['area']:>7d} px  {'/'.join(m['part_path'])}")
+    for m in sorted(model.artmeshes, key=lambda m: m.render_order):
+        print(f"  {m.render_order:4d} {m.id:<24} {areas[m.id][0]:>7d} px  {'/'.join(m.part_path)}")
     return 0
 
 
@@ -116,7 +116,7 @@ def _background(text: str) -> tuple[int, int, int]:
         rgb = ()
     if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
         raise BadInput(f"--background must be R,G,B with values 0..255, not {text!r}")
-    return rgb  # type: ignore[return-value]
+    return rgb
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -41,11 +41,11 @@ def _stretch_qt_waits() -> None:
     import functools
     import inspect
 
-    def stretched(method):  # noqa: ANN001, ANN202
+    def stretched(method):
         default = inspect.signature(method).parameters["timeout"].default
 
         @functools.wraps(method)
-        def wait(self, *args, timeout=default, **kwargs):  # noqa: ANN001, ANN202
+        def wait(self, *args, timeout=default, **kwargs):
             if isinstance(timeout, (int, float)) and timeout > 0:
                 timeout = int(timeout * WAIT_SCALE)
             return method(self, *args, timeout=timeout, **kwargs)

@@ -83,7 +83,7 @@ class ChecksPanel(QWidget):
         snapshot = self.session.snapshot()
         self.summary.setText("checking…")
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the quality lane
+        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the quality lane
             return snapshot, run_checks(snapshot)
 
         self.jobs.submit("Quality checks", job, self._on_checked, lane="quality", key="checks")

@@ -56,8 +56,8 @@ class JobsPanel(QWidget):
 
     def rows(self) -> list[tuple[str, str]]:
         """(title, state) of the listed jobs, newest first (tests, the status bar)."""
-        return [(self.tree.topLevelItem(i).text(0), self.tree.topLevelItem(i).text(2))
-                for i in range(self.tree.topLevelItemCount())]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [(item.text(0), item.text(2)) for item in items if item is not None]
 
     def _cancel_selected(self) -> None:
         selected = self.tree.currentItem()

@@ -7,7 +7,7 @@ is an operation (core.operations), so it is undoable and in the document's opera
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
@@ -27,6 +27,7 @@ from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
 from seethrough.app.operations import run_operation
 from seethrough.app.session import DocumentSession
+from seethrough.core.document import Layer
 from seethrough.core.errors import SeeThroughError
 from seethrough.core.operations import Operation, layer_ref
 from seethrough.core.operations.layer_edits import (
@@ -47,7 +48,7 @@ THUMB = 40
 Index = QModelIndex | QPersistentModelIndex
 
 
-def thumbnail(layer, size: int = THUMB) -> QPixmap:  # noqa: ANN001 - Layer
+def thumbnail(layer: Layer, size: int = THUMB) -> QPixmap:
     """The layer's pixels scaled into a square, over a light checker, with its tag colour as a side chip."""
     pix = QPixmap(size + 6, size)
     pix.fill(QColor(0, 0, 0, 0))
@@ -75,12 +76,12 @@ class LayersModel(QAbstractListModel):
         session.layer_changed.connect(self._layer_changed)
 
     # --- mapping --------------------------------------------------------------------------------------------
-    def layer_at(self, row: int):  # noqa: ANN201 - Layer
-        layers = self.session.document.layers
+    def layer_at(self, row: int) -> Layer:
+        layers = self.session.require_document().layers
         return layers[len(layers) - 1 - row]
 
     def row_of(self, uid: str) -> int:
-        doc = self.session.document
+        doc = self.session.require_document()
         return len(doc.layers) - 1 - doc.index_of(uid)
 
     def _reset(self, *_args: object) -> None:
@@ -97,7 +98,7 @@ class LayersModel(QAbstractListModel):
         self.dataChanged.emit(self.index(row), self.index(row))
 
     # --- Qt model API ----------------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         doc = self.session.document
         return 0 if doc is None or parent.isValid() else len(doc.layers)
 
@@ -125,7 +126,7 @@ class LayersModel(QAbstractListModel):
             return layer.uid
         return None
 
-    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid():
             return False
         layer = self.layer_at(index.row())
@@ -150,19 +151,19 @@ class LayersModel(QAbstractListModel):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+    def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         mime = QMimeData()
         if indexes:
             mime.setData(MIME, QByteArray(self.layer_at(indexes[0].row()).uid.encode()))
         return mime
 
-    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:  # noqa: N802
+    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int, parent: Index) -> bool:
         if not data.hasFormat(MIME) or self.session.document is None:
             return False
         uid = bytes(data.data(MIME).data()).decode()
@@ -173,12 +174,13 @@ class LayersModel(QAbstractListModel):
 
     def move_to_row(self, uid: str, row: int) -> None:
         """Move a layer so that it appears at display row `row` (0 = top)."""
-        count = len(self.session.document.layers)
+        doc = self.session.require_document()
+        count = len(doc.layers)
         current = self.row_of(uid)
         if row > current:
             row -= 1
         target_index = count - 1 - max(0, min(row, count - 1))
-        if target_index != self.session.document.index_of(uid):
+        if target_index != doc.index_of(uid):
             self._perform(Move(layer=self._ref(uid), to=target_index))
 
     def _ref(self, uid: str) -> str:
@@ -213,7 +215,9 @@ class LayersPanel(QWidget):
         session.current_layer_changed.connect(self._select_uid)
         self.model.modelReset.connect(lambda: self._select_uid(session.current_uid))
 
-        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=100)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
         self.opacity.setToolTip("Opacity of the current layer")
         self.opacity.valueChanged.connect(self._on_opacity)
         session.current_layer_changed.connect(lambda _uid: self._sync_opacity())
@@ -226,7 +230,9 @@ class LayersPanel(QWidget):
             ("duplicate", "Dup", "Duplicate layer"), ("delete", "Del", "Delete layer"),
             ("lock", "Lock", "Lock / unlock"), ("sort", "Sort", "Sort by depth (far → near)"),
         ):
-            button = QToolButton(text=text, toolTip=tip)
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
             button.clicked.connect(lambda _=False, k=key: self.act(k))
             buttons.addWidget(button)
             self.buttons[key] = button
@@ -241,7 +247,7 @@ class LayersPanel(QWidget):
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.session.set_current(self.model.data(current, Qt.ItemDataRole.UserRole))
+            self.session.set_current(self.model.layer_at(current.row()).uid)
 
     def _select_uid(self, uid: str) -> None:
         if not uid or self.session.document is None:

@@ -33,10 +33,14 @@ class PropertiesPanel(QWidget):
         self.tag.addItems([NO_TAG, *taxonomy().v3, *(t for t in taxonomy().v2 if t not in taxonomy().v3)])
         self.tag.activated.connect(lambda _i: self._set("tag", None if self.tag.currentText() == NO_TAG
                                                         else self.tag.currentText()))
-        self.depth = QDoubleSpinBox(singleStep=0.01, decimals=3)
-        bind_spin(self.depth, SetDepth, "value")
-        self.depth.editingFinished.connect(lambda: self._set("depth_value", self.depth.value()))
-        self.opacity = QDoubleSpinBox(singleStep=0.05, decimals=2)
+        self.depth_value = QDoubleSpinBox()
+        self.depth_value.setSingleStep(0.01)
+        self.depth_value.setDecimals(3)
+        bind_spin(self.depth_value, SetDepth, "value")
+        self.depth_value.editingFinished.connect(lambda: self._set("depth_value", self.depth_value.value()))
+        self.opacity = QDoubleSpinBox()
+        self.opacity.setSingleStep(0.05)
+        self.opacity.setDecimals(2)
         bind_spin(self.opacity, SetOpacity, "value")
         self.opacity.editingFinished.connect(lambda: self._set("opacity", self.opacity.value()))
         self.visible = QCheckBox("visible")
@@ -46,7 +50,7 @@ class PropertiesPanel(QWidget):
         self.box = QLabel()
         self.provenance = QLabel()
         self.provenance.setWordWrap(True)
-        for label, widget in (("Name", self.name), ("Tag", self.tag), ("Depth", self.depth),
+        for label, widget in (("Name", self.name), ("Tag", self.tag), ("Depth", self.depth_value),
                               ("Opacity", self.opacity), ("", self.visible), ("", self.locked), ("Box", self.box),
                               ("Made by", self.provenance)):
             form.addRow(label, widget)
@@ -75,11 +79,11 @@ class PropertiesPanel(QWidget):
             return
         self.name.setText(layer.name)
         self.tag.setCurrentText(layer.tag or NO_TAG)
-        self.depth.setValue(layer.depth_value)
+        self.depth_value.setValue(layer.depth_value)
         self.opacity.setValue(layer.opacity)
         self.visible.setChecked(layer.visible)
         self.locked.setChecked(layer.locked)
-        for editor in (self.name, self.tag, self.depth, self.opacity):  # what a lock protects
+        for editor in (self.name, self.tag, self.depth_value, self.opacity):  # what a lock protects
             editor.setEnabled(not layer.locked)
         x0, y0, x1, y1 = layer.bbox
         self.box.setText(f"{x0}, {y0} – {x1}, {y1}  ({x1 - x0}×{y1 - y0})")

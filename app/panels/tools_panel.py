@@ -17,13 +17,13 @@ class ToolsPanel(QWidget):
         self.mode = QComboBox()
         self.mode.addItems(list(MODES))
         self.mode.currentTextChanged.connect(lambda text: canvas.set_mode(MODES[text]))
-        self.depth = QCheckBox("Show pseudo-depth (near = white)")
-        self.depth.toggled.connect(canvas.set_show_depth)
+        self.show_depth = QCheckBox("Show pseudo-depth (near = white)")
+        self.show_depth.toggled.connect(canvas.set_show_depth)
         self.outline = QCheckBox("Outline the current layer")
         self.outline.setChecked(True)
         self.outline.toggled.connect(self._set_outline)
         form.addRow("Composite", self.mode)
-        form.addRow(self.depth)
+        form.addRow(self.show_depth)
         form.addRow(self.outline)
 
     def _set_outline(self, on: bool) -> None:

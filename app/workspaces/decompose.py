@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -41,6 +42,9 @@ from seethrough.app.workspaces.base import Workspace
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
+if TYPE_CHECKING:  # the engine module loads torch: imported where a model is loaded, not with the app
+    from seethrough.core.decompose.engine import DecomposeEngine
+
 LANE = "decompose"
 
 
@@ -51,20 +55,21 @@ class EngineCache:
     """
 
     def __init__(self) -> None:
-        self.engine = None
+        self.engine: DecomposeEngine | None = None
         self.key: tuple | None = None
 
-    def get(self, options: DecomposeOptions, progress: Callable[[float, str], None]):  # noqa: ANN201 - engine
+    def get(self, options: DecomposeOptions, progress: Callable[[float, str], None]) -> DecomposeEngine:
         from seethrough.core.decompose.engine import load_engine
 
         key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
                options.dtype, options.offload, options.quantize)
-        if self.engine is None or key != self.key:
+        engine = self.engine
+        if engine is None or key != self.key:
             progress(0.0, "loading models…")
             self.engine, self.key = None, None
-            self.engine = load_engine(options)  # uninterruptible: closing the window waits for it
-            self.key = key
-        return self.engine
+            engine = load_engine(options)  # uninterruptible: closing the window waits for it
+            self.engine, self.key = engine, key
+        return engine
 
 
 def model_status(options: DecomposeOptions) -> list[str]:
@@ -122,8 +127,16 @@ class DecomposeWorkspace(Workspace):
 
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
-        settings = Settings()
         form = QFormLayout()
+        self._add_input_rows(form)
+        self._add_model_rows(form)
+        self._add_run_option_rows(form)
+        self._add_status_row(form)
+        self._add_action_rows(form)
+        self._lay_out(form)
+
+    def _add_input_rows(self, form: QFormLayout) -> None:
+        """Where the illustration comes from: a file, or the open document's source."""
         open_row = QHBoxLayout()
         self.image_label = QLabel("no illustration: open one or drop it here")
         open_button = QPushButton("Open illustration…")
@@ -134,8 +147,12 @@ class DecomposeWorkspace(Workspace):
         open_row.addWidget(use_doc)
         form.addRow(open_row)
         form.addRow(self.image_label)
+
+    def _add_model_rows(self, form: QFormLayout) -> None:
+        """Which models run: the models folder, the layer and depth model folders, the layer model's tag set."""
         from seethrough.core.models.catalog import default_models_dir
 
+        settings = Settings()
         self.models_dir = QLineEdit(settings.get(keys.MODELS_FOLDER))
         self.models_dir.setPlaceholderText(f"default: {default_models_dir()}")
         self.models_dir.setToolTip("Searched first; then $SEETHROUGH_MODELS, the default models folder "
@@ -163,6 +180,9 @@ class DecomposeWorkspace(Workspace):
         self.tagset.addItems(["v3", "v2"])
         self.tagset.currentTextChanged.connect(self.refresh_status)
         form.addRow("Tag set", self.tagset)
+
+    def _add_run_option_rows(self, form: QFormLayout) -> None:
+        """How a run goes: working sizes, steps, seed, memory mode, weights, device, and whether depth follows."""
         self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
         form.addRow("Resolution", self.resolution)
         self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
@@ -188,6 +208,9 @@ class DecomposeWorkspace(Workspace):
         self.with_depth.setChecked(True)
         self.with_depth.toggled.connect(self.refresh_status)
         form.addRow(self.with_depth)
+
+    def _add_status_row(self, form: QFormLayout) -> None:
+        """Which models are ready, or what is missing and how to get it."""
         # the missing-model message holds paths and a command to copy: selectable, wrapped anywhere, never clipped
         self.status = QPlainTextEdit()
         self.status.setReadOnly(True)
@@ -195,6 +218,9 @@ class DecomposeWorkspace(Workspace):
         self.status.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.status.setMinimumHeight(90)
         form.addRow("Models", self.status)
+
+    def _add_action_rows(self, form: QFormLayout) -> None:
+        """Run, re-decompose a region and cancel; the run's progress and result; where to go next."""
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Run")
         self.run_button.setShortcut("Ctrl+Return")
@@ -224,6 +250,8 @@ class DecomposeWorkspace(Workspace):
             next_row.addWidget(button)
         form.addRow(next_row)
 
+    def _lay_out(self, form: QFormLayout) -> None:
+        """The settings column on the left, the input's preview filling the rest."""
         left = QWidget()
         left.setLayout(form)
         left.setMaximumWidth(520)
@@ -329,11 +357,11 @@ class DecomposeWorkspace(Workspace):
                 Settings().set(keys.MODELS_FOLDER, folder)
             self.refresh_status()
 
-    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dropEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         urls = event.mimeData().urls()
         if urls:
             self.open_image(Path(urls[0].toLocalFile()))
@@ -354,7 +382,7 @@ class DecomposeWorkspace(Workspace):
         self._started = time.monotonic()
         image, engines = self.image.copy(), self.engines  # the job's own input: nothing changes it underneath
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
             from seethrough.core.metrics import reconstruction_check
 
             engine = engines.get(options, progress)
@@ -388,9 +416,9 @@ class DecomposeWorkspace(Workspace):
         self.progress.setValue(0)
         self._started = time.monotonic()
 
-        def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the decompose lane
+        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
             engine = engines.get(options, progress)
-            return snapshot, redecompose_region(snapshot, region, engine, options,  # type: ignore[arg-type]
+            return snapshot, redecompose_region(snapshot, region, engine, options,
                                                 progress=progress, is_cancelled=is_cancelled)
 
         self.job = self.jobs.submit("Re-decompose region", job, self._on_region_done, self._on_failed, lane=LANE)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seethrough.app.jobs import JobManager
+from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.preview_export import AnimationExportDialog, PathRecorder, submit_export
@@ -79,7 +79,7 @@ class PreviewView(QWidget):
         y = (pos.y() - half_h) / half_h
         return (min(max(x, -1.0), 1.0), min(max(y, -1.0), 1.0))
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self.rig is not None:
             x, y = self.pointer_at(event.position())
             self.rig.set_pointer(x, y)
@@ -87,12 +87,12 @@ class PreviewView(QWidget):
             self.update()
         super().mouseMoveEvent(event)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         self.zoom = min(max(self.zoom * (1.15**steps), 0.2), 8.0)
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         start = time.perf_counter()
         painter = QPainter(self)
         painter.fillRect(self.rect(), self._background)
@@ -134,7 +134,7 @@ class PreviewWorkspace(Workspace):
 
         self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
         self.recorder = PathRecorder(self)
-        self.export_job = None
+        self.export_job: Job | None = None
         self._build_controls()
         self.view.pointer_moved.connect(self._on_pointer_moved)
         self.view.pointer_moved.connect(self.recorder.add)

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seethrough.app.jobs import Job, JobManager
+from seethrough.app.jobs import Job, JobManager, OnDone
 from seethrough.core.animate import PRESETS, AnimationSettings
+from seethrough.core.document import DocumentSnapshot
 from seethrough.core.parallax import MotionSettings
 
 #: a recorded path keeps at most this many samples (about 10 minutes at 60 Hz)
@@ -90,9 +91,9 @@ class AnimationExportDialog(QDialog):
         form.addRow("Duration", self.seconds)
         self.fps = QSpinBox(minimum=1, maximum=120, value=30)
         form.addRow("Frames per second", self.fps)
-        self.size = QSpinBox(minimum=0, maximum=8192, value=1024, singleStep=64)
-        self.size.setSpecialValueText("canvas size")
-        form.addRow("Longest side", self.size)
+        self.longest_side = QSpinBox(minimum=0, maximum=8192, value=1024, singleStep=64)
+        self.longest_side.setSpecialValueText("canvas size")
+        form.addRow("Longest side", self.longest_side)
         self.background = QComboBox()
         self.background.addItems(["transparent", "#ffffff", "#000000", "#00b140"])
         self.background.setEditable(True)
@@ -117,22 +118,22 @@ class AnimationExportDialog(QDialog):
 
         path = self.path.currentText()
         return AnimationSettings(
-            seconds=float(self.seconds.value()), fps=int(self.fps.value()), size=self.size.value() or None,
+            seconds=float(self.seconds.value()), fps=int(self.fps.value()), size=self.longest_side.value() or None,
             background=parse_colour(self.background.currentText()), path=path,
             samples=tuple(self.recorder.samples) if path == "recorded" else (), motion=replace(self.motion),
         )
 
 
-def submit_export(jobs: JobManager, snapshot: object, settings: AnimationSettings, output: Path, loop: int,
-                  overwrite: bool, on_done: object = None) -> Job:
+def submit_export(jobs: JobManager, snapshot: DocumentSnapshot, settings: AnimationSettings, output: Path, loop: int,
+                  overwrite: bool, on_done: OnDone | None = None) -> Job:
     """Render and write the animation in the `main` lane (progress in the status bar, Cancel stops it)."""
     from seethrough.core.animate import render_frames
     from seethrough.core.io.animation import check_target, write_animation
 
     check_target(output, overwrite)  # refuse on the UI thread, before minutes of rendering
 
-    def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
-        frames = render_frames(snapshot, settings, progress, is_cancelled)  # type: ignore[arg-type]
+    def job(progress, is_cancelled):  # noqa: ANN001 - runs in the main lane
+        frames = render_frames(snapshot, settings, progress, is_cancelled)
         return write_animation(frames, output, settings.fps, loop, overwrite)
 
-    return jobs.submit(f"Export {output.name}", job, on_done)  # type: ignore[arg-type]
+    return jobs.submit(f"Export {output.name}", job, on_done)

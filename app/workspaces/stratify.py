@@ -219,7 +219,8 @@ class StratifyWorkspace(Workspace):
         self.view = view
         self.thresholds = list(view.thresholds) if view is not None else []
         while self.strata_row.count():
-            widget = self.strata_row.takeAt(0).widget()
+            item = self.strata_row.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)  # gone now, not at the next event loop turn
         splittable = layer is not None and layer.depth is not None and bool(self.thresholds) and not layer.locked
@@ -295,7 +296,7 @@ class StratifyWorkspace(Workspace):
             return
         snapshot, mode = self.session.snapshot(), self.canvas.mode
 
-        def check(progress, is_cancelled):  # noqa: ANN001, ANN202
+        def check(progress, is_cancelled):  # noqa: ANN001
             report = reconstruction_check(snapshot, mode=mode)
             heat = np.dstack([report.heatmap, np.full(report.heatmap.shape[:2], 255, np.uint8)])
             return report, _thumbnail(heat, HEATMAP)

@@ -66,7 +66,7 @@ class TrainWorkspace(Workspace):
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.process = TrainingProcess(self)
-        self.process.event.connect(self._on_event)
+        self.process.training_event.connect(self._on_event)
         self.process.log_line.connect(self._on_log)
         self.process.running_changed.connect(self._on_running)
         self._steps: list[int] = []
@@ -176,8 +176,9 @@ class TrainWorkspace(Workspace):
         self.dataset_info.setText(text)
         while self.thumbs.count():
             item = self.thumbs.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for path in thumbs:
             label = QLabel()
             label.setPixmap(QPixmap(str(path)).scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio))

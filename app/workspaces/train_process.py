@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -27,7 +28,7 @@ STOP_FILE = "STOP"
 class TrainingProcess(QObject):
     """Starts, follows and stops one training run."""
 
-    event = Signal(dict)  # a parsed training event
+    training_event = Signal(dict)  # a parsed training event
     log_line = Signal(str)  # a line of train.log
     running_changed = Signal(bool)
 
@@ -88,17 +89,18 @@ class TrainingProcess(QObject):
         if not self.is_running() or self.output is None:
             return
         (self.output / STOP_FILE).write_text("stop requested by the app\n", encoding="utf-8")
-        pid = self.pid  # the run asked to stop: a run resumed meanwhile is another process, never terminated here
-        QTimer.singleShot(grace_ms, lambda: self._terminate_if_running(pid))
+        QTimer.singleShot(grace_ms, self, partial(self._terminate_if_running, self.pid))
 
     def _terminate_if_running(self, pid: int) -> None:
+        """Terminate the run that was asked to stop (`pid`), then kill it, if it still runs. A run started since
+        (Resume right after the stop) is another process: it is left alone."""
         if pid == self.pid and self.is_running():
             os.kill(pid, signal.SIGTERM)
-            QTimer.singleShot(5000, lambda: self._kill_if_running(pid))
+            QTimer.singleShot(5000, self, partial(self._kill_if_running, pid))
 
     def _kill_if_running(self, pid: int) -> None:
-        if pid == self.pid and self.is_running():
-            os.kill(pid, signal.SIGKILL)
+        if pid == self.pid:
+            self.kill()
 
     def kill(self) -> None:
         if self.is_running():
@@ -138,7 +140,7 @@ class TrainingProcess(QObject):
     def _on_metrics_line(self, line: str) -> None:
         event = parse_event(line)
         if event is not None:
-            self.event.emit(event)
+            self.training_event.emit(event)
 
     def _set_running(self, running: bool) -> None:
         self._was_running = running

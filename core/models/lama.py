@@ -67,7 +67,7 @@ class LamaInpainter:
         self._model = None
         self._lock = threading.Lock()
 
-    def _load(self):  # noqa: ANN202 - a torch.jit.ScriptModule
+    def _load(self):  # a torch.jit.ScriptModule
         import torch
 
         with self._lock:

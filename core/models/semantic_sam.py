@@ -209,7 +209,7 @@ def load_semantic_sam(path: Path | str, config: SemanticSamConfig | None = None,
         raise ModelNotFound(f"SAM-HQ parser checkpoint not found: {file}")
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - a torch pickle can fail in many ways; say which file
+    except Exception as exc:  # a torch pickle can fail in many ways; say which file
         raise BadInput(f"{file} is not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from exc
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]

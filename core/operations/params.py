@@ -38,7 +38,7 @@ class Spec:
     positional: bool = False  # the CLI takes it as a positional argument
 
 
-def param(default: Any = MISSING, *, help: str, lo: float | None = None, hi: float | None = None,  # noqa: A002
+def param(default: Any = MISSING, *, help: str, lo: float | None = None, hi: float | None = None,
           multiple_of: int | None = None, choices: tuple[Any, ...] | None = None, min_items: int | None = None,
           max_items: int | None = None, label: str = "", flag: str = "", positional: bool = False) -> Any:
     """A dataclass field with its declared rules (`Spec`). Without a default the parameter is required."""

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
 
 import cv2
 import numpy as np
 
 from seethrough.core.compositing import composite
-from seethrough.core.document import ALPHA_THRESHOLD, Layer
+from seethrough.core.document import ALPHA_THRESHOLD, DocumentLike, Layer
 from seethrough.core.metrics import comparable_rgb
 from seethrough.core.quality.findings import Finding, QualitySettings, box_of
 
@@ -25,15 +24,6 @@ TAG_ORDER_RULES: tuple[tuple[str, str], ...] = (
     ("nose", "face"),
     ("eyebrow", "face"),
 )
-
-
-class DocumentLike(Protocol):
-    @property
-    def size(self) -> tuple[int, int]: ...
-    @property
-    def source(self) -> np.ndarray | None: ...
-    @property
-    def layers(self) -> Sequence[Layer]: ...
 
 
 def run_checks(doc: DocumentLike, settings: QualitySettings | None = None) -> list[Finding]:
@@ -260,7 +250,7 @@ def _bimodal(layer: Layer) -> bool:
     values = layer.depth[mask]
     try:
         (threshold,) = kmeans_thresholds(layer, 2)
-    except Exception:  # noqa: BLE001 - a degenerate layer is simply not bimodal
+    except Exception:  # a degenerate layer is simply not bimodal
         return False
     near, far = values[values <= threshold], values[values > threshold]
     if len(near) < 0.1 * len(values) or len(far) < 0.1 * len(values):

@@ -44,7 +44,7 @@ def test_new_modes_are_approximated_and_out_cuts_the_mesh_or_its_offscreen_group
     assert blend_report({"face": 0x200}, PATHS, {}).cut_out == {"face"}  # its own alpha blend 'out'
 
 
-def _model(name: str):  # noqa: ANN202
+def _model(name: str):
     folder = fixtures_dir() / name
     if not folder.is_dir():
         pytest.skip(f"fixture {folder} missing")

@@ -24,7 +24,7 @@ CLOTH = (30.0, 5.0, -20.0)
 H, W = 600, 200
 
 
-def _f(mid: str, order: int, box: tuple[int, int, int, int], lab=CLOTH, visible: float = 1.0) -> MeshFeatures:  # noqa: ANN001
+def _f(mid: str, order: int, box: tuple[int, int, int, int], lab=CLOTH, visible: float = 1.0) -> MeshFeatures:
     x0, y0, x1, y1 = box
     area = (x1 - x0) * (y1 - y0)
     return MeshFeatures(mid, order, box, ((x0 + x1) / 2, (y0 + y1) / 2), area, int(visible * area), lab)

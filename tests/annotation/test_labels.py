@@ -82,8 +82,7 @@ def test_unknown_id_edit_refused(tmp_path: Path) -> None:
 
 
 _KILLER = """
-import os, signal, sys
-sys.path.insert(0, {repo!r})
+import os, signal
 from seethrough.annotation.labels import LabelStore
 ids = [f"ArtMesh{{i}}" for i in range({n})]
 s = LabelStore.open({path!r}, ids)
@@ -96,7 +95,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 def test_autosave_survives_kill(tmp_path: Path) -> None:
     n = 40
     path = tmp_path / "killed.labels.json"
-    code = _KILLER.format(repo=str(REPO), n=n, path=str(path))
+    code = _KILLER.format(n=n, path=str(path))
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, timeout=60)
     assert proc.returncode == -9, proc.stderr.decode()
     json.loads(path.read_text(encoding="utf-8"))  # valid JSON

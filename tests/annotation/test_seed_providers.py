@@ -31,14 +31,14 @@ from seethrough.core.taxonomy import taxonomy
 BODY_BELOW_FACE = {"neck", "neckwear", "topwear", "handwear", "bottomwear", "legwear", "footwear"}
 
 
-def _model(name: str):  # noqa: ANN202
+def _model(name: str):
     folder = fixtures_dir() / name
     if not folder.is_dir():
         pytest.skip(f"fixture {folder} missing")
     return load_model(folder)
 
 
-def _context(model, size: int = 256) -> SeedContext:  # noqa: ANN001
+def _context(model, size: int = 256) -> SeedContext:
     view = from_live2d(model)
     excluded = excluded_meshes(view)
     raster = model_raster(model, content_frame(model, size, 0.02))
@@ -49,20 +49,20 @@ def _context(model, size: int = 256) -> SeedContext:  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
-def _registry_restored(monkeypatch):  # noqa: ANN001, ANN202
+def _registry_restored(monkeypatch):
     """A provider a test registers lives only for that test: the suite runs in random order."""
     available_seed_providers()  # built-ins first, so the copy holds them
     monkeypatch.setattr(seeds, "_REGISTRY", dict(seeds._REGISTRY))
 
 
 @pytest.fixture
-def no_models(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def no_models(tmp_path, monkeypatch):
     monkeypatch.setenv("SEETHROUGH_MODELS", str(tmp_path / "none"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
 
 
-def test_registry_defaults_to_layout_without_weights(no_models) -> None:  # noqa: ANN001
+def test_registry_defaults_to_layout_without_weights(no_models) -> None:
     assert {"layout", "seethrough", "samhq"} <= set(available_seed_providers())
     assert available_seed_providers(installed_only=True) == ["layout"]
     assert default_seed_provider() == "layout"

@@ -1,6 +1,6 @@
 """The Annotate workspace on the fixture models, driven through its widgets: open, group by part, hide a part,
 click and Alt-click on the canvas, rubber band, a number key, undo, auto-label, context-menu visibility,
-propagation, pose sliders, dataset export — with screenshots (tmp dir, copied to out/screens/)."""
+propagation, pose sliders, dataset export — with screenshots (the `screens` fixture)."""
 
 import json
 import shutil
@@ -16,7 +16,6 @@ from seethrough.core.paths import fixtures_dir
 from tests.support.windows import main_window
 
 FIXTURES = fixtures_dir()
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
 
 
@@ -25,10 +24,8 @@ def _copy(tmp_path: Path, name: str) -> Path:
     return tmp_path / name / f"{name}.model3.json"
 
 
-def _screenshot(widget, tmp_path: Path, name: str) -> None:
-    widget.grab().save(str(tmp_path / name))
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp_path / name, SCREENS / name)
+def _screenshot(widget, screens: Path, name: str) -> None:
+    assert widget.grab().save(str(screens / name))
 
 
 @pytest.fixture()
@@ -67,7 +64,7 @@ def _wait_for_label_job(window, qtbot, ws, before):
     qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not before, timeout=60_000)
 
 
-def test_label_edit_workflow(window, qtbot, mark, tmp_path):
+def test_label_edit_workflow(window, qtbot, mark, tmp_path, screens):
     ws = _open(window, qtbot, mark)
     state = ws.state
     assert len(state.model.artmeshes) == 30
@@ -87,7 +84,7 @@ def test_label_edit_workflow(window, qtbot, mark, tmp_path):
     assert model.data(head, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.PartiallyChecked
     ws.mesh_panel.proxy.setData(proxy_hair, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     assert not state.hidden
-    _screenshot(ws, tmp_path, "annotate-mark-by-part.png")
+    _screenshot(ws, screens, "annotate-mark-by-part.png")
 
     # click on the face selects the top-most fragment there; the list follows
     x, y = _centre_of(state, "Face")
@@ -138,7 +135,7 @@ def test_label_edit_workflow(window, qtbot, mark, tmp_path):
     assert [a.text() for a in menu.actions() if a.text()][:2] == ["Set tag", "Hide selected tags"]
 
     ws.select([])
-    _screenshot(ws, tmp_path, "annotate-mark-labelled.png")
+    _screenshot(ws, screens, "annotate-mark-labelled.png")
 
     out = tmp_path / "dataset"
     ws.export_dataset(out, size=256)
@@ -166,7 +163,7 @@ def _visible_mesh_ids(ws):
     return out
 
 
-def test_alt_click_cycles_and_rubber_band(window, qtbot, mark, tmp_path):
+def test_alt_click_cycles_and_rubber_band(window, qtbot, mark, screens):
     ws = _open(window, qtbot, mark)
     state = ws.state
     # a pixel with several fragments stacked
@@ -183,7 +180,7 @@ def test_alt_click_cycles_and_rubber_band(window, qtbot, mark, tmp_path):
         seen.append(state.selected[0])
     assert seen == hits  # near → far, one per Alt-click
     assert ws.canvas.tint_item.pixmap().isNull() is False
-    _screenshot(ws.canvas, tmp_path, "annotate-mark-see-through.png")
+    _screenshot(ws.canvas, screens, "annotate-mark-see-through.png")
 
     # rubber band over the whole model selects every shown fragment with pixels; Ctrl+click toggles one off
     a = ws.canvas.view_position(-1, -1).toPoint()
@@ -240,7 +237,7 @@ def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
     assert state.store.tag("Face") is None
 
 
-def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path):
+def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path, screens):
     ws = _open(window, qtbot, _copy(tmp_path, "Hiyori"))
     ws.auto_label()
     _wait_for_label_job(window, qtbot, ws, None)
@@ -249,8 +246,8 @@ def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path):
                       or ws.state.mesh_ids[0])
     _click(ws, qtbot, x, y)
     ws.mesh_panel.set_grouping(BY_PART)
-    _screenshot(window, tmp_path, "annotate-hiyori-window.png")
-    _screenshot(ws, tmp_path, "annotate-hiyori.png")
+    _screenshot(window, screens, "annotate-hiyori-window.png")
+    _screenshot(ws, screens, "annotate-hiyori.png")
     ws.open_in_stratify()
     assert "face" in [layer.tag for layer in window.session.document.layers]
 

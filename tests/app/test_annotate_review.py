@@ -1,9 +1,8 @@
 """The review queue in Annotate on Mark, driven through its widgets: auto-label, the queue ordered by
 (1 − confidence) × visible area, Enter accepts and moves on, a palette key fixes the current mesh, progress in
-visible area, the seed map overlay (computed in the job runner), undo; screenshot to out/screens/."""
+visible area, the seed map overlay (computed in the job runner), undo; screenshot (the `screens` fixture)."""
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +12,6 @@ from seethrough.core.paths import fixtures_dir
 from tests.support.windows import main_window
 
 FIXTURES = fixtures_dir()
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 pytestmark = pytest.mark.skipif(not (FIXTURES / "Mark").is_dir(), reason=f"Live2D fixtures not found in {FIXTURES}")
 
 
@@ -23,7 +21,7 @@ def window(qtbot, tmp_path):
         yield w
 
 
-def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):
+def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path, screens):
     shutil.copytree(FIXTURES / "Mark", tmp_path / "Mark")
     ws = window.workspaces["annotate"]
     ws.open_model(tmp_path / "Mark" / "Mark.model3.json")
@@ -56,7 +54,7 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):
 
     # the palette fixes the current mesh (number key 1 = the first tag of the page) and verifies it
     qtbot.keyClick(ws.canvas, Qt.Key.Key_1)
-    first_tag = ws.palette.tags[0]
+    first_tag = ws.tag_palette.tags[0]
     assert store.tag(second.id) == first_tag and store.source(second.id) == "human"
     assert second.id not in [it.id for it in review.items]
 
@@ -67,10 +65,7 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path):
     assert (image.width(), image.height()) == (ws.state.frame.width, ws.state.frame.height)
     assert review.overlay_item.isVisible()
     review.list.setCurrentRow(0)
-    grab = tmp_path / "annotate-review.png"
-    ws.grab().save(str(grab))
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(grab, SCREENS / grab.name)
+    assert ws.grab().save(str(screens / "annotate-review.png"))
     pixels = np.frombuffer(ws.grab().toImage().constBits(), np.uint8)
     assert pixels.std() > 10  # a real picture, not a blank widget
 

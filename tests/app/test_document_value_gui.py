@@ -93,7 +93,7 @@ def test_edit_during_a_slow_save_stays_dirty_and_the_file_is_the_snapshot(sessio
     started, release = threading.Event(), threading.Event()
     real_save = project.save_project
 
-    def slow_save(doc, path):  # noqa: ANN001 - the test hook: the save waits until the user has edited
+    def slow_save(doc, path):  # the test hook: the save waits until the user has edited
         started.set()
         assert release.wait(30)
         real_save(doc, path)
@@ -118,7 +118,7 @@ def test_edit_during_a_slow_save_stays_dirty_and_the_file_is_the_snapshot(sessio
     assert doc.history.is_clean and doc.layer(top.uid).name == "saved name"
 
 
-def _merge_panel(session, qtbot, monkeypatch, delay: float = 0.0):  # noqa: ANN001, ANN202
+def _merge_panel(session, qtbot, monkeypatch, delay: float = 0.0):
     """A layers panel with its own job manager, whose merges record the thread that computes them (and are slowed
     by `delay` seconds, so that the test can edit while one runs)."""
     import threading
@@ -130,7 +130,7 @@ def _merge_panel(session, qtbot, monkeypatch, delay: float = 0.0):  # noqa: ANN0
     threads: list[str] = []
     original = layer_ops.merged_layer
 
-    def recorded(lower, upper):  # noqa: ANN001, ANN202
+    def recorded(lower, upper):
         threads.append(threading.current_thread().name)
         time.sleep(delay)
         return original(lower, upper)

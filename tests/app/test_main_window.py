@@ -2,8 +2,6 @@
 stratified in the Stratify workspace and undone/redone, a PSD is exported, files are dropped, a bad file is
 refused without losing the open document; and a screenshot of every workspace is saved."""
 
-import shutil
-from pathlib import Path
 
 import numpy as np
 from psd_tools import PSDImage
@@ -13,10 +11,6 @@ from PySide6.QtWidgets import QFileDialog
 
 from seethrough.app import errors as app_errors
 from seethrough.core.io.images import save_png
-
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
-
-
 
 
 def _names(w):
@@ -166,8 +160,7 @@ def test_drop_a_png_opens_it_and_a_corrupt_one_keeps_the_document(window, qtbot,
     assert "broken.png" in app_errors.last_message or "truncated" in app_errors.last_message.lower()
 
 
-def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
-    SCREENS.mkdir(parents=True, exist_ok=True)
+def test_screenshot_of_every_workspace(window, qtbot, screens):
     window.session.set_current(window.session.document.find("front hair").uid)
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
@@ -177,9 +170,8 @@ def test_screenshot_of_every_workspace(window, qtbot, tmp_path):
             window.workspaces["stratify"].update_reconstruction()
         window.jobs.wait(30_000)
         qtbot.wait(50)
-        path = tmp_path / f"{key}.png"
+        path = screens / f"{key}.png"
         assert window.grab().save(str(path))
-        shutil.copy(path, SCREENS / path.name)
         assert path.stat().st_size > 10_000
 
 

@@ -24,7 +24,6 @@ from seethrough.core.io.project import load_project
 from tests.support.tiny_models import build_layer_model
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENS = ROOT / "out" / "screens"
 
 
 @pytest.fixture()
@@ -144,7 +143,7 @@ def test_decompose_result_replaces_the_document_as_one_undo_step(window, qtbot, 
     assert doc.find("my face") is not None
 
 
-def test_closing_while_decompose_runs_stops_it_without_abort(window, qtbot, layer_model, monkeypatch):
+def test_closing_while_decompose_runs_stops_it_without_abort(window, qtbot, layer_model, monkeypatch, screens):
     from seethrough.core.decompose import engine
 
     original = engine.DecomposeEngine.decompose
@@ -165,8 +164,7 @@ def test_closing_while_decompose_runs_stops_it_without_abort(window, qtbot, laye
     window.tabs.setCurrentWidget(decompose)
     window.docks["Jobs"].raise_()
     qtbot.waitUntil(lambda: ("Decompose decomposition", "running") in window.jobs_panel.rows(), timeout=30_000)
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    assert window.grab().save(str(SCREENS / "jobs-panel-decompose.png"))
+    assert window.grab().save(str(screens / "jobs-panel-decompose.png"))
     window.close()
     assert window.isVisible() and "stopping" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=120_000)

@@ -61,8 +61,8 @@ def test_a_session_of_gui_edits_replays_headless_to_the_same_document(window, qt
     properties = window.properties_panel
     properties.opacity.setValue(0.55)
     properties.opacity.editingFinished.emit()
-    properties.depth.setValue(0.3)
-    properties.depth.editingFinished.emit()
+    properties.depth_value.setValue(0.3)
+    properties.depth_value.editingFinished.emit()
     _select(window, "nose")
     count = len(doc.layers)
     window.layers_panel.act("merge")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,6 @@ from seethrough.app.workspaces.preview import PreviewWorkspace
 from seethrough.core.commands import SetLayerProperty
 from seethrough.core.document import Document, Layer, crop_to_content
 from seethrough.core.parallax import batch_runs
-
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
 
 def _ellipse(size: tuple[int, int], box: tuple[int, int, int, int], color: tuple[int, int, int]) -> np.ndarray:
@@ -79,7 +76,7 @@ def _changed_pixels(a: QImage, b: QImage) -> int:
 
 
 @pytest.fixture
-def workspace(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture
+def workspace(qtbot):  # pytest-qt fixture
     session = DocumentSession()
     session.set_document(character_document())
     ws = PreviewWorkspace(session)
@@ -87,7 +84,8 @@ def workspace(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture
     ws.resize(720, 480)
     ws.show()
     qtbot.waitExposed(ws)
-    qtbot.waitUntil(lambda: ws.view.rig is not None and len(ws.renderer) == 11)  # converted in the job system
+    layers = session.document.layers
+    qtbot.waitUntil(lambda: ws.view.rig is not None and len(ws.renderer) == len(layers))  # converted in a job
     yield ws
     ws.jobs.stopping()
     assert ws.jobs.wait(30_000)
@@ -95,11 +93,15 @@ def workspace(qtbot):  # noqa: ANN001, ANN201 - pytest-qt fixture
 
 def test_workspace_identity(workspace: PreviewWorkspace) -> None:
     assert PreviewWorkspace.title == "Preview" and PreviewWorkspace.key == "preview"
-    assert len(workspace.renderer) == 11
+    doc = workspace.session.document
+    renderer = workspace.renderer
+    # one image per layer of the document, each converted once, for the document's canvas
+    assert len(renderer) == len(doc.layers) and renderer.conversions == len(doc.layers)
+    assert renderer.canvas_size == doc.size
     assert not workspace.timer.isActive()  # not the visible tab yet
 
 
-def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:
     view = workspace.view
     centred = _frame(workspace)
     assert all(tr.is_identity for tr in view.rig.pose())
@@ -118,7 +120,7 @@ def test_mouse_move_changes_the_frame(workspace: PreviewWorkspace, qtbot) -> Non
     assert _changed_pixels(back, centred) < _changed_pixels(moved, centred) / 20
 
 
-def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, qtbot) -> None:
     view = workspace.view
     workspace.strength_slider.setValue(0)
     centred = _frame(workspace)
@@ -129,7 +131,7 @@ def test_parallax_strength_zero_freezes_the_frame(workspace: PreviewWorkspace, q
 
 def test_hiding_a_layer_changes_the_frame_and_reconverts_only_that_layer(
     workspace: PreviewWorkspace,
-    qtbot,  # noqa: ANN001
+    qtbot,
 ) -> None:
     session = workspace.session
     before = _frame(workspace)
@@ -145,7 +147,7 @@ def test_hiding_a_layer_changes_the_frame_and_reconverts_only_that_layer(
     assert _frame(workspace) == before
 
 
-def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspace, qtbot) -> None:
     rig = workspace.view.rig
     workspace.activated()
     assert workspace.timer.isActive()
@@ -167,7 +169,7 @@ def test_timer_advances_only_while_active_and_playing(workspace: PreviewWorkspac
 
 def test_motion_changes_the_frame_over_time_and_reset_restores_it(
     workspace: PreviewWorkspace,
-    qtbot,  # noqa: ANN001
+    qtbot,
 ) -> None:
     start = _frame(workspace)
     workspace.view.rig.step(1.0)  # one second of sway and breathing
@@ -191,21 +193,19 @@ def test_background_and_motion_toggles(workspace: PreviewWorkspace) -> None:
     assert _frame(workspace) == green  # nothing moves without motion and with the pointer centred
 
 
-def test_screenshot(workspace: PreviewWorkspace, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_screenshot(workspace: PreviewWorkspace, qtbot, screens: Path) -> None:
     view = workspace.view
     QTest.mouseMove(view, QPoint(view.width() * 3 // 4, view.height() // 3))
     qtbot.waitUntil(lambda: view.rig.pointer[0] > 0.4)
     workspace.activated()  # let it run until the fps readout has a number
     qtbot.waitUntil(lambda: workspace.fps_label.text()[0].isdigit(), timeout=5000)
     workspace.deactivated()
-    path = tmp_path / "preview.png"
+    path = screens / "preview.png"
     assert workspace.grab().save(str(path))
     assert path.stat().st_size > 1000
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, SCREENS / "preview.png")
 
 
-def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:  # noqa: ANN001
+def test_closing_and_reopening_a_document(workspace: PreviewWorkspace, qtbot) -> None:
     session = workspace.session
     session.set_document(None)
     assert workspace.view.rig is None and len(workspace.renderer) == 0

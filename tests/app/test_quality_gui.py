@@ -5,19 +5,14 @@ records a mouse path and exports it as an animation in the background."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 
 from seethrough.core.animate import AnimationSettings
 
-SCREENS = Path(__file__).resolve().parents[2] / "out" / "screens"
 
-
-
-
-def test_checks_panel_lists_highlights_and_fixes(window, qtbot, tmp_path):
+def test_checks_panel_lists_highlights_and_fixes(window, qtbot, screens):
     panel = window.checks_panel
     panel.run_checks()
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=60_000)
@@ -38,8 +33,7 @@ def test_checks_panel_lists_highlights_and_fixes(window, qtbot, tmp_path):
     window.undo()
     assert [layer.uid for layer in window.session.document.layers] == before
     window.docks["Checks"].raise_()
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    window.grab().save(str(SCREENS / "checks.png"))
+    assert window.grab().save(str(screens / "checks.png"))
 
 
 def test_a_region_dragged_on_the_canvas_enables_redecompose(window, qtbot):
@@ -76,7 +70,7 @@ def test_preview_records_a_path_and_exports_it(window, qtbot, tmp_path):
     assert dialog.path.currentText() == "recorded"
     dialog.seconds.setValue(0.5)
     dialog.fps.setValue(8)
-    dialog.size.setValue(64)
+    dialog.longest_side.setValue(64)
     settings = dialog.settings()
     assert isinstance(settings, AnimationSettings) and settings.samples[-1] == (1.0, 0.8, 0.1)
     out = tmp_path / "motion.gif"

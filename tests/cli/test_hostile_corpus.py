@@ -58,7 +58,7 @@ def _argv(template: tuple[str, ...], inp: Path, out: Path) -> list[str]:
     return [a.replace("{in}", str(inp)).replace("{out}", str(out)).replace("{mark}", str(MARK)) for a in template]
 
 
-def check_case(case: Case, root: Path, runner) -> None:  # noqa: ANN001
+def check_case(case: Case, root: Path, runner) -> None:
     if case.needs_fixtures and not MARK.is_file():
         pytest.skip("Live2D fixtures not found")
     root.mkdir()

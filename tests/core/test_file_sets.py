@@ -24,7 +24,7 @@ def _interrupt_after(monkeypatch, renames: int) -> None:
     real = os.replace
     done = []
 
-    def replace(src, dst):  # noqa: ANN001, ANN202
+    def replace(src, dst):
         if len(done) == renames:
             raise KeyboardInterrupt("killed")
         done.append(dst)
@@ -169,7 +169,7 @@ def test_png_reader_reports_members_of_another_export(tmp_path):
 
 
 # --- the stored merged composite ---------------------------------------------------------------------------------
-def _doc_with_transparency():  # noqa: ANN202
+def _doc_with_transparency():
     doc = tiny_document()
     return doc
 

@@ -41,7 +41,7 @@ def doc() -> Document:
     return Document((32, 16), [_two_blobs("below", False), _two_blobs("kept", True), _two_blobs("above", False)])
 
 
-def _refused(doc: Document, build) -> LayerLocked:  # noqa: ANN001
+def _refused(doc: Document, build) -> LayerLocked:
     """The operation raises LayerLocked naming the locked layer in one line, and the document is unchanged."""
     before, index = snapshot(doc), doc.history.index
     with pytest.raises(LayerLocked) as info:

@@ -56,7 +56,7 @@ def test_size_limit_binary_and_bom(tmp_path):
         safe_json.dumps({"x": float("inf")})  # we never write non-standard JSON
 
 
-def _project(**layer):  # noqa: ANN202
+def _project(**layer):
     entry = {"name": "face", "uid": "a1", "size": [4, 4], **layer}
     return {"schema_version": 1, "canvas": [16, 16], "layers": [entry]}
 

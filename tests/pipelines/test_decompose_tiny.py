@@ -86,7 +86,7 @@ def test_latents_stay_in_the_models_precision_unless_fp32_is_asked(models):
         for pipeline in (engine.layer_pipeline, engine.depth_pipeline):
             real_step = pipeline.scheduler.step
 
-            def step(output, t, sample, *args, _real=real_step, _seen=dtypes, **kwargs):  # noqa: ANN001, ANN202
+            def step(output, t, sample, *args, _real=real_step, _seen=dtypes, **kwargs):
                 _seen.add((type(_real.__self__).__name__, sample.dtype, output.dtype))
                 return _real(output, t, sample, *args, **kwargs)
 

@@ -31,7 +31,7 @@ def main(mode: str, settings: str) -> None:
     app = QApplication([])
     window = create_main_window(Path(settings))
 
-    def wait_for(predicate, seconds: float = 60.0) -> None:  # noqa: ANN001
+    def wait_for(predicate, seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds
         while not predicate():
             if time.monotonic() > deadline:
@@ -59,7 +59,7 @@ def main(mode: str, settings: str) -> None:
     inside = threading.Event()
     encode = project.encode_png
 
-    def slow_encode(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the test hook: a write that takes long
+    def slow_encode(*args, **kwargs):  # the test hook: a write that takes long
         inside.set()
         time.sleep(0.5)
         return encode(*args, **kwargs)

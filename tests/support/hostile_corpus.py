@@ -85,7 +85,7 @@ def npy_bytes(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def tiny_document(names: tuple[str, ...] = ("back hair", "face", "front hair")):  # noqa: ANN201
+def tiny_document(names: tuple[str, ...] = ("back hair", "face", "front hair")):
     from seethrough.core.document import Document, Layer
 
     layers = []

@@ -53,7 +53,7 @@ class StallStats:
                 f"p95 {np.percentile(wall, 95):.1f} ms")
 
 
-def spin_until(predicate, timeout: float = 600.0) -> None:  # noqa: ANN001
+def spin_until(predicate, timeout: float = 600.0) -> None:
     """Turn the event loop (in 5 ms slices, so the meter's timer keeps firing) until `predicate()` holds."""
     deadline = time.monotonic() + timeout
     loop = QEventLoop()

@@ -34,7 +34,7 @@ def record_heavy_calls() -> list[tuple[str, str]]:
     calls: list[tuple[str, str]] = []
 
     def recorded(name: str, fn: Callable) -> Callable:
-        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def wrapper(*args, **kwargs):
             calls.append((name, threading.current_thread().name))
             return fn(*args, **kwargs)
         return wrapper
@@ -46,7 +46,7 @@ def record_heavy_calls() -> list[tuple[str, str]]:
     return calls
 
 
-def stratify_once(session, workspace, side: int, meter=None):  # noqa: ANN001, ANN201
+def stratify_once(session, workspace, side: int, meter=None):
     """Open a `side`² scene, fit, drag a threshold, check, and apply the split; measured when a meter is given."""
     import numpy as np
 

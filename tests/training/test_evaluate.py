@@ -41,6 +41,10 @@ def test_eval_cli_writes_json_and_markdown(tmp_path):
     saved = json.loads(report.read_text())
     assert saved["summary"]["samples"] == 1  # one test sample in the toy dataset
     tags = saved["samples"][0]["tags"]
-    assert tags["face"]["in_truth"] and 0.0 <= tags["face"]["mask_dice"] <= 1.0
-    assert "abs_rel" in tags["face"] or tags["face"].get("psnr") is not None
-    assert "not computed" in report.with_suffix(".md").read_text()
+    face = tags["face"]  # in the truth, and a depth model was given: image, mask and depth metrics
+    assert face["in_truth"] and set(face) == {"in_truth", "mask_dice", "mask_mse", "psnr", "ssim", "abs_rel", "delta1"}
+    assert 0.0 <= face["mask_dice"] <= 1.0 and 0.0 <= face["delta1"] <= 1.0 and face["abs_rel"] >= 0.0
+    assert set(tags["headwear"]) == {"in_truth", "mask_dice", "mask_mse"}  # not in the truth: the mask metrics only
+    assert saved["summary"]["abs_rel"] is not None and saved["summary"]["lpips"] is None
+    markdown = report.with_suffix(".md").read_text()
+    assert "| abs_rel | " in markdown and "| lpips | not computed: " in markdown

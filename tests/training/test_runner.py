@@ -100,8 +100,21 @@ def test_stop_file_checkpoints_and_resumes(tmp_path):
     stopped = [f for k, f in events if k == "stopped"]
     assert stopped and stopped[0]["step"] == 4
     assert not (out / STOP_FILE).exists()
-    _, emit2 = _recorder()
-    train(_cfg(out), LinearFit(), resume=out, emit=emit2)
+    # the stop wrote a complete checkpoint of the step it stopped at (not only the periodic one of step 5)
+    checkpoint = Path(stopped[0]["checkpoint"])
+    assert checkpoint.name == "step-0000004" and latest_checkpoint(out) == checkpoint
+    assert max(_losses(events)) == 4  # no step ran after the stop
+
+    resumed_events, emit_resumed = _recorder()
+    final = train(_cfg(out), LinearFit(), resume=out, emit=emit_resumed)
+    resumed = _losses(resumed_events)
+    assert sorted(resumed) == list(range(5, 13))  # the next step up to max_steps, none twice, none skipped
+    assert resumed_events[-1][0] == "done" and (final / "weights.pt").exists()
+    uninterrupted_events, emit_uninterrupted = _recorder()
+    train(_cfg(tmp_path / "uninterrupted"), LinearFit(), emit=emit_uninterrupted)
+    uninterrupted = _losses(uninterrupted_events)
+    for step, loss in resumed.items():  # stopping and resuming changes nothing in the run
+        assert loss == pytest.approx(uninterrupted[step], rel=1e-6, abs=1e-9)
 
 
 def test_checkpoint_of_another_model_is_refused(tmp_path):

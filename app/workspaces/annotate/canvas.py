@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QGraphicsView,
     QRubberBand,
+    QWidget,
 )
 
 from seethrough.app.canvas import to_qimage
@@ -46,7 +47,7 @@ class AnnotateCanvas(QGraphicsView):
     #: a click or rubber band chose fragments: (mesh ids, mode) with mode "replace" | "toggle" | "add"
     picked = Signal(list, str)
 
-    def __init__(self, parent: object = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state: AnnotationState | None = None
         self.see_through = True
@@ -113,17 +114,17 @@ class AnnotateCanvas(QGraphicsView):
         if 0.05 <= scale <= 40:
             self.scale(factor, factor)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         super().resizeEvent(event)
         if not self._fitted:
             self.fit()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def showEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         super().showEvent(event)
         if not self._fitted:
             self.fit()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
+    def wheelEvent(self, event: QWheelEvent) -> None:
         self.zoom(1.2 if event.angleDelta().y() > 0 else 1 / 1.2)
         self._fitted = True
 
@@ -133,26 +134,26 @@ class AnnotateCanvas(QGraphicsView):
         p = self.mapToScene(pos.toPoint())
         return int(np.floor(p.x())), int(np.floor(p.y()))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
         super().keyPressEvent(event)
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
             self.viewport().unsetCursor()
         super().keyReleaseEvent(event)
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         left = event.button() == Qt.MouseButton.LeftButton
         if not left or self._space:
             self._pan = event.position()
             return
         self._press = (event.position(), event.modifiers())
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan is not None:
             delta = event.position() - self._pan
             self._pan = event.position()
@@ -165,7 +166,7 @@ class AnnotateCanvas(QGraphicsView):
                 self._band.setGeometry(QRect(start.toPoint(), event.position().toPoint()).normalized())
                 self._band.show()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan is not None:
             self._pan = None
             return

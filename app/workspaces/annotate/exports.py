@@ -10,13 +10,26 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from seethrough.app.errors import show_error
+from seethrough.app.jobs import JobFn, OnDone
+from seethrough.app.workspaces.annotate.pose_panel import PosePanel
+from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.app.workspaces.base import Workspace
 from seethrough.core.errors import SeeThroughError
 
 log = logging.getLogger(__name__)
 
 
-class ExportActions:
-    """Mixed into `AnnotateWorkspace` (uses its `state`, `pose_panel`, `session` and `_run`)."""
+class ExportActions(Workspace):
+    """The base of `AnnotateWorkspace`: its exports, written against what the workspace provides (declared here)."""
+
+    #: the open model and its labels (None before one is opened)
+    state: AnnotationState | None
+    #: the poses of the sweep and the current pose
+    pose_panel: PosePanel
+
+    def _run(self, title: str, fn: JobFn, done: OnDone) -> None:
+        """Run `fn` as the workspace's job, then `done(result)` on the UI thread."""
+        raise NotImplementedError
 
     # --- exports ------------------------------------------------------------------------------------------------
     def _labels(self) -> dict[str, str]:
@@ -31,7 +44,7 @@ class ExportActions:
             return
         path, labels, poses = self.state.model.path, self._labels(), list(self.pose_panel.poses)
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             progress(0.0, "loading the model")
             return export_dataset(load_model(path), labels, Path(folder), poses, size=size,
                                   progress=lambda i, n: progress(i / n, f"pose {i}/{n}"), is_cancelled=cancel)
@@ -53,7 +66,7 @@ class ExportActions:
             return
         path, labels, pose, frame = self.state.model.path, self._labels(), self.pose_panel.values(), self.state.frame
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             progress(0.1, "rendering the tag layers")
             doc = live2d_document(load_model(path), labels, pose=pose, frame=frame)
             progress(0.6, "writing the PSD")

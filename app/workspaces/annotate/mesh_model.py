@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
@@ -99,11 +100,10 @@ class MeshTreeModel(QAbstractItemModel):
         self.beginResetModel()
         self.root = Node("root", "")
         if self.state is not None:
-            (self._build_by_tag if self.grouping == BY_TAG else self._build_by_part)()
+            (self._build_by_tag if self.grouping == BY_TAG else self._build_by_part)(self.state)
         self.endResetModel()
 
-    def _build_by_tag(self) -> None:
-        state = self.state
+    def _build_by_tag(self, state: AnnotationState) -> None:
         groups: dict[str, list[str]] = {}
         for mesh in state.model.artmeshes:
             groups.setdefault(state.store.tag(mesh.id) or UNTAGGED, []).append(mesh.id)
@@ -113,8 +113,8 @@ class MeshTreeModel(QAbstractItemModel):
             for mid in groups[tag]:
                 group.add(Node("mesh", mid))
 
-    def _build_by_part(self) -> None:
-        model = self.state.model
+    def _build_by_part(self, state: AnnotationState) -> None:
+        model = state.model
         meshes: dict[str | None, list[str]] = {}
         for mesh in model.artmeshes:
             meshes.setdefault(mesh.part_id, []).append(mesh.id)
@@ -138,13 +138,22 @@ class MeshTreeModel(QAbstractItemModel):
     def node(self, index: Index) -> Node:
         return index.internalPointer() if index.isValid() else self.root
 
-    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
         node = self.node(parent)
         if 0 <= row < len(node.children) and 0 <= column < 2:
             return self.createIndex(row, column, node.children[row])
         return QModelIndex()
 
-    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+    @overload
+    def parent(self) -> QObject | None: ...
+
+    @overload
+    def parent(self, index: Index) -> QModelIndex: ...
+
+    def parent(self, index: Index | None = None) -> QObject | QModelIndex | None:
+        """The parent of an item (Qt's item-model API); without an index, the QObject parent (Qt's object API)."""
+        if index is None:
+            return super().parent()
         if not index.isValid():
             return QModelIndex()
         parent = self.node(index).parent
@@ -152,15 +161,15 @@ class MeshTreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(parent.row, 0, parent)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self.node(parent).children)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 2
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return ("ArtMesh", "Tag")[section]
         return None
@@ -179,7 +188,7 @@ class MeshTreeModel(QAbstractItemModel):
             self._chips[tag] = chip(tag)
         return self._chips[tag]
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201, C901 - one role table
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201 - one role table
         if not index.isValid() or self.state is None:
             return None
         node, state = self.node(index), self.state
@@ -188,12 +197,12 @@ class MeshTreeModel(QAbstractItemModel):
         if role == MESH_IDS_ROLE:
             return list(node.mesh_ids())
         if node.kind == "mesh":
-            return self._mesh_data(node.key, index.column(), role)
+            return self._mesh_data(state, node.key, index.column(), role)
         ids = list(node.mesh_ids())
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 1:
                 return ""
-            return f"{self._group_title(node)}  ({len(ids)})"
+            return f"{self._group_title(state, node)}  ({len(ids)})"
         if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
             hidden = sum(1 for mid in ids if mid in state.hidden)
             return (Qt.CheckState.Checked if hidden == 0 else Qt.CheckState.Unchecked if hidden == len(ids)
@@ -207,14 +216,13 @@ class MeshTreeModel(QAbstractItemModel):
             return f"{node.key}: {len(ids)} ArtMeshes"
         return None
 
-    def _group_title(self, node: Node) -> str:
+    def _group_title(self, state: AnnotationState, node: Node) -> str:
         if self.grouping == BY_TAG:
             return node.key
-        part = self.state.model.parts[node.key]
+        part = state.model.parts[node.key]
         return f"{part.id} · {part.name}" if part.name and displayable(part.name) else part.id
 
-    def _mesh_data(self, mid: str, column: int, role: int):  # noqa: ANN202
-        state = self.state
+    def _mesh_data(self, state: AnnotationState, mid: str, column: int, role: int):
         tag = state.store.tag(mid)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
@@ -240,7 +248,7 @@ class MeshTreeModel(QAbstractItemModel):
                     + f"\nrender order {mesh.render_order}")
         return None
 
-    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or self.state is None:
             return False
         visible = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
@@ -323,8 +331,10 @@ class MeshFilterProxy(QSortFilterProxyModel):
     def active(self) -> bool:
         return self.regex is not None or self.unlabelled_only or bool(self.source)
 
-    def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt API
-        model: MeshTreeModel = self.sourceModel()  # type: ignore[assignment]
+    def filterAcceptsRow(self, row: int, parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, MeshTreeModel):  # no mesh tree attached yet: nothing to filter
+            return True
         index = model.index(row, 0, parent)
         node = model.node(index)
         if node.kind != "mesh":

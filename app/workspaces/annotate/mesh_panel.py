@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -190,7 +192,7 @@ class MeshPanel(QWidget):
         menu.addSeparator()
         for text, what in (("Hide selected tags", "hide-tags"), ("Show selected tags", "show-tags"),
                            ("Hide all but selected", "only-selected")):
-            menu.addAction(text, lambda w=what: self.visibility_requested.emit(w)).setEnabled(has_selection)
+            menu.addAction(text, partial(self.visibility_requested.emit, what)).setEnabled(has_selection)
         menu.addAction("Show all", lambda: self.visibility_requested.emit("show-all"))
         menu.addSeparator()
         menu.addAction("Propagate labels from another pose or model…", self.propagate_requested.emit)

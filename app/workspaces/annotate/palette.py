@@ -34,10 +34,10 @@ class TagPalette(QWidget):
         layout.addLayout(self.pages)
         layout.addLayout(self.grid)
         for i, key in enumerate(KEYS):
-            QShortcut(QKeySequence(key), shortcut_scope, activated=lambda i=i: self.press(i),
+            QShortcut(QKeySequence(key), shortcut_scope, lambda i=i: self.press(i),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for p, key in enumerate(PAGE_KEYS):
-            QShortcut(QKeySequence(key), shortcut_scope, activated=lambda p=p: self.set_page(p),
+            QShortcut(QKeySequence(key), shortcut_scope, lambda p=p: self.set_page(p),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def set_tags(self, tags: tuple[str, ...]) -> None:

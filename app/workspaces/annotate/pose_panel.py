@@ -103,15 +103,17 @@ class PosePanel(QWidget):
     def set_state(self, state: AnnotationState | None) -> None:
         while self.slider_grid.count():
             item = self.slider_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.sliders = {}
         self.parameters = list(state.model.parameters) if state else []
         values = state.model.parameter_values() if state else {}
         for row, p in enumerate(self.parameters):
             label = QLabel(f"{p.id} · {p.name}" if p.name and displayable(p.name) else p.id)
             label.setToolTip(f"{p.id} {p.name}  [{p.min:g} … {p.max:g}], default {p.default:g}")
-            slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=STEPS)
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(0, STEPS)
             slider.setToolTip(label.toolTip())
             slider.valueChanged.connect(self._on_slider)
             self.slider_grid.addWidget(label, row, 0)

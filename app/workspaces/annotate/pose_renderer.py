@@ -61,7 +61,7 @@ class PoseRenderer(QObject):
         self._pending = None
         path, frame, copies = state.model.path, state.frame, self._copies
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202 - the job system's job signature
+        def job(progress, cancel):  # noqa: ANN001 - the job system's job signature
             model = copies.get(path)
             if model is None:
                 model = copies[path] = load_model(path)

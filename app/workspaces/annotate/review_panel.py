@@ -78,7 +78,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # Space is the canvas's pan key
-            QShortcut(QKeySequence(key), shortcut_scope, activated=self.accept_current,
+            QShortcut(QKeySequence(key), shortcut_scope, self.accept_current,
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # --- model -----------------------------------------------------------------------------------------------

@@ -4,15 +4,17 @@ whole tag, pose the model, and export a dataset or a PSD.
 
 The workspace composes the panels and owns the edits: everything lives in `AnnotationState` (engine objects);
 label edits go through the label store, so they autosave and undo. Loading, auto-labelling, propagation and
-exports run in the window's job runner; the worker never touches the live model or store (exports work on a
-fresh copy of the model, auto-label on a scratch store whose result is applied here as one undo step).
+exports run in the window's job runner. The workers never change the live model or store, but two of them read
+the live model while the UI thread may pose it: auto-label renders a fresh copy of the model but takes the live
+model's parameter values (the current pose) in the worker, and labels a scratch copy of the store whose result is
+applied here as one undo step; propagation reads the live model's meshes and parts in the worker. Exports load a
+fresh copy of the model in the worker and take the pose and labels on the UI thread, before the job starts.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from seethrough.app.errors import show_error
-from seethrough.app.jobs import JobRunner
+from seethrough.app.jobs import JobFn, JobRunner, OnDone
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.annotate.canvas import AnnotateCanvas
 from seethrough.app.workspaces.annotate.exports import ExportActions
@@ -42,14 +44,14 @@ from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
 from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
-from seethrough.app.workspaces.base import UndoProvider, Workspace
+from seethrough.app.workspaces.base import UndoProvider
 from seethrough.core.errors import BadInput, SeeThroughError
 from seethrough.core.taxonomy import taxonomy
 
 log = logging.getLogger(__name__)
 
 
-class AnnotateWorkspace(ExportActions, Workspace):
+class AnnotateWorkspace(ExportActions):
     title = "Annotate"
     key = "annotate"
     #: the label history changed (the window refreshes its Undo/Redo actions)
@@ -91,7 +93,9 @@ class AnnotateWorkspace(ExportActions, Workspace):
         self.contours = QCheckBox("Contours")
         self.contours.setChecked(True)
         self.contours.toggled.connect(lambda _b: self._redraw_timer.start())
-        self.opacity = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100, value=45)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(45)
         self.opacity.setToolTip("Opacity of the tag colours over the model")
         self.opacity.setMaximumWidth(140)
         self.opacity.valueChanged.connect(lambda _v: self._redraw_timer.start())
@@ -116,8 +120,8 @@ class AnnotateWorkspace(ExportActions, Workspace):
             lambda pos: self.mesh_panel.context_menu().popup(self.canvas.viewport().mapToGlobal(pos)))
         fit.clicked.connect(self.canvas.fit)
         self.previews = SelectionPreviews()
-        self.palette = TagPalette(self)
-        self.palette.tag_chosen.connect(self.assign)
+        self.tag_palette = TagPalette(self)
+        self.tag_palette.tag_chosen.connect(self.assign)
         self.pose_panel = PosePanel()
         self.pose_panel.pose_changed.connect(self.set_pose)
         self.pose_panel.export_dataset_requested.connect(self._browse_dataset)
@@ -133,12 +137,12 @@ class AnnotateWorkspace(ExportActions, Workspace):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.previews)
-        rv.addWidget(self.palette)
+        rv.addWidget(self.tag_palette)
         rv.addWidget(self.review, 1)
         rv.addWidget(self.pose_panel, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        for w in (self.mesh_panel, self.canvas, right):
-            split.addWidget(w)
+        for pane in (self.mesh_panel, self.canvas, right):
+            split.addWidget(pane)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 2)
@@ -148,11 +152,11 @@ class AnnotateWorkspace(ExportActions, Workspace):
         layout.addWidget(split, 1)
         self._own_undo: list[QShortcut] = []
 
-    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self._dropped_model(event) is not None:
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def dropEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         path = self._dropped_model(event)
         if path is not None:
             event.acceptProposedAction()
@@ -166,7 +170,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
                 return path
         return None
 
-    def showEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+    def showEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         """Outside a main window (which routes its Edit actions here) the workspace has its own Ctrl+Z keys."""
         super().showEvent(event)
         if not self._own_undo and not hasattr(self.window(), "undo_action"):
@@ -177,19 +181,21 @@ class AnnotateWorkspace(ExportActions, Workspace):
     # --- jobs ----------------------------------------------------------------------------------------------------
     @property
     def jobs(self) -> JobRunner:
-        if self._jobs is None:
-            self.jobs = JobRunner(self)
-        return self._jobs  # type: ignore[return-value]
+        runner = self._jobs
+        if runner is None:
+            runner = JobRunner(self)
+            self.jobs = runner
+        return runner
 
     @jobs.setter
     def jobs(self, runner: JobRunner) -> None:
         """The window's runner (one job at a time, its progress also in the status bar); pose renders use it too."""
         self._jobs = runner
         self.poser.attach(runner)
-        runner.progress.connect(lambda f, m: self._our_job and self.pose_panel.job_progress(f, m))
+        runner.progress.connect(self._job_progress)
         runner.done.connect(self._job_done)
 
-    def _run(self, title: str, fn: Callable[..., Any], done: Callable[[Any], None]) -> None:
+    def _run(self, title: str, fn: JobFn, done: OnDone) -> None:
         try:
             self.jobs.submit(title, fn, done, lambda exc: show_error(self, exc))
         except SeeThroughError as exc:  # another job is running
@@ -197,6 +203,10 @@ class AnnotateWorkspace(ExportActions, Workspace):
             return
         self._our_job = True
         self.pose_panel.job_started(title)
+
+    def _job_progress(self, fraction: float, message: str) -> None:
+        if self._our_job:
+            self.pose_panel.job_progress(fraction, message)
 
     def _job_done(self) -> None:
         if self._our_job:
@@ -218,7 +228,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
         self.state = state
         self.poser.forget()
         tags = taxonomy().tags(state.store.taxonomy_version)
-        self.palette.set_tags(tags)
+        self.tag_palette.set_tags(tags)
         self.mesh_panel.set_state(state, tags)
         self.pose_panel.set_state(state)
         self.review.set_state(state)
@@ -256,7 +266,7 @@ class AnnotateWorkspace(ExportActions, Workspace):
 
     def _pose_rendered(self, result: tuple) -> None:
         state, values, raster, hidden, composite = result
-        if state is self.state:
+        if self.state is not None and state is self.state:  # not a render for a model replaced meanwhile
             state.install_pose(values, raster, hidden, composite)
             self.redraw()
 
@@ -346,11 +356,13 @@ class AnnotateWorkspace(ExportActions, Workspace):
         scratch.entries = copy.deepcopy(state.store.entries)
         scratch.path, scratch.autosave, scratch._undo, scratch._redo = None, False, [], []
 
-        def job(progress, cancel):  # noqa: ANN001, ANN202
+        def job(progress, cancel):  # noqa: ANN001
             from seethrough.annotation.loader import load_model
 
             progress(0.1, "labelling by names, geometry, the 2D seed vote and part votes")
-            model = load_model(state.model.path)  # the worker renders its own copy, never the live model
+            # the worker renders its own copy of the model, posed as the live one: the live model's parameter
+            # values are read here, in the worker (the module doc)
+            model = load_model(state.model.path)
             model.set_parameters({k: v for k, v in state.model.parameter_values().items()})
             model.update()
             return auto_label(model, scratch, tagset=state.store.taxonomy_version)

@@ -1,0 +1,1 @@
+"""Benchmark scripts: run each from the checkout root as a module, `python -m bench.NAME` (bench/README.md)."""
