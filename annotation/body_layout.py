@@ -102,7 +102,7 @@ def estimate_layout(
     h, w = silhouette.shape
     extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
     by_shape = False
-    if face is None and not known:
+    if face is None and not any(t != "objects" for t in known.values()):  # props known, nothing of the character
         face = find_face(features, extent, int(silhouette.sum()))
         by_shape = face is not None
     elif face is None:
