@@ -39,7 +39,7 @@ Per-mesh rules (each returns (tag, confidence, rule)):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -223,8 +223,25 @@ def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:
     return ratio < 0.55 and float((runs >= 2).mean()) > 0.6  # legs apart: two runs with a gap between
 
 
-def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
-    """A body mesh's tag by where it sits; None when no body layout applies."""
+#: a body shorter than this many face heights below the chin is no body to find legs in (a bust; a chibi's
+#: body is one to two face heights)
+MIN_SPAN = 0.8
+
+
+def body_rule(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures] = ()) -> Rule | None:
+    """A body mesh's tag by where it sits relative to the body (chin, waist, hips, knees, feet: fractions t of the
+    span from the chin to the feet); None when no body layout applies. `others`: the other meshes of the body, for
+    the left/right twin of a half of shorts and the colours of the clothes.
+
+    Lower body, on a full figure: short pieces at the feet line → `footwear`; a tall piece from the hips to the
+    ankles seen whole → `bottomwear` (trousers); a piece reaching the feet line on one side of the axis with its
+    mass low (a leg with its shoe) → `legwear` (`leg-mass`); tall pieces in the lower half, skin below the waist
+    → `legwear`. Around the waist, what is not skin: the back of a coat (mostly hidden behind the legs, hanging
+    down the thighs) → `topwear` (`coat-tails`); a piece off the body's axis that is not one of a mirrored pair of
+    halves or skirt panels (`half_of_pair`) is no skirt or shorts: a coat's tail or side (a colour the clothes
+    have) → `topwear`, else an item hanging at the waist (a pouch, a watch) → `objects` (`waist-item`); a wide
+    piece across the axis from the waist down to the knees or further → `bottomwear` (`long-skirt`); a shorter
+    one → `bottomwear` (`waist-geometry`)."""
     if lay.face is None or not lay.has_body or f.area == 0:
         return None
     fw, fh, chin, axis = lay.fw, lay.fh, lay.chin, lay.axis
@@ -247,25 +264,58 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         )
     ):
         return ("neckwear", 0.6, "neckwear-geometry")
-    if lay.cut or lay.span < 1.5 * fh:
+    if lay.cut or lay.span < MIN_SPAN * fh:
         return None
     span, feet = lay.span, float(lay.extent[3])
-    t0, tc = (y0 - chin) / span, (cy - chin) / span
+    t0, tc, t1 = (y0 - chin) / span, (cy - chin) / span, (y1 - chin) / span
     crosses = x0 < axis < x1
-    if y1 >= feet - 0.04 * span and not skin and (f.height < 0.16 * span or (f.height < 0.3 * span and not crosses)):
+    at_feet = y1 >= feet - 0.04 * span
+    if at_feet and not skin and (f.height < 0.16 * span or (f.height < 0.3 * span and not crosses)):
         return ("footwear", 0.7, "feet-line")
     if (
         not skin and 0.2 < t0 < 0.45 and f.height > 0.35 * span and f.width < 1.2 * fw
         and f.visible_area >= 0.7 * f.area
     ):
         return ("bottomwear", 0.6, "trousers")  # from the hips down to the ankles and seen whole (tights hide under)
+    if at_feet and not skin and not crosses and tc > 0.6:
+        return ("legwear", 0.6, "leg-mass")  # one leg with its shoe: most of it is leg
     if (tc > 0.55 and f.height > 0.12 * span and f.width < 1.2 * fw) or (skin and tc > 0.45):
         return ("legwear", 0.7, "leg-geometry")
-    if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw and f.height < 0.4 * span:
-        return ("bottomwear", 0.65, "waist-geometry")
+    if not skin and 0.15 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw:
+        if f.visible_area < 0.15 * f.area and t1 > 0.55:
+            return ("topwear", 0.5, "coat-tails")  # the back of a coat, behind the legs
+        if not crosses and not half_of_pair(f, lay, others):
+            if others and all(colour_distance(f.lab, g.lab) > 25.0 for g in others if g.id != f.id and g.area):
+                return ("objects", 0.45, "waist-item")
+            return ("topwear", 0.5, "coat-tails")
+        if f.height >= 0.4 * span and f.width > 0.8 * fw and t0 < 0.45:
+            return ("bottomwear", 0.6, "long-skirt")
+        if t0 > 0.2 and f.height < 0.4 * span:
+            return ("bottomwear", 0.65, "waist-geometry")
     if tc < 0.5:
         return ("topwear", 0.6, "torso-geometry")
     return None
+
+
+def half_of_pair(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures]) -> bool:
+    """One half of shorts or a skirt, or a side panel of a skirt: a twin of about its size mirrors its box across
+    the body's axis, and it reaches the axis or touches a piece of its colour that crosses it from the same height
+    (the skirt's middle panel; a coat's body starts at the shoulders)."""
+    ax, fw = lay.axis, lay.fw
+    reaches = f.box[0] - 0.05 * fw <= ax <= f.box[2] + 0.05 * fw
+    if not reaches and not any(
+        g.id != f.id and g.area and g.box[0] < ax < g.box[2] and _touch(f.box, g.box, 0.05 * fw)
+        and abs(g.box[1] - f.box[1]) < 0.25 * lay.fh and colour_distance(f.lab, g.lab) < 12.0 for g in others
+    ):
+        return False
+    for g in others:
+        if g.id == f.id or g.area == 0:
+            continue
+        left, right = (f.box[0] - ax) + (g.box[2] - ax), (f.box[2] - ax) + (g.box[0] - ax)
+        level = abs(f.centroid[1] - g.centroid[1]) < 0.2 * lay.fh
+        if abs(left) < 0.2 * fw and abs(right) < 0.2 * fw and level and 0.6 < g.area / f.area < 1.67:
+            return True
+    return False
 
 
 def _shirt_white(f: MeshFeatures) -> bool:
@@ -305,22 +355,74 @@ def headwear_rule(
     hair: tuple[float, float, float] | None,
     hair_meshes: list[MeshFeatures],
     layer_of: Mapping[str, str],
+    worn: Sequence[MeshFeatures] = (),
 ) -> Rule | None:
-    """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin.
+    """A mesh of a hair part that is not hair: an ornament, a ribbon or a hat (`headwear`), or a shadow the hair
+    casts on the face (`face`).
 
-    Far from the hair's median colour, hue first; and not a second hair colour: dyed tips and two-tone hair
-    repeat across hair layers (front, side and back hair), while an ornament's pieces, even a left/right pair of
-    ties in mirrored parts, sit in one layer (`layer_of`: mesh id → its hair tag from names)."""
-    if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
+    Only meshes far from the hair's median colour (hue first) above the chin are looked at, in this order:
+    - a second hair colour stays hair: dyed tips and two-tone hair repeat across hair layers (front, side and back
+      hair), while an ornament's pieces, even a left/right pair of ties in mirrored parts, sit in one layer
+      (`layer_of`: mesh id → its hair tag from names); but a colour repeated across layers on top of the head (every
+      piece above the face's top: a hat's crown and brim in two hair parts) is a hat, as dyed tips hang at the ends
+      of strands → `headwear` (`crown-shape`);
+    - one coloured like a mesh known as headwear (`worn`, by name) that it touches is part of it (a hat's crown kept
+      in the back-hair part next to the brim named as the hat) → `headwear` (`crown-shape`);
+    - one lying on the face — drawn over it, inside its box, warm like shaded skin (red to yellow) — is the shadow
+      of the bangs painted on the face → `face` (`hair-shadow`);
+    - the rest are ornaments, ribbons, hats → `headwear` (`hair-colour-outlier`)."""
+    if hair is None or lay.face is None or f.area == 0 or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
         return None
     d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
     d_l = abs(f.lab[0] - hair[0])
     if not (d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0)):
         return None
-    twins = [g for g in hair_meshes if colour_distance(f.lab, g.lab) < 12.0]
+    twins = [g for g in hair_meshes if g.id != f.id and colour_distance(f.lab, g.lab) < 12.0]
     if len({layer_of.get(g.id) for g in twins} | {layer_of.get(f.id)}) > 1:
-        return None
+        if not all(g.centroid[1] < lay.face.box[1] for g in [f, *twins]):
+            return None  # a second hair colour
+        return ("headwear", 0.55, "crown-shape")
+    touching = [g for g in worn if g.id != f.id and g.area > 0 and _touch(f.box, g.box, 0.05 * lay.fw)]
+    if any(colour_distance(f.lab, g.lab) < 12.0 for g in touching):
+        return ("headwear", 0.6, "crown-shape")
+    if _on_face(f, lay) and f.lab[1] > 2.0 and f.lab[2] > 2.0:
+        return ("face", 0.5, "hair-shadow")
     return ("headwear", 0.55, "hair-colour-outlier")
+
+
+def _touch(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: float) -> bool:
+    """Do two boxes overlap or lie within `gap` pixels of each other?"""
+    return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+
+
+def _on_face(f: MeshFeatures, lay: BodyLayout) -> bool:
+    """Drawn over the face and inside its box (a little slack at the sides), in its upper part."""
+    face = lay.face
+    if face is None or f.order <= face.order:
+        return False
+    fx0, fy0, fx1, fy1 = face.box
+    x0, y0, x1, y1 = f.box
+    slack = 0.1 * lay.fw
+    inside = x0 >= fx0 - slack and x1 <= fx1 + slack and y0 >= fy0 - 0.05 * lay.fh and y1 <= fy1
+    return inside and f.centroid[1] < fy0 + 0.7 * lay.fh
+
+
+def face_band_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A mesh of a face part worn across the top of the head: not skin-coloured (dark, or a hue no skin has),
+    wider than half the face, thin, reaching above the face's top and centred high → `headwear` (a hairband, a
+    headband kept in the face part). The face's outline and the brows stay inside the face's box; a hair shadow
+    on the face is shaded skin."""
+    face = lay.face
+    if face is None or f.id == face.id or f.area == 0 or lay.is_skin(f, 2.0 * SKIN_DE):
+        return None
+    if not (f.lab[0] < 35.0 or f.lab[2] < 0.0 or f.lab[1] < -3.0):
+        return None  # warm and light: shaded skin, blush
+    fx0, fy0, fx1, fy1 = face.box
+    x0, y0, x1, y1 = f.box
+    across = f.width > 0.5 * lay.fw and f.height < 0.6 * lay.fh
+    if across and y0 < fy0 - 0.05 * lay.fh and f.centroid[1] < fy0 + 0.25 * lay.fh:
+        return ("headwear", 0.55, "face-band")
+    return None
 
 
 def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) -> Rule | None:

@@ -36,7 +36,7 @@ SOURCES = (
     "head-layout", "off-body",
     "no-evidence",
     # rules added with the effect, accessory and clothing-boundary rules (docs/auto-labels.md)
-    "hair-shadow", "face-band", "crown-shape", "waist-side", "long-skirt", "leg-mass", "face-parts",
+    "hair-shadow", "face-band", "crown-shape", "coat-tails", "waist-item", "long-skirt", "leg-mass",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )
 

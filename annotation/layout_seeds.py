@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from seethrough.annotation.body_layout import (
+    BODY_TAGS,
     HAIR_TAGS,
     Rule,
     arm_pair_rule,
@@ -21,7 +22,9 @@ from seethrough.annotation.body_layout import (
     ear_rule,
     estimate_layout,
     eye_rule,
+    face_band_rule,
     hair_colour,
+    half_of_pair,
     headwear_rule,
     held_item_rule,
     neck_rule,
@@ -48,6 +51,8 @@ def layout_assign(
     first_iris = min(irides) if irides else None
     hair = hair_colour(features, known)
     hair_meshes = [features[m] for m, t in known.items() if t in HAIR_TAGS and m in features and features[m].area]
+    worn = [features[m] for m, t in known.items() if t == "headwear" and m in features and features[m].area]
+    body = [features[m] for m, t in known.items() if t in BODY_TAGS and m in features and features[m].area]
     out: dict[str, Rule] = {}
     for mid, f in features.items():
         tag = known.get(mid)
@@ -57,18 +62,18 @@ def layout_assign(
         if tag is None and lay.face is not None and mid == lay.face.id:
             hit = ("face", 0.65, "face-shape")  # the skin under the named eyes (`face_under_eyes`)
         elif tag == "topwear":
-            hit = body_rule(f, lay)
-            if hit is None or hit[0] == "topwear":
-                body = [features[m] for m, t in known.items() if t == "topwear" and m in features]
-                hit = arm_pair_rule(f, lay, body) or hit
+            hit = body_rule(f, lay, body)
+            if hit is None or hit[1:] == (0.6, "torso-geometry"):  # a coat's tails are no arm
+                torso = [features[m] for m, t in known.items() if t == "topwear" and m in features]
+                hit = arm_pair_rule(f, lay, torso) or hit
         elif tag == "face" and mid in coarse:
-            hit = ear_rule(f, lay)
+            hit = ear_rule(f, lay) or face_band_rule(f, lay)
         elif tag in HAIR_TAGS:
-            hit = headwear_rule(f, lay, hair, hair_meshes, known)
+            hit = headwear_rule(f, lay, hair, hair_meshes, known, worn)
         elif tag == "legwear" and mid in coarse:
-            hit = body_rule(f, lay)
-            crosses = lay.face is not None and f.box[0] < lay.axis < f.box[2]
-            if hit is None or hit[0] == "legwear" or (hit[0] == "bottomwear" and not crosses):
+            hit = body_rule(f, lay, body)
+            across = lay.face is not None and (f.box[0] < lay.axis < f.box[2] or half_of_pair(f, lay, body))
+            if hit is None or hit[0] == "legwear" or (hit[0] == "bottomwear" and not across):
                 hit = None  # a leg keeps its name; only shoes, and shorts or skirts across both legs, differ
             elif hit[0] not in LOWER_BODY:
                 hit = None
