@@ -130,10 +130,11 @@ def find_face(
     """A face when no name says where it is: a skin-coloured (warm, light) mesh in the top 45 % of the character,
     about as wide as tall, covering ≥ 2 % of it, with at least three small dark pieces drawn over its middle (eyes,
     lashes, pupils: more than the two brows drawn over the front hair);
-    of those, the last drawn (the back hair lies under the face). None when nothing is face-shaped: a model without
-    a face gets no face layout."""
+    of those holding about as many such pieces as the one holding most (≥ 70 %: a shadow of the bangs lying on
+    the face holds only the eyes' upper half), the last drawn (the back hair lies under the face). None when
+    nothing is face-shaped: a model without a face gets no face layout."""
     top, height = extent[1], max(extent[3] - extent[1], 1)
-    best = None
+    candidates: list[tuple[MeshFeatures, int]] = []
     for f in features.values():
         x0, y0, x1, y1 = f.box
         if f.area < 0.02 * area or (f.centroid[1] - top) / height > 0.45:
@@ -147,9 +148,12 @@ def find_face(
             if g.order > f.order and 0 < g.area < 0.1 * f.area and g.lab[0] < 50.0
             and x0 < g.centroid[0] < x1 and y0 + 0.2 * f.height < g.centroid[1] < y1 - 0.2 * f.height
         ]
-        if len(eyes) >= 3 and (best is None or f.order > best.order):
-            best = f  # the last drawn: the face lies over the back hair, under the eyes
-    return best
+        if len(eyes) >= 3:
+            candidates.append((f, len(eyes)))
+    if not candidates:
+        return None
+    most = max(n for _, n in candidates)
+    return max((f for f, n in candidates if n >= 0.7 * most), key=lambda f: f.order)
 
 
 def main_body(silhouette: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from seethrough.annotation.body_layout import (
     neck_rule,
     position_rule,
 )
+from seethrough.annotation.face_parts import face_parts
 from seethrough.annotation.mesh_features import MeshFeatures
 from seethrough.annotation.seeds import Maps, SeedContext, paint, register_seed_provider
 
@@ -47,6 +48,7 @@ def layout_assign(
     `known`: tags from names or people (generic `hair`/`eyes` allowed); `coarse`: meshes whose tag comes from a
     part's name rather than their own (their family may be refined); `fixed`: meshes never to change (human)."""
     lay = estimate_layout(features, known, silhouette)
+    over_face = face_parts(features, lay) if lay.by_shape else {}
     irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
     first_iris = min(irides) if irides else None
     hair = hair_colour(features, known)
@@ -84,6 +86,8 @@ def layout_assign(
         elif tag == "handwear" and mid in coarse:
             arm = [features[m] for m, t in known.items() if t == "handwear" and parts.get(m) == parts.get(mid)]
             hit = held_item_rule(f, lay, arm)
+        elif tag is None and mid in over_face:
+            hit = over_face[mid]
         elif tag is None:
             path = parts.get(mid, ())
             for level in range(len(path), max(len(path) - 2, 0), -1):  # its own part, then the parent part

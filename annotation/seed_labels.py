@@ -47,7 +47,8 @@ def geometry_and_seed_labels(
     props = {m for m, (_, rule, _) in labels.items() if rule == "foreground-prop"}
     sil = silhouette(raster, excluded | props)  # the character's extent: no background, no desk
     known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
-    for mid, (tag, conf, rule) in layout_assign(features, known, parts, sil, coarse, humans).items():
+    rules = layout_assign(features, known, parts, sil, coarse, humans)
+    for mid, (tag, conf, rule) in rules.items():
         if mid in labels and labels[mid][1] != "human":
             old_tag, old_rule, old_conf = labels[mid]
             labels[mid] = (tag, rule, conf) if tag != old_tag else (tag, old_rule, max(old_conf, conf))
@@ -74,7 +75,9 @@ def geometry_and_seed_labels(
     for mid, v in votes.items():
         current = labels.get(mid)
         if current is None:
-            labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+            # the weights-free prior's vote is its rule's verdict: name that rule (a learned parser's is its own)
+            same = not seeds.learned and mid in rules and rules[mid][0] == v.tag
+            labels[mid] = (v.tag, rules[mid][2] if same else f"seed-{name}", round(v.confidence, 3))
         elif seeds.learned and mid in coarse and current[1] != "human" and v.confidence > current[2]:
             labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
 
