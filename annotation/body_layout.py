@@ -242,8 +242,9 @@ def body_rule(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures] =
     mass low (a leg with its shoe) → `legwear` (`leg-mass`); tall pieces in the lower half, skin below the waist
     → `legwear`. Around the waist, what is not skin: the back of a coat (mostly hidden behind the legs, hanging
     down the thighs) → `topwear` (`coat-tails`); a piece off the body's axis that is not one of a mirrored pair of
-    halves or skirt panels (`half_of_pair`) is no skirt or shorts: a coat's tail or side (a colour the clothes
-    have) → `topwear`, else an item hanging at the waist (a pouch, a watch) → `objects` (`waist-item`); a wide
+    halves or skirt panels (`half_of_pair`) is no skirt or shorts: starting below the hips and taller than wide, a
+    thigh (`legwear`); else a coat's tail or side (a colour the clothes have) → `topwear`, or an item hanging at the
+    waist (a pouch, a watch) → `objects` (`waist-item`); a wide
     piece across the axis from the waist down to the knees or further → `bottomwear` (`long-skirt`); a shorter
     one → `bottomwear` (`waist-geometry`)."""
     if lay.face is None or not lay.has_body or f.area == 0:
@@ -289,6 +290,8 @@ def body_rule(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures] =
         if f.visible_area < 0.15 * f.area and t1 > 0.55:
             return ("topwear", 0.5, "coat-tails")  # the back of a coat, behind the legs
         if not crosses and not half_of_pair(f, lay, others):
+            if t0 > 0.3 and f.height > f.width:
+                return ("legwear", 0.55, "leg-geometry")  # a thigh below the hips
             if others and all(colour_distance(f.lab, g.lab) > 25.0 for g in others if g.id != f.id and g.area):
                 return ("objects", 0.45, "waist-item")
             return ("topwear", 0.5, "coat-tails")
@@ -448,7 +451,8 @@ def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) ->
         similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
         gap = max(g.box[0] - f.box[2], f.box[0] - g.box[2])
         # open coat halves hang from the collar down the torso, close to the axis; arms hang outside the torso
-        collar = f.box[1] < lay.chin + 0.3 * fh and f.height > 1.5 * fh and gap < 0.7 * fw
+        near = gap < 0.7 * fw  # the halves of an open coat, its lapels, hang close to the axis; arms outside
+        collar = near and f.height > 1.5 * fh and f.box[1] < lay.chin + 0.8 * fh
         if centred and level and similar and gap > 0.2 * fw and not collar:
             return ("handwear", 0.6, "arm-pair")
     return None
@@ -515,11 +519,28 @@ def continuity_rule(f: MeshFeatures, neighbours: list[tuple[MeshFeatures, str]])
     return (tag, float(np.clip(0.75 - d / 40.0, 0.3, 0.75)), "colour-continuity") if d < 15.0 else None
 
 
+def neck_shape_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """Nothing named: the neck is shaded skin (within ΔE 30 of the skin, warm) drawn under the face, on the body's
+    axis, narrower than the face, from behind the face's lower half down past the chin."""
+    face = lay.face
+    if face is None or lay.skin is None or f.order >= face.order or colour_distance(f.lab, lay.skin) > 30.0:
+        return None
+    x0, y0, x1, y1 = f.box
+    if f.lab[1] < 0.0 or f.lab[2] < 0.0 or abs(f.centroid[0] - lay.axis) > 0.3 * lay.fw or f.width > lay.fw:
+        return None
+    if lay.chin - 0.6 * lay.fh <= y0 < lay.chin and y1 > lay.chin + 0.1 * lay.fh:
+        return ("neck", 0.45, "neck-geometry")
+    return None
+
+
 def position_rule(
-    f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None = None
+    f: MeshFeatures,
+    lay: BodyLayout,
+    hair: tuple[float, float, float] | None = None,
+    others: Sequence[MeshFeatures] = (),
 ) -> Rule | None:
-    """A mesh nothing names: skin in the face box, hair-coloured above the chin, the body layout below the chin,
-    else a prop off the body."""
+    """A mesh nothing names: skin in the face box, hair-coloured above the chin, the body layout below the chin
+    (`others`: the meshes below the chin, for mirrored pairs: skirt panels, arms), else a prop off the body."""
     if f.area == 0:
         return None
     if lay.face is not None:
@@ -535,6 +556,10 @@ def position_rule(
             if cy < fy0 + 0.6 * lay.fh:
                 return ("eyes", 0.35, "face-layout")  # over the face, upper part: the eye pieces (split later)
             return ("mouth", 0.3, "face-layout")
+        if lay.by_shape:
+            hit = ear_rule(f, lay) or neck_shape_rule(f, lay)
+            if hit is not None:
+                return hit
         head = (fx0 - 0.6 * lay.fw, fy0 - 0.8 * lay.fh, fx1 + 0.6 * lay.fw, lay.chin)
         x0, y0, x1, y1 = f.box
         overlaps = x0 < head[2] and head[0] < x1 and y0 < head[3] and head[1] < y1
@@ -545,7 +570,9 @@ def position_rule(
         if not (ex0 <= cx <= ex1 and ey0 <= cy <= ey1):
             return ("objects", 0.3, "off-body")  # apart from the character (a credit plate, a logo)
         if cy > lay.chin:
-            hit = body_rule(f, lay)
+            hit = body_rule(f, lay, others)
+            if lay.by_shape and (hit is None or hit[0] == "topwear"):
+                hit = arm_pair_rule(f, lay, list(others)) or hit  # nothing named: arms hang from the shoulders
             if hit is not None:
                 return hit
             if lay.has_body:

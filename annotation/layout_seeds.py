@@ -49,6 +49,7 @@ def layout_assign(
     part's name rather than their own (their family may be refined); `fixed`: meshes never to change (human)."""
     lay = estimate_layout(features, known, silhouette)
     over_face = face_parts(features, lay) if lay.by_shape else {}
+    below_chin = [f for f in features.values() if f.area and lay.face is not None and f.centroid[1] > lay.chin]
     irides = [features[m].order for m, t in known.items() if t == "irides" and m in features]
     first_iris = min(irides) if irides else None
     hair = hair_colour(features, known)
@@ -99,7 +100,7 @@ def layout_assign(
                     hit = continuity_rule(f, neighbours)
                     break
             if hit is None:
-                hit = position_rule(f, lay, hair)
+                hit = position_rule(f, lay, hair, below_chin)
         if hit is not None:
             out[mid] = hit
     return out
