@@ -310,8 +310,12 @@ def auto_label(
     known = {mid: t for mid, (t, _, _) in labels.items() if mid not in excluded}
     todo = [mid for mid in active if mid not in labels]
     for mid, (tag, rule) in vote_tags(model, known, todo).items():
-        labels[mid] = (tag, rule, 0.5 if rule == "sibling-vote" else 0.4)
+        labels[mid] = (tag, rule, _vote_confidence(model, labels, mid, tag, rule))
     if rendered:
+        from seethrough.annotation.seed_labels import hidden_twin_labels
+
+        todo = [mid for mid in active if mid not in labels]
+        labels.update(hidden_twin_labels(live, {m: v for m, v in labels.items() if m not in excluded}, todo, size))
         for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
             labels.setdefault(mid, ("objects", "no-evidence", 0.1))
     if tagset == "v3":
@@ -340,6 +344,21 @@ def auto_label(
         provider=used,
         used_names=use_names,
     )
+
+
+def _vote_confidence(
+    model: LabelModel, labels: Mapping[str, tuple[str, str, float]], mid: str, tag: str, rule: str
+) -> float:
+    """A vote is no surer than its surest voter for the winning tag: 0.5 (sibling) or 0.4 (parent) when names or
+    people voted, less when only geometry did (names ignored)."""
+    base = 0.5 if rule == "sibling-vote" else 0.4
+    path = next(m.part_path for m in model.meshes if m.id == mid)
+    for level in range(len(path), 0, -1):  # the level the vote was taken at: the nearest with such voters
+        voters = [labels[m.id][2] for m in model.meshes
+                  if m.id in labels and m.id != mid and labels[m.id][0] == tag and m.part_path[:level] == path[:level]]
+        if voters:
+            return min(base, max(voters))
+    return base
 
 
 def default_provider() -> str:

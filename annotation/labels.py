@@ -37,7 +37,7 @@ SOURCES = (
     "no-evidence",
     # rules added with the effect, accessory and clothing-boundary rules (docs/auto-labels.md)
     "hair-shadow", "face-band", "crown-shape", "coat-tails", "waist-item", "long-skirt", "leg-mass",
-    "face-parts",
+    "face-parts", "hidden-twin",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )
 

@@ -102,8 +102,26 @@ def layout_assign(
             if hit is None:
                 hit = position_rule(f, lay, hair, below_chin)
         if hit is not None:
-            out[mid] = hit
+            out[mid] = _shape_capped(hit) if lay.by_shape else hit
     return out
+
+
+#: Confidence caps when nothing was named and the face was found by its shape: every rule then rests on a guess,
+#: so none is sure; the caps follow each rule's precision measured with names ignored on the fixtures
+#: (bench/bench_label_accuracy.py, docs/auto-labels.md "Without names"): legs, feet, waist and the face itself are
+#: mostly right, arms and the torso often, necks, neckwear, skin in the face box and coat tails seldom.
+SHAPE_CAPS = {
+    "face-shape": 0.6, "leg-mass": 0.6, "feet-line": 0.6, "waist-geometry": 0.55, "leg-geometry": 0.55,
+    "long-skirt": 0.55, "trousers": 0.55, "ear-geometry": 0.5, "face-parts": 0.45, "arm-pair": 0.45,
+    "torso-geometry": 0.45,
+}
+#: the cap of every other rule in a layout found by shape
+SHAPE_CAP = 0.3
+
+
+def _shape_capped(hit: Rule) -> Rule:
+    tag, conf, rule = hit
+    return (tag, min(conf, SHAPE_CAPS.get(rule, SHAPE_CAP)), rule)
 
 
 #: what a mesh of a part named as legs may turn out to be
@@ -118,8 +136,9 @@ class LayoutProvider:
         vis = {m: v for m, v in ctx.visibility.items() if m not in ctx.excluded}
         shape = ctx.image.shape[:2]
         silhouette = np.zeros(shape, bool)
-        for v in vis.values():
-            silhouette |= v
+        for m, v in vis.items():
+            if ctx.known.get(m) != "objects":  # a prop in front (a desk) is not the character's extent
+                silhouette |= v
         features = {m: f for m, f in ctx.features.items() if m in vis}
         rules = layout_assign(features, ctx.known, ctx.parts, silhouette)
         values: dict[str, dict[str, float]] = {}

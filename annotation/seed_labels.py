@@ -82,6 +82,39 @@ def geometry_and_seed_labels(
             labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
 
 
+def hidden_twin_labels(
+    live: Any, labels: Labels, todo: Sequence[str], size: int
+) -> dict[str, tuple[str, str, float]]:
+    """Meshes hidden at the current pose that nothing else labelled (an arm's second pose, closed eyes, a second
+    mouth): drawn as if shown, each takes the tag of the labelled visible mesh whose box covers at least half of
+    its box in its colour (ΔE < 20), the closest in colour — the same thing drawn another way (`hidden-twin`)."""
+    from seethrough.annotation.mesh_features import colour_distance, revealed_features
+
+    hidden = [m.id for m in live.artmeshes if m.id in set(todo) and (m.opacity <= 0.0 or not m.visible_flag)]
+    if not hidden:
+        return {}
+    frame = content_frame(live, size, 0.02)
+    shown = mesh_features(model_raster(live, frame))
+    anchors = [shown[m] for m in labels if m in shown and shown[m].visible_area > 0]
+    out: dict[str, tuple[str, str, float]] = {}
+    for mid, f in revealed_features(live, frame, hidden).items():
+        if f.area == 0:
+            continue
+        best, best_d = None, 20.0
+        for g in anchors:
+            if _overlap(f.box, g.box) >= 0.5 * max(f.width * f.height, 1):
+                d = colour_distance(f.lab, g.lab)
+                if d < best_d:
+                    best, best_d = g, d
+        if best is not None:
+            out[mid] = (labels[best.id][0], "hidden-twin", 0.35)
+    return out
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def foreground_props(live: Any, named_excluded: set[str], size: int) -> set[str]:
     """Meshes excluded by a background-like name that are drawn in front of the character: a desk, a frame, a
     floor the character stands in. A background is drawn behind what it overlaps; a mesh that covers an earlier
