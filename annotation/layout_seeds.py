@@ -15,6 +15,7 @@ import numpy as np
 from seethrough.annotation.body_layout import (
     BODY_TAGS,
     HAIR_TAGS,
+    SKIN_DE,
     Rule,
     arm_pair_rule,
     body_rule,
@@ -103,7 +104,27 @@ def layout_assign(
                 hit = position_rule(f, lay, hair, below_chin)
         if hit is not None:
             out[mid] = _shape_capped(hit) if lay.by_shape else hit
+    if lay.by_shape:
+        _ornaments_by_shape(features, lay, out)
     return out
+
+
+def _ornaments_by_shape(features: Mapping[str, MeshFeatures], lay: Any, out: dict[str, Rule]) -> None:
+    """Nothing named: the hair's colour is that of the hair found behind the face (the back hair, drawn under it);
+    what was taken for hair above the chin in another colour is worn on the head (a hat, ribbons) → `headwear`
+    (`hair-colour-outlier`, low: the hair's colour is itself a guess)."""
+    face = lay.face
+    behind = {m: "hair" for m, (t, _, _) in out.items() if t == "hair" and features[m].order < face.order}
+    hair = hair_colour(features, behind)
+    if hair is None:
+        return
+    for mid, (tag, _, _) in list(out.items()):
+        f = features[mid]
+        if tag != "hair" or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
+            continue
+        d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
+        if d_ab > 24.0 or (abs(f.lab[0] - hair[0]) > 25.0 and d_ab > 12.0):
+            out[mid] = ("headwear", SHAPE_CAP, "hair-colour-outlier")
 
 
 #: Confidence caps when nothing was named and the face was found by its shape: every rule then rests on a guess,
