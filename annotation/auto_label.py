@@ -310,7 +310,7 @@ def auto_label(
     known = {mid: t for mid, (t, _, _) in labels.items() if mid not in excluded}
     todo = [mid for mid in active if mid not in labels]
     for mid, (tag, rule) in vote_tags(model, known, todo).items():
-        labels[mid] = (tag, rule, _vote_confidence(model, labels, mid, tag, rule))
+        labels[mid] = (tag, rule, vote_confidence(model, labels, mid, tag, rule))
     if rendered:
         from seethrough.annotation.seed_labels import hidden_twin_labels
 
@@ -346,7 +346,7 @@ def auto_label(
     )
 
 
-def _vote_confidence(
+def vote_confidence(
     model: LabelModel, labels: Mapping[str, tuple[str, str, float]], mid: str, tag: str, rule: str
 ) -> float:
     """A vote is no surer than its surest voter for the winning tag: 0.5 (sibling) or 0.4 (parent) when names or

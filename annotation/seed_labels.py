@@ -87,7 +87,9 @@ def hidden_twin_labels(
 ) -> dict[str, tuple[str, str, float]]:
     """Meshes hidden at the current pose that nothing else labelled (an arm's second pose, closed eyes, a second
     mouth): drawn as if shown, each takes the tag of the labelled visible mesh whose box covers at least half of
-    its box in its colour (ΔE < 20), the closest in colour — the same thing drawn another way (`hidden-twin`)."""
+    its box in its colour (ΔE < 20), the closest in colour — the same thing drawn another way (`hidden-twin`). An
+    alternative of a pose group (a second arm) is compared with what the pose groups show only (the first arms: a
+    raised hand in front of the face is still a hand)."""
     from seethrough.annotation.mesh_features import colour_distance, revealed_features
 
     hidden = [m.id for m in live.artmeshes if m.id in set(todo) and (m.opacity <= 0.0 or not m.visible_flag)]
@@ -96,12 +98,17 @@ def hidden_twin_labels(
     frame = content_frame(live, size, 0.02)
     shown = mesh_features(model_raster(live, frame))
     anchors = [shown[m] for m in labels if m in shown and shown[m].visible_area > 0]
+    posed = {pid for group in getattr(live, "pose_groups", []) for entry in group for pid in entry}
+    paths = {m.id: m.part_path for m in live.artmeshes}
     out: dict[str, tuple[str, str, float]] = {}
     for mid, f in revealed_features(live, frame, hidden).items():
         if f.area == 0:
             continue
+        alternate = bool(posed.intersection(paths[mid]))
         best, best_d = None, 20.0
         for g in anchors:
+            if alternate and not posed.intersection(paths[g.id]):
+                continue
             if _overlap(f.box, g.box) >= 0.5 * max(f.width * f.height, 1):
                 d = colour_distance(f.lab, g.lab)
                 if d < best_d:
