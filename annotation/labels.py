@@ -243,7 +243,7 @@ class LabelStore:
                 raise ValueError(f"unknown label source {source!r}; known: {', '.join(SOURCES)}")
             entry: Entry = {"tag": tag, "source": source, "time": now}
             if len(value) > 2 and source != "human":
-                entry["confidence"] = round(float(value[2]), 3)  # type: ignore[misc]
+                entry["confidence"] = round(float(value[2]), 3)
             if provider is not None and source != "human":
                 entry["provider"] = provider
             old = self.entries.get(mid)
