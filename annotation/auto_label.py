@@ -390,10 +390,9 @@ def _effect_reasons(
                   and m.id not in skip and m.id not in out and m.id not in matches]
         out.update(effect_parameter_reasons(live, hidden))
     frame = content_frame(live, size, 0.02)
-    looks, body_area = measure_looks(live, frame, named)
+    undecided = [m.id for m in live.artmeshes if m.id not in out and m.id not in skip]
+    looks, body_area = measure_looks(live, frame, named, undecided)
     for mid, look in looks.items():
-        if mid in out or mid in skip:
-            continue
         reason = geometric_reason(look, body_area)
         if reason is not None:
             out[mid] = reason

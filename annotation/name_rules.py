@@ -71,6 +71,7 @@ def _matches(rule: _Rule, raw: str, norm: str) -> bool:
     return any(kw in low for kw in rule.other_keywords)
 
 
+@lru_cache(maxsize=4096)
 def match_name(name: str) -> str | None:
     """Tag of one name (v3 tags plus generic `hair`/`eyes`), or None when no keyword matches."""
     if not name:
@@ -87,6 +88,7 @@ def is_excluded_name(name: str) -> bool:
     return bool(name) and _matches(_table()[1], name, normalize(name))
 
 
+@lru_cache(maxsize=4096)
 def is_effect_name(name: str) -> bool:
     """Does a name (a part's, a mesh's or a parameter's) mean a visual effect (エフェクト, 煙, glow, aura, …)?"""
     if not name:

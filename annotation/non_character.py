@@ -82,9 +82,12 @@ def geometric_reason(look: MeshLook, body_area: int) -> str | None:
     return None
 
 
-def measure_looks(live: Any, frame: Any, leave_out: Iterable[str] = ()) -> tuple[dict[str, MeshLook], int]:
+def measure_looks(
+    live: Any, frame: Any, leave_out: Iterable[str] = (), only: Iterable[str] | None = None
+) -> tuple[dict[str, MeshLook], int]:
     """Each mesh's look at the live model's current pose in `frame`, and the body's area; `leave_out`: meshes
-    that are not the body (excluded by name), neither measured nor part of the body."""
+    that are not the body (excluded by name), neither measured nor part of the body; `only`: measure just these
+    (the body is still every other shown mesh)."""
     from seethrough.annotation.body_layout import main_body
     from seethrough.annotation.render import ALPHA_VISIBLE, model_raster, rasterise
 
@@ -106,9 +109,10 @@ def measure_looks(live: Any, frame: Any, leave_out: Iterable[str] = ()) -> tuple
     height = float(ys[-1] - ys[0] + 1) if len(ys) else float(frame.height)
     distance = cv2.distanceTransform((~body).astype(np.uint8), cv2.DIST_L2, 3) / height
     alternates = {pid for group in getattr(live, "pose_groups", []) for entry in group for pid in entry}
+    wanted = None if only is None else set(only)
     looks: dict[str, MeshLook] = {}
     for mesh in live.artmeshes:
-        if mesh.id in skip or mesh.cut_out:
+        if mesh.id in skip or mesh.cut_out or (wanted is not None and mesh.id not in wanted):
             continue
         hidden = mesh.opacity <= 0.0 or not mesh.visible_flag
         if hidden:
