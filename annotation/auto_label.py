@@ -9,6 +9,8 @@ Order of the rules, each assignment recording its rule as the label source:
    response inside its visible region, if above `seed_threshold`;
 3. `sibling-vote`: majority tag of the labelled meshes (human, name, seed) in the same part;
 4. `parent-vote`: otherwise the majority over the labelled descendants of the nearest ancestor part that has any;
+(With a rendered model, meshes hidden in the pose that nothing reached take the tag of the visible mesh they repeat,
+`hidden-twin` (`annotation.seed_labels.hidden_twin_labels`), before `no-evidence` makes the rest `objects`.)
 5. v3 only: `hair-split` turns generic hair into front hair when drawn after the face (draw order > split index =
    max over face meshes of min(face, first nose, first mouth) draw order), back hair otherwise; `eye-split` turns
    generic eye meshes into eyewhite / eyelash. Names come first (白目, 瞳, まつげ, 眉 are matched by rule 1); for the

@@ -15,15 +15,19 @@ Nothing here is tuned to one model; every rule is about geometry in head units, 
 Per-mesh rules (each returns (tag, confidence, rule)):
 - body meshes (named only as torso/clothes/body): skin-coloured and just under the chin → `neck`; a small
   non-skin piece on the body's axis at the collar, drawn over the torso and not colourless (white shirt
-  fronts, black collar insides) → `neckwear`; on a full body: short
-  pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
-  pieces starting around the waist → `bottomwear`; otherwise `topwear`.
+  fronts, black collar insides) → `neckwear`; on a full body (`body_rule`: waist, hips, knees, feet as fractions
+  of the chin→feet span): short pieces at the feet line → `footwear`, a leg with its shoe by where its mass lies
+  and tall pieces in the lower half or skin below the waist → `legwear`, a long skirt or a piece starting around
+  the waist across the axis (or one of a mirrored pair of halves or panels) → `bottomwear`, coat tails and items
+  hanging at the waist off the axis → `topwear` / `objects`; otherwise `topwear`.
 - body meshes off the axis with a mirror twin (same height and size, the pair centred on the body's axis, a gap
   between them) not settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
 - hair-part meshes whose colour is not the hair's (far from the median hair colour, hue first, and not repeated
-  in another hair layer as dyed tips are), above the chin → `headwear` (ornaments, ties, hats in a hair part);
+  in another hair layer as dyed tips are, unless on top of the head like a hat), above the chin → `headwear`
+  (ornaments, ties, hats in a hair part), except the bangs' shadow lying on the face → `face`;
 - meshes of a part named as legs: the lower-body rules (shoes at the feet line, shorts and skirts at the waist);
-- face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
+- face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`; a dark band across
+  the top of the head → `headwear`.
 - meshes named as neck in a colour no skin has (cool hues, near black) → `neckwear` (a scarf, a choker);
 - generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
   the iris and near-white → `eyewhite`; over the iris and skin-coloured → `face` (eyelids); the rest by drawing

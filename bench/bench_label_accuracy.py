@@ -84,23 +84,28 @@ def measure_base(base: Path) -> list[dict[str, Any]]:
     return json.loads(out.stdout)["models"]
 
 
-def _cell(r: dict[str, Any]) -> str:
-    return f"{r['mesh_accuracy']:>6.1%} {r['visible_area_accuracy']:>6.1%}"
+def _cells(r: dict[str, Any]) -> str:
+    n, x = r["names"], r["nameless"]
+    return (f"{n['mesh_accuracy']:>7.1%} {n['visible_area_accuracy']:>7.1%} "
+            f"{x['mesh_accuracy']:>7.1%} {x['visible_area_accuracy']:>7.1%}")
 
 
 def print_table(rows: list[dict[str, Any]], base: list[dict[str, Any]] | None) -> None:
     before = {r["model"]: r for r in base or []}
-    head = "names mesh/area  nameless mesh/area"
-    print(f"{'model':<9} " + (f"{'before: ' + head:<40}" if base else "") + f"{'now: ' + head:<40} "
-          f"{'left out (tagged)':>17} {'low-conf area':>13} {'sure acc':>8}")
+    pair = f"{'names':>7} {'':>7} {'no names':>7} {'':>7}"
+    cols = f"{'mesh':>7} {'area':>7} {'mesh':>7} {'area':>7}"
+    print(f"{'':<9} " + (f"{'before':<32}  " if base else "") + f"{'now':<32}  {'left out':>8} "
+          f"{'low-confidence area':>20} {'sure labels':>11}")
+    print(f"{'':<9} " + (f"{pair}  " if base else "") + f"{pair}  {'(tagged)':>8} {'names / no names':>20} "
+          f"{'no names':>11}")
+    print(f"{'model':<9} " + (f"{cols}  " if base else "") + f"{cols}")
     for r in rows:
         b = before.get(r["model"])
-        old = f"{_cell(b['names'])}   {_cell(b['nameless'])}{'':<7}" if b else ""
+        old = f"{_cells(b)}  " if b else (f"{'':<32}  " if base else "")
         n, x = r["names"], r["nameless"]
-        print(f"{r['model']:<9} {old:<40}{_cell(n)}   {_cell(x)}{'':<7} "
-              f"{n['excluded']:>11} ({len(n['excluded_but_tagged'])}) "
-              f"{n['low_confidence_area']:>6.1%}/{x['low_confidence_area']:.1%} "
-              f"{(x['confident_area_accuracy'] or 0):>8.1%}")
+        print(f"{r['model']:<9} {old}{_cells(r)}  {n['excluded']:>4} ({len(n['excluded_but_tagged'])}) "
+              f"{n['low_confidence_area']:>10.1%} / {x['low_confidence_area']:<6.1%} "
+              f"{(x['confident_area_accuracy'] or 0):>11.1%}")
     print("\nleft out, by rule (names / nameless):")
     for r in rows:
         print(f"  {r['model']:<9} {r['names']['excluded_rules']} / {r['nameless']['excluded_rules']}")
