@@ -9,6 +9,8 @@ Order of the rules, each assignment recording its rule as the label source:
    response inside its visible region, if above `seed_threshold`;
 3. `sibling-vote`: majority tag of the labelled meshes (human, name, seed) in the same part;
 4. `parent-vote`: otherwise the majority over the labelled descendants of the nearest ancestor part that has any;
+(With a rendered model, meshes hidden in the pose that nothing reached take the tag of the visible mesh they repeat,
+`hidden-twin` (`annotation.seed_labels.hidden_twin_labels`), before `no-evidence` makes the rest `objects`.)
 5. v3 only: `hair-split` turns generic hair into front hair when drawn after the face (draw order > split index =
    max over face meshes of min(face, first nose, first mouth) draw order), back hair otherwise; `eye-split` turns
    generic eye meshes into eyewhite / eyelash. Names come first (白目, 瞳, まつげ, 眉 are matched by rule 1); for the
@@ -16,8 +18,10 @@ Order of the rules, each assignment recording its rule as the label source:
    so generic eye meshes drawn before the first iris mesh become eyewhite and the others eyelash.
 
 Votes only count labels from rules 1-2 and human labels (a snapshot), so the result does not depend on mesh order.
-Meshes under excluded parts (name table: 背景, 下絵, guide … plus the store's `excluded_parts` setting) are neither
-labelled nor counted in the coverage.
+Meshes that are not the character are neither labelled nor counted in the coverage, each with its reason
+(`AutoLabelReport.excluded_reasons`, rules in `annotation.non_character`): parts named as backgrounds, guides or hit
+areas (name table: 背景, 下絵, guide …), the store's `excluded_parts` setting, and, with a rendered model, effects
+(named or toggled as effects, glowing, far off the body, large and see-through).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from seethrough.annotation.labels import LabelStore
-from seethrough.annotation.name_rules import GENERIC_TAGS, is_excluded_name, match_chain, to_tagset
+from seethrough.annotation.name_rules import GENERIC_TAGS, effect_in_chain, is_excluded_name, match_chain, to_tagset
 
 
 @dataclass(frozen=True)
@@ -62,12 +66,18 @@ class LabelModel:
 
 @dataclass
 class AutoLabelReport:
-    counts: dict[str, int]
+    counts: dict[str, int]  # automatic labels set per rule
     coverage: float
     total: int
     labelled: int
     unlabelled: list[str]
-    excluded: list[str]
+    excluded: list[str]  # meshes that are not the character (sorted ids)
+    #: why each excluded mesh was left out: "<rule>: <what decided>" (`annotation.non_character`)
+    excluded_reasons: dict[str, str] = field(default_factory=dict)
+    #: the seed provider whose vote ran ("layout", "samhq", "seethrough"), or "none" (names and votes only)
+    provider: str = "none"
+    #: whether mesh and part names were read (False: `use_names=False`, geometry alone)
+    used_names: bool = True
 
 
 def from_live2d(model: Any) -> LabelModel:
@@ -91,14 +101,38 @@ def _sequence_index(mesh: Any) -> int:
 
 def excluded_meshes(model: LabelModel, extra_parts: Sequence[str] = (), detect: bool = True) -> set[str]:
     """Ids of meshes under a non-character part (detected by name when `detect`, or listed in `extra_parts`)."""
-    bad = set(extra_parts)
-    if detect:
-        bad |= {pid for pid, p in model.parts.items() if is_excluded_name(p.name) or is_excluded_name(pid)}
-    return {
-        m.id
-        for m in model.meshes
-        if bad.intersection(m.part_path) or (detect and (is_excluded_name(m.name) or is_excluded_name(m.id)))
-    }
+    return set(excluded_by_name(model, extra_parts, detect))
+
+
+def excluded_by_name(model: LabelModel, extra_parts: Sequence[str] = (), detect: bool = True) -> dict[str, str]:
+    """Meshes under a part listed in `extra_parts` (`excluded-part`) or, when `detect`, whose own name or a part
+    above them is named as a background, guide or hit area (`excluded-name`), with that reason."""
+    chosen = set(extra_parts)
+    named = {pid: p.name or pid for pid, p in model.parts.items()
+             if detect and (is_excluded_name(p.name) or is_excluded_name(pid))}
+    out: dict[str, str] = {}
+    for m in model.meshes:
+        if detect and (is_excluded_name(m.name) or is_excluded_name(m.id)):
+            out[m.id] = f"excluded-name: {m.name or m.id}"
+        elif chosen.intersection(m.part_path):
+            out[m.id] = f"excluded-part: {next(p for p in m.part_path if p in chosen)}"
+        elif named.keys() & set(m.part_path):
+            out[m.id] = f"excluded-name: {named[next(p for p in reversed(m.part_path) if p in named)]}"
+    return out
+
+
+def effect_names(model: LabelModel) -> dict[str, str]:
+    """`effect-name`: meshes whose nearest meaningful name (own, then parts', nearest first) is an effect's."""
+    out: dict[str, str] = {}
+    for m in model.meshes:
+        chain: list[list[str]] = [[m.name, m.id]]
+        for pid in reversed(m.part_path):
+            p = model.parts.get(pid)
+            chain.append([p.name if p else "", pid])
+        name = effect_in_chain(chain)
+        if name is not None:
+            out[m.id] = f"effect-name: {name}"
+    return out
 
 
 def name_tags(model: LabelModel) -> dict[str, str]:
@@ -226,24 +260,33 @@ def auto_label(
     size: int = 512,
     poses: Sequence[Mapping[str, float]] | None = None,
     use_names: bool = True,
+    detect_effects: bool = True,
 ) -> AutoLabelReport:
     """Run the rules and apply their results to `store` as one undo step; human labels are never touched.
 
     With a Live2D model (`model_like` itself, or `live` next to a `LabelModel` view of it) the model is rendered
     (`size` on the long side, at its current pose and at each of `poses`) and the geometry rules and the 2D seed
     vote of `provider` run too (`annotation.seeds`; default: the best installed provider, `layout` without
-    weights; "none" turns both off). Every label records its rule and a confidence. `use_names=False` ignores
-    mesh and part names (for models whose names mean nothing, and to measure the geometry alone)."""
+    weights; "none" turns both off). Every label records its rule, a confidence and the provider of the run.
+    `use_names=False` ignores mesh, part and parameter names (for models whose names mean nothing, and to measure
+    the geometry alone). `detect_effects=False` keeps effects in (only names of backgrounds, guides and hit areas,
+    and the store's excluded parts, leave meshes out)."""
     if isinstance(model_like, LabelModel):
         model = model_like
     else:
         model, live = from_live2d(model_like), model_like
-    excluded = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect_excluded)
     humans = {mid: store.tag(mid) or "" for mid in store.human_ids()}
+    reasons = excluded_by_name(model, [*excluded_parts, *store.excluded_parts], detect_excluded)
+    named_out = set(reasons)
+    matches = name_matches(model) if use_names else {}
+    rendered = live is not None and provider != "none"
+    used = (provider or default_provider()) if rendered else "none"
+    if detect_effects:
+        reasons.update(_effect_reasons(model, live, matches, use_names, set(reasons), set(humans), size))
+    excluded = set(reasons)
     active = [m.id for m in model.meshes if m.id not in excluded]
     labels: dict[str, tuple[str, str, float]] = {mid: (t, "human", 1.0) for mid, t in humans.items()}
 
-    matches = name_matches(model) if use_names else {}
     for mid in active:
         if mid not in labels and mid in matches:
             tag, level = matches[mid]
@@ -252,36 +295,44 @@ def auto_label(
         todo = [mid for mid in active if mid not in labels]
         for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
             labels[mid] = (tag, "2d-seed", 0.6)
-    if live is not None and provider != "none":
+    if rendered:
         from seethrough.annotation.seed_labels import foreground_props, geometry_and_seed_labels
 
         chosen = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect=False)
-        for mid in foreground_props(live, excluded - chosen, size):
+        for mid in foreground_props(live, named_out - chosen, size):
             excluded.discard(mid)
+            reasons.pop(mid, None)
             active.append(mid)
             if mid not in labels:
                 labels[mid] = ("objects", "foreground-prop", 0.5)
         coarse = {mid for mid, (_, level) in matches.items() if level > 0}
         geometry_and_seed_labels(
-            live, model, labels, active, excluded, coarse, set(humans), tagset, provider, size, poses or []
+            live, model, labels, active, excluded, coarse, set(humans), tagset, used, size, poses or []
         )
     known = {mid: t for mid, (t, _, _) in labels.items() if mid not in excluded}
     todo = [mid for mid in active if mid not in labels]
     for mid, (tag, rule) in vote_tags(model, known, todo).items():
-        labels[mid] = (tag, rule, 0.5 if rule == "sibling-vote" else 0.4)
-    if live is not None and provider != "none":
+        labels[mid] = (tag, rule, vote_confidence(model, labels, mid, tag, rule))
+    if rendered:
+        from seethrough.annotation.seed_labels import hidden_twin_labels
+
+        todo = [mid for mid in active if mid not in labels]
+        labels.update(hidden_twin_labels(live, {m: v for m, v in labels.items() if m not in excluded}, todo, size))
         for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
             labels.setdefault(mid, ("objects", "no-evidence", 0.1))
     if tagset == "v3":
         split_refinements(model, labels)
-    auto = {
+    auto: dict[str, tuple[str, str, float] | None] = {
         mid: (to_tagset(t, tagset), src, conf)
         for mid, (t, src, conf) in labels.items() if src != "human" and mid not in excluded
     }
+    for mid in excluded:  # an automatic label from an earlier run on what is not the character
+        if store.source(mid) not in (None, "human"):
+            auto[mid] = None
     store.taxonomy_version = tagset
-    store.apply(auto, text="Auto-label")
+    store.apply(auto, text="Auto-label", provider=used)
 
-    counts = dict(Counter(src for _, src, _ in auto.values()))
+    counts = dict(Counter(v[1] for v in auto.values() if v is not None))
     labelled = [mid for mid in active if store.tag(mid) is not None]
     unlabelled = [mid for mid in active if store.tag(mid) is None]
     return AutoLabelReport(
@@ -291,7 +342,63 @@ def auto_label(
         labelled=len(labelled),
         unlabelled=unlabelled,
         excluded=sorted(excluded),
+        excluded_reasons={mid: reasons[mid] for mid in sorted(excluded) if mid in reasons},
+        provider=used,
+        used_names=use_names,
     )
+
+
+def vote_confidence(
+    model: LabelModel, labels: Mapping[str, tuple[str, str, float]], mid: str, tag: str, rule: str
+) -> float:
+    """A vote is no surer than its surest voter for the winning tag: 0.5 (sibling) or 0.4 (parent) when names or
+    people voted, less when only geometry did (names ignored)."""
+    base = 0.5 if rule == "sibling-vote" else 0.4
+    path = next(m.part_path for m in model.meshes if m.id == mid)
+    for level in range(len(path), 0, -1):  # the level the vote was taken at: the nearest with such voters
+        voters = [labels[m.id][2] for m in model.meshes
+                  if m.id in labels and m.id != mid and labels[m.id][0] == tag and m.part_path[:level] == path[:level]]
+        if voters:
+            return min(base, max(voters))
+    return base
+
+
+def default_provider() -> str:
+    from seethrough.annotation.seeds import default_seed_provider
+
+    return default_seed_provider()
+
+
+def _effect_reasons(
+    model: LabelModel,
+    live: Any,
+    matches: Mapping[str, tuple[str, int]],
+    use_names: bool,
+    named: set[str],
+    humans: set[str],
+    size: int,
+) -> dict[str, str]:
+    """Effects and other non-character meshes (`annotation.non_character`), besides the `named` ones already out
+    and never one a person labelled. Names first; the rendered rules when there is a live model."""
+    skip = named | humans
+    out = {m: r for m, r in effect_names(model).items() if m not in skip} if use_names else {}
+    if live is None:
+        return out
+    from seethrough.annotation.non_character import effect_parameter_reasons, geometric_reason, measure_looks
+    from seethrough.annotation.render import content_frame
+
+    if use_names:
+        hidden = [m.id for m in live.artmeshes if (m.opacity <= 0.0 or not m.visible_flag) and not m.cut_out
+                  and m.id not in skip and m.id not in out and m.id not in matches]
+        out.update(effect_parameter_reasons(live, hidden))
+    frame = content_frame(live, size, 0.02)
+    undecided = [m.id for m in live.artmeshes if m.id not in out and m.id not in skip]
+    looks, body_area = measure_looks(live, frame, named, undecided)
+    for mid, look in looks.items():
+        reason = geometric_reason(look, body_area)
+        if reason is not None:
+            out[mid] = reason
+    return out
 
 
 def agreement(store: LabelStore, reference: LabelStore | Mapping[str, str]) -> float:

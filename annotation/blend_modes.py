@@ -17,7 +17,9 @@ Codes (Cubism Core 5.3 header): colour 0 normal, 1 add-compatible, 2 multiply-co
 4 disjoint over.
 
 `blend_report` lists the drawables concerned, so that the loader can warn once per model; models made before 5.3
-report nothing.
+report nothing. It also lists the drawables that *lighten* what is under them (add, add-glow, lighten, screen, colour
+dodge, drawn so or inside an offscreen drawn so): glows, which the labeller leaves out of the character
+(`annotation.non_character`); older models say the same through the additive constant flag.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ EXACT_COLOUR = frozenset({0, 1, 2})
 #: the renderer's mode nearest to each colour blend; the others are drawn normal
 NEAREST_MODE = {1: "additive", 3: "additive", 4: "additive", 2: "multiply", 6: "multiply"}
 ALPHA_OVER, ALPHA_OUT = 0, 2
+#: colour blends that only lighten what is under them: add-compatible, add, add-glow, lighten, screen, colour dodge
+LIGHTENING = frozenset({1, 3, 4, 9, 10, 11})
+
+
+def lightens(code: int) -> bool:
+    """Does a blend code's colour blend only lighten what is under it (a glow)?"""
+    return split_code(code)[0] in LIGHTENING
 
 
 def nearest_mode(code: int) -> str:
@@ -46,6 +55,7 @@ def split_code(code: int) -> tuple[int, int]:
 class BlendReport:
     approximated: frozenset[str]  # drawn, but not the way Cubism blends them
     cut_out: frozenset[str]  # not drawn: they cut their group (alpha blend 'out')
+    lightening: frozenset[str] = frozenset()  # drawn (or inside an offscreen drawn) with a lightening blend
 
     @property
     def warning(self) -> str | None:
@@ -63,12 +73,14 @@ def blend_report(
 ) -> BlendReport:
     """`drawable_codes`: mesh id → its blend code; `part_paths`: mesh id → its parts, root first;
     `offscreen_codes`: part id → the blend code of the offscreen that part is drawn into."""
-    approximated, cut_out = set(), set()
+    approximated, cut_out, lightening = set(), set(), set()
     for mid, code in drawable_codes.items():
         codes = [code, *(offscreen_codes[p] for p in part_paths.get(mid, ()) if p in offscreen_codes)]
         split = [split_code(c) for c in codes]
+        if any(lightens(c) for c in codes):
+            lightening.add(mid)
         if any(alpha == ALPHA_OUT for _, alpha in split):
             cut_out.add(mid)
         elif split[0][0] not in EXACT_COLOUR or any(c != 0 for c in codes[1:]) or split[0][1] != ALPHA_OVER:
             approximated.add(mid)
-    return BlendReport(frozenset(approximated), frozenset(cut_out))
+    return BlendReport(frozenset(approximated), frozenset(cut_out), frozenset(lightening))

@@ -15,15 +15,19 @@ Nothing here is tuned to one model; every rule is about geometry in head units, 
 Per-mesh rules (each returns (tag, confidence, rule)):
 - body meshes (named only as torso/clothes/body): skin-coloured and just under the chin → `neck`; a small
   non-skin piece on the body's axis at the collar, drawn over the torso and not colourless (white shirt
-  fronts, black collar insides) → `neckwear`; on a full body: short
-  pieces at the feet line → `footwear`, tall pieces in the lower half or skin below the waist → `legwear`, wide
-  pieces starting around the waist → `bottomwear`; otherwise `topwear`.
+  fronts, black collar insides) → `neckwear`; on a full body (`body_rule`: waist, hips, knees, feet as fractions
+  of the chin→feet span): short pieces at the feet line → `footwear`, a leg with its shoe by where its mass lies
+  and tall pieces in the lower half or skin below the waist → `legwear`, a long skirt or a piece starting around
+  the waist across the axis (or one of a mirrored pair of halves or panels) → `bottomwear`, coat tails and items
+  hanging at the waist off the axis → `topwear` / `objects`; otherwise `topwear`.
 - body meshes off the axis with a mirror twin (same height and size, the pair centred on the body's axis, a gap
   between them) not settled as legs, feet or waist → `handwear` (arms, paws: left/right symmetry);
 - hair-part meshes whose colour is not the hair's (far from the median hair colour, hue first, and not repeated
-  in another hair layer as dyed tips are), above the chin → `headwear` (ornaments, ties, hats in a hair part);
+  in another hair layer as dyed tips are, unless on top of the head like a hat), above the chin → `headwear`
+  (ornaments, ties, hats in a hair part), except the bangs' shadow lying on the face → `face`;
 - meshes of a part named as legs: the lower-body rules (shoes at the feet line, shorts and skirts at the waist);
-- face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`.
+- face-part meshes: skin-coloured pieces at the sides of the face, drawn under it → `ears`; a dark band across
+  the top of the head → `headwear`.
 - meshes named as neck in a colour no skin has (cool hues, near black) → `neckwear` (a scarf, a choker);
 - generic eye meshes: a round dark or coloured dot when no iris is known → `irides`; dark → `eyelash`; under
   the iris and near-white → `eyewhite`; over the iris and skin-coloured → `face` (eyelids); the rest by drawing
@@ -39,7 +43,7 @@ Per-mesh rules (each returns (tag, confidence, rule)):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -102,7 +106,7 @@ def estimate_layout(
     h, w = silhouette.shape
     extent = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else (0, 0, w, h)
     by_shape = False
-    if face is None and not known:
+    if face is None and not any(t != "objects" for t in known.values()):  # props known, nothing of the character
         face = find_face(features, extent, int(silhouette.sum()))
         by_shape = face is not None
     elif face is None:
@@ -130,10 +134,11 @@ def find_face(
     """A face when no name says where it is: a skin-coloured (warm, light) mesh in the top 45 % of the character,
     about as wide as tall, covering ≥ 2 % of it, with at least three small dark pieces drawn over its middle (eyes,
     lashes, pupils: more than the two brows drawn over the front hair);
-    of those, the last drawn (the back hair lies under the face). None when nothing is face-shaped: a model without
-    a face gets no face layout."""
+    of those holding about as many such pieces as the one holding most (≥ 70 %: a shadow of the bangs lying on
+    the face holds only the eyes' upper half), the last drawn (the back hair lies under the face). None when
+    nothing is face-shaped: a model without a face gets no face layout."""
     top, height = extent[1], max(extent[3] - extent[1], 1)
-    best = None
+    candidates: list[tuple[MeshFeatures, int]] = []
     for f in features.values():
         x0, y0, x1, y1 = f.box
         if f.area < 0.02 * area or (f.centroid[1] - top) / height > 0.45:
@@ -147,9 +152,12 @@ def find_face(
             if g.order > f.order and 0 < g.area < 0.1 * f.area and g.lab[0] < 50.0
             and x0 < g.centroid[0] < x1 and y0 + 0.2 * f.height < g.centroid[1] < y1 - 0.2 * f.height
         ]
-        if len(eyes) >= 3 and (best is None or f.order > best.order):
-            best = f  # the last drawn: the face lies over the back hair, under the eyes
-    return best
+        if len(eyes) >= 3:
+            candidates.append((f, len(eyes)))
+    if not candidates:
+        return None
+    most = max(n for _, n in candidates)
+    return max((f for f, n in candidates if n >= 0.7 * most), key=lambda f: f.order)
 
 
 def main_body(silhouette: np.ndarray) -> np.ndarray:
@@ -223,8 +231,26 @@ def _has_legs(silhouette: np.ndarray, chin: int, feet: int) -> bool:
     return ratio < 0.55 and float((runs >= 2).mean()) > 0.6  # legs apart: two runs with a gap between
 
 
-def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
-    """A body mesh's tag by where it sits; None when no body layout applies."""
+#: a body shorter than this many face heights below the chin is no body to find legs in (a bust; a chibi's
+#: body is one to two face heights)
+MIN_SPAN = 0.8
+
+
+def body_rule(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures] = ()) -> Rule | None:
+    """A body mesh's tag by where it sits relative to the body (chin, waist, hips, knees, feet: fractions t of the
+    span from the chin to the feet); None when no body layout applies. `others`: the other meshes of the body, for
+    the left/right twin of a half of shorts and the colours of the clothes.
+
+    Lower body, on a full figure: short pieces at the feet line → `footwear`; a tall piece from the hips to the
+    ankles seen whole → `bottomwear` (trousers); a piece reaching the feet line on one side of the axis with its
+    mass low (a leg with its shoe) → `legwear` (`leg-mass`); tall pieces in the lower half, skin below the waist
+    → `legwear`. Around the waist, what is not skin: the back of a coat (mostly hidden behind the legs, hanging
+    down the thighs) → `topwear` (`coat-tails`); a piece off the body's axis that is not one of a mirrored pair of
+    halves or skirt panels (`half_of_pair`) is no skirt or shorts: starting below the hips and taller than wide, a
+    thigh (`legwear`); else a coat's tail or side (a colour the clothes have) → `topwear`, or an item hanging at the
+    waist (a pouch, a watch) → `objects` (`waist-item`); a wide
+    piece across the axis from the waist down to the knees or further → `bottomwear` (`long-skirt`); a shorter
+    one → `bottomwear` (`waist-geometry`)."""
     if lay.face is None or not lay.has_body or f.area == 0:
         return None
     fw, fh, chin, axis = lay.fw, lay.fh, lay.chin, lay.axis
@@ -247,25 +273,60 @@ def body_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
         )
     ):
         return ("neckwear", 0.6, "neckwear-geometry")
-    if lay.cut or lay.span < 1.5 * fh:
+    if lay.cut or lay.span < MIN_SPAN * fh:
         return None
     span, feet = lay.span, float(lay.extent[3])
-    t0, tc = (y0 - chin) / span, (cy - chin) / span
+    t0, tc, t1 = (y0 - chin) / span, (cy - chin) / span, (y1 - chin) / span
     crosses = x0 < axis < x1
-    if y1 >= feet - 0.04 * span and not skin and (f.height < 0.16 * span or (f.height < 0.3 * span and not crosses)):
+    at_feet = y1 >= feet - 0.04 * span
+    if at_feet and not skin and (f.height < 0.16 * span or (f.height < 0.3 * span and not crosses)):
         return ("footwear", 0.7, "feet-line")
     if (
         not skin and 0.2 < t0 < 0.45 and f.height > 0.35 * span and f.width < 1.2 * fw
         and f.visible_area >= 0.7 * f.area
     ):
         return ("bottomwear", 0.6, "trousers")  # from the hips down to the ankles and seen whole (tights hide under)
+    if at_feet and not skin and not crosses and tc > 0.6:
+        return ("legwear", 0.6, "leg-mass")  # one leg with its shoe: most of it is leg
     if (tc > 0.55 and f.height > 0.12 * span and f.width < 1.2 * fw) or (skin and tc > 0.45):
         return ("legwear", 0.7, "leg-geometry")
-    if 0.2 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw and f.height < 0.4 * span:
-        return ("bottomwear", 0.65, "waist-geometry")
+    if not skin and 0.15 < t0 < 0.6 and tc < 0.7 and f.width > 0.45 * fw:
+        if f.visible_area < 0.15 * f.area and t1 > 0.55:
+            return ("topwear", 0.5, "coat-tails")  # the back of a coat, behind the legs
+        if not crosses and not half_of_pair(f, lay, others):
+            if t0 > 0.3 and f.height > f.width:
+                return ("legwear", 0.55, "leg-geometry")  # a thigh below the hips
+            if others and all(colour_distance(f.lab, g.lab) > 25.0 for g in others if g.id != f.id and g.area):
+                return ("objects", 0.45, "waist-item")
+            return ("topwear", 0.5, "coat-tails")
+        if f.height >= 0.4 * span and f.width > 0.8 * fw and t0 < 0.45:
+            return ("bottomwear", 0.6, "long-skirt")
+        if t0 > 0.2 and f.height < 0.4 * span:
+            return ("bottomwear", 0.65, "waist-geometry")
     if tc < 0.5:
         return ("topwear", 0.6, "torso-geometry")
     return None
+
+
+def half_of_pair(f: MeshFeatures, lay: BodyLayout, others: Sequence[MeshFeatures]) -> bool:
+    """One half of shorts or a skirt, or a side panel of a skirt: a twin of about its size mirrors its box across
+    the body's axis, and it reaches the axis or touches a piece of its colour that crosses it from the same height
+    (the skirt's middle panel; a coat's body starts at the shoulders)."""
+    ax, fw = lay.axis, lay.fw
+    reaches = f.box[0] - 0.05 * fw <= ax <= f.box[2] + 0.05 * fw
+    if not reaches and not any(
+        g.id != f.id and g.area and g.box[0] < ax < g.box[2] and _touch(f.box, g.box, 0.05 * fw)
+        and abs(g.box[1] - f.box[1]) < 0.25 * lay.fh and colour_distance(f.lab, g.lab) < 12.0 for g in others
+    ):
+        return False
+    for g in others:
+        if g.id == f.id or g.area == 0:
+            continue
+        left, right = (f.box[0] - ax) + (g.box[2] - ax), (f.box[2] - ax) + (g.box[0] - ax)
+        level = abs(f.centroid[1] - g.centroid[1]) < 0.2 * lay.fh
+        if abs(left) < 0.2 * fw and abs(right) < 0.2 * fw and level and 0.6 < g.area / f.area < 1.67:
+            return True
+    return False
 
 
 def _shirt_white(f: MeshFeatures) -> bool:
@@ -305,22 +366,74 @@ def headwear_rule(
     hair: tuple[float, float, float] | None,
     hair_meshes: list[MeshFeatures],
     layer_of: Mapping[str, str],
+    worn: Sequence[MeshFeatures] = (),
 ) -> Rule | None:
-    """A mesh of a hair part whose colour is not the hair's (an ornament, a ribbon, a hat), above the chin.
+    """A mesh of a hair part that is not hair: an ornament, a ribbon or a hat (`headwear`), or a shadow the hair
+    casts on the face (`face`).
 
-    Far from the hair's median colour, hue first; and not a second hair colour: dyed tips and two-tone hair
-    repeat across hair layers (front, side and back hair), while an ornament's pieces, even a left/right pair of
-    ties in mirrored parts, sit in one layer (`layer_of`: mesh id → its hair tag from names)."""
-    if hair is None or f.area == 0 or lay.face is None or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
+    Only meshes far from the hair's median colour (hue first) above the chin are looked at, in this order:
+    - a second hair colour stays hair: dyed tips and two-tone hair repeat across hair layers (front, side and back
+      hair), while an ornament's pieces, even a left/right pair of ties in mirrored parts, sit in one layer
+      (`layer_of`: mesh id → its hair tag from names); but a colour repeated across layers on top of the head (every
+      piece above the face's top: a hat's crown and brim in two hair parts) is a hat, as dyed tips hang at the ends
+      of strands → `headwear` (`crown-shape`);
+    - one coloured like a mesh known as headwear (`worn`, by name) that it touches is part of it (a hat's crown kept
+      in the back-hair part next to the brim named as the hat) → `headwear` (`crown-shape`);
+    - one lying on the face — drawn over it, inside its box, warm like shaded skin (red to yellow) — is the shadow
+      of the bangs painted on the face → `face` (`hair-shadow`);
+    - the rest are ornaments, ribbons, hats → `headwear` (`hair-colour-outlier`)."""
+    if hair is None or lay.face is None or f.area == 0 or f.centroid[1] > lay.chin or lay.is_skin(f, 0.5 * SKIN_DE):
         return None
     d_ab = float(np.hypot(f.lab[1] - hair[1], f.lab[2] - hair[2]))
     d_l = abs(f.lab[0] - hair[0])
     if not (d_ab > 24.0 or (d_l > 25.0 and d_ab > 12.0)):
         return None
-    twins = [g for g in hair_meshes if colour_distance(f.lab, g.lab) < 12.0]
+    twins = [g for g in hair_meshes if g.id != f.id and colour_distance(f.lab, g.lab) < 12.0]
     if len({layer_of.get(g.id) for g in twins} | {layer_of.get(f.id)}) > 1:
-        return None
+        if not all(g.centroid[1] < lay.face.box[1] for g in [f, *twins]):
+            return None  # a second hair colour
+        return ("headwear", 0.55, "crown-shape")
+    touching = [g for g in worn if g.id != f.id and g.area > 0 and _touch(f.box, g.box, 0.05 * lay.fw)]
+    if any(colour_distance(f.lab, g.lab) < 12.0 for g in touching):
+        return ("headwear", 0.6, "crown-shape")
+    if _on_face(f, lay) and f.lab[1] > 2.0 and f.lab[2] > 2.0:
+        return ("face", 0.5, "hair-shadow")
     return ("headwear", 0.55, "hair-colour-outlier")
+
+
+def _touch(a: tuple[int, int, int, int], b: tuple[int, int, int, int], gap: float) -> bool:
+    """Do two boxes overlap or lie within `gap` pixels of each other?"""
+    return a[0] - gap < b[2] and b[0] - gap < a[2] and a[1] - gap < b[3] and b[1] - gap < a[3]
+
+
+def _on_face(f: MeshFeatures, lay: BodyLayout) -> bool:
+    """Drawn over the face and inside its box (a little slack at the sides), in its upper part."""
+    face = lay.face
+    if face is None or f.order <= face.order:
+        return False
+    fx0, fy0, fx1, fy1 = face.box
+    x0, y0, x1, y1 = f.box
+    slack = 0.1 * lay.fw
+    inside = x0 >= fx0 - slack and x1 <= fx1 + slack and y0 >= fy0 - 0.05 * lay.fh and y1 <= fy1
+    return inside and f.centroid[1] < fy0 + 0.7 * lay.fh
+
+
+def face_band_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """A mesh of a face part worn across the top of the head: not skin-coloured (dark, or a hue no skin has),
+    wider than half the face, thin, reaching above the face's top and centred high → `headwear` (a hairband, a
+    headband kept in the face part). The face's outline and the brows stay inside the face's box; a hair shadow
+    on the face is shaded skin."""
+    face = lay.face
+    if face is None or f.id == face.id or f.area == 0 or lay.is_skin(f, 2.0 * SKIN_DE):
+        return None
+    if not (f.lab[0] < 35.0 or f.lab[2] < 0.0 or f.lab[1] < -3.0):
+        return None  # warm and light: shaded skin, blush
+    fx0, fy0, fx1, fy1 = face.box
+    x0, y0, x1, y1 = f.box
+    across = f.width > 0.5 * lay.fw and f.height < 0.6 * lay.fh
+    if across and y0 < fy0 - 0.05 * lay.fh and f.centroid[1] < fy0 + 0.25 * lay.fh:
+        return ("headwear", 0.55, "face-band")
+    return None
 
 
 def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) -> Rule | None:
@@ -342,7 +455,8 @@ def arm_pair_rule(f: MeshFeatures, lay: BodyLayout, body: list[MeshFeatures]) ->
         similar = 0.7 < g.area / f.area < 1.43 and 0.7 < max(g.height, 1) / max(f.height, 1) < 1.43
         gap = max(g.box[0] - f.box[2], f.box[0] - g.box[2])
         # open coat halves hang from the collar down the torso, close to the axis; arms hang outside the torso
-        collar = f.box[1] < lay.chin + 0.3 * fh and f.height > 1.5 * fh and gap < 0.7 * fw
+        near = gap < 0.7 * fw  # the halves of an open coat, its lapels, hang close to the axis; arms outside
+        collar = near and f.height > 1.5 * fh and f.box[1] < lay.chin + 0.8 * fh
         if centred and level and similar and gap > 0.2 * fw and not collar:
             return ("handwear", 0.6, "arm-pair")
     return None
@@ -409,11 +523,28 @@ def continuity_rule(f: MeshFeatures, neighbours: list[tuple[MeshFeatures, str]])
     return (tag, float(np.clip(0.75 - d / 40.0, 0.3, 0.75)), "colour-continuity") if d < 15.0 else None
 
 
+def neck_shape_rule(f: MeshFeatures, lay: BodyLayout) -> Rule | None:
+    """Nothing named: the neck is shaded skin (within ΔE 30 of the skin, warm) drawn under the face, on the body's
+    axis, narrower than the face, from behind the face's lower half down past the chin."""
+    face = lay.face
+    if face is None or lay.skin is None or f.order >= face.order or colour_distance(f.lab, lay.skin) > 30.0:
+        return None
+    x0, y0, x1, y1 = f.box
+    if f.lab[1] < 0.0 or f.lab[2] < 0.0 or abs(f.centroid[0] - lay.axis) > 0.3 * lay.fw or f.width > lay.fw:
+        return None
+    if lay.chin - 0.6 * lay.fh <= y0 < lay.chin and y1 > lay.chin + 0.1 * lay.fh:
+        return ("neck", 0.45, "neck-geometry")
+    return None
+
+
 def position_rule(
-    f: MeshFeatures, lay: BodyLayout, hair: tuple[float, float, float] | None = None
+    f: MeshFeatures,
+    lay: BodyLayout,
+    hair: tuple[float, float, float] | None = None,
+    others: Sequence[MeshFeatures] = (),
 ) -> Rule | None:
-    """A mesh nothing names: skin in the face box, hair-coloured above the chin, the body layout below the chin,
-    else a prop off the body."""
+    """A mesh nothing names: skin in the face box, hair-coloured above the chin, the body layout below the chin
+    (`others`: the meshes below the chin, for mirrored pairs: skirt panels, arms), else a prop off the body."""
     if f.area == 0:
         return None
     if lay.face is not None:
@@ -429,6 +560,10 @@ def position_rule(
             if cy < fy0 + 0.6 * lay.fh:
                 return ("eyes", 0.35, "face-layout")  # over the face, upper part: the eye pieces (split later)
             return ("mouth", 0.3, "face-layout")
+        if lay.by_shape:
+            hit = ear_rule(f, lay) or neck_shape_rule(f, lay)
+            if hit is not None:
+                return hit
         head = (fx0 - 0.6 * lay.fw, fy0 - 0.8 * lay.fh, fx1 + 0.6 * lay.fw, lay.chin)
         x0, y0, x1, y1 = f.box
         overlaps = x0 < head[2] and head[0] < x1 and y0 < head[3] and head[1] < y1
@@ -439,7 +574,9 @@ def position_rule(
         if not (ex0 <= cx <= ex1 and ey0 <= cy <= ey1):
             return ("objects", 0.3, "off-body")  # apart from the character (a credit plate, a logo)
         if cy > lay.chin:
-            hit = body_rule(f, lay)
+            hit = body_rule(f, lay, others)
+            if lay.by_shape and (hit is None or hit[0] == "topwear"):
+                hit = arm_pair_rule(f, lay, list(others)) or hit  # nothing named: arms hang from the shoulders
             if hit is not None:
                 return hit
             if lay.has_body:

@@ -117,7 +117,7 @@ class Cubism2Runtime:
                 id=str(data.getId()), name="", index=i, part_id=pid, part_path=(pid,) if pid else (),
                 draw_order=0, render_order=0, opacity=1.0, texture_index=max(int(data.getTextureNo()), 0),
                 mask_ids=tuple(str(c) for c in clips), blend_mode=BLEND_NAMES.get(data.colorCompositionType, "normal"),
-                double_sided=True,
+                double_sided=True, glow=BLEND_NAMES.get(data.colorCompositionType) == "additive",
             ))
         return meshes
 

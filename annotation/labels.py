@@ -6,6 +6,10 @@ on disk is always either the previous or the new complete version, never a torn 
 
 Loading never modifies the file: a corrupt file, a file of a newer schema or a file for another model raises
 (`BadInput` / `NewerSchema`) and leaves the bytes untouched.
+
+Provenance: every entry names the rule that set it (`source`); an automatic entry also names the seed provider of
+the run that set it (`provider`: layout, samhq, seethrough, or none). Schema history: 1 (no provider); 2 adds the
+entries' `provider`. Files of schema 1 are read as they are (their entries have no provider) and saved as 2.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any
 
 from seethrough.core.errors import BadInput, NewerSchema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SOURCES = (
     "human", "name-match", "sibling-vote", "parent-vote", "2d-seed", "hair-split", "eye-split",
     # geometry rules (annotation.body_layout) and seed-provider votes (annotation.seeds)
@@ -31,10 +35,14 @@ SOURCES = (
     "eye-colour", "held-item", "colour-continuity", "face-box", "face-shape", "trousers", "hair-colour", "face-layout",
     "head-layout", "off-body",
     "no-evidence",
+    # rules added with the effect, accessory and clothing-boundary rules (docs/auto-labels.md)
+    "hair-shadow", "face-band", "crown-shape", "coat-tails", "waist-item", "long-skirt", "leg-mass",
+    "face-parts", "hidden-twin",
     "seed-layout", "seed-seethrough", "seed-samhq",
 )
 
-#: one entry as stored: {"tag": str, "source": str, "time": float, "confidence": float (automatic labels only)}
+#: one entry as stored: {"tag": str, "source": str, "time": float, "confidence": float and "provider": str
+#: (automatic labels only)}
 Entry = dict[str, Any]
 
 
@@ -145,6 +153,8 @@ class LabelStore:
             entries[mid] = {"tag": item["tag"], "source": item["source"], "time": float(item.get("time", 0.0))}
             if isinstance(item.get("confidence"), (int, float)):
                 entries[mid]["confidence"] = float(item["confidence"])
+            if isinstance(item.get("provider"), str) and item["source"] != "human":
+                entries[mid]["provider"] = item["provider"]
         self.entries = entries
         excluded = data.get("excluded_parts", [])
         if not isinstance(excluded, list) or not all(isinstance(x, str) for x in excluded):
@@ -172,6 +182,12 @@ class LabelStore:
 
     def tags(self) -> dict[str, str]:
         return {k: e["tag"] for k, e in self.entries.items()}
+
+    def provider(self, mesh_id: str) -> str | None:
+        """The seed provider of the automatic run that set a label (None for a person's label, an unlabelled mesh
+        or a label from a file of schema 1)."""
+        e = self.entries.get(mesh_id)
+        return e.get("provider") if e else None
 
     def human_ids(self) -> set[str]:
         return {k for k, e in self.entries.items() if e["source"] == "human"}
@@ -206,25 +222,33 @@ class LabelStore:
 
     def apply(
         self,
-        assignments: Mapping[str, tuple[str, str] | tuple[str, str, float]],
+        assignments: Mapping[str, tuple[str, str] | tuple[str, str, float] | None],
         text: str = "Auto-label",
         now: float | None = None,
+        provider: str | None = None,
     ) -> int:
-        """Apply many `{id: (tag, source)}` or `{id: (tag, source, confidence)}` at once as one undo step; returns
-        how many entries changed."""
+        """Apply many `{id: (tag, source)}` or `{id: (tag, source, confidence)}` at once as one undo step (`None`
+        clears an id's label); automatic entries record `provider`, the seed provider of the run, when given.
+        Returns how many entries changed."""
         self._check_ids(assignments)
         now = time.time() if now is None else now
         after: dict[str, Entry | None] = {}
         for mid, value in assignments.items():
+            if value is None:
+                if mid in self.entries:
+                    after[mid] = None
+                continue
             tag, source = value[0], value[1]
             if not _known_source(source):
                 raise ValueError(f"unknown label source {source!r}; known: {', '.join(SOURCES)}")
             entry: Entry = {"tag": tag, "source": source, "time": now}
             if len(value) > 2 and source != "human":
                 entry["confidence"] = round(float(value[2]), 3)
+            if provider is not None and source != "human":
+                entry["provider"] = provider
             old = self.entries.get(mid)
             same = old and old["tag"] == tag and old["source"] == source
-            if same and old.get("confidence") == entry.get("confidence"):  # type: ignore[union-attr]
+            if same and all(old.get(k) == entry.get(k) for k in ("confidence", "provider")):  # type: ignore[union-attr]
                 continue
             after[mid] = entry
         if after:

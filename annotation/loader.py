@@ -152,6 +152,7 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
             part_path=_part_path(parts, pid), draw_order=0, render_order=0, opacity=1.0,
             texture_index=int(textures_idx[i]), mask_ids=tuple(ids[m] for m in masks[i] if m >= 0), blend_mode=blend,
             inverted_mask=bool(flags[i] & INVERTED_MASK), double_sided=bool(flags[i] & DOUBLE_SIDED),
+            glow=blend == "additive",
         ))
     _apply_blend_report(core, meshes, part_ids, warnings)
     size, _, _ = core.canvas()
@@ -235,6 +236,7 @@ def _apply_blend_report(core: Any, meshes: list[ArtMesh], part_ids: list[str], w
                           offscreens)
     for mesh in meshes:
         mesh.cut_out = mesh.id in report.cut_out
+        mesh.glow = mesh.id in report.lightening
         mesh.blend_mode = nearest_mode(int(codes[mesh.index]))  # the constant flags know only the older two
     if report.warning:
         warnings.append(report.warning)

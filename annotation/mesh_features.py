@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -57,22 +58,41 @@ def colour_distance(a: Iterable[float], b: Iterable[float]) -> float:
 def mesh_features(raster: ModelRaster) -> dict[str, MeshFeatures]:
     """Features of every mesh of a raster (meshes drawing nothing get an empty box and zero areas)."""
     areas = raster.areas()
-    out: dict[str, MeshFeatures] = {}
-    for rank, mesh in enumerate(raster.order):
-        pixels, (x0, y0, _, _) = raster.crops[mesh.id]
-        covered = pixels[..., 3] > ALPHA_VISIBLE if pixels.size else np.zeros((0, 0), bool)
-        ys, xs = np.nonzero(covered)
-        if len(xs) == 0:
-            out[mesh.id] = MeshFeatures(mesh.id, rank, (0, 0, 0, 0), (0.0, 0.0), 0, 0, (0.0, 0.0, 0.0))
-            continue
-        a = pixels[ys, xs, 3:4]
-        rgb = (pixels[ys, xs, :3] * a).sum(0) / max(float(a.sum()), 1e-6)
-        lab = lab_of(rgb[None])[0]
-        box = (int(x0 + xs.min()), int(y0 + ys.min()), int(x0 + xs.max()) + 1, int(y0 + ys.max()) + 1)
-        out[mesh.id] = MeshFeatures(
-            mesh.id, rank, box, (float(x0 + xs.mean()), float(y0 + ys.mean())), int(len(xs)),
-            areas[mesh.id][1], (float(lab[0]), float(lab[1]), float(lab[2])),
-        )
+    return {mesh.id: features_of(mesh.id, rank, *raster.crops[mesh.id], areas[mesh.id][1])
+            for rank, mesh in enumerate(raster.order)}
+
+
+def features_of(mesh_id: str, rank: int, pixels: np.ndarray, box: Box, visible_area: int = 0) -> MeshFeatures:
+    """Features of one fragment cropped to `box` (float RGBA straight alpha)."""
+    x0, y0 = box[0], box[1]
+    covered = pixels[..., 3] > ALPHA_VISIBLE if pixels.size else np.zeros((0, 0), bool)
+    ys, xs = np.nonzero(covered)
+    if len(xs) == 0:
+        return MeshFeatures(mesh_id, rank, (0, 0, 0, 0), (0.0, 0.0), 0, 0, (0.0, 0.0, 0.0))
+    a = pixels[ys, xs, 3:4]
+    rgb = (pixels[ys, xs, :3] * a).sum(0) / max(float(a.sum()), 1e-6)
+    lab = lab_of(rgb[None])[0]
+    return MeshFeatures(
+        mesh_id, rank, (int(x0 + xs.min()), int(y0 + ys.min()), int(x0 + xs.max()) + 1, int(y0 + ys.max()) + 1),
+        (float(x0 + xs.mean()), float(y0 + ys.mean())), int(len(xs)), visible_area,
+        (float(lab[0]), float(lab[1]), float(lab[2])),
+    )
+
+
+def revealed_features(model: Any, frame: Any, mesh_ids: Iterable[str]) -> dict[str, MeshFeatures]:
+    """Features of meshes hidden at the current pose, drawn as if shown (opacity 1, their own vertices, no clipping
+    mask); their visible area is 0. `rank` is the mesh's place in the drawing sequence among all meshes."""
+    import dataclasses
+
+    from seethrough.annotation.render import rasterise
+
+    wanted = set(mesh_ids)
+    ranks = {m.id: r for r, m in enumerate(sorted(model.artmeshes, key=lambda m: m.render_order))}
+    out = {}
+    for mesh in model.artmeshes:
+        if mesh.id in wanted and not mesh.cut_out:
+            pixels, box = rasterise(model, dataclasses.replace(mesh, opacity=1.0, visible_flag=True), frame)
+            out[mesh.id] = features_of(mesh.id, ranks[mesh.id], pixels, box)
     return out
 
 

@@ -66,6 +66,9 @@ class ArtMesh:
     multiply_color: tuple[float, float, float] = (1.0, 1.0, 1.0)  # at the current pose
     screen_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     cut_out: bool = False  # Cubism 5.3 alpha blend 'out': it cuts its group, never drawn (annotation.blend_modes)
+    #: it lightens what is under it: additive (constant flag, Cubism 2 composition) or a Cubism 5.3 add, add-glow,
+    #: lighten, screen or colour dodge, its own or its offscreen's (annotation.blend_modes.lightens): a glow
+    glow: bool = False
 
 
 @dataclass

@@ -47,9 +47,20 @@ def _split_keywords(words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, .
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[tuple[_Rule, ...], _Rule]:
-    data = json.loads(resource("live2d_keywords.json").read_text(encoding="utf-8"))
+    data = _data()
     rules = tuple(_Rule(r["tag"], *_split_keywords(r["keywords"])) for r in data["rules"])
     return rules, _Rule("exclude", *_split_keywords(data["exclude"]))
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(resource("live2d_keywords.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _effect_rules() -> tuple[_Rule, _Rule]:
+    data = _data()
+    return _Rule("effect", *_split_keywords(data["effects"])), _Rule("not", *_split_keywords(data["not_effects"]))
 
 
 def _matches(rule: _Rule, raw: str, norm: str) -> bool:
@@ -60,6 +71,7 @@ def _matches(rule: _Rule, raw: str, norm: str) -> bool:
     return any(kw in low for kw in rule.other_keywords)
 
 
+@lru_cache(maxsize=4096)
 def match_name(name: str) -> str | None:
     """Tag of one name (v3 tags plus generic `hair`/`eyes`), or None when no keyword matches."""
     if not name:
@@ -74,6 +86,30 @@ def match_name(name: str) -> str | None:
 def is_excluded_name(name: str) -> bool:
     """Does a part name/id denote something that is not the character (background, underdrawing, guide)?"""
     return bool(name) and _matches(_table()[1], name, normalize(name))
+
+
+@lru_cache(maxsize=4096)
+def is_effect_name(name: str) -> bool:
+    """Does a name (a part's, a mesh's or a parameter's) mean a visual effect (エフェクト, 煙, glow, aura, …)?"""
+    if not name:
+        return False
+    effect, shading = _effect_rules()
+    norm = normalize(name)
+    return _matches(effect, name, norm) and not _matches(shading, name, norm)
+
+
+def effect_in_chain(names: Sequence[Sequence[str]]) -> str | None:
+    """The name that makes a mesh an effect: walking `names` = [[mesh name, mesh id], [parent name, parent id], …]
+    nearest first, the first level where any name means something decides; it is an effect when that level names
+    an effect and no body part (a part "エフェクト" holding a part "手" holds a hand). None otherwise."""
+    for group in names:
+        body = any(match_name(n) is not None for n in group)
+        effect = next((n for n in group if is_effect_name(n)), None)
+        if body:
+            return None
+        if effect is not None:
+            return effect
+    return None
 
 
 def match_chain(names: Sequence[Sequence[str]]) -> tuple[str, int] | None:

@@ -47,7 +47,8 @@ def geometry_and_seed_labels(
     props = {m for m, (_, rule, _) in labels.items() if rule == "foreground-prop"}
     sil = silhouette(raster, excluded | props)  # the character's extent: no background, no desk
     known = {m: t for m, (t, _, _) in labels.items() if m in active_set}
-    for mid, (tag, conf, rule) in layout_assign(features, known, parts, sil, coarse, humans).items():
+    rules = layout_assign(features, known, parts, sil, coarse, humans)
+    for mid, (tag, conf, rule) in rules.items():
         if mid in labels and labels[mid][1] != "human":
             old_tag, old_rule, old_conf = labels[mid]
             labels[mid] = (tag, rule, conf) if tag != old_tag else (tag, old_rule, max(old_conf, conf))
@@ -74,9 +75,51 @@ def geometry_and_seed_labels(
     for mid, v in votes.items():
         current = labels.get(mid)
         if current is None:
-            labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+            # the weights-free prior's vote is its rule's verdict: name that rule (a learned parser's is its own)
+            same = not seeds.learned and mid in rules and rules[mid][0] == v.tag
+            labels[mid] = (v.tag, rules[mid][2] if same else f"seed-{name}", round(v.confidence, 3))
         elif seeds.learned and mid in coarse and current[1] != "human" and v.confidence > current[2]:
             labels[mid] = (v.tag, f"seed-{name}", round(v.confidence, 3))
+
+
+def hidden_twin_labels(
+    live: Any, labels: Labels, todo: Sequence[str], size: int
+) -> dict[str, tuple[str, str, float]]:
+    """Meshes hidden at the current pose that nothing else labelled (an arm's second pose, closed eyes, a second
+    mouth): drawn as if shown, each takes the tag of the labelled visible mesh whose box covers at least half of
+    its box in its colour (ΔE < 20), the closest in colour — the same thing drawn another way (`hidden-twin`). An
+    alternative of a pose group (a second arm) is compared with what the pose groups show only (the first arms: a
+    raised hand in front of the face is still a hand)."""
+    from seethrough.annotation.mesh_features import colour_distance, revealed_features
+
+    hidden = [m.id for m in live.artmeshes if m.id in set(todo) and (m.opacity <= 0.0 or not m.visible_flag)]
+    if not hidden:
+        return {}
+    frame = content_frame(live, size, 0.02)
+    shown = mesh_features(model_raster(live, frame))
+    anchors = [shown[m] for m in labels if m in shown and shown[m].visible_area > 0]
+    posed = {pid for group in getattr(live, "pose_groups", []) for entry in group for pid in entry}
+    paths = {m.id: m.part_path for m in live.artmeshes}
+    out: dict[str, tuple[str, str, float]] = {}
+    for mid, f in revealed_features(live, frame, hidden).items():
+        if f.area == 0:
+            continue
+        alternate = bool(posed.intersection(paths[mid]))
+        best, best_d = None, 20.0
+        for g in anchors:
+            if alternate and not posed.intersection(paths[g.id]):
+                continue
+            if _overlap(f.box, g.box) >= 0.5 * max(f.width * f.height, 1):
+                d = colour_distance(f.lab, g.lab)
+                if d < best_d:
+                    best, best_d = g, d
+        if best is not None:
+            out[mid] = (labels[best.id][0], "hidden-twin", 0.35)
+    return out
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def foreground_props(live: Any, named_excluded: set[str], size: int) -> set[str]:

@@ -2,7 +2,9 @@
 [--provider layout|seethrough|samhq|none] [--vote-poses N]`.
 
 Runs the automatic labelling rules (`annotation.auto_label`) on a Live2D model and writes its label file
-(default: `<model name>.labels.json` next to the model). Human labels already in the file are kept. With `--seeds`,
+(default: `<model name>.labels.json` next to the model). Human labels already in the file are kept. The report names
+the seed provider of the run, the rule, confidence and provider of every label, and each mesh left out as not the
+character with its reason (an effect, a hit area, …). With `--seeds`,
 DIR holds one PNG per tag (`<tag>.png`, e.g. `front hair.png`, the size of the render) used as 2D seeds.
 
 With `--eval GT.json` the resulting labels are measured against a hand-verified ground truth
@@ -119,21 +121,38 @@ def run_label(args: argparse.Namespace) -> int:
             "total": report.total,
             "labelled": report.labelled,
             "excluded": len(report.excluded),
+            "excluded_reasons": report.excluded_reasons,
             "unlabelled": report.unlabelled,
+            "provider": report.provider,
+            "used_names": report.used_names,
+            "labels": _provenance(store),
             "output": str(out) if written else None,
         }
         if result is not None:
             data["eval"] = {"ground_truth": str(args.eval), "size": EVAL_SIZE, **result.to_json(args.worst)}
         print_json(data)
     else:
+        from seethrough.annotation.non_character import reason_counts
+
         rules = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
         where = f"{out}: " if written else ""
-        print(f"{where}{report.labelled}/{report.total} ArtMeshes labelled ({report.coverage:.1%}); {rules}")
+        print(f"{where}{report.labelled}/{report.total} ArtMeshes labelled ({report.coverage:.1%}) with seed "
+              f"provider {report.provider}; {rules}")
+        if report.excluded:
+            left = ", ".join(f"{k} {v}" for k, v in sorted(reason_counts(report.excluded_reasons).items()))
+            print(f"left out (not the character): {len(report.excluded)} ArtMeshes; {left}")
         if result is not None:
             from seethrough.annotation.ground_truth import format_evaluation
 
             print("\n".join(format_evaluation(model.name, result, EVAL_SIZE, args.worst)))
     return 0
+
+
+def _provenance(store: Any) -> dict[str, dict[str, Any]]:
+    """Every label's tag, rule, confidence and seed provider (None for a person's label)."""
+    return {mid: {"tag": e["tag"], "rule": e["source"], "confidence": store.confidence(mid),
+                  "provider": e.get("provider")}
+            for mid in store.mesh_ids if (e := store.entries.get(mid)) is not None}
 
 
 def _read_truth(path: Path, tagset: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from seethrough.annotation.blend_modes import blend_report, nearest_mode, split_code
+from seethrough.annotation.blend_modes import blend_report, lightens, nearest_mode, split_code
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.render import mesh_areas
 from seethrough.core.paths import fixtures_dir
@@ -44,6 +44,14 @@ def test_new_modes_are_approximated_and_out_cuts_the_mesh_or_its_offscreen_group
     assert blend_report({"face": 0x200}, PATHS, {}).cut_out == {"face"}  # its own alpha blend 'out'
 
 
+def test_lightening_blends_mark_glows_drawn_so_or_inside_an_offscreen_drawn_so() -> None:
+    assert [lightens(c) for c in (1, 3, 4, 9, 10, 11, 0x103)] == [True] * 7  # add, add-glow, lighten, screen, dodge
+    assert [lightens(c) for c in (0, 2, 5, 6, 12, 0x200)] == [False] * 6  # normal, multiply, darken, overlay, out
+    report = blend_report({"face": 0, "glow": 0x4, "hair": 0, "shadow": 0},
+                          PATHS, {"PartFx": 0x0, "PartShadowOut": 0xA})
+    assert report.lightening == {"glow", "shadow"}  # its own add-glow; an offscreen drawn 'screen'
+
+
 def _model(name: str):
     folder = fixtures_dir() / name
     if not folder.is_dir():
@@ -76,3 +84,11 @@ def test_a_mesh_that_cuts_its_group_is_never_drawn() -> None:
     model.update()  # re-reads the Core's state (refresh_dynamic_state) and invalidates cached renders
     assert not mesh.visible_flag
     assert mesh_areas(model, 256)[mesh.id][1] == 0
+
+
+@pytest.mark.parametrize("name", ["Mao", "koharu"])
+def test_additive_meshes_are_glows_on_real_models(name: str) -> None:
+    model = _model(name)
+    glows = {m.id for m in model.artmeshes if m.glow}
+    assert glows == {m.id for m in model.artmeshes if m.blend_mode == "additive"}
+    assert len(glows) == (15 if name == "Mao" else 0)  # Mao: 15 additive effects; koharu (Cubism 2) none

@@ -16,7 +16,7 @@ import pytest
 
 from seethrough.annotation import loader
 from seethrough.annotation.auto_label import auto_label, from_live2d
-from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.labels import SCHEMA_VERSION, LabelStore
 from seethrough.core.paths import fixtures_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,6 +54,7 @@ def test_cli_label_json_on_mark(tmp_path: Path) -> None:
     assert 0.95 <= report["coverage"] <= 1.0 and report["output"] == str(out)
     assert report["labelled"] <= report["total"] and sum(report["counts"].values()) == report["labelled"]
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema_version"] == 1 and len(data["entries"]) == report["labelled"]
+    assert data["schema_version"] == SCHEMA_VERSION and len(data["entries"]) == report["labelled"]
+    assert report["provider"] == "layout" and {e["provider"] for e in data["entries"].values()} == {"layout"}
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)  # rerun loads the file
     assert again.returncode == 0, again.stderr

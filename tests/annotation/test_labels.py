@@ -1,4 +1,5 @@
-"""LabelStore: round trip, undo/redo, validation on load, and autosave that survives kill -9."""
+"""LabelStore: round trip, undo/redo, validation on load, provenance (schema 2, schema 1 files still read), and
+autosave that survives kill -9."""
 
 from __future__ import annotations
 
@@ -47,6 +48,33 @@ def test_undo_redo(tmp_path: Path) -> None:
     assert not s.can_redo
     assert s.undo() and s.undo() and s.undo() and not s.undo()
     assert s.tags() == {}
+
+
+def test_automatic_labels_name_their_provider_and_schema_1_files_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    old = {"schema_version": 1, "model_id": "x", "taxonomy_version": "v3", "excluded_parts": [],
+           "entries": {"ArtMesh1": {"tag": "face", "source": "name-match", "time": 1.0, "confidence": 0.9},
+                       "ArtMesh2": {"tag": "neck", "source": "human", "time": 2.0}}}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    s = LabelStore.open(path, IDS)
+    assert s.tags() == {"ArtMesh1": "face", "ArtMesh2": "neck"} and s.provider("ArtMesh1") is None
+    assert path.read_text(encoding="utf-8") == json.dumps(old)  # reading never rewrites
+    s.apply({"ArtMesh1": ("face", "name-match", 0.9), "ArtMesh3": ("mouth", "seed-layout", 0.4),
+             "ArtMesh2": ("neck", "human")}, provider="layout")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["schema_version"] == 2 == SCHEMA_VERSION
+    assert data["entries"]["ArtMesh1"]["provider"] == "layout"  # same label, now with its provider
+    assert data["entries"]["ArtMesh3"] == {**data["entries"]["ArtMesh3"], "source": "seed-layout", "provider": "layout"}
+    assert "provider" not in data["entries"]["ArtMesh2"]  # a person's label has no provider
+    assert LabelStore.open(path, IDS).provider("ArtMesh3") == "layout"
+
+
+def test_none_clears_a_label_in_the_same_undo_step(tmp_path: Path) -> None:
+    s = LabelStore.open(tmp_path / "m.json", IDS)
+    s.apply({"ArtMesh1": ("objects", "no-evidence", 0.1), "ArtMesh2": ("face", "name-match", 0.9)})
+    assert s.apply({"ArtMesh1": None, "ArtMesh2": ("face", "name-match", 0.9), "ArtMesh3": None}) == 1
+    assert s.tags() == {"ArtMesh2": "face"}
+    assert s.undo() and s.tag("ArtMesh1") == "objects"
 
 
 def test_newer_schema_refused(tmp_path: Path) -> None:

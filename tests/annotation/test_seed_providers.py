@@ -110,7 +110,8 @@ def test_layout_maps_paint_visible_meshes_and_leave_a_dog_without_a_body() -> No
 
 
 def test_layout_without_names_finds_a_face_by_shape_but_never_invents_one() -> None:
-    """Nothing named: Mark's face is found by its shape and the head laid out around it; the white dog Wanko has
+    """Nothing named: Mark's face is found by its shape, the pieces over it parsed (annotation/face_parts.py) and the
+    head laid out around it; the white dog Wanko has
     no skin-coloured face with eyes, so it gets no face (nor body) layout at all."""
     from seethrough.annotation.body_layout import find_face
 
@@ -120,7 +121,9 @@ def test_layout_without_names_finds_a_face_by_shape_but_never_invents_one() -> N
     maps = LayoutProvider().maps(anonymous)
     votes = {m: v.tag for m, v in vote([(maps, ctx.visibility)], list(ctx.visibility)).items()}
     assert votes["Face"] == "face"  # the face-shaped skin region near the top, with eyes drawn over it
-    assert {votes[m] for m in ("EyeL3", "EyeR3")} == {"eyes"}  # dark pieces over the face's upper part
+    assert {votes[m] for m in ("EyeL4", "EyeR4")} == {"irides"}  # the mirrored pair of dark compact pieces
+    assert {votes[m] for m in ("EyeL5", "EyeR5")} == {"eyewhite"}  # white under them
+    assert {votes[m] for m in ("EyeL3", "EyeR3")} == {"eyelash"}  # dark outlines around them
     assert {votes[m] for m in ("Hair1", "Hair2")} == {"hair"}  # around the head (front/back split comes later)
 
     wanko = _model("Wanko")  # a white dog: no skin-coloured face with eyes: no face layout at all

@@ -81,3 +81,22 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path, 
 
     ws.undo()  # the last accept is one undo step: its mesh is back in the queue
     assert len(review.items) == 1
+
+
+@pytest.mark.skipif(not (FIXTURES / "Wanko").is_dir(), reason="Wanko fixture absent")
+def test_auto_label_leaves_effects_out_of_the_labels_and_the_queue(window, qtbot, tmp_path):
+    shutil.copytree(FIXTURES / "Wanko", tmp_path / "Wanko")
+    ws = window.workspaces["annotate"]
+    ws.open_model(tmp_path / "Wanko" / "Wanko.model3.json")
+    qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
+    store = ws.state.store
+    store.apply({"D_EFFECT_03": ("objects", "no-evidence", 0.1)})  # an earlier run baked the effect in
+
+    ws.auto_label()
+    qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
+    report = ws.last_report
+    assert report.excluded_reasons["D_EFFECT_03"] == "effect-name: D_EFFECT_03" and report.provider == "layout"
+    assert store.tag("D_EFFECT_03") is None  # cleared with the rest of the run
+    assert "D_EFFECT_03" not in [it.id for it in ws.review.items]
+    assert {store.provider(m) for m in store.entries if store.source(m) != "human"} == {"layout"}
+    assert store.undo() and store.tag("D_EFFECT_03") == "objects"  # one undo step

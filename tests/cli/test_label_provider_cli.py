@@ -1,6 +1,7 @@
 """`live2d label` with seed providers, end to end on Hiyori: the default labeller (layout provider, geometry rules)
 writes a rule and a confidence per label and fixes the lower body the names fold into `topwear`; `--provider none`
-is the names-only labeller; `--vote-poses` lets head turns vote; an unknown provider is one clear line, exit 2."""
+is the names-only labeller; `--vote-poses` lets head turns vote; an unknown provider is one clear line, exit 2.
+Provenance: the JSON report and the label file name the seed provider and the rule of every label."""
 
 import json
 import subprocess
@@ -29,12 +30,19 @@ def test_providers_confidences_and_pose_votes(tmp_path: Path) -> None:
     assert all(0.0 < e["confidence"] <= 1.0 for e in entries.values())
     lower = {entries[m]["tag"] for m in ("ArtMesh106", "ArtMesh105", "ArtMesh104", "ArtMesh100")}
     assert lower == {"footwear", "legwear", "bottomwear"}  # shoes, socks and skirt under the part 体 (body)
-    assert json.loads(default.stdout)["counts"].get("feet-line") == 2
+    report = json.loads(default.stdout)
+    assert report["counts"].get("feet-line") == 2
+    assert report["provider"] == "layout" and report["used_names"] is True
+    assert set(report["labels"]) == set(entries)  # every label, with its rule and the provider of the run
+    assert all(v["rule"] == entries[m]["source"] and v["provider"] == "layout" for m, v in report["labels"].items())
+    assert {e["provider"] for e in entries.values()} == {"layout"}
+    assert report["excluded_reasons"] == {"HitArea": "excluded-name: HitArea"}
 
     names = _cli("live2d", "label", str(HIYORI), "-o", str(tmp_path / "names.json"), "--provider", "none")
     assert names.returncode == 0, names.stderr
     plain = json.loads((tmp_path / "names.json").read_text(encoding="utf-8"))["entries"]
     assert plain["ArtMesh106"]["tag"] == "topwear"  # what names alone say: the issue's error class
+    assert {e["provider"] for e in plain.values()} == {"none"} and "provider none" in names.stdout
 
     bad = _cli("live2d", "label", str(HIYORI), "-o", str(tmp_path / "x.json"), "--provider", "gradcam")
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0

@@ -336,9 +336,9 @@ class AnnotateWorkspace(ExportActions):
         self._update_status()
         self.history_changed.emit()
 
-    def _apply(self, assignments: dict[str, Any], text: str) -> int:
+    def _apply(self, assignments: dict[str, Any], text: str, provider: str | None = None) -> int:
         try:
-            changed = self.state.store.apply(assignments, text=text) if self.state else 0
+            changed = self.state.store.apply(assignments, text=text, provider=provider) if self.state else 0
         except SeeThroughError as exc:
             show_error(self, exc)
             changed = 0
@@ -369,8 +369,14 @@ class AnnotateWorkspace(ExportActions):
 
         def done(report) -> None:  # noqa: ANN001
             self.last_report = report
-            self._apply({mid: (e["tag"], e["source"], e.get("confidence", 0.5)) for mid, e in scratch.entries.items()
-                         if e["source"] != "human"}, "Auto-label")
+            changes: dict[str, Any] = {mid: (e["tag"], e["source"], e.get("confidence", 0.5))
+                                       for mid, e in scratch.entries.items() if e["source"] != "human"}
+            store = self.state.store if self.state else None
+            for mid in report.excluded:  # not the character (an effect, …): an earlier automatic label goes
+                if store is not None and store.source(mid) not in (None, "human"):
+                    changes[mid] = None
+            self.review.excluded = self.review.excluded | set(report.excluded)  # not in the review queue either
+            self._apply(changes, "Auto-label", provider=report.provider)
             log.info("auto-label: %d/%d labelled (%.0f%%), rules %s", report.labelled, report.total,
                      report.coverage * 100, report.counts)
 
