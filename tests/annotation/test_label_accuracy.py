@@ -38,7 +38,7 @@ NAMELESS_FLOORS = {"Haru": (0.67, 0.96), "Hiyori": (0.61, 0.90), "Mao": (0.56, 0
 SURE = 0.5
 
 
-def _measure(name: str, use_names: bool):  # noqa: ANN202
+def _measure(name: str, use_names: bool):
     folder = fixtures_dir() / name
     if not folder.is_dir():
         pytest.skip(f"fixture {folder} missing")

@@ -29,7 +29,7 @@ SHADE = (60.0, 30.0, 20.0)  # skin in the shadow of the bangs: darker and redder
 H, W = 600, 200
 
 
-def _f(mid: str, order: int, box: tuple[int, int, int, int], lab=CLOTH, visible: float = 1.0,  # noqa: ANN001
+def _f(mid: str, order: int, box: tuple[int, int, int, int], lab=CLOTH, visible: float = 1.0,
        area: int | None = None) -> MeshFeatures:
     x0, y0, x1, y1 = box
     full = (x1 - x0) * (y1 - y0) if area is None else area
@@ -66,7 +66,7 @@ def _silhouette(features: dict[str, MeshFeatures], height: int = H) -> np.ndarra
     return sil
 
 
-def _layout(features: dict[str, MeshFeatures], known: dict[str, str] = KNOWN, height: int = H):  # noqa: ANN202
+def _layout(features: dict[str, MeshFeatures], known: dict[str, str] = KNOWN, height: int = H):
     return estimate_layout(features, known, _silhouette(features, height))
 
 

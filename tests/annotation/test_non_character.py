@@ -26,7 +26,7 @@ TRUTH = Path(__file__).resolve().parents[1] / "data" / "labels"
 BODY = 100_000  # the body's area in pixels
 
 
-def _model(name: str):  # noqa: ANN202
+def _model(name: str):
     folder = fixtures_dir() / name
     if not folder.is_dir():
         pytest.skip(f"fixture {folder} missing")
