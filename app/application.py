@@ -52,9 +52,13 @@ def create_main_window(settings_path: str | Path | None = None, open_path: str |
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(settings_path).parent))
     setup_logging()
+    from seethrough.app.settings import THEME, Settings
+    from seethrough.app.theme import apply_theme
+
+    apply_theme(Settings().get(THEME))
     window = MainWindow()
     from seethrough.app.autosave import offer_recovery
-    from seethrough.app.settings import LAST_FILE, Settings
+    from seethrough.app.settings import LAST_FILE
 
     if offer_recovery(window.session, window):  # the last run crashed: its unsaved edits come back first
         return window

@@ -9,13 +9,31 @@ panel.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QShowEvent,
+    QTabletEvent,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
+
+if TYPE_CHECKING:
+    from seethrough.app.tools.base import Tool
 
 ZOOM_STEP = 1.25
 
@@ -98,17 +116,21 @@ class CanvasView(QGraphicsView):
         self._region.setPen(pen)
         self._region.setVisible(False)
         self._scene.addItem(self._region)
-        self.region_mode = False
-        self._drag_from: QPointF | None = None
+        #: the active tool (app/tools): it gets the primary button and the pen; None: the button pans
+        self.tool: Tool | None = None
+        self._tool_drag = False
+        self._panning = False
+        self._space = False
+        #: the view follows the window's size (zoom to fit) until the user zooms or pans
+        self.fitting = True
         self.setBackgroundBrush(QColor(60, 63, 68))
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         self.setMouseTracking(True)
         self._checker = checker_brush()
         self._render_timer = QTimer(self, singleShot=True, interval=0)
         self._render_timer.timeout.connect(self.render_now)
-        self._fit_pending = True
         session.changed.connect(self.schedule_render)
         session.document_replaced.connect(self._on_document_replaced)
         session.current_layer_changed.connect(lambda _uid: self._update_outline())
@@ -120,7 +142,7 @@ class CanvasView(QGraphicsView):
         self._render_timer.start()
 
     def _on_document_replaced(self, _doc: object) -> None:
-        self._fit_pending = True
+        self.fitting = True
         self.schedule_render()
 
     def set_mode(self, mode: str) -> None:
@@ -154,8 +176,7 @@ class CanvasView(QGraphicsView):
         self._pixmap.setPixmap(QPixmap.fromImage(qimage))
         self._scene.setSceneRect(QRectF(0, 0, snapshot.width, snapshot.height))
         self._update_outline()
-        if self._fit_pending:
-            self._fit_pending = False
+        if self.fitting:
             self.fit()
         self.rendered.emit()
 
@@ -179,12 +200,6 @@ class CanvasView(QGraphicsView):
         self._highlight.setVisible(True)
         self.ensureVisible(self._highlight, 20, 20)
 
-    def set_region_mode(self, on: bool) -> None:
-        """While on, a left-button drag selects a region (session.region) instead of panning."""
-        self.region_mode = on
-        self.setDragMode(QGraphicsView.DragMode.NoDrag if on else QGraphicsView.DragMode.ScrollHandDrag)
-        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
-
     def _show_region(self, box: tuple[int, int, int, int] | None) -> None:
         if box is None:
             self._region.setVisible(False)
@@ -193,27 +208,125 @@ class CanvasView(QGraphicsView):
         self._region.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         self._region.setVisible(True)
 
-    def _clamped(self, pos: QPointF) -> QPointF:
+    def clamped(self, pos: QPointF) -> QPointF:
+        """`pos` moved inside the document's canvas."""
         doc = self.session.document
         if doc is None:
             return pos
         return QPointF(min(max(pos.x(), 0.0), float(doc.width)), min(max(pos.y(), 0.0), float(doc.height)))
 
-    def mousePressEvent(self, event) -> None:  # noqa: ANN001 - Qt API
-        if self.region_mode and event.button() == Qt.MouseButton.LeftButton and self.session.document is not None:
-            self._drag_from = self._clamped(self.mapToScene(event.position().toPoint()))
+    # --- tools and panning ----------------------------------------------------------------------------------
+    def set_tool(self, tool: Tool | None) -> None:
+        self.tool = tool
+        self._tool_drag = False
+        self._update_cursor()
+
+    def _update_cursor(self) -> None:
+        if self._panning:
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif self._space:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif self.tool is not None:
+            self.viewport().setCursor(self.tool.cursor())
+        else:
+            self.viewport().unsetCursor()
+
+    def begin_pan(self) -> None:
+        self._panning = True
+        self._pan_from: QPointF | None = None
+        self._update_cursor()
+
+    def end_pan(self) -> None:
+        self._panning = False
+        self._update_cursor()
+
+    def _pan_to(self, view_pos: QPointF) -> None:
+        if self._pan_from is not None:
+            delta = view_pos - self._pan_from
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            self.fitting = False
+        self._pan_from = view_pos
+
+    def _scene_pos(self, view_pos: QPointF) -> QPointF:
+        return self.mapToScene(view_pos.toPoint())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and
+                                                      (self._space or self.tool is None)):
+            self.begin_pan()
+            self._pan_from = event.position()
+            return
+        if button == Qt.MouseButton.LeftButton and self.tool is not None:
+            self._tool_drag = self.tool.press(self._scene_pos(event.position()), 1.0, event.modifiers())
+            if self._panning:  # the Pan tool
+                self._pan_from = event.position()
             return
         super().mousePressEvent(event)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: ANN001 - Qt API
-        if self._drag_from is not None and event.button() == Qt.MouseButton.LeftButton:
-            end = self._clamped(self.mapToScene(event.position().toPoint()))
-            start, self._drag_from = self._drag_from, None
-            x0, x1 = sorted((int(start.x()), int(round(end.x()))))
-            y0, y1 = sorted((int(start.y()), int(round(end.y()))))
-            self.session.set_region((x0, y0, x1, y1) if x1 - x0 >= 2 and y1 - y0 >= 2 else None)
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = self._scene_pos(event.position())
+        self.cursor_moved.emit(int(pos.x()), int(pos.y()))
+        if self._panning:
+            self._pan_to(event.position())
+            return
+        if self.tool is not None:
+            if self._tool_drag:
+                self.tool.move(pos, 1.0, event.modifiers())
+            else:
+                self.tool.hover(pos)
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._panning and (event.button() == Qt.MouseButton.MiddleButton or self._pan_from is not None):
+            self.end_pan()
+            if self.tool is not None and self._tool_drag:  # the Pan tool's own drag
+                self._tool_drag = False
+                self.tool.release(self._scene_pos(event.position()), event.modifiers())
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool is not None and self._tool_drag:
+            self._tool_drag = False
+            self.tool.release(self._scene_pos(event.position()), event.modifiers())
             return
         super().mouseReleaseEvent(event)
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """A pen: its pressure drives the tool (the mouse events Qt synthesises from it are then ignored)."""
+        if self.tool is None or self._space:
+            event.ignore()
+            return
+        pos = self._scene_pos(event.position())
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress and event.button() == Qt.MouseButton.LeftButton:
+            self._tool_drag = self.tool.press(pos, event.pressure(), event.modifiers())
+        elif kind == QEvent.Type.TabletMove:
+            self.cursor_moved.emit(int(pos.x()), int(pos.y()))
+            if self._tool_drag:
+                self.tool.move(pos, event.pressure(), event.modifiers())
+            else:
+                self.tool.hover(pos)
+        elif kind == QEvent.Type.TabletRelease and self._tool_drag:
+            self._tool_drag = False
+            self.tool.release(pos, event.modifiers())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self._update_cursor()
+            return
+        if self.tool is not None and self.tool.key_press(event):
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self._update_cursor()
+            return
+        super().keyReleaseEvent(event)
 
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         super().drawBackground(painter, rect)
@@ -236,19 +349,34 @@ class CanvasView(QGraphicsView):
         self.zoom_changed.emit(factor)
 
     def zoom_in(self) -> None:
+        self.fitting = False
         self.set_zoom(self.zoom * ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        self.fitting = False
         self.set_zoom(self.zoom / ZOOM_STEP)
 
     def actual_size(self) -> None:
+        self.fitting = False
         self.set_zoom(1.0)
 
     def fit(self) -> None:
-        if self.session.document is None:
+        """Show the whole canvas, and keep it fitted as the view is resized until the user zooms or pans."""
+        self.fitting = True
+        if self.session.document is None or self._scene.sceneRect().isEmpty():
             return
-        self.fitInView(self._scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fitInView(self._scene.sceneRect().adjusted(-8, -8, 8, 8), Qt.AspectRatioMode.KeepAspectRatio)
         self.zoom_changed.emit(self.zoom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.fitting:
+            self.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.fitting:
+            self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.angleDelta().y() > 0:
@@ -256,12 +384,3 @@ class CanvasView(QGraphicsView):
         elif event.angleDelta().y() < 0:
             self.zoom_out()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: ANN001 - Qt API
-        pos: QPointF = self.mapToScene(event.position().toPoint())
-        self.cursor_moved.emit(int(pos.x()), int(pos.y()))
-        if self._drag_from is not None:  # rubber band of the region being selected
-            end = self._clamped(pos)
-            self._region.setRect(QRectF(self._drag_from, end).normalized())
-            self._region.setVisible(True)
-            return
-        super().mouseMoveEvent(event)

@@ -12,20 +12,21 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTabWidget,
-    QWidget,
+    QToolBar,
 )
 
 from seethrough.app import settings as keys
 from seethrough.app.autosave import Autosave
+from seethrough.app.canvas import CanvasView
 from seethrough.app.file_actions import FileActions
 from seethrough.app.jobs import JobManager
 from seethrough.app.panels.checks_panel import ChecksPanel
@@ -33,11 +34,18 @@ from seethrough.app.panels.jobs_panel import JobsPanel
 from seethrough.app.panels.layers_panel import LayersPanel
 from seethrough.app.panels.log_panel import LogPanel
 from seethrough.app.panels.properties_panel import PropertiesPanel
-from seethrough.app.panels.tools_panel import ToolsPanel
+from seethrough.app.screen_fit import fit_to_screen
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
+from seethrough.app.theme import THEMES, apply_theme
+from seethrough.app.tools.navigation import PanTool, RegionTool
+from seethrough.app.tools.toolbox import Toolbox
+from seethrough.app.workspace_host import WorkspaceHost
 from seethrough.app.workspaces.base import UndoProvider, Workspace
 from seethrough.app.workspaces.registry import WORKSPACES
+
+#: the canvas's composite modes, as the View menu names them
+COMPOSITE_MODES = {"Layer order": "stack", "By depth (far → near)": "depth", "Per-pixel depth (z-buffer)": "zbuffer"}
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +56,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("See-through Studio")
         self.resize(1440, 900)
         self.setAcceptDrops(True)
-        self.undo_action: QAction | None = None  # None while the window is being built
-        self.redo_action: QAction | None = None
+        self.setDockNestingEnabled(True)
+        self.undo_action: QAction | None = None
         self.session = DocumentSession(self)
         self.jobs = JobManager(self, error_parent=self)
         self.files = FileActions(self.session, self.jobs, self)
@@ -58,54 +66,57 @@ class MainWindow(QMainWindow):
         self._discard_confirmed = False  # the user chose Discard (or saved) for this close
         self._stop_timer = QTimer(self, interval=50)
         self._stop_timer.timeout.connect(self._check_stopped)
-        self.tabs = QTabWidget()
-        self.tabs.setDocumentMode(True)
-        self.workspaces: dict[str, Workspace] = {}
-        for key, factory in WORKSPACES:
-            workspace = factory(self.session)
-            self.workspaces[key] = workspace
-            self.tabs.addTab(workspace, workspace.title)
-        self.setCentralWidget(self.tabs)
-        self._active: Workspace | None = None
-        self.tabs.currentChanged.connect(self._on_tab)
-        stratify = self.workspaces["stratify"]
-        for workspace in self.workspaces.values():  # one job system for the whole app
-            workspace.attach_jobs(self.jobs)
-        self.canvas = stratify.canvas  # type: ignore[attr-defined]
-        self.docks: dict[str, QDockWidget] = {}
+        # one document canvas, the centre of every workspace that shows the document
+        self.canvas = CanvasView(self.session, self.jobs)
+        self.host = WorkspaceHost(self, self.canvas)
+        self.setCentralWidget(self.host.stack)
+        self.tabs = self.host.bar  # the workspace switcher (a tab bar at the top)
+        self.toolbox = Toolbox(self.canvas, self)
+        for tool in (PanTool(self.canvas), RegionTool(self.canvas)):
+            self.toolbox.add(tool)
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.toolbox.toolbar)
         self.layers_panel = LayersPanel(self.session, jobs=self.jobs)
         self.properties_panel = PropertiesPanel(self.session)
-        self.tools_panel = ToolsPanel(self.canvas)
         self.log_panel = LogPanel()
         self.jobs_panel = JobsPanel(self.jobs)
         self.checks_panel = ChecksPanel(self.session, self.jobs, self.canvas)
-        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Properties", self.properties_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Tools", self.tools_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._dock("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Jobs", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._dock("Checks", self.checks_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Log"], self.docks["Jobs"])
-        self.tabifyDockWidget(self.docks["Log"], self.docks["Checks"])
-        self.docks["Log"].raise_()
-        self.resizeDocks([self.docks["Log"]], [110], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["Tools"], self.docks["Layers"]], [220, 300], Qt.Orientation.Horizontal)
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        for title, widget, area, group in (
+            ("Layers", self.layers_panel, right, "layers"),
+            ("Tool Options", self.toolbox.options_panel, right, "options"),
+            ("Properties", self.properties_panel, right, "options"),
+            ("Checks", self.checks_panel, bottom, "bottom"),
+            ("Jobs", self.jobs_panel, bottom, "bottom"),
+            ("Log", self.log_panel, bottom, "bottom"),
+        ):
+            self.host.add_shared(title, widget, area, group, extent=160 if area == bottom else 340)
+        self.workspaces: dict[str, Workspace] = {}
+        for key, factory in WORKSPACES:
+            workspace = factory(self.session)
+            workspace.attach_jobs(self.jobs)  # one job system for the whole app
+            if workspace.shows_document:
+                workspace.attach_canvas(self.canvas)
+            self.workspaces[key] = workspace
+            self.host.add_workspace(workspace)
+        self.docks: dict[str, QDockWidget] = self.host.docks
+        self._build_workspace_bar()
         self._build_status_bar()
         self._build_menus()
         self.session.go_to.connect(self._go_to)
         self.session.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.session.document_replaced.connect(lambda _d: self._update_title())
         self.session.history_changed.connect(self._update_title)
-        self.tabs.setCurrentWidget(stratify)
+        self.host.switched.connect(self._on_switched)
+        self.toolbox.activate("pan")
         self._restore_layout()
 
     # --- construction ---------------------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{title}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        self.docks[title] = dock
+    def _build_workspace_bar(self) -> None:
+        bar = QToolBar("Workspaces")
+        bar.setObjectName("toolbar-workspaces")
+        bar.setMovable(False)
+        bar.addWidget(self.tabs)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -169,29 +180,79 @@ class MainWindow(QMainWindow):
         for workspace in self.workspaces.values():
             workspace.history_changed.connect(self._update_undo)
         self._update_undo()
-        v = self.menuBar().addMenu("&View")
-        self._action(v, "Fit", self.canvas.fit, "F")
-        self._action(v, "Actual Size (1:1)", self.canvas.actual_size, "Ctrl+1")
-        self._action(v, "Zoom In", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self.region_action = self._action(v, "Select Region", self.canvas.set_region_mode, "R")
-        self.region_action.setCheckable(True)
-        self.region_action.setToolTip("Drag on the canvas to select a region (for Re-decompose region)")
-        self._action(v, "Clear Region", lambda: self.session.set_region(None), "Shift+R")
-        v.addSeparator()
-        for dock in self.docks.values():
-            v.addAction(dock.toggleViewAction())
-        w = self.menuBar().addMenu("&Workspace")
+        self._build_view_menu()
+        w = self.menuBar().addMenu("&Window")
         for i, workspace in enumerate(self.workspaces.values()):
             self._action(w, workspace.title, lambda _=False, ws=workspace: self.tabs.setCurrentWidget(ws),
                          f"Alt+{i + 1}")
+        w.addSeparator()
+        self._action(w, "Reset Layout", self.host.reset_layout)
         h = self.menuBar().addMenu("&Help")
         self._action(h, "About", self._about)
 
+    def _build_view_menu(self) -> None:
+        v = self.menuBar().addMenu("&View")
+        canvas = self.canvas
+        self._action(v, "Fit", canvas.fit, "F")
+        self._action(v, "Actual Size (1:1)", canvas.actual_size, "Ctrl+1")
+        self._action(v, "Zoom In", canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self._action(v, "Zoom Out", canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        v.addSeparator()
+        self.region_action = self.toolbox.actions["region"]
+        self._action(v, "Clear Region", lambda: self.session.set_region(None), "Shift+R")
+        v.addSeparator()
+        modes = v.addMenu("Composite")
+        group = QActionGroup(self)
+        for text, mode in COMPOSITE_MODES.items():
+            action = modes.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(mode == canvas.mode)
+            action.triggered.connect(lambda _=False, m=mode: canvas.set_mode(m))
+            group.addAction(action)
+        depth = self._action(v, "Show Pseudo-depth", lambda on: canvas.set_show_depth(bool(on)), "Ctrl+D")
+        depth.setCheckable(True)
+        depth.setToolTip("Show the nearest pseudo-depth per pixel (near = white)")
+        outline = self._action(v, "Outline Current Layer", self._set_outline)
+        outline.setCheckable(True)
+        outline.setChecked(canvas.outline_current)
+        v.addSeparator()
+        themes = v.addMenu("Theme")
+        theme_group = QActionGroup(self)
+        current = Settings().get(keys.THEME)
+        for theme in THEMES:
+            action = themes.addAction(theme.capitalize())
+            action.setCheckable(True)
+            action.setChecked(theme == current)
+            action.triggered.connect(lambda _=False, t=theme: self.set_theme(t))
+            theme_group.addAction(action)
+        self.panels_menu = v.addMenu("Panels")
+        self.panels_menu.aboutToShow.connect(self._fill_panels_menu)
+
+    def _set_outline(self, on: bool) -> None:
+        self.canvas.outline_current = bool(on)
+        self.canvas.schedule_render()
+
+    def set_theme(self, theme: str) -> None:
+        """Switch the colour theme now and for the next start."""
+        Settings().set(keys.THEME, apply_theme(theme))
+        self.toolbox.refresh_icons()
+        self.layers_panel.refresh_icons()
+
+    def _fill_panels_menu(self) -> None:
+        """The show/hide switches of the panels the active workspace has."""
+        menu: QMenu = self.panels_menu
+        menu.clear()
+        self.host.panel_actions(lambda dock: menu.addAction(dock.toggleViewAction()))
+
     # --- behaviour ------------------------------------------------------------------------------------------------
+    @property
+    def active_workspace(self) -> Workspace | None:
+        return self.host.active
+
     def _undo_provider(self) -> UndoProvider | None:
         """The active workspace's own undo history (Annotate's label edits), or None for the document's."""
-        return self._active.undo_provider() if self._active is not None else None
+        active = self.host.active
+        return active.undo_provider() if active is not None else None
 
     def undo(self) -> None:
         provider = self._undo_provider()
@@ -261,14 +322,13 @@ class MainWindow(QMainWindow):
         self.jobs_button.setVisible(bool(running))
         self.jobs_button.setText(f"⚙ {len(running)} job{'s' if len(running) != 1 else ''}")
 
-    def _on_tab(self, index: int) -> None:
-        if self._active is not None:
-            self._active.deactivated()
-        widget = self.tabs.widget(index)
-        self._active = widget if isinstance(widget, Workspace) else None  # every tab is a workspace
-        if self._active is not None:
-            self._active.activated()
-        self._update_undo()
+    def _on_switched(self, workspace: Workspace) -> None:
+        """A workspace came to the front: the tool bar belongs to document workspaces, the canvas is fitted."""
+        self.toolbox.toolbar.setVisible(workspace.shows_document)
+        if workspace.shows_document and self.canvas.fitting:
+            self.canvas.fit()
+        if self.undo_action is not None:  # None while the window is being built
+            self._update_undo()
 
     def _go_to(self, key: str) -> None:
         if key == "export":
@@ -292,15 +352,13 @@ class MainWindow(QMainWindow):
 
     # --- layout and lifetime ------------------------------------------------------------------------------------
     def _restore_layout(self) -> None:
+        """The last session's window size (never larger than the screen) and workspace, each with its panels."""
         settings = Settings()
-        geometry, state = settings.get(keys.WINDOW_GEOMETRY), settings.get(keys.WINDOW_STATE)
+        geometry = settings.get(keys.WINDOW_GEOMETRY)
         if not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        if not state.isEmpty():
-            self.restoreState(state)
-        workspace = self.workspaces.get(settings.get(keys.WORKSPACE))
-        if workspace is not None:
-            self.tabs.setCurrentWidget(workspace)
+        fit_to_screen(self)
+        self.host.start(settings.get(keys.WORKSPACE))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved edits, let workspaces object, then stop every job and wait for the workers."""
@@ -317,10 +375,9 @@ class MainWindow(QMainWindow):
             self._discard_confirmed = True
             settings = Settings()
             settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry())
-            settings.set(keys.WINDOW_STATE, self.saveState())
-            active = self.tabs.currentWidget()
-            if isinstance(active, Workspace):
-                settings.set(keys.WORKSPACE, active.key)
+            self.host.save()
+            if self.host.active is not None:
+                settings.set(keys.WORKSPACE, self.host.active.key)
         if self.jobs.stopping():
             running = ", ".join(job.title for job in self.jobs.active()) or "background work"
             self.statusBar().showMessage(f"stopping… waiting for {running} to finish")

@@ -41,7 +41,14 @@ RECENT_FILES: Key[list[str]] = _key("files/recent", list, [],
 LAST_FILE = _key("files/last", str, "", "The document opened at start when none is given.")
 WINDOW_GEOMETRY = _key("window/geometry", QByteArray, QByteArray(), "Main window position and size.")
 WINDOW_STATE = _key("window/state", QByteArray, QByteArray(), "Dock and toolbar layout of the main window.")
-WORKSPACE = _key("window/workspace", str, "stratify", "The workspace tab shown at start.")
+WORKSPACE = _key("window/workspace", str, "stratify", "The workspace shown at start.")
+THEME = _key("window/theme", str, "dark", "The colour theme: dark (as Krita and Blender) or light.")
+
+
+def layout_key(workspace: str) -> Key[QByteArray]:
+    """The saved panel layout of one workspace (its docks' places and visibility)."""
+    name = f"window/layout/{workspace}"
+    return SCHEMA.get(name) or _key(name, QByteArray, QByteArray(), f"Panel layout of the {workspace} workspace.")
 MODELS_FOLDER = _key("models/folder", str, "", "Folder holding downloaded models (also $SEETHROUGH_MODELS).")
 LAYER_MODEL = _key("decompose/layer_model", str, "", "Layer model folder; empty: the installed one.")
 DEPTH_MODEL = _key("decompose/depth_model", str, "", "Depth model folder; empty: the installed one.")

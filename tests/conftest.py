@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":  # a 1600×1000 screen (Qt's offscreen default is 800×800)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).parent / 'data' / 'offscreen-screen.json'}"
 # the Live2D sample models: ../shared/fixtures/live2d beside the checkout unless $SEETHROUGH_FIXTURES says otherwise
 os.environ.setdefault(
     "SEETHROUGH_FIXTURES", str(Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "live2d")

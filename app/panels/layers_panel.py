@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from seethrough.app.errors import show_error
+from seethrough.app.icons import icon
 from seethrough.app.jobs import JobManager
 from seethrough.app.operations import run_operation
 from seethrough.app.session import DocumentSession
@@ -44,6 +45,13 @@ from seethrough.core.operations.layer_edits import (
 from seethrough.core.taxonomy import taxonomy
 
 MIME = "application/x-seethrough-layer"
+#: the panel's buttons: (action, icon, tooltip)
+BUTTONS = (
+    ("up", "layer-up", "Raise layer"), ("down", "layer-down", "Lower layer"),
+    ("merge", "merge-down", "Merge down (into the layer below)"), ("duplicate", "duplicate", "Duplicate layer"),
+    ("delete", "delete", "Delete layer"), ("lock", "lock", "Lock layer"),
+    ("sort", "sort-depth", "Sort by depth (far at the bottom, near on top)"),
+)
 THUMB = 40
 Index = QModelIndex | QPersistentModelIndex
 
@@ -201,6 +209,7 @@ class LayersPanel(QWidget):
     def __init__(self, session: DocumentSession, parent: QWidget | None = None, jobs: JobManager | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self._icons: dict[str, str] = {}
         #: merges are computed here (seconds at 2048²); without a job manager (a panel on its own) they run inline
         self.jobs = jobs
         self.model = LayersModel(session)
@@ -224,18 +233,20 @@ class LayersPanel(QWidget):
         session.layer_changed.connect(lambda _uid: self._sync_opacity())
 
         buttons = QHBoxLayout()
+        buttons.setSpacing(2)
         self.buttons: dict[str, QToolButton] = {}
-        for key, text, tip in (
-            ("up", "Up", "Raise layer"), ("down", "Down", "Lower layer"), ("merge", "Merge", "Merge down"),
-            ("duplicate", "Dup", "Duplicate layer"), ("delete", "Del", "Delete layer"),
-            ("lock", "Lock", "Lock / unlock"), ("sort", "Sort", "Sort by depth (far → near)"),
-        ):
+        for key, icon_name, tip in BUTTONS:
             button = QToolButton()
-            button.setText(text)
             button.setToolTip(tip)
+            button.setAccessibleName(tip)
+            button.setAutoRaise(True)
+            button.setIconSize(QSize(18, 18))
             button.clicked.connect(lambda _=False, k=key: self.act(k))
             buttons.addWidget(button)
             self.buttons[key] = button
+            self._icons[key] = icon_name
+        buttons.addStretch(1)
+        self.refresh_icons()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         row = QHBoxLayout()
@@ -268,7 +279,14 @@ class LayersPanel(QWidget):
         locked = layer is not None and layer.locked
         for key in ("merge", "delete"):  # a locked layer cannot be merged or deleted (the core refuses it too)
             self.buttons[key].setEnabled(not locked)
-        self.buttons["lock"].setText("Unlock" if locked else "Lock")
+        self.buttons["lock"].setIcon(icon("unlock" if locked else "lock"))
+        self.buttons["lock"].setToolTip("Unlock layer" if locked else "Lock layer")
+
+    def refresh_icons(self) -> None:
+        """Draw the buttons' icons in the current theme's colours."""
+        for key, name in self._icons.items():
+            self.buttons[key].setIcon(icon(name))
+        self._sync_opacity()
 
     def _on_opacity(self, value: int) -> None:
         layer = self.session.current_layer

@@ -1,22 +1,49 @@
-"""What every workspace tab (Annotate, Decompose, Stratify, Preview, Train) has in common: the contract between a
+"""What every workspace (Annotate, Decompose, Stratify, Preview, Train) has in common: the contract between a
 workspace and the main window.
 
-The window calls only these hooks (never `hasattr`): `attach_jobs` once at start, `undo_provider` to route
-Edit ▸ Undo/Redo, `confirm_close` before quitting, `shutdown` when the window closes, `activated`/`deactivated`
-on tab changes. Cross-workspace requests ("show Stratify", "use this model in Decompose") go through signals on
-the session (`app.session.DocumentSession`), never through another workspace's widgets.
+A workspace is a centre and panels, as Krita's and Blender's workspaces are: `central()` is the widget in the middle
+of the window (a workspace that `shows_document` gets the window's one document canvas there), `panels()` are
+dock widgets around it (moved, closed and restored by the user, with a saved layout per workspace), and
+`shared_panels` names which of the window's own panels (Layers, Properties, Tool Options, Checks, Jobs, Log) it shows.
+
+The window calls only these hooks (never `hasattr`): `attach_jobs` once at start, `attach_canvas` for document
+workspaces, `undo_provider` to route Edit ▸ Undo/Redo, `confirm_close` before quitting, `shutdown` when the window
+closes, `activated`/`deactivated` on switches. Cross-workspace requests ("show Stratify", "use this model in
+Decompose") go through signals on the session (`app.session.DocumentSession`), never through another workspace's
+widgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from seethrough.app.jobs import JobManager
 from seethrough.app.session import DocumentSession
+
+if TYPE_CHECKING:
+    from seethrough.app.canvas import CanvasView
+
+#: the window's own panels, which any workspace may show
+SHARED_PANELS = ("Layers", "Properties", "Tool Options", "Checks", "Jobs", "Log")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A dockable panel of a workspace: its title (unique in the window), widget, and place in the default layout."""
+
+    title: str
+    widget: QWidget
+    area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    shown: bool = True
+    #: panels of one group share a place as tabs (the window's: "layers", "options", "bottom"); "" stands alone
+    group: str = "options"
+    #: its width (side panels) or height (bottom panels) in the default layout
+    extent: int = 340
 
 
 @dataclass(frozen=True)
@@ -37,6 +64,10 @@ class Workspace(QWidget):
 
     title = "Workspace"
     key = "workspace"
+    #: its centre is the window's document canvas (given by `attach_canvas`)
+    shows_document = False
+    #: the window's panels it shows (a subset of SHARED_PANELS), in its default layout
+    shared_panels: tuple[str, ...] = ("Jobs", "Log")
     #: the job system; a workspace that runs jobs makes its own until the window attaches the shared one
     jobs: JobManager
     #: the workspace's own undo history changed (the window refreshes Edit ▸ Undo/Redo)
@@ -47,6 +78,17 @@ class Workspace(QWidget):
         self.session = session
 
     # --- the hooks the main window calls ------------------------------------------------------------------------
+    def central(self) -> QWidget:
+        """The widget in the middle of the window while this workspace is shown (default: the workspace itself)."""
+        return self
+
+    def panels(self) -> list[Panel]:
+        """The workspace's own dock panels (default: none)."""
+        return []
+
+    def attach_canvas(self, canvas: CanvasView) -> None:
+        """The window's document canvas, for a workspace that `shows_document`."""
+
     def attach_jobs(self, jobs: JobManager) -> None:
         """Use the window's job system (one for the whole app: its Jobs panel lists everything that runs)."""
         self.jobs = jobs

@@ -38,7 +38,7 @@ from seethrough.app import settings as keys
 from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
-from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.base import Panel, Workspace
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
@@ -101,6 +101,8 @@ def _preview(rgba: np.ndarray, side: int = 256) -> QPixmap:
 class DecomposeWorkspace(Workspace):
     title = "Decompose"
     key = "decompose"
+    shows_document = True
+    shared_panels = ("Layers", "Checks", "Jobs", "Log")
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
@@ -128,6 +130,7 @@ class DecomposeWorkspace(Workspace):
     # --- layout -----------------------------------------------------------------------------------------------
     def _build(self) -> None:
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self._add_input_rows(form)
         self._add_model_rows(form)
         self._add_run_option_rows(form)
@@ -137,15 +140,14 @@ class DecomposeWorkspace(Workspace):
 
     def _add_input_rows(self, form: QFormLayout) -> None:
         """Where the illustration comes from: a file, or the open document's source."""
-        open_row = QHBoxLayout()
         self.image_label = QLabel("no illustration: open one or drop it here")
+        self.image_label.setWordWrap(True)
         open_button = QPushButton("Open illustration…")
         open_button.clicked.connect(self._browse_image)
-        use_doc = QPushButton("Use the open document")
+        use_doc = QPushButton("Use the document's")
+        use_doc.setToolTip("Decompose the open document's illustration (its source image)")
         use_doc.clicked.connect(self.use_session_source)
-        open_row.addWidget(open_button)
-        open_row.addWidget(use_doc)
-        form.addRow(open_row)
+        form.addRow(open_button, use_doc)
         form.addRow(self.image_label)
 
     def _add_model_rows(self, form: QFormLayout) -> None:
@@ -251,19 +253,24 @@ class DecomposeWorkspace(Workspace):
         form.addRow(next_row)
 
     def _lay_out(self, form: QFormLayout) -> None:
-        """The settings column on the left, the input's preview filling the rest."""
-        left = QWidget()
-        left.setLayout(form)
-        left.setMaximumWidth(520)
+        """One panel: the input's thumbnail over the settings. In the window it is a dock beside the document canvas
+        (the result of a run and the region to redo are on the canvas); on its own the workspace shows it."""
         self.preview = QLabel("input preview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumSize(256, 256)
-        layout = QHBoxLayout(self)
-        layout.addWidget(left)
-        right = QVBoxLayout()
-        right.addWidget(self.preview, 1)
-        layout.addLayout(right, 1)
+        self.preview.setMinimumSize(160, 160)
+        self.preview.setMaximumHeight(220)
+        self.settings_panel = QWidget()
+        column = QVBoxLayout(self.settings_panel)
+        column.addWidget(self.preview)
+        column.addLayout(form)
+        column.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.settings_panel)
         self.setAcceptDrops(True)
+
+    def panels(self) -> list[Panel]:
+        return [Panel("Decompose", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea, group="", extent=420)]
 
     # --- persisted options ----------------------------------------------------------------------------------
     def _restore_options(self) -> None:

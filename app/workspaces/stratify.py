@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +34,7 @@ from seethrough.app.jobs import JobManager
 from seethrough.app.operations import run_operation
 from seethrough.app.params import bind_combo, bind_spin
 from seethrough.app.session import DocumentSession
-from seethrough.app.workspaces.base import Workspace
+from seethrough.app.workspaces.base import Panel, Workspace
 from seethrough.core.document import Layer
 from seethrough.core.errors import SeeThroughError
 from seethrough.core.operations import layer_ref
@@ -85,11 +84,14 @@ def strata_view(layer: Layer, k: int, thresholds: list[float] | None) -> StrataV
 class StratifyWorkspace(Workspace):
     title = "Stratify"
     key = "stratify"
+    shows_document = True
+    shared_panels = ("Layers", "Properties", "Tool Options", "Checks", "Jobs", "Log")
 
     def __init__(self, session: DocumentSession, parent: QWidget | None = None) -> None:
         super().__init__(session, parent)
         self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
-        self.canvas = CanvasView(session, self.jobs)
+        #: the window's document canvas (its composite mode is the reconstruction check's), once attached
+        self.canvas: CanvasView | None = None
         self.thresholds: list[float] = []
         self.view: StrataView | None = None
         self.last_report = None
@@ -106,9 +108,11 @@ class StratifyWorkspace(Workspace):
         session.document_replaced.connect(lambda _doc: self._refit())
         self._refit()
 
-    def attach_jobs(self, jobs: JobManager) -> None:
-        super().attach_jobs(jobs)
-        self.canvas.jobs = jobs
+    def attach_canvas(self, canvas: CanvasView) -> None:
+        self.canvas = canvas
+
+    def panels(self) -> list[Panel]:
+        return [Panel("Depth Strata", self.strata_panel), Panel("Reconstruction", self.recon_panel, group="")]
 
     def _build(self) -> None:
         panel = QWidget()
@@ -156,24 +160,23 @@ class StratifyWorkspace(Workspace):
         buttons.addWidget(self.apply_button)
         buttons.addWidget(self.lr_button)
         column.addLayout(buttons)
-        recon = QGroupBox("Reconstruction check (layers vs. source)")
-        recon_layout = QHBoxLayout(recon)
+        self.strata_panel = panel
+        self.recon_panel = QWidget()
+        recon_layout = QHBoxLayout(self.recon_panel)
         self.recon_label = QLabel("—")
         self.recon_label.setWordWrap(True)
+        self.recon_label.setToolTip("The layers composited and compared with the illustration (PSNR, SSIM, mean "
+                                    "difference); the heat map shows where they differ")
         self.heatmap = QLabel()
-        self.heatmap.setFixedSize(140, 140)
+        self.heatmap.setFixedSize(HEATMAP, HEATMAP)
         recon_layout.addWidget(self.recon_label, 1)
         recon_layout.addWidget(self.heatmap)
-        column.addWidget(recon)
         column.addStretch(1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.canvas)
-        split.addWidget(panel)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        layout = QHBoxLayout(self)
+        # on its own (tests, benches) the workspace shows its panels; in the window they are docks
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(split)
+        layout.addWidget(self.strata_panel)
+        layout.addWidget(self.recon_panel)
 
     # --- model ------------------------------------------------------------------------------------------------
     def _layer(self) -> Layer | None:
@@ -294,7 +297,7 @@ class StratifyWorkspace(Workspace):
             self.recon_label.setText("no source image to compare with")
             self.heatmap.clear()
             return
-        snapshot, mode = self.session.snapshot(), self.canvas.mode
+        snapshot, mode = self.session.snapshot(), self.canvas.mode if self.canvas is not None else "stack"
 
         def check(progress, is_cancelled):  # noqa: ANN001
             report = reconstruction_check(snapshot, mode=mode)

@@ -39,7 +39,7 @@ def test_checks_panel_lists_highlights_and_fixes(window, qtbot, screens):
 def test_a_region_dragged_on_the_canvas_enables_redecompose(window, qtbot):
     canvas = window.canvas
     window.region_action.trigger()
-    assert canvas.region_mode
+    assert window.toolbox.active is window.toolbox.tools["region"]
     canvas.fit()
     start = canvas.mapFromScene(200, 300)
     end = canvas.mapFromScene(400, 500)

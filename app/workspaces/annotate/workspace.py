@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +44,7 @@ from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
 from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
-from seethrough.app.workspaces.base import UndoProvider
+from seethrough.app.workspaces.base import Panel, UndoProvider
 from seethrough.core.errors import BadInput, SeeThroughError
 from seethrough.core.taxonomy import taxonomy
 
@@ -97,10 +97,12 @@ class AnnotateWorkspace(ExportActions):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(45)
         self.opacity.setToolTip("Opacity of the tag colours over the model")
-        self.opacity.setMaximumWidth(140)
+        self.opacity.setMaximumWidth(110)
         self.opacity.valueChanged.connect(lambda _v: self._redraw_timer.start())
         fit = QPushButton("Fit")
         self.status = QLabel("Open a Live2D model (.model3.json or .model.json)")
+        # a long status (a model's warnings) must not widen the workspace: it is cut, and whole in the tooltip
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar = QHBoxLayout()
         for w in (open_button, self.auto_button, self.see_through, self.contours, QLabel("Tag colours"),
                   self.opacity, fit):
@@ -133,24 +135,18 @@ class AnnotateWorkspace(ExportActions):
         self.review.select_requested.connect(self.select)
         self.review.labels_changed.connect(self._after_label_change)
 
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(0, 0, 0, 0)
-        rv.addWidget(self.previews)
-        rv.addWidget(self.tag_palette)
-        rv.addWidget(self.review, 1)
-        rv.addWidget(self.pose_panel, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        for pane in (self.mesh_panel, self.canvas, right):
-            split.addWidget(pane)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 5)
-        split.setStretchFactor(2, 2)
-        split.setSizes([360, 640, 360])
+        # the centre: the model's canvas under its tool row; the lists and palettes are dock panels (`panels`)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.canvas, 1)
         self._own_undo: list[QShortcut] = []
+
+    def panels(self) -> list[Panel]:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        return [Panel("ArtMeshes", self.mesh_panel, left, group=""), Panel("Fragment", self.previews, right, group=""),
+                Panel("Tags", self.tag_palette, right, group=""), Panel("Review", self.review, right),
+                Panel("Pose and Export", self.pose_panel, right)]
 
     def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         if self._dropped_model(event) is not None:
