@@ -207,10 +207,11 @@ def _plan_splits(target: _Target, model_name: str, new_ids: list[str], split: st
     return planned, resplit
 
 
-def index_bytes(tagset: str, split_by: str, samples: Iterable[dict]) -> bytes:
-    """`dataset.json` for these sample entries."""
-    index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
-             "split_by": split_by, "samples": list(samples)}
+def index_bytes(tagset: str, split_by: str, samples: Iterable[dict],
+                extra: Mapping[str, object] | None = None) -> bytes:
+    """`dataset.json` for these sample entries (`extra`: more top-level fields, e.g. a shard index's format)."""
+    index = {"schema_version": SCHEMA_VERSION, **(extra or {}), "taxonomy": tagset,
+             "tags": list(taxonomy().tags(tagset)), "split_by": split_by, "samples": list(samples)}
     return json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8")
 
 
