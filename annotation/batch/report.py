@@ -10,6 +10,7 @@ depends on timing or on where the dataset lives, so two runs over the same model
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,3 +113,46 @@ def markdown(data: dict[str, Any]) -> str:
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ReviewPick:
+    """The next model of a review list to open, and where it stands in the list."""
+
+    model_file: Path
+    name: str
+    reasons: tuple[str, ...]
+    rank: int  # its place in the list (1 = worst)
+    left: int  # models of the list not yet changed by a person, this one included
+    total: int
+
+
+def next_for_review(report: Path, skip: Sequence[Path] = ()) -> ReviewPick | None:
+    """The worst-ranked model of a report's review list whose label file nobody has changed since the batch wrote
+    it (its SHA-256 still the one listed), leaving out `skip` (e.g. the model open now); None when none is left.
+    BadInput when `report` is not a batch report."""
+    from seethrough.core.errors import BadInput
+    from seethrough.core.io import safe_json
+
+    data = safe_json.read(report, "review list")
+    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA or not isinstance(data.get("review"), list):
+        raise BadInput(f"{report} is not a batch report (review/report.json of `live2d batch`)")
+    folder = report.parent
+    skipped = {Path(p).resolve() for p in skip}
+    waiting = []
+    for entry in data["review"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("model_file"), str):
+            continue
+        model_file = (folder / entry["model_file"]).resolve()
+        if not model_file.is_relative_to(folder.resolve()) or not model_file.is_file():
+            continue  # a list names only copies inside its own folder
+        labels = (folder / str(entry.get("label_file", ""))).resolve()
+        current = hashlib.sha256(labels.read_bytes()).hexdigest() if labels.is_file() else ""
+        if current == entry.get("label_sha", ""):
+            waiting.append((entry, model_file))
+    candidates = [(e, f) for e, f in waiting if f not in skipped]
+    if not candidates:
+        return None
+    entry, model_file = candidates[0]
+    return ReviewPick(model_file, str(entry.get("name", model_file.stem)), tuple(map(str, entry.get("reasons", ()))),
+                      int(entry.get("rank", 0)), len(waiting), len(data["review"]))
