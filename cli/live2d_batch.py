@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -132,23 +131,35 @@ def _engine(args: argparse.Namespace) -> Any:
 
 
 class _BarListener:
-    """A progress bar with ETA on stderr (tqdm)."""
+    """A progress bar with the models done, the elapsed time and the ETA, on stderr (rich)."""
 
     def __init__(self) -> None:
+        self._progress: Any = None
         self._bar: Any = None
 
     def __call__(self, event: str, result: Any, total: int) -> None:
-        from tqdm import tqdm
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         if event == "start":
-            self._bar = tqdm(total=total, unit="model", file=sys.stderr, dynamic_ncols=True)
-        elif self._bar is not None and result is not None:
-            self._bar.set_postfix_str(result.status, refresh=False)
-            self._bar.update(1)
+            self._progress = Progress(TextColumn("models"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                      TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[last]}"),
+                                      console=Console(stderr=True))
+            self._bar = self._progress.add_task("models", total=total, last="")
+            self._progress.start()
+        elif self._progress is not None and result is not None:
+            self._progress.update(self._bar, advance=1, last=result.status)
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+        if self._progress is not None:
+            self._progress.stop()
 
 
 class _JsonListener:

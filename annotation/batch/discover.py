@@ -180,17 +180,17 @@ def referenced_files(settings: object, cubism2: bool) -> tuple[list[str], list[s
     """(content files, optional files) a settings file names, relative to its folder, in the file's order."""
     if not isinstance(settings, dict):
         return [], []
-    if cubism2:
-        refs, content_keys = settings, ("model", "textures", "pose")
-        optional_keys, entry_keys = ("physics",), ("file", "sound")
-        lists = ("expressions",)
-        motions = settings.get("motions")
-    else:
-        refs = settings.get("FileReferences") if isinstance(settings.get("FileReferences"), dict) else {}
-        content_keys = ("Moc", "Textures", "DisplayInfo", "Pose")
-        optional_keys, entry_keys = ("Physics", "UserData"), ("File", "Sound")
-        lists = ("Expressions",)
-        motions = refs.get("Motions")
+    refs: dict = settings
+    content_keys: tuple[str, ...] = ("model", "textures", "pose")
+    optional_keys: tuple[str, ...] = ("physics",)
+    entry_keys: tuple[str, ...] = ("file", "sound")
+    lists: tuple[str, ...] = ("expressions",)
+    if not cubism2:
+        found = settings.get("FileReferences")
+        refs = found if isinstance(found, dict) else {}
+        content_keys, optional_keys = ("Moc", "Textures", "DisplayInfo", "Pose"), ("Physics", "UserData")
+        entry_keys, lists = ("File", "Sound"), ("Expressions",)
+    motions = refs.get("motions" if cubism2 else "Motions")
     content = [name for key in content_keys for name in _names(refs.get(key))]
     optional = [name for key in optional_keys for name in _names(refs.get(key))]
     for key in lists:

@@ -151,7 +151,7 @@ class RayEngine:
     @staticmethod
     def _result(ray: Any, ref: Any, task: ModelTask) -> ModelResult:
         try:
-            return ray.get(ref)  # type: ignore[no-any-return]
+            return ray.get(ref)
         except ray.exceptions.RayError as exc:  # the Ray worker or its node died: recorded, the batch goes on
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             return ModelResult(task.key, FAILED, f"ray: {type(exc).__name__}: {first}"[:500])

@@ -58,7 +58,7 @@ class Sandbox:
             return self._died(task, proc)
         if item.restart:
             self._stop(wait=True)
-        return item  # type: ignore[no-any-return]
+        return item
 
     def close(self) -> None:
         self._stop()

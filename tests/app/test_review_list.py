@@ -27,7 +27,6 @@ def _batch_with_two_models_in_review(tmp_path: Path) -> Path:
     from seethrough.annotation.batch.driver import Batch
     from seethrough.annotation.batch.engines import LocalEngine
     from seethrough.annotation.batch.options import BatchOptions
-    from seethrough.annotation.batch.quality import Thresholds
 
     copy_model(FIXTURES / "Mark", tmp_path / "corpus" / "Mark")
     copy_model(FIXTURES / "Wanko", tmp_path / "corpus" / "Wanko")
