@@ -94,8 +94,6 @@ def run_batch(args: argparse.Namespace) -> int:
                         retry_failed=args.retry_failed, listener=listener).run()
     finally:
         listener.close()
-    if summary.found == 0:
-        raise BadInput(f"{args.root} holds no .model3.json or .model.json (in folders or .zip files)")
     if args.json:
         print(json.dumps({"event": "done", **summary.to_json()}, ensure_ascii=False), flush=True)
     else:

@@ -82,9 +82,12 @@ class Batch:
     def run(self) -> BatchSummary:
         start = time.perf_counter()
         tick = start
+        found = discover(self.root)
+        if not found.models:
+            raise BadInput(f"{self.root} holds no .model3.json or .model.json (in folders or .zip files); "
+                           "nothing was written")
         manifest = self._open()
         try:
-            found = discover(self.root)
             self.options = replace(self.options, split=resolve_mode(self.options.split, len(found.models)))
             self._check_options(manifest)
             store = make_store(self.out, self.options.format)

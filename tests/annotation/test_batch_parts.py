@@ -16,6 +16,7 @@ import pytest
 
 from seethrough.annotation.batch.discover import ModelSource, discover, find_sources, fingerprint
 from seethrough.annotation.batch.options import BatchOptions
+from seethrough.core.errors import BadInput
 
 
 def _model(folder: Path, name: str = "m", texture: bytes = b"png-bytes", extra: dict | None = None) -> Path:
@@ -148,10 +149,16 @@ def test_a_commit_caught_half_way_is_undone_on_resume(tmp_path):
     (out / "samples" / "m-abc-neutral" / "composite.png").write_bytes(b"half")
     (out / "samples" / f".m-abc-left.{2**22 + 7}.x1.st-tmp").mkdir()  # a dead writer's temp folder
     book.close()
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(Exception, match="holds an earlier batch"):
-        Batch(tmp_path / "empty", out, BatchOptions(), LocalEngine(1, 10)).run()
-    summary = Batch(tmp_path / "empty", out, BatchOptions(), LocalEngine(1, 10), resume=True).run()
-    assert summary.found == 0 and not any((out / "samples").iterdir())
-    assert list(Manifest(out / ".batch" / "manifest.sqlite").rows()) == []
+    root = tmp_path / "models"
+    root.mkdir()
+    with pytest.raises(BadInput, match="holds no .model3.json"):
+        Batch(root, out, BatchOptions(), LocalEngine(1, 10), resume=True).run()
+    (root / "x.model3.json").write_text("{")  # a model that fails: nothing of it reaches the dataset
+    with pytest.raises(BadInput, match="holds an earlier batch"):
+        Batch(root, out, BatchOptions(), LocalEngine(1, 60)).run()
+    summary = Batch(root, out, BatchOptions(), LocalEngine(1, 60), resume=True).run()
+    assert (summary.found, summary.failed) == (1, 1) and not any((out / "samples").iterdir())
+    assert [row.state for row in Manifest(out / ".batch" / "manifest.sqlite").rows()] == ["failed"]
     assert json.loads((out / "dataset.json").read_text())["samples"] == []
+    with pytest.raises(BadInput, match="not empty and holds no batch"):
+        Batch(root, root, BatchOptions(), LocalEngine(1, 60)).run()
