@@ -50,12 +50,13 @@ def run(root: Path, out: Path, options, engine) -> dict:
     from seethrough.annotation.batch.driver import Batch
     from seethrough.annotation.batch.manifest import Manifest
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     summary = Batch(root, out, options, engine).run()
-    wall = time.perf_counter() - start
+    wall, driver_cpu = time.perf_counter() - start, time.process_time() - cpu
     rss = [row.peak_rss for row in Manifest(out / ".batch" / "manifest.sqlite").rows() if row.peak_rss]
     return {"models": summary.processed, "wall": wall, "per_minute": 60 * summary.processed / wall,
-            "work": summary.work_seconds, "driver": summary.driver_seconds,
+            "work": summary.work_seconds, "cpu": summary.work_cpu_seconds, "driver": summary.driver_seconds,
+            "driver_cpu": driver_cpu,
             "overhead": summary.driver_seconds / summary.work_seconds if summary.work_seconds else float("nan"),
             "rss_max": max(rss, default=0) / 2**20, "rss_median": statistics.median(rss) / 2**20 if rss else 0,
             "exported": summary.exported, "review": summary.review, "failed": summary.failed,
@@ -64,8 +65,10 @@ def run(root: Path, out: Path, options, engine) -> dict:
 
 def show(name: str, r: dict) -> None:
     print(f"{name:<28} {r['models']:4d} models in {r['wall']:7.1f} s = {r['per_minute']:6.1f} models/min; "
-          f"worker time {r['work']:7.1f} s ({r['work'] / r['models']:.2f} s/model); driver {r['driver']:5.2f} s "
-          f"= {r['overhead']:.1%} of the work; worker peak RSS max {r['rss_max']:.0f} MiB (median "
+          f"worker time {r['work']:7.1f} s ({r['work'] / r['models']:.2f} s/model, CPU {r['cpu'] / r['models']:.2f} "
+          f"s/model); driver {r['driver']:5.2f} s = {r['overhead']:.1%} of the work (driver process CPU "
+          f"{r['driver_cpu']:.1f} s = {r['driver_cpu'] / r['cpu']:.1%} of the workers' CPU); worker peak RSS max "
+          f"{r['rss_max']:.0f} MiB (median "
           f"{r['rss_median']:.0f}); {r['exported']} exported / {r['review']} review / {r['failed']} failed, "
           f"{r['samples']} samples", flush=True)
 
@@ -114,8 +117,8 @@ def main() -> None:
                 shutil.rmtree(extra)
             paper = run(paper_root, tmp_path / "paper-out", BatchOptions(size=1024), LocalEngine(1, 3600, 8 << 30))
             show(f"paper settings ({len(kept)} models)", paper)
-            per_model = paper["work"] / max(paper["models"], 1)
-            print(f"paper settings: {per_model:.1f} s per model per core → 9,102 models: "
+            per_model = paper["cpu"] / max(paper["models"], 1)
+            print(f"paper settings: {per_model:.1f} CPU s per model → 9,102 models: "
                   + ", ".join(f"{cores} cores {9102 * per_model / cores / 3600:.1f} h" for cores in (2, 16, 64, 256)))
 
 

@@ -55,6 +55,7 @@ class BatchSummary:
     samples: int = 0
     seconds: float = 0.0  # wall time of the run
     work_seconds: float = 0.0  # the workers' time on the models processed in this run
+    work_cpu_seconds: float = 0.0  # their CPU time (the same on a crowded machine)
     driver_seconds: float = 0.0  # the driver's own time: discovery, planning, commits, index and report
     peak_rss: int = 0  # the largest peak resident memory of a worker, bytes
     report: str = ""
@@ -188,6 +189,7 @@ class Batch:
                         items, entries, result.seconds, result.peak_rss)
         self.summary.processed += 1
         self.summary.work_seconds = round(self.summary.work_seconds + result.seconds, 3)
+        self.summary.work_cpu_seconds = round(self.summary.work_cpu_seconds + result.cpu_seconds, 3)
         self.summary.peak_rss = max(self.summary.peak_rss, result.peak_rss)
         if state == states.FAILED:
             self.summary.failures[shown] = result.reason

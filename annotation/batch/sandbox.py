@@ -39,14 +39,19 @@ class Sandbox:
         self._proc: subprocess.Popen[bytes] | None = None
         self._results: queue.Queue[Any] = queue.Queue()
         self._reader: threading.Thread | None = None
+        self._closed = False
+        self._lock = threading.Lock()  # close() from another thread never races a worker's start
         self.started = 0  # how many worker processes this sandbox started (the first, then one per restart)
 
     def run(self, task: ModelTask, time_limit: float) -> ModelResult:
-        proc = self._ensure()
+        with self._lock:
+            if self._closed:  # the batch is stopping: no new worker
+                return ModelResult(task.key, FAILED, "the batch stopped before this model")
+            proc = self._ensure()
         try:
             assert proc.stdin is not None
             write_frame(proc.stdin, task)
-        except OSError:  # the worker died before it could take the task
+        except (OSError, ValueError):  # the worker died (or was stopped) before it could take the task
             return self._died(task, proc)
         try:
             item = self._results.get(timeout=time_limit)
@@ -61,6 +66,9 @@ class Sandbox:
         return item
 
     def close(self) -> None:
+        """Kill the worker; the sandbox starts no other."""
+        with self._lock:
+            self._closed = True
         self._stop()
 
     # --- the worker process ----------------------------------------------------------------------------------

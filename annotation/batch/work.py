@@ -57,19 +57,21 @@ class ModelResult:
     samples: list[tuple[dict, dict[str, bytes]]] = field(default_factory=list)
     labels_json: bytes | None = None  # the labels the batch used (a label file), for a model sent to review
     thumbnail: bytes | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time in the worker
+    cpu_seconds: float = 0.0  # the worker's CPU time on this model
     peak_rss: int = 0  # bytes: the worker process's peak resident memory so far
     restart: bool = False  # the worker should not be reused (out of memory, an internal error)
 
 
 def run_model(task: ModelTask) -> ModelResult:
     """The model's result; every failure is a FAILED result with its reason (module docstring)."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         result = _attempt(task)
     finally:
         _forget_textures()
     result.seconds = round(time.perf_counter() - start, 3)
+    result.cpu_seconds = round(time.process_time() - cpu, 3)
     result.peak_rss = peak_rss()
     return result
 

@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-cap", type=int, default=0, help="address-space cap in bytes (0: none)")
     args = parser.parse_args(argv)
     die_with_parent()
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the driver, which ends its workers
     channel = os.fdopen(os.dup(1), "wb")  # the frames; fd 1 itself now goes to stderr
     os.dup2(2, 1)
     sys.stdout = sys.stderr
