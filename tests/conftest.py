@@ -107,7 +107,7 @@ SLOW_TESTS: tuple[str, ...] = (
     "tests/training/test_checkpoint_resume.py::test_resume_from_a_folder_with_only_incomplete_checkpoints",  # 12 s
     # the batch over a built corpus (one model hangs until its time limit), kill -9 sweeps, a Ray cluster
     "tests/annotation/test_batch.py::test_batch_exports_each_good_model_once",  # 38 s
-    "tests/annotation/test_batch.py::test_kill_9_at_random_moments",  # 145 s before the corpus was cut down
+    "tests/annotation/test_batch.py::test_kill_9_at_random_moments",  # 68 s
     "tests/annotation/test_batch.py::test_ray_engine_gives_the_local_engines_dataset",  # 50 s
     "tests/app/test_review_list.py::test_open_review_list_then_next_model",  # 22 s
 )
