@@ -152,12 +152,14 @@ def label_and_export(task: ModelTask, settings_file: Path) -> ModelResult:
     from seethrough.annotation.dataset import checked_poses, choose_frame, render_pose, reset_pose
     from seethrough.annotation.loader import load_model
     from seethrough.annotation.poses import default_poses
+    from seethrough.annotation.seeds import default_seed_provider
 
     options = task.options
     _hang_if_asked(settings_file)
     model = load_model(settings_file)
     store = _label_store(model, task.labels_json, options.tagset)
-    report = auto_label(model, store, tagset=options.tagset, provider=options.provider)
+    provider = options.provider or default_seed_provider()
+    report = auto_label(model, store, tagset=options.tagset, provider=provider)
     excluded = _excluded(report)
     labels = {k: v for k, v in store.tags().items() if v and k not in excluded}
     if not labels:
@@ -166,7 +168,7 @@ def label_and_export(task: ModelTask, settings_file: Path) -> ModelResult:
     frame = choose_frame(model, options.frame, options.size, options.margin, set(labels), poses)
     try:
         neutral = render_pose(model, labels, {}, frame)
-        metrics = measure(model, store, report, excluded, neutral)
+        metrics = {**measure(model, store, report, excluded, neutral), "provider": provider}
         reasons = gate(metrics, options.thresholds)
         result = ModelResult(task.key, REVIEW if reasons else EXPORTED, "; ".join(reasons), metrics)
         if reasons:

@@ -49,7 +49,10 @@ def cap_memory(limit: int) -> None:
     except ImportError:
         return
     if hasattr(resource, "RLIMIT_AS"):
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):  # macOS refuses it: the cap is documented as Linux and BSD only
+            pass
 
 
 def die_with_parent() -> None:

@@ -94,6 +94,9 @@ def test_batch_exports_each_good_model_once_reports_the_bad_and_resumes_a_fixed_
     assert {e["source"]: e["same_as"] for e in report["duplicates"]} == corpus.duplicates
     [review] = report["review"]
     assert review["source"] == corpus.review[0] and review["reasons"][0].startswith("uncertain area")
+    from seethrough.annotation.seeds import default_seed_provider
+
+    assert review["metrics"]["provider"] == default_seed_provider() and review["metrics"]["rules"]  # who labelled
     assert (out / "review" / review["thumbnail"]).is_file()
     markdown = (out / "review" / "report.md").read_text()
     assert "Wanko" in markdown and "timed out" in markdown and review["thumbnail"] in markdown
@@ -175,7 +178,10 @@ def test_ray_engine_gives_the_local_engines_dataset(tmp_path):
 
     corpus = build_corpus(FIXTURES, tmp_path / "corpus", hang=False)
     local = _run(corpus.root, tmp_path / "local")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    except Exception as exc:  # noqa: BLE001 - whatever keeps Ray from starting here, the test says it and skips
+        pytest.skip(f"Ray is installed but could not start a local cluster here: {exc}")
     try:
         on_ray = _run(corpus.root, tmp_path / "ray", engine=RayEngine(None, 2, TIME_LIMIT, MEMORY_CAP))
     finally:
