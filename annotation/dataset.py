@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -33,7 +34,9 @@ from seethrough.core.io.atomic import atomic_folder, atomic_write_bytes
 from seethrough.core.taxonomy import taxonomy
 
 __all__ = ["SCHEMA_VERSION", "TagLayers", "export_dataset", "export_sample", "live2d_document", "render_tags",
-           "split_for"]
+           "sample_files", "split_for"]
+
+Pose = tuple[str, dict[str, float]]
 
 
 def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
@@ -41,16 +44,16 @@ def split_for(model_name: str, val: float = 0.1, test: float = 0.1) -> str:
     return split_for_model(model_name, val, test)
 
 
-def _png(path: Path, image: np.ndarray) -> None:
-    """Write a PNG into a sample's temp folder (the folder as a whole is renamed into place)."""
+def png_bytes(image: np.ndarray, name: str = "image") -> bytes:
+    """An RGBA / RGB / grey (8 or 16 bit) array as PNG bytes (fast compression: datasets are large)."""
     if image.ndim == 3 and image.shape[2] == 4:
         image = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
     elif image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
-        raise BadInput(f"cannot encode {path.name}")
-    path.write_bytes(data.tobytes())
+        raise BadInput(f"cannot encode {name}")
+    return data.tobytes()
 
 
 def sample_id(model_name: str, pose_name: str) -> str:
@@ -58,6 +61,45 @@ def sample_id(model_name: str, pose_name: str) -> str:
     from seethrough.core.io.png_folder import safe_filename
 
     return f"{safe_filename(model_name, 100)}-{safe_filename(pose_name, 100)}"
+
+
+#: one sample's files: path relative to its folder (`composite.png`, `layers/face.png`, …) → bytes
+SampleFiles = dict[str, bytes]
+
+
+def sample_files(rendered: TagLayers, entry: dict,
+                 background: tuple[int, int, int] = (255, 255, 255)) -> tuple[dict, SampleFiles]:
+    """One rendered pose as the files of its sample folder, and its manifest entry completed with canvas, tags and
+    bboxes (`sample.json` is among the files)."""
+    composite = to_uint8(rendered.composite)
+    files = {"composite.png": png_bytes(composite, "composite.png")}
+    a = composite[..., 3:4].astype(np.float32) / 255.0
+    flat = composite[..., :3] * a + np.asarray(background, np.float32) * (1.0 - a)
+    files["composite_rgb.png"] = png_bytes((flat + 0.5).astype(np.uint8), "composite_rgb.png")
+    tags, bboxes = [], {}
+    for tag, rgba in rendered.layers.items():
+        box = rendered.bbox(tag)
+        if box is None:
+            continue
+        stem = tag_file_name(tag)
+        files[f"layers/{stem}.png"] = png_bytes(to_uint8(rgba), stem)
+        files[f"visible/{stem}.png"] = png_bytes(rendered.visible[tag].astype(np.uint8) * 255, stem)
+        files[f"depth/{stem}.png"] = png_bytes(np.round(rendered.depth[tag] * DEPTH_SCALE).astype(np.uint16), stem)
+        tags.append(tag)
+        bboxes[tag] = list(box)
+    entry = {**entry, "canvas": [rendered.frame.width, rendered.frame.height], "tags": tags, "bboxes": bboxes}
+    SampleEntry.from_json(entry)  # the entry must read back
+    files["sample.json"] = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
+    return entry, files
+
+
+def write_sample_files(folder: Path, files: Mapping[str, bytes]) -> None:
+    """Write a sample's files as `folder`, replacing the folder as a whole (built in a temp folder, renamed)."""
+    with atomic_folder(folder) as tmp:
+        for sub in ("layers", "visible", "depth"):
+            (tmp / sub).mkdir(parents=True, exist_ok=True)
+        for rel, data in files.items():
+            (tmp / rel).write_bytes(data)
 
 
 def export_sample(
@@ -68,33 +110,119 @@ def export_sample(
 ) -> dict:
     """Write one rendered pose as `folder` (composite, per-tag layers / visible / depth, sample.json), replacing
     the folder as a whole; returns the manifest entry completed with canvas, tags and bboxes."""
-    with atomic_folder(folder) as tmp:
-        return _write_sample(rendered, tmp, entry, background)
-
-
-def _write_sample(rendered: TagLayers, folder: Path, entry: dict, background: tuple[int, int, int]) -> dict:
-    for sub in ("layers", "visible", "depth"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    composite = to_uint8(rendered.composite)
-    _png(folder / "composite.png", composite)
-    a = composite[..., 3:4].astype(np.float32) / 255.0
-    flat = composite[..., :3] * a + np.asarray(background, np.float32) * (1.0 - a)
-    _png(folder / "composite_rgb.png", (flat + 0.5).astype(np.uint8))
-    tags, bboxes = [], {}
-    for tag, rgba in rendered.layers.items():
-        box = rendered.bbox(tag)
-        if box is None:
-            continue
-        stem = tag_file_name(tag)
-        _png(folder / "layers" / f"{stem}.png", to_uint8(rgba))
-        _png(folder / "visible" / f"{stem}.png", rendered.visible[tag].astype(np.uint8) * 255)
-        _png(folder / "depth" / f"{stem}.png", np.round(rendered.depth[tag] * DEPTH_SCALE).astype(np.uint16))
-        tags.append(tag)
-        bboxes[tag] = list(box)
-    entry = {**entry, "canvas": [rendered.frame.width, rendered.frame.height], "tags": tags, "bboxes": bboxes}
-    SampleEntry.from_json(entry)  # the entry must read back
-    (folder / "sample.json").write_text(json.dumps(entry, ensure_ascii=False, indent=1), encoding="utf-8")
+    entry, files = sample_files(rendered, entry, background)
+    write_sample_files(Path(folder), files)
     return entry
+
+
+def checked_labels(model: Live2DModel, labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels that set a tag, or BadInput when none does or they name meshes `model` does not have."""
+    labels = {k: v for k, v in labels.items() if v}
+    if not labels:
+        raise BadInput("no ArtMesh is labelled: run auto-label (or label some) before exporting")
+    unknown = sorted(set(labels) - {m.id for m in model.artmeshes})
+    if unknown:
+        raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
+                       f"(e.g. {unknown[0]}): a label file for another model?")
+    return labels
+
+
+def checked_poses(model: Live2DModel, poses: Sequence[tuple[str, Mapping[str, float]]]) -> list[Pose]:
+    """The poses with the parameters the model has (others dropped), as floats."""
+    params = {p.id for p in model.parameters}
+    return [(name, {k: float(v) for k, v in values.items() if k in params}) for name, values in poses]
+
+
+def choose_frame(model: Live2DModel, frame: Frame | str, size: int, margin: float, labelled: set[str],
+                 poses: Sequence[Pose]) -> Frame:
+    """The frame all poses share: "content" (the labelled meshes over every pose, `margin` around), "canvas" (the
+    model's canvas) or a given `Frame`."""
+    if isinstance(frame, Frame):
+        return frame
+    if frame == "content":
+        return content_frame(model, size, margin, labelled, [values for _, values in poses])
+    if frame == "canvas":
+        return fit_frame(model, size, margin)
+    raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
+
+
+def render_pose(model: Live2DModel, labels: Mapping[str, str], values: Mapping[str, float],
+                frame: Frame) -> TagLayers:
+    """The model posed at `values` (every other parameter at its default) and rendered per tag; the caller puts
+    it back with `reset_pose`."""
+    model.reset_parameters()
+    model.set_parameters(values)
+    model.update()
+    return render_tags(model, labels, frame)
+
+
+def reset_pose(model: Live2DModel) -> None:
+    """Every parameter back at its default."""
+    model.reset_parameters()
+    model.update()
+
+
+@dataclass
+class _Target:
+    """An export's dataset folder: the samples its index lists, how they are split, the folders this export made."""
+
+    out: Path
+    samples: dict[str, dict]
+    split_by: str
+    created: list[Path]
+
+    @property
+    def index_path(self) -> Path:
+        return self.out / "dataset.json"
+
+
+def _open_target(out: Path, tagset: str) -> _Target:
+    """The dataset folder to export into (made when missing); BadInput for a folder that is not ours or that
+    holds another tag set."""
+    index_path = out / "dataset.json"
+    if out.is_dir() and not index_path.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
+        raise BadInput(f"{out}: the folder is not empty and holds no dataset.json; export into a new or empty folder "
+                       "or into an earlier dataset (nothing was written)")
+    created = [f for f in (out, out / "samples") if not f.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    if not index_path.exists():
+        return _Target(out, {}, "model", created)  # datasets written before `split_by` existed were per model
+    existing = read_dataset(out)
+    if existing.taxonomy != tagset:
+        raise BadInput(f"{out} holds a {existing.taxonomy} dataset; cannot add {tagset} samples to it")
+    return _Target(out, {s.id: s.to_json() for s in existing.samples}, _split_by(index_path), created)
+
+
+def _plan_splits(target: _Target, model_name: str, new_ids: list[str], split: str) -> tuple[dict[str, str], bool]:
+    """The split of each new sample and whether earlier samples are re-split too; updates `target.split_by`."""
+    if split in SPLITS:
+        target.split_by = "manual"
+        return {sid: split for sid in new_ids}, False
+    everything = [(sid, str(raw["model"])) for sid, raw in target.samples.items() if sid not in new_ids]
+    everything += [(sid, model_name) for sid in new_ids]
+    mode = resolve_mode(split, len({name for _, name in everything}))
+    resplit = not (split == "auto" and target.split_by == "manual")  # auto never undoes splits a person chose
+    planned = assign_splits(everything if resplit else [(sid, model_name) for sid in new_ids], mode)
+    target.split_by = mode if resplit else "manual"
+    return planned, resplit
+
+
+def index_bytes(tagset: str, split_by: str, samples: Iterable[dict],
+                extra: Mapping[str, object] | None = None) -> bytes:
+    """`dataset.json` for these sample entries (`extra`: more top-level fields, e.g. a shard index's format)."""
+    index = {"schema_version": SCHEMA_VERSION, **(extra or {}), "taxonomy": tagset,
+             "tags": list(taxonomy().tags(tagset)), "split_by": split_by, "samples": list(samples)}
+    return json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _finish(target: _Target, tagset: str, wrote: bool) -> None:
+    """The index lists what was completed, even after an error; a failure before any sample leaves no trace."""
+    if wrote:
+        atomic_write_bytes(target.index_path, index_bytes(tagset, target.split_by, target.samples.values()))
+        return
+    for folder in reversed(target.created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only if still empty
 
 
 def export_dataset(
@@ -117,89 +245,43 @@ def export_dataset(
     model's canvas) or a `Frame`. `split`: "auto" (per pose below `MIN_MODELS` models, per model from then on),
     "model", "pose" — these re-split the whole dataset, rewriting the split of earlier samples that change — or a
     split name for all the exported samples. The model is left at its default parameters."""
-    labels = {k: v for k, v in labels.items() if v}
-    if not labels:
-        raise BadInput("no ArtMesh is labelled: run auto-label (or label some) before exporting")
-    unknown = sorted(set(labels) - {m.id for m in model.artmeshes})
-    if unknown:
-        raise BadInput(f"the labels name {len(unknown)} ArtMesh(es) that {model.name} does not have "
-                       f"(e.g. {unknown[0]}): a label file for another model?")
+    labels = checked_labels(model, labels)
     if split not in MODES:
         raise BadInput(f"unknown split {split!r} (one of {', '.join(MODES)})")
-    out = Path(out)
-    index_path = out / "dataset.json"
-    if out.is_dir() and not index_path.exists() and any(not p.name.startswith(".") for p in out.iterdir()):
-        raise BadInput(f"{out}: the folder is not empty and holds no dataset.json; export into a new or empty folder "
-                       "or into an earlier dataset (nothing was written)")
-    created = [f for f in (out, out / "samples") if not f.exists()]
-    out.mkdir(parents=True, exist_ok=True)
-    split_by = "model"  # datasets written before `split_by` existed were split per model
-    if index_path.exists():
-        existing = read_dataset(out)
-        if existing.taxonomy != tagset:
-            raise BadInput(f"{out} holds a {existing.taxonomy} dataset; cannot add {tagset} samples to it")
-        samples = {s.id: s.to_json() for s in existing.samples}
-        split_by = _split_by(index_path)
-    else:
-        samples = {}
-    params = {p.id for p in model.parameters}
-    checked = [(name, {k: float(v) for k, v in values.items() if k in params}) for name, values in poses]
-    if isinstance(frame, Frame):
-        chosen = frame
-    elif frame == "content":
-        chosen = content_frame(model, size, margin, set(labels), [values for _, values in checked])
-    elif frame == "canvas":
-        chosen = fit_frame(model, size, margin)
-    else:
-        raise BadInput(f"unknown frame {frame!r} (content, canvas or a Frame)")
+    target = _open_target(Path(out), tagset)
+    checked = checked_poses(model, poses)
+    chosen = choose_frame(model, frame, size, margin, set(labels), checked)
     new_ids = [sample_id(model.name, pose_name) for pose_name, _ in checked]
-    everything = [(sid, str(raw["model"])) for sid, raw in samples.items() if sid not in new_ids]
-    everything += [(sid, model.name) for sid in new_ids]
-    models = len({name for _, name in everything})
-    if split in SPLITS:
-        planned, resplit = {sid: split for sid in new_ids}, False
-        split_by = "manual"
-    else:
-        mode = resolve_mode(split, models)
-        resplit = not (split == "auto" and split_by == "manual")  # auto never undoes splits a person chose
-        planned = assign_splits(everything if resplit else [(sid, model.name) for sid in new_ids], mode)
-        split_by = mode if resplit else "manual"
+    planned, resplit = _plan_splits(target, model.name, new_ids, split)
     written, finished = 0, False
     try:
-        for i, (pose_name, values) in enumerate(checked):
+        for i, ((_, values), sid) in enumerate(zip(checked, new_ids)):
             if is_cancelled is not None and is_cancelled():
                 raise Cancelled("dataset export cancelled; finished samples were kept")
-            model.reset_parameters()
-            model.set_parameters(values)
-            model.update()
-            sid = sample_id(model.name, pose_name)
+            rendered = render_pose(model, labels, values, chosen)
             entry = {"id": sid, "model": model.name, "pose": values, "split": planned[sid]}
-            folder = out / "samples" / sid
-            fresh = not folder.exists()
-            try:
-                samples[sid] = export_sample(render_tags(model, labels, chosen), folder, entry, background)
-            except BaseException:
-                if fresh:  # a sample this run began and could not finish (full disk, cancel): leave no half of it
-                    shutil.rmtree(folder, ignore_errors=True)
-                raise
+            target.samples[sid] = _export_new_sample(rendered, target.out / "samples" / sid, entry, background)
             written += 1
             if progress is not None:
                 progress(i + 1, len(checked))
         if resplit:
-            _resplit_earlier(out, samples, planned, set(new_ids))
+            _resplit_earlier(target.out, target.samples, planned, set(new_ids))
         finished = True
     finally:
-        model.reset_parameters()
-        model.update()
-        if written or finished:  # the index lists what was completed, even on error
-            index = {"schema_version": SCHEMA_VERSION, "taxonomy": tagset, "tags": list(taxonomy().tags(tagset)),
-                     "split_by": split_by, "samples": list(samples.values())}
-            atomic_write_bytes(index_path, json.dumps(index, ensure_ascii=False, indent=1).encode("utf-8"))
-        elif not finished:  # nothing new (an early failure or cancel): leave the folder as it was
-            for folder in reversed(created):
-                with contextlib.suppress(OSError):
-                    folder.rmdir()  # only if still empty
-    return out
+        reset_pose(model)
+        _finish(target, tagset, bool(written or finished))
+    return target.out
+
+
+def _export_new_sample(rendered: TagLayers, folder: Path, entry: dict, background: tuple[int, int, int]) -> dict:
+    """`export_sample`, leaving no half of a sample this export began and could not finish (full disk, cancel)."""
+    fresh = not folder.exists()
+    try:
+        return export_sample(rendered, folder, entry, background)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _split_by(index_path: Path) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -165,6 +166,8 @@ class MainWindow(QMainWindow):
         files.recent_changed.connect(self._fill_recent)
         self._fill_recent()
         self._action(m, "Open Sample", lambda: files.open_sample())
+        self._action(m, "Open Review List…", lambda: self._open_review_list())
+        self._action(m, "Next Model in Review List", lambda: self._next_in_review_list(), "Ctrl+Alt+N")
         m.addSeparator()
         self._action(m, "Save", lambda: files.save(), QKeySequence.StandardKey.Save)
         self._action(m, "Save As…", lambda: files.save_as(), "Ctrl+Shift+S")
@@ -267,6 +270,18 @@ class MainWindow(QMainWindow):
             provider.redo()
         else:
             self.session.redo()
+
+    def _open_review_list(self, path: Path | None = None) -> None:
+        """Annotate the next model of a batch's review list (`live2d batch`: review/report.json)."""
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open review list", "", "Batch report (report.json)")
+            if not chosen:
+                return
+            path = Path(chosen)
+        self.session.review_list_requested.emit(path)
+
+    def _next_in_review_list(self) -> None:
+        self.session.review_list_requested.emit(None)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

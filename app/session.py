@@ -40,6 +40,8 @@ class DocumentSession(QObject):
     layer_model_chosen = Signal(str)
     #: open this Live2D model (a path) in the Annotate workspace: File ▸ Open, drag and drop, the command line
     model_requested = Signal(object)
+    #: annotate the next model of a batch's review list (its report.json, or None: the list opened last)
+    review_list_requested = Signal(object)
     #: the canvas region the user selected (x0, y0, x1, y1), or None: what "Re-decompose region" works on
     region_changed = Signal(object)
     #: a short message for the status bar (an operation's note: a fallback used, an optional model missing)

@@ -5,6 +5,7 @@
     live2d export MODEL -o DIR [--poses default|FILE] [--size 1024] [--labels FILE] [--tags v3|v2]
                   [--frame content|canvas] [--margin 0.05] [--background R,G,B]
     live2d psd MODEL -o out.psd [--labels FILE] [--size 1024] [--pose FILE --pose-name NAME]
+    live2d batch ROOT -o DATASET [--resume] [--workers N] [--engine local|ray] …    (cli.live2d_batch)
 Without `--labels`, the automatic labelling rules label the model in memory.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 from seethrough.cli import print_json
 from seethrough.cli.arg_types import MARGIN_RANGE, SIZE_RANGE, margin, render_size
+from seethrough.cli.live2d_batch import add_batch_command
 from seethrough.cli.live2d_label import add_label_command
 from seethrough.cli.outputs import add_force, check_outputs
 
@@ -61,6 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pose", type=Path, help="a pose list (JSON); with --pose-name, which pose (default: first)")
     p.add_argument("--pose-name")
     p.set_defaults(func=run_psd)
+    add_batch_command(actions)
 
 
 def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str, str]:

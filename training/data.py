@@ -3,6 +3,9 @@
 `dataset.json` lists the samples with their split; each `samples/<id>/` folder holds `composite.png` (RGBA),
 `layers/<tag>.png` (full-canvas RGBA, hidden parts included) and `depth/<tag>.png` (16-bit, value = d·65535,
 0 = near, 65535 outside the tag). Tag names with spaces are stored with underscores.
+
+A dataset written as WebDataset tar shards (`core.dataset_shards`: `shards.json` instead of `dataset.json`) is read
+the same way: the same files, read from the sample's shard by offset instead of from its folder.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from seethrough.core.dataset_shards import INDEX_NAME as SHARD_INDEX
+from seethrough.core.dataset_shards import ShardReader
 from seethrough.core.errors import BadInput
 from seethrough.training.augment import TrainSample
 
@@ -27,7 +32,10 @@ def tag_file_name(tag: str) -> str:
 def _read_rgba(path: Path) -> np.ndarray:
     if not path.exists():
         raise BadInput(f"the dataset is incomplete: {path} is missing")
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    return _as_rgba(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), path)
+
+
+def _as_rgba(img: np.ndarray | None, path: Path) -> np.ndarray:
     if img is None:
         raise BadInput(f"cannot read {path}")
     if img.ndim == 2:
@@ -40,7 +48,10 @@ def _read_rgba(path: Path) -> np.ndarray:
 
 
 def _read_depth(path: Path) -> np.ndarray:
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    return _as_depth(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), path)
+
+
+def _as_depth(img: np.ndarray | None, path: Path) -> np.ndarray:
     if img is None:
         raise BadInput(f"cannot read {path}")
     scale = 65535.0 if img.dtype == np.uint16 else 255.0
@@ -53,6 +64,8 @@ class SampleEntry:
     split: str
     tags: tuple[str, ...]
     canvas: tuple[int, int] | None = None  # (W, H) as dataset.json states it
+    shard: str | None = None  # a shard dataset's: the sample's tar (relative to the root) and its key there
+    key: str | None = None
 
 
 def _canvas(raw: dict) -> tuple[int, int] | None:
@@ -75,6 +88,9 @@ class LayerDataset:
     def __init__(self, root: str | Path, split: str | None = "train") -> None:
         self.root = Path(root)
         index = self.root / "dataset.json"
+        self._shards: ShardReader | None = None
+        if not index.exists() and (self.root / SHARD_INDEX).exists():
+            index, self._shards = self.root / SHARD_INDEX, ShardReader(self.root)
         if not index.exists():
             raise BadInput(f"{self.root} is not a dataset folder: dataset.json is missing")
         from seethrough.core.io import safe_json
@@ -96,7 +112,7 @@ class LayerDataset:
             if not isinstance(raw, dict) or "id" not in raw:
                 raise BadInput(f"{index}: a sample entry has no id")
             entries.append(SampleEntry(str(raw["id"]), str(raw.get("split", "train")), tuple(raw.get("tags", ())),
-                                       _canvas(raw)))
+                                       _canvas(raw), _text(raw.get("shard")), _text(raw.get("key"))))
         self.entries = [e for e in entries if split is None or e.split == split]
         if not self.entries:
             present = Counter(e.split for e in entries)
@@ -112,6 +128,8 @@ class LayerDataset:
         return self.root / "samples" / self.entries[index].id
 
     def load(self, index: int) -> TrainSample:
+        if self._shards is not None:
+            return self._load_from_shard(index)
         folder = self.folder(index)
         composite = _read_rgba(folder / "composite.png")
         h, w = composite.shape[:2]
@@ -128,3 +146,38 @@ class LayerDataset:
             if depth_path.exists():
                 depths[tag] = _check_size(_read_depth(depth_path), depth_path, canvas)
         return TrainSample(composite, layers, depths)
+
+    def _load_from_shard(self, index: int) -> TrainSample:
+        """`load` for a shard dataset: the same files and checks, decoded from the sample's shard."""
+        assert self._shards is not None
+        entry = self.entries[index]
+        if entry.shard is None or entry.key is None:
+            raise BadInput(f"{self.root / SHARD_INDEX}: sample {entry.id} names no shard and key")
+        files = self._shards.files(entry.shard, entry.key)
+        where = self.root / entry.shard
+
+        def decode(rel: str) -> np.ndarray | None:
+            data = files.get(rel)
+            return None if data is None else cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+
+        if "composite.png" not in files:
+            raise BadInput(f"the dataset is incomplete: {where} has no composite.png for sample {entry.id}")
+        composite = _as_rgba(decode("composite.png"), where / entry.id / "composite.png")
+        h, w = composite.shape[:2]
+        canvas = entry.canvas or (w, h)
+        _check_size(composite, where / entry.id / "composite.png", canvas)
+        layers, depths = {}, {}
+        for tag in entry.tags:
+            name = tag_file_name(tag)
+            layer_path = where / entry.id / "layers" / f"{name}.png"
+            if f"layers/{name}.png" not in files:
+                raise BadInput(f"sample {entry.id}: layer {tag!r} is listed but {layer_path} is missing")
+            layers[tag] = _check_size(_as_rgba(decode(f"layers/{name}.png"), layer_path), layer_path, canvas)
+            if f"depth/{name}.png" in files:
+                depth_path = where / entry.id / "depth" / f"{name}.png"
+                depths[tag] = _check_size(_as_depth(decode(f"depth/{name}.png"), depth_path), depth_path, canvas)
+        return TrainSample(composite, layers, depths)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

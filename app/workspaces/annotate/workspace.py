@@ -63,6 +63,8 @@ class AnnotateWorkspace(ExportActions):
         self._jobs: JobRunner | None = None
         self._our_job = False
         self.last_report: Any = None
+        self.review_list: Path | None = None  # a batch's review/report.json (File ▸ Open Review List…)
+        self.review_note = ""  # where the open model stands in that list
         self._redraw_timer = QTimer(self, singleShot=True, interval=30)
         self._redraw_timer.timeout.connect(self.redraw)
         self.poser = PoseRenderer(self)
@@ -71,6 +73,11 @@ class AnnotateWorkspace(ExportActions):
         self._build()
         self.setAcceptDrops(True)
         session.model_requested.connect(self._open_requested)
+        session.review_list_requested.connect(self._review_list_requested)
+
+    def _review_list_requested(self, report: object) -> None:
+        self.session.go_to.emit(self.key)
+        self.open_review_list(None if report is None else Path(str(report)))
 
     def _open_requested(self, path: object) -> None:
         """A model opened from File ▸ Open, a drop on the window or the command line: show this workspace and open
@@ -217,8 +224,33 @@ class AnnotateWorkspace(ExportActions):
 
     def open_model(self, path: Path) -> None:
         """Open a Live2D model (a `.model3.json` / `.model.json`, or a folder holding one) in this workspace."""
+        self.review_note = ""
         self._run(f"Open {Path(path).name}", lambda progress, cancel: AnnotationState.open(Path(path)),
                   self._set_state)
+
+    def open_review_list(self, report: Path | None = None) -> bool:
+        """Open the next model of a batch's review list (`live2d batch`: review/report.json), the worst-ranked one
+        whose labels nobody has changed since; with no `report`, the list opened last, after the model open now.
+        False (and a status message) when the list has none left."""
+        from seethrough.annotation.batch.report import next_for_review
+
+        if report is not None:
+            self.review_list = Path(report)
+        if self.review_list is None:
+            return False
+        current = [self.state.model.path] if self.state is not None and report is None else []
+        try:
+            pick = next_for_review(self.review_list, skip=current)
+        except BadInput as exc:
+            show_error(self, exc)
+            return False
+        if pick is None:
+            self.status.setText(f"{self.review_list.name}: every model of the review list has been labelled")
+            return False
+        self.open_model(pick.model_file)
+        self.review_note = (f"review list: {pick.name}, rank {pick.rank} of {pick.total} ({pick.left} left) — "
+                            f"{'; '.join(pick.reasons)}")
+        return True
 
     def _set_state(self, state: AnnotationState) -> None:
         self.state = state
@@ -242,7 +274,9 @@ class AnnotateWorkspace(ExportActions):
         selected = f", {len(self.state.selected)} selected" if self.state.selected else ""
         warnings = self.state.model.warnings  # optional files skipped, blending the renderer approximates
         noted = f" · ⚠ {len(warnings)} model warning{'s' * (len(warnings) > 1)} (hover to read)" if warnings else ""
-        self.status.setText(f"{self.state.model.path.name}: {labelled}/{total} ArtMeshes labelled{selected}{noted}")
+        note = f" · {self.review_note}" if self.review_note else ""
+        self.status.setText(f"{self.state.model.path.name}: {labelled}/{total} ArtMeshes labelled{selected}{noted}"
+                            f"{note}")
         self.status.setToolTip("\n".join(warnings))
 
     # --- drawing ---------------------------------------------------------------------------------------------------
