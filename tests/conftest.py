@@ -104,6 +104,7 @@ SLOW_TESTS: tuple[str, ...] = (
     "tests/training/test_checkpoint_resume.py::test_kill_during_checkpoint_write_then_resume",  # 22 s
     "tests/pipelines/test_redecompose.py::test_cli_redecompose_writes_the_output_and_refuses_a_bad_box",  # 17 s
     "tests/cli/test_write_errors.py::test_train_on_a_full_disk_keeps_the_last_checkpoint",  # 14 s
+    "tests/training/test_multiprocess.py",  # 150 s: three 2-process launches and one single-process run
     "tests/training/test_checkpoint_resume.py::test_resume_from_a_folder_with_only_incomplete_checkpoints",  # 12 s
 )
 

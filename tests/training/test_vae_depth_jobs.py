@@ -7,7 +7,8 @@ from seethrough.core.decompose.engine import load_engine
 from seethrough.core.decompose.options import DecomposeOptions
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs import make_job
-from seethrough.training.runner import step_generator, train
+from seethrough.training.runner import train
+from seethrough.training.sampling import step_draws
 from tests.support.tiny_dataset import write_dataset
 
 
@@ -27,10 +28,10 @@ def _cfg(dataset, out, job, **kw):
 def _fixed_batch_losses(job, steps):
     model = job.build()
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=job.cfg.lr)
-    batch = job.batch([0], step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
     out = []
     for _ in range(steps):
-        loss = job.loss(model, batch, step_generator(0, 0))
+        loss = job.loss(model, batch, step_draws(0, 0, [0]))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -46,11 +47,11 @@ def test_transparency_decoder_overfits(dataset, tmp_path):
 def test_patchgan_term_trains_the_discriminator_only_on_its_loss(dataset, tmp_path):
     job = make_job(_cfg(dataset, tmp_path, "vae", gan_weight=0.01))
     model = job.build()
-    batch = job.batch([0], step_generator(0, 0))
-    loss = job.loss(model, batch, step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
+    loss = job.loss(model, batch, step_draws(0, 0, [0]))
     loss.backward()
-    assert all(p.grad is not None for p in model["disc"].parameters())
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model["decoder"].parameters())
+    assert all(p.grad is not None for p in model.disc.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.decoder.parameters())
 
 
 def test_vae_run_saves_a_model_the_engine_runs(dataset, tmp_path):
