@@ -355,8 +355,10 @@ class TrainWorkspace(Workspace):
             self.validation_image.setPixmap(pixmap.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
         if checkpoint := _checkpoint_of(event):
             self._add_checkpoint(checkpoint)
-        if kind == "done":
-            set_text(self.status_label, f"done at step {event.get('step')}: {event.get('model_dir')}")
+        if kind == "done":  # the path is the last entry under Checkpoints, and the tooltip
+            set_text(self.status_label, f"done at step {event.get('step')}: the model is in "
+                                        f"{Path(str(event.get('model_dir'))).name}/ of the run folder")
+            self.status_label.setToolTip(str(event.get("model_dir")))
         elif kind == "stopped":
             set_text(self.status_label, f"stopped at step {event.get('step')} (resumable)")
         elif kind == "error":

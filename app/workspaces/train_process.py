@@ -94,12 +94,18 @@ class TrainingProcess(QObject):
         if not self.is_running() or self.output is None:
             return
         (self.output / STOP_FILE).write_text("stop requested by the app\n", encoding="utf-8")
-        QTimer.singleShot(grace_ms, self._terminate_if_running)
+        pid = self.pid
+        QTimer.singleShot(grace_ms, self, lambda: self._terminate_if_running(pid))
 
-    def _terminate_if_running(self) -> None:
-        if self.is_running():
+    def _terminate_if_running(self, pid: int) -> None:
+        """Terminate run `pid` if it is still the one going (not a run started since, e.g. a resume)."""
+        if pid == self.pid and self.is_running():
             os.kill(self.pid, signal.SIGTERM)  # a launcher ends its workers on SIGTERM
-            QTimer.singleShot(5000, self.kill)
+            QTimer.singleShot(5000, self, lambda: self._kill_if_running(pid))
+
+    def _kill_if_running(self, pid: int) -> None:
+        if pid == self.pid:
+            self.kill()
 
     def kill(self) -> None:
         """Kill the run: its whole process group (the run was started as a session of its own); the workers of a
