@@ -95,3 +95,17 @@ def test_validation_images_are_written_and_reported(dataset, tmp_path):
 
     img = cv2.imread(shown[-1][0])
     assert img is not None and img.shape == (64, 128, 3)
+
+
+def test_the_jobs_said_to_write_validation_images_are_those_that_do():
+    """The Train tab tells the user before a run whether its job makes validation images (config's list); the
+    runner asks the job itself: the two must agree."""
+    import importlib
+
+    from seethrough.training.config import JOBS, JOBS_WITH_VALIDATION_IMAGES
+    from seethrough.training.jobs import JOB_CLASSES
+
+    for name in JOBS:
+        module, cls = JOB_CLASSES[name].split(":")
+        job_class = getattr(importlib.import_module(module), cls)
+        assert hasattr(job_class, "validation_images") == (name in JOBS_WITH_VALIDATION_IMAGES), name
