@@ -1,8 +1,17 @@
 """Training benchmarks: samples/s of the data loader (reading + augmentation) on this machine, and, on a CUDA GPU,
-step time and peak memory per job with random weights at the paper's resolutions.
+step time and peak memory per job with random weights at the paper's resolutions; `--max-batch GB` finds per job
+the largest batch whose training step fits in GB of memory.
 
     python -m bench.bench_training [--dataset DIR] [--resolution 1024] [--samples 20] [--gpu]
+        [--max-batch 24 --max-batch 80] [--jobs vae,layers-stage1] [--layers-model DIR] [--depth-model DIR]
 Without --dataset, a synthetic dataset in the exported layout is written to a temporary folder.
+
+`--max-batch` on a GPU: for each budget the process may use that much of the GPU (torch's per-process memory
+fraction; a budget above the card is the whole card), and a binary search over the batch size runs one full
+training step (forward, backward, AdamW) per trial, an out-of-memory error meaning "too big". Without `--gpu` the
+same search runs on the CPU as a smoke check: a trial fits when the step's peak tensor memory (the model and
+optimiser state plus every tensor the step creates, until freed; a torch dispatch mode) is within the budget, e.g.
+`--max-batch 0.02 --max-batch 0.1 --resolution 64` on the tiny preset.
 """
 
 from __future__ import annotations
@@ -11,7 +20,10 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +60,7 @@ def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -
 
     from seethrough.training.config import TrainConfig
     from seethrough.training.jobs import make_job
-    from seethrough.training.runner import step_generator
+    from seethrough.training.sampling import step_draws
 
     cfg = TrainConfig(job=job_name, data=str(dataset), output=tempfile.mkdtemp(), resolution=resolution,
                       model={} if base else {"preset": "tiny"}, init_from=base, mixed_precision="bf16",
@@ -60,10 +72,10 @@ def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -
     torch.cuda.reset_peak_memory_stats()
     times = []
     for step in range(4):
-        batch = job.batch([0], step_generator(0, step))
+        batch = job.batch([0], step_draws(0, step, [0]))
         t0 = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = job.loss(model, batch, step_generator(0, step))
+            loss = job.loss(model, batch, step_draws(0, step, [0]))
         loss.backward()
         opt.step()
         opt.zero_grad()
@@ -74,6 +86,172 @@ def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -
           flush=True)
 
 
+JOBS = ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2")
+
+
+def largest_batch(fits: Callable[[int], bool], limit: int) -> int:
+    """The largest batch size b ≤ limit with fits(b) (0 when 1 does not fit), for a `fits` that holds up to some
+    size and fails above it: doubling until a size fails, then bisecting between the last that fitted and it."""
+    good, bad = 0, limit + 1
+    size = 1
+    while size <= limit:
+        if not fits(size):
+            bad = size
+            break
+        good, size = size, size * 2
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        if fits(middle):
+            good = middle
+        else:
+            bad = middle
+    return good
+
+
+def expand_batch(batch: dict[str, Any], size: int) -> dict[str, Any]:
+    """A batch of `size` made from a batch of one sample by repeating its per-sample tensors (those whose first
+    dimension is that one sample): the memory of `size` samples without encoding each on the CPU."""
+    import torch
+
+    return {k: torch.cat([v] * size) if isinstance(v, torch.Tensor) and v.shape[:1] == (1,) else v
+            for k, v in batch.items()}
+
+
+def max_batch(dataset: Path, resolution: int, budgets_gb: list[float], jobs: list[str], gpu: bool,
+              init_from: dict[str, str], limit: int) -> None:
+    """Per job and budget, the largest batch whose training step fits (see the module docstring)."""
+    for job_name in jobs:
+        base = init_from.get("depth" if job_name.startswith("depth") else "layers")
+        try:
+            trial = _step_trial(job_name, dataset, resolution, base, gpu)
+            for budget in budgets_gb:
+                peaks: dict[int, float] = {}
+                best = largest_batch(partial(trial, budget_gb=budget, peaks=peaks), limit)
+                peak = f", peak {peaks[best]:.3f} GB" if best in peaks else ""
+                print(f"{job_name:>14}: largest batch {best}{'+' if best == limit else ''} in {budget:g} GB "
+                      f"({'GPU' if gpu else 'CPU smoke check'}, {resolution}², "
+                      f"{'full size' if base else 'tiny preset'}{peak})", flush=True)
+        except Exception as exc:
+            print(f"{job_name:>14}: failed: {type(exc).__name__}: {exc}", flush=True)
+
+
+def _step_trial(job_name: str, dataset: Path, resolution: int, base: str | None, gpu: bool):
+    """A function (batch, budget GB, peaks) → whether one training step of that batch fits the budget; it records
+    each fitting trial's peak in `peaks`."""
+    import torch
+
+    from seethrough.training.config import TrainConfig
+    from seethrough.training.jobs import make_job
+    from seethrough.training.sampling import step_draws
+
+    cfg = TrainConfig(job=job_name, data=str(dataset), output=tempfile.mkdtemp(), resolution=resolution, split="all",
+                      model={} if base else {"preset": "tiny"}, init_from=base, mixed_precision="bf16",
+                      gradient_checkpointing=bool(base))
+    job = make_job(cfg)
+    device = torch.device("cuda" if gpu else "cpu")
+    job.device = device
+    model = job.build().to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-5)
+    one = job.batch([0], step_draws(0, 0, [0]))
+
+    def step(size: int) -> None:
+        draws = step_draws(0, 0, range(size))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=gpu):
+            loss = job.loss(model, expand_batch(one, size), draws)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    def trial(size: int, budget_gb: float, peaks: dict[int, float]) -> bool:
+        if gpu:
+            return _fits_on_gpu(step, size, budget_gb, peaks)
+        return _fits_on_cpu(step, size, budget_gb, peaks, model, opt)
+
+    return trial
+
+
+def _fits_on_gpu(step: Callable[[int], None], size: int, budget_gb: float, peaks: dict[int, float]) -> bool:
+    import torch
+
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(min(1.0, budget_gb * 2**30 / total))
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    try:
+        step(size)
+        torch.cuda.synchronize()
+    except torch.OutOfMemoryError:
+        return False
+    finally:
+        torch.cuda.empty_cache()
+    peaks[size] = torch.cuda.max_memory_allocated() / 2**30
+    return True
+
+
+def _fits_on_cpu(step: Callable[[int], None], size: int, budget_gb: float, peaks: dict[int, float],
+                 model: Any, opt: Any) -> bool:
+    meter = TensorMemoryPeak(baseline=_bytes_held(model, opt))
+    with meter:
+        step(size)
+    peak = meter.peak / 2**30
+    if peak > budget_gb:
+        return False
+    peaks[size] = peak
+    return True
+
+
+def _bytes_held(model: Any, opt: Any) -> int:
+    """The bytes of the model's parameters and buffers and the optimiser's state, each storage once."""
+    import torch
+
+    tensors = [*model.parameters(), *model.buffers(),
+               *(v for state in opt.state.values() for v in state.values() if isinstance(v, torch.Tensor))]
+    return sum({t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in tensors}.values())
+
+
+def _tensor_memory_peak_class():
+    import weakref
+
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class _TensorMemoryPeak(TorchDispatchMode):
+        """The peak of the bytes held by CPU tensors, counting `baseline` plus every storage an operation creates
+        under it until that storage is freed: the CPU stand-in for torch.cuda.max_memory_allocated."""
+
+        def __init__(self, baseline: int = 0) -> None:
+            super().__init__()
+            self.live = self.peak = baseline
+            self._held: dict[int, Any] = {}  # storage address → weak reference (released when it dies)
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            for value in tree_leaves(out):
+                if isinstance(value, torch.Tensor) and value.device.type == "cpu":
+                    self._hold(value.untyped_storage())
+            return out
+
+        def _hold(self, storage: Any) -> None:
+            address, size = storage.data_ptr(), storage.nbytes()
+            if size == 0 or address in self._held:
+                return
+            self._held[address] = weakref.ref(storage, lambda _, a=address, n=size: self._release(a, n))
+            self.live += size
+            self.peak = max(self.peak, self.live)
+
+        def _release(self, address: int, size: int) -> None:
+            if self._held.pop(address, None) is not None:
+                self.live -= size
+
+    return _TensorMemoryPeak
+
+
+def TensorMemoryPeak(baseline: int = 0) -> Any:
+    return _tensor_memory_peak_class()(baseline)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", type=Path)
@@ -82,13 +260,17 @@ def main() -> None:
     parser.add_argument("--gpu", action="store_true")
     parser.add_argument("--layers-model", help="released-layout layer model folder (full-size GPU timing)")
     parser.add_argument("--depth-model", help="released-layout depth model folder (full-size GPU timing)")
+    parser.add_argument("--max-batch", type=float, action="append", metavar="GB",
+                        help="find the largest batch per job whose step fits in GB (repeatable)")
+    parser.add_argument("--jobs", default=",".join(JOBS), help="comma-separated jobs for --max-batch")
+    parser.add_argument("--batch-limit", type=int, default=256, help="the largest batch --max-batch tries")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         dataset = args.dataset
         if dataset is None:
             from tests.support.tiny_dataset import write_dataset
 
-            dataset = write_dataset(Path(tmp) / "data", samples=8, size=1024)
+            dataset = write_dataset(Path(tmp) / "data", samples=8, size=max(64, min(args.resolution, 1024)))
         rate = loader_rate(dataset, args.resolution, args.samples)
         print(f"data loader: {rate:.2f} samples/s at {args.resolution}² (read + augment, one process)")
         if args.gpu:
@@ -98,6 +280,10 @@ def main() -> None:
                 sys.exit("--gpu: torch sees no CUDA device")
             models = {k: v for k, v in (("layers", args.layers_model), ("depth", args.depth_model)) if v}
             gpu_steps(dataset, args.resolution, models)
+        if args.max_batch:
+            models = {k: v for k, v in (("layers", args.layers_model), ("depth", args.depth_model)) if v}
+            max_batch(dataset, args.resolution, args.max_batch, args.jobs.split(","), args.gpu, models,
+                      args.batch_limit)
 
 
 if __name__ == "__main__":

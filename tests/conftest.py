@@ -100,12 +100,14 @@ SLOW_TESTS: tuple[str, ...] = (
     "tests/app/test_annotate.py::test_pose_slider_rerenders_and_propagation",  # 27 s
     "tests/app/test_main_window.py::test_save_project_and_reopen",  # 25 s
     # measured after main's merge, with less load (`--durations=30`, 12 s or more):
-    "tests/app/test_train_workspace.py::test_start_watch_stop_resume",  # 29 s
+    "tests/app/test_train_workspace.py::test_start_watch_stop_resume",  # 29 s; 116 s with the 2-process resume, loaded
+    "tests/app/test_train_workspace.py::test_a_finished_run_leaves_the_window_within_the_screen",  # 66 s, loaded
     "tests/training/test_small_export_split.py::test_single_model_export_trains_and_evaluates",  # 26 s
     "tests/training/test_train_cli.py::test_tiny_layer_config_trains_and_resumes",  # 24 s
     "tests/training/test_checkpoint_resume.py::test_kill_during_checkpoint_write_then_resume",  # 22 s
     "tests/pipelines/test_redecompose.py::test_cli_redecompose_writes_the_output_and_refuses_a_bad_box",  # 17 s
     "tests/cli/test_write_errors.py::test_train_on_a_full_disk_keeps_the_last_checkpoint",  # 14 s
+    "tests/training/test_multiprocess.py",  # 150 s: three 2-process launches and one single-process run
     "tests/training/test_checkpoint_resume.py::test_resume_from_a_folder_with_only_incomplete_checkpoints",  # 12 s
     # the batch over a built corpus (one model hangs until its time limit), kill -9 sweeps, a Ray cluster
     "tests/annotation/test_batch.py::test_batch_exports_each_good_model_once",  # 38 s

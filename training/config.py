@@ -18,6 +18,8 @@ from seethrough.core.errors import BadInput
 from seethrough.core.io.strict_yaml import load_yaml
 
 JOBS = ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2")
+#: the jobs that write validation images while they train (the others have only their loss curve)
+JOBS_WITH_VALIDATION_IMAGES = ("vae",)
 PRECISIONS = ("no", "fp16", "bf16")
 
 
@@ -105,6 +107,31 @@ def describe_validation_error(where: str, exc: ValidationError) -> str:
             reason = f"{reason} (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return f"{where}: {path}: {reason}{more}"
+
+
+def packaged_configs() -> dict[str, Path]:
+    """The job configs shipped with the package (`resources/configs/*.yaml`, read through importlib.resources, so
+    an installed copy has them too), by name: the file name without `.yaml`, as the Train workspace lists them."""
+    from seethrough.core.paths import resource
+
+    return {path.stem: path for path in sorted(resource("configs").glob("*.yaml"))}
+
+
+def resolve_config(spec: str | os.PathLike[str]) -> Path:
+    """A config file from what a user typed: an existing file, or the name of a packaged config (`vae_tiny`,
+    also `vae_tiny.yaml`, and `resources/configs/vae_tiny.yaml` outside a checkout, as the README writes it).
+    Anything else → BadInput naming the packaged configs."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    configs = packaged_configs()
+    name = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else path.name
+    if name in configs and path.parent.parts in ((), ("resources", "configs")):
+        return configs[name]
+    if path.exists():
+        raise BadInput(f"{path} is not a config file")
+    raise BadInput(f"config file not found: {path} (give a YAML file, or one of the packaged configs: "
+                   f"{', '.join(configs)})")
 
 
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:

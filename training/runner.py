@@ -1,34 +1,55 @@
-"""The training loop shared by every job, on 🤗 Accelerate (one GPU, several, or the CPU alike).
+"""The training loop shared by every job, on 🤗 Accelerate: one process (a GPU or the CPU) or several
+(`accelerate launch --num_processes N …`, on one machine or several; docs/training.md).
 
-Determinism is by construction: the samples of optimiser step k and every random draw of that step (noise,
-timesteps, augmentation) come from generators seeded with (seed, k). With the model, optimiser, scheduler and
-step restored from a checkpoint, step k after a resume therefore computes exactly the loss of an uninterrupted
-run. A `STOP` file in the output folder makes the loop checkpoint and exit between steps (the app's Stop button).
+Determinism is by construction (training/sampling.py): the samples of optimiser step k and every random draw of
+that step (noise, timesteps, augmentation) come from generators seeded with (seed, k) and each sample's place in
+the global batch. With the model, optimiser, scheduler and step restored from a checkpoint, step k after a resume
+therefore computes exactly the loss of an uninterrupted run.
+
+`batch_size` is the global batch: N processes each take batch_size / N of its samples, DDP averages their
+gradients, and the learning-rate schedule advances once per optimiser step — so N processes compute what one
+process computes at the same global batch, up to the order of floating-point sums. Checkpoints, the final model,
+validation images and events (`training.events`) are written by the main process only, the reported loss being the
+mean over all processes. A `STOP` file in the output folder makes the loop checkpoint and exit between steps (the
+app's Stop button); with several processes they stop together at the same step.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import shutil
 import time
 from collections.abc import Callable
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import torch
 
 from seethrough.core.errors import BadInput, Cancelled
+from seethrough.training.checkpoints import (
+    read_state,
+    remove_incomplete_checkpoints,
+    resumable_checkpoint,
+    save_checkpoint,
+    write_failed,
+)
 from seethrough.training.config import TrainConfig
+from seethrough.training.distributed import any_process, mean_over_processes, use_cuda
 from seethrough.training.events import EventWriter
+from seethrough.training.sampling import (
+    Draws,
+    indices_for_step,
+    positions_in_step,
+    shard,
+    step_draws,
+    validation_draws,
+)
 
 log = logging.getLogger(__name__)
 
 STOP_FILE = "STOP"
-STATE_FILE = "trainer_state.json"
+Emit = Callable[..., None]
 
 
 class TrainJob(Protocol):
@@ -37,16 +58,23 @@ class TrainJob(Protocol):
     name: str
     #: where `loss` feeds the model: the runner sets it to the training device (batches are made on the CPU)
     device: torch.device
+    #: True when a step may leave some parameters without a gradient (stage 2 trains one tag group's embedding
+    #: per step): gradient averaging across processes must then look for them (DDP's find_unused_parameters)
+    unused_parameters: bool
 
     def build(self) -> torch.nn.Module:
-        """The module whose parameters are trained (its state goes into checkpoints)."""
+        """The module whose parameters are trained (its state goes into checkpoints). Everything the loss needs
+        gradients of must run through its `forward`: with several processes it is wrapped for gradient averaging,
+        which only sees what its forward computes."""
 
     def num_samples(self) -> int: ...
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
-        """A training batch of the given sample indices; all randomness from `generator`."""
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
+        """A training batch of the given sample indices; each sample's randomness from its own generator in
+        `draws.samples`, choices for the whole step from `draws.shared`."""
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor: ...
+    def loss(self, model: torch.nn.Module, batch: dict[str, Any], draws: Draws) -> torch.Tensor:
+        """The mean loss over the batch's samples (per-sample noise and timesteps from `draws`)."""
 
     def save_final(self, model: torch.nn.Module, folder: Path) -> None:
         """Save in the layout the decomposition engine loads (save_pretrained)."""
@@ -55,66 +83,127 @@ class TrainJob(Protocol):
         """What must match for a checkpoint to be resumable (job and architecture)."""
 
 
-def step_generator(seed: int, step: int, stream: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed((seed * 1_000_003 + step * 101 + stream) % (2**63 - 1))
+@dataclass
+class Training:
+    """A run being trained: the prepared model and optimiser state, and where its results go."""
+
+    cfg: TrainConfig
+    job: TrainJob
+    accelerator: Any
+    model: torch.nn.Module
+    optimizer: Any
+    scheduler: Any
+    params: list[torch.nn.Parameter]
+    ema: Any
+    emit: Emit
+
+    @property
+    def output(self) -> Path:
+        return self.cfg.output_dir
+
+    @property
+    def is_main(self) -> bool:
+        return bool(self.accelerator.is_main_process)
 
 
-@lru_cache(maxsize=8)
-def _epoch_order(num_samples: int, seed: int, epoch: int) -> tuple[int, ...]:
-    return tuple(torch.randperm(num_samples, generator=torch.Generator().manual_seed(seed + 7919 * epoch)).tolist())
+@dataclass
+class Pace:
+    """Samples per second between reports, and the seconds since this run's first step (the app's ETA)."""
+
+    samples_per_step: int
+    started: float = field(default_factory=time.monotonic)
+    last: float = 0.0
+    steps_since: int = 0
+
+    def __post_init__(self) -> None:
+        self.last = self.started
+
+    def step_done(self) -> None:
+        self.steps_since += 1
+
+    def report(self) -> dict[str, float]:
+        now = time.monotonic()
+        rate = self.steps_since * self.samples_per_step / max(now - self.last, 1e-9)
+        self.last, self.steps_since = now, 0
+        return {"samples_per_s": rate, "elapsed_s": now - self.started}
 
 
-def indices_for_step(
-    num_samples: int, step: int, micro: int, batch_size: int, seed: int, grad_accum: int = 1
-) -> list[int]:
-    """Sample indices of micro-batch `micro` of optimiser step `step`: each epoch is a seeded permutation,
-    walked in order, so the samples of a step depend only on (seed, step)."""
-    if num_samples < 1:
-        raise BadInput("the dataset has no training samples")
-    start = (step * grad_accum + micro) * batch_size
-    out = []
-    for position in range(start, start + batch_size):
-        epoch, offset = divmod(position, num_samples)
-        out.append(_epoch_order(num_samples, seed, epoch)[offset])
-    return out
+def train(
+    cfg: TrainConfig,
+    job: TrainJob,
+    resume: Path | None = None,
+    emit: Emit | None = None,
+    max_steps: int | None = None,
+) -> Path:
+    """Run `job` to `cfg.max_steps` (or stop early at `max_steps`, for tests). Returns the final model folder,
+    or raises Cancelled after checkpointing if a STOP file appeared. Every process of a multi-process launch
+    calls this; only the main process emits events."""
+    run = prepare(cfg, job, emit)
+    start = restore(run, resume) if resume is not None else 0
+    end = cfg.max_steps if max_steps is None else min(cfg.max_steps, max_steps)
+    run.emit(
+        "start", job=job.name, max_steps=cfg.max_steps, output=str(run.output), resumed_from_step=start,
+        processes=run.accelerator.num_processes, validation_every=_validation_every(run),
+    )
+    step = train_steps(run, start, end)
+    return finish(run, step)
 
 
-#: a complete checkpoint folder; `step-NNNNNNN.tmp` is one being written (or left by a killed run)
-_CHECKPOINT_NAME = re.compile(r"^step-(\d+)$")
-#: test hook: "STEP:SECONDS" sleeps inside the write of that step's checkpoint, so a test can kill the run there
-SLOW_CHECKPOINT_ENV = "SEETHROUGH_TEST_SLOW_CHECKPOINT"
+def start_accelerator(cfg: TrainConfig, job: TrainJob) -> Any:
+    """The Accelerator of this process: CUDA with one GPU per local process, else the CPU (gloo between
+    processes); mixed precision only on CUDA."""
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration, DistributedDataParallelKwargs
+
+    cuda = use_cuda()
+    return Accelerator(
+        mixed_precision=cfg.mixed_precision if cuda else "no",
+        gradient_accumulation_steps=cfg.grad_accum,
+        cpu=not cuda,
+        # batch_size is the global batch, split among the processes: so the schedule steps once per optimiser step
+        # (without this, Accelerate steps it once per process and per step)
+        dataloader_config=DataLoaderConfiguration(split_batches=True),
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=job.unused_parameters)],
+    )
 
 
-def complete_checkpoints(output: Path) -> list[Path]:
-    """The complete checkpoints of a run folder, oldest first: `step-N` folders holding their state file (which is
-    written last). Incomplete `.tmp` folders and anything else in `checkpoints/` are ignored."""
-    folder = output / "checkpoints"
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.iterdir():
-        match = _CHECKPOINT_NAME.match(path.name)
-        if match and path.is_dir() and (path / STATE_FILE).is_file():
-            found.append((int(match.group(1)), path))
-    return [path for _, path in sorted(found)]
+def prepare(cfg: TrainConfig, job: TrainJob, emit: Emit | None = None) -> Training:
+    """Start the accelerator, build the job's model and optimiser, and wrap them for this process's device (and
+    for gradient averaging when there are several processes)."""
+    from accelerate.utils import set_seed
+    from diffusers.optimization import get_scheduler
+
+    accelerator = start_accelerator(cfg, job)
+    shard(cfg.batch_size, accelerator.process_index, accelerator.num_processes)  # refuse an uneven split up front
+    if accelerator.is_main_process:
+        cfg.output_dir.mkdir(parents=True, exist_ok=True)
+        remove_incomplete_checkpoints(cfg.output_dir)
+    accelerator.wait_for_everyone()
+    set_seed(cfg.seed)
+    model = job.build()
+    enable_checkpointing = getattr(model, "enable_gradient_checkpointing", None)
+    if cfg.gradient_checkpointing and callable(enable_checkpointing):
+        enable_checkpointing()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = _make_optimizer(cfg, params)
+    scheduler = get_scheduler(
+        "constant_with_warmup", optimizer, num_warmup_steps=cfg.warmup_steps, num_training_steps=cfg.max_steps
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    job.device = accelerator.device  # batches are made on the CPU; the loss feeds the model there
+    return Training(cfg, job, accelerator, model, optimizer, scheduler, params,
+                    _make_ema(cfg, params, accelerator), _events_of(accelerator, emit, cfg.output_dir))
 
 
-def latest_checkpoint(output: Path) -> Path | None:
-    """The newest complete checkpoint of a run folder, or None."""
-    ckpts = complete_checkpoints(output)
-    return ckpts[-1] if ckpts else None
+def _events_of(accelerator: Any, emit: Emit | None, output: Path) -> Emit:
+    """Events are the main process's to emit (once per run, not once per process)."""
+    if not accelerator.is_main_process:
+        return _silent
+    return emit or EventWriter(output)
 
 
-def remove_incomplete_checkpoints(output: Path) -> list[Path]:
-    """Delete the `step-*.tmp` folders a killed run (or a full disk) left; they are ours and never resumable."""
-    folder = output / "checkpoints"
-    if not folder.is_dir():
-        return []
-    removed = [p for p in folder.glob("step-*.tmp") if p.is_dir()]
-    for path in removed:
-        log.info("removing the incomplete checkpoint %s (the run writing it was interrupted)", path)
-        shutil.rmtree(path, ignore_errors=True)
-    return removed
+def _silent(event: str, **fields: Any) -> None:
+    return None
 
 
 def _make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
@@ -128,139 +217,107 @@ def _make_optimizer(cfg: TrainConfig, params: list[torch.nn.Parameter]) -> torch
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
-def train(
-    cfg: TrainConfig,
-    job: TrainJob,
-    resume: Path | None = None,
-    emit: Callable[..., None] | None = None,
-    max_steps: int | None = None,
-) -> Path:
-    """Run `job` to `cfg.max_steps` (or stop early at `max_steps`, for tests). Returns the final model folder,
-    or raises Cancelled after checkpointing if a STOP file appeared."""
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from diffusers.optimization import get_scheduler
+def _make_ema(cfg: TrainConfig, params: list[torch.nn.Parameter], accelerator: Any) -> Any:
+    if not cfg.ema:
+        return None
+    from diffusers.training_utils import EMAModel
 
-    output = cfg.output_dir
-    output.mkdir(parents=True, exist_ok=True)
-    remove_incomplete_checkpoints(output)
-    writer = emit or EventWriter(output)
-    set_seed(cfg.seed)
-    use_cuda = torch.cuda.is_available()
-    accelerator = Accelerator(
-        mixed_precision=cfg.mixed_precision if use_cuda else "no",
-        gradient_accumulation_steps=cfg.grad_accum,
-        cpu=not use_cuda,
-    )
-    model = job.build()
-    enable_checkpointing = getattr(model, "enable_gradient_checkpointing", None)
-    if cfg.gradient_checkpointing and callable(enable_checkpointing):
-        enable_checkpointing()
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = _make_optimizer(cfg, params)
-    scheduler = get_scheduler(
-        "constant_with_warmup", optimizer, num_warmup_steps=cfg.warmup_steps, num_training_steps=cfg.max_steps
-    )
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    job.device = accelerator.device  # batches are made on the CPU; the loss feeds the model there
-    ema = None
-    if cfg.ema:
-        from diffusers.training_utils import EMAModel
+    ema = EMAModel(params, decay=cfg.ema_decay)
+    accelerator.register_for_checkpointing(ema)
+    return ema
 
-        ema = EMAModel(params, decay=cfg.ema_decay)
-        accelerator.register_for_checkpointing(ema)
 
-    start = 0
-    if resume is not None:
-        if resume != output:
-            remove_incomplete_checkpoints(resume)
-        ckpt = resume if (resume / STATE_FILE).exists() else latest_checkpoint(resume)
-        if ckpt is None:
-            raise BadInput(f"{resume} holds no checkpoint to resume from (none was completely written)")
-        state = json.loads((ckpt / STATE_FILE).read_text(encoding="utf-8"))
-        if state.get("signature") != job.signature():
-            raise BadInput(
-                f"checkpoint {ckpt.name} was made by a different job or model "
-                f"({state.get('signature', {}).get('job', '?')}); it cannot be resumed with {job.name}"
-            )
-        accelerator.load_state(str(ckpt))
-        start = int(state["step"])
-    writer("start", job=job.name, max_steps=cfg.max_steps, output=str(output), resumed_from_step=start)
+def restore(run: Training, resume: Path) -> int:
+    """Load the newest complete checkpoint of `resume` (a run folder, or one checkpoint); returns its step. A
+    checkpoint of another job or architecture is refused. The process count may differ from the run that wrote
+    it: the state is the same whole model and optimiser, and the samples of a step depend only on (seed, step)."""
+    if run.is_main and resume != run.output:
+        remove_incomplete_checkpoints(resume)
+    run.accelerator.wait_for_everyone()
+    ckpt = resumable_checkpoint(resume)
+    state = read_state(ckpt)
+    if state.get("signature") != run.job.signature():
+        raise BadInput(
+            f"checkpoint {ckpt.name} was made by a different job or model "
+            f"({state.get('signature', {}).get('job', '?')}); it cannot be resumed with {run.job.name}"
+        )
+    run.accelerator.load_state(str(ckpt))
+    return int(state["step"])
 
-    end = cfg.max_steps if max_steps is None else min(cfg.max_steps, max_steps)
-    n = job.num_samples()
-    t_last, samples_since = time.monotonic(), 0
+
+def train_steps(run: Training, start: int, end: int) -> int:
+    """Optimiser steps `start`+1 … `end`, with their reports, validation previews and checkpoints; returns the
+    step reached. Raises Cancelled (after a checkpoint) when a STOP file appears."""
+    cfg = run.cfg
+    pace = Pace(samples_per_step=cfg.batch_size * cfg.grad_accum)
+    num_samples = run.job.num_samples()
     step = start
-    model.train()
+    run.model.train()
     while step < end:
-        if (output / STOP_FILE).exists():
-            ckpt = _save_checkpoint(accelerator, cfg, job, step, output)
-            writer("stopped", step=step, checkpoint=str(ckpt))
-            (output / STOP_FILE).unlink(missing_ok=True)
-            raise Cancelled(f"training stopped at step {step}; resume from {output}")
-        total = 0.0
-        for micro in range(cfg.grad_accum):
-            generator = step_generator(cfg.seed, step, micro)
-            indices = indices_for_step(n, step, micro, cfg.batch_size, cfg.seed, cfg.grad_accum)
-            batch = job.batch(indices, generator)
-            with accelerator.accumulate(model):
-                loss = job.loss(model, batch, generator)
-                accelerator.backward(loss)
-                if accelerator.sync_gradients:
-                    accelerator.clip_grad_norm_(params, 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-            if ema is not None and accelerator.sync_gradients:
-                ema.step(params)
-            total += float(loss.detach()) / cfg.grad_accum
-            samples_since += cfg.batch_size
+        if any_process(run.accelerator, (run.output / STOP_FILE).exists()):
+            stop(run, step)
+        loss = optimiser_step(run, step, num_samples)
         step += 1
+        pace.step_done()
         if step % cfg.log_every == 0 or step == end:
-            now = time.monotonic()
-            writer(
-                "metrics",
-                step=step,
-                loss=total,
-                lr=float(scheduler.get_last_lr()[0]),
-                samples_per_s=samples_since / max(now - t_last, 1e-9),
-                gpu_mem_mb=torch.cuda.max_memory_allocated() / 2**20 if use_cuda else 0.0,
-            )
-            t_last, samples_since = now, 0
-        if step % cfg.validate_every == 0 and hasattr(job, "validation_images"):
-            images = _save_validation(job, accelerator.unwrap_model(model), cfg, step, output)
-            writer("validation", step=step, images=images)
+            report(run, step, loss, pace)
+        if step % cfg.validate_every == 0 and _validation_every(run) and run.is_main:
+            run.emit("validation", step=step, images=save_validation(run, step))
         if step % cfg.checkpoint_every == 0 and step < end:
-            ckpt = _save_checkpoint(accelerator, cfg, job, step, output)
-            writer("checkpoint", step=step, path=str(ckpt))
-
-    ckpt = _save_checkpoint(accelerator, cfg, job, step, output)
-    writer("checkpoint", step=step, path=str(ckpt))
-    final = output / "model"
-    if ema is not None:
-        ema.copy_to(params)  # the final model carries the averaged weights
-    try:
-        job.save_final(accelerator.unwrap_model(model), final)
-    except Exception as exc:
-        shutil.rmtree(final.with_name(final.name + ".tmp"), ignore_errors=True)
-        failed = _write_failed(exc, final)
-        if failed is exc:
-            raise
-        raise failed from exc
-    writer("done", step=step, model_dir=str(final))
-    return final
+            run.emit("checkpoint", step=step, path=str(checkpoint(run, step)))
+    return step
 
 
-def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, step: int, output: Path) -> list[str]:
+def optimiser_step(run: Training, step: int, num_samples: int) -> torch.Tensor:
+    """One optimiser step on this process's share of the global batch of `step` (over `grad_accum`
+    micro-batches); returns this process's mean loss, detached."""
+    cfg, accelerator = run.cfg, run.accelerator
+    positions = shard(cfg.batch_size, accelerator.process_index, accelerator.num_processes)
+    total = torch.zeros((), device=accelerator.device)
+    for micro in range(cfg.grad_accum):
+        indices = indices_for_step(num_samples, step, micro, cfg.batch_size, cfg.seed, cfg.grad_accum)
+        draws = step_draws(cfg.seed, step, positions_in_step(micro, cfg.batch_size, positions))
+        batch = run.job.batch([indices[p] for p in positions], draws)
+        with accelerator.accumulate(run.model):
+            loss = run.job.loss(run.model, batch, draws)
+            accelerator.backward(loss)
+            if accelerator.sync_gradients:
+                accelerator.clip_grad_norm_(run.params, 1.0)
+            run.optimizer.step()
+            run.scheduler.step()
+            run.optimizer.zero_grad(set_to_none=True)
+        if run.ema is not None and accelerator.sync_gradients:
+            run.ema.step(run.params)
+        total += loss.detach().float() / cfg.grad_accum
+    return total
+
+
+def report(run: Training, step: int, loss: torch.Tensor, pace: Pace) -> None:
+    """The "metrics" event of `step`: the loss averaged over the processes (every process takes part)."""
+    mean_loss = mean_over_processes(run.accelerator, loss)
+    cuda = run.accelerator.device.type == "cuda"
+    run.emit(
+        "metrics", step=step, loss=mean_loss, lr=float(run.scheduler.get_last_lr()[0]), **pace.report(),
+        gpu_mem_mb=torch.cuda.max_memory_allocated() / 2**20 if cuda else 0.0,
+    )
+
+
+def _validation_every(run: Training) -> int | None:
+    """How often the job writes validation images (None: this job makes none)."""
+    return run.cfg.validate_every if hasattr(run.job, "validation_images") else None
+
+
+def save_validation(run: Training, step: int) -> list[str]:
     """The job's preview images for a fixed validation sample, as PNGs under `<output>/validation/`."""
     import cv2
 
-    folder = output / "validation"
+    folder = run.output / "validation"
     folder.mkdir(parents=True, exist_ok=True)
+    model = run.accelerator.unwrap_model(run.model)
     model.eval()
-    validation_images = getattr(job, "validation_images")  # noqa: B009 - optional; the caller checked hasattr
+    validation_images = getattr(run.job, "validation_images")  # noqa: B009 - optional; the caller checked
     with torch.no_grad():
-        images = validation_images(model, step_generator(cfg.seed, 0, 99))
+        images = validation_images(model, validation_draws(run.cfg.seed))
     model.train()
     paths = []
     for i, rgb in enumerate(images):
@@ -270,62 +327,42 @@ def _save_validation(job: TrainJob, model: torch.nn.Module, cfg: TrainConfig, st
     return paths
 
 
-def _save_checkpoint(accelerator, cfg: TrainConfig, job: TrainJob, step: int, output: Path) -> Path:  # noqa: ANN001
-    """Write `checkpoints/step-N` whole or not at all: everything goes to `step-N.tmp`, the state file last, then one
-    rename. A failed write (full disk) removes the temp folder and raises WriteFailed; older checkpoints stay."""
-    folder = output / "checkpoints" / f"step-{step:07d}"
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+def checkpoint(run: Training, step: int) -> Path:
+    """Write the checkpoint of `step` (every process takes part; the folder is written once)."""
+    state = {"step": step, "signature": run.job.signature(), "config": run.cfg.to_dict(),
+             "processes": run.accelerator.num_processes}
+    return save_checkpoint(run.accelerator, run.output, step, state, run.cfg.keep_checkpoints)
+
+
+def stop(run: Training, step: int) -> None:
+    """Checkpoint, report "stopped" and raise Cancelled (every process, at the same step)."""
+    ckpt = checkpoint(run, step)
+    run.emit("stopped", step=step, checkpoint=str(ckpt))
+    if run.is_main:
+        (run.output / STOP_FILE).unlink(missing_ok=True)
+    raise Cancelled(f"training stopped at step {step}; resume from {run.output}")
+
+
+def finish(run: Training, step: int) -> Path:
+    """The last checkpoint, then the final model (with the EMA weights when averaging), written by the main
+    process; returns its folder."""
+    run.emit("checkpoint", step=step, path=str(checkpoint(run, step)))
+    final = run.output / "model"
+    if run.ema is not None:
+        run.ema.copy_to(run.params)  # the final model carries the averaged weights
+    if run.is_main:
+        save_final(run, final)
+    run.accelerator.wait_for_everyone()
+    run.emit("done", step=step, model_dir=str(final))
+    return final
+
+
+def save_final(run: Training, final: Path) -> None:
     try:
-        accelerator.save_state(str(tmp))
-        _test_delay(step)
-        state = {"step": step, "signature": job.signature(), "config": cfg.to_dict()}
-        (tmp / STATE_FILE).write_text(json.dumps(state, indent=2), encoding="utf-8")
-        if folder.exists():  # the same step again (stopped, then resumed and stopped at once): replace it whole
-            aside = folder.with_name(folder.name + ".old.tmp")
-            shutil.rmtree(aside, ignore_errors=True)
-            folder.rename(aside)
-            tmp.rename(folder)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            tmp.rename(folder)  # a checkpoint is either whole or absent
-    except Exception as exc:  # torch and safetensors report a full disk as their own errors ("os error 28")
-        shutil.rmtree(tmp, ignore_errors=True)
-        failed = _write_failed(exc, folder)
+        run.job.save_final(run.accelerator.unwrap_model(run.model), final)
+    except Exception as exc:
+        shutil.rmtree(final.with_name(final.name + ".tmp"), ignore_errors=True)
+        failed = write_failed(exc, final)
         if failed is exc:
             raise
         raise failed from exc
-    for old in complete_checkpoints(output)[: -cfg.keep_checkpoints]:
-        shutil.rmtree(old, ignore_errors=True)
-    return folder
-
-
-_OS_ERROR_IN_TEXT = re.compile(r"os error (\d+)|errno (\d+)", re.IGNORECASE)
-
-
-def _write_failed(exc: Exception, where: Path) -> Exception:
-    """WriteFailed naming `where` for an environment failure (an OSError, or a library's error wrapping one, such
-    as safetensors' "I/O error: No space left on device (os error 28)"), else `exc` itself: our bug, re-raised."""
-    from seethrough.core.errors import WriteFailed, describe_os_error
-
-    if isinstance(exc, OSError):
-        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(exc.errno, exc.strerror))}")
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, OSError):
-        return _write_failed(cause, where)
-    text = str(exc)
-    match = _OS_ERROR_IN_TEXT.search(text)
-    if match:
-        code = int(match.group(1) or match.group(2))
-        return WriteFailed(f"cannot write {where}: {describe_os_error(OSError(code, os.strerror(code)))}")
-    if "failed writing" in text.lower() or "i/o error" in text.lower():
-        return WriteFailed(f"cannot write {where}: {text.splitlines()[0] if text else type(exc).__name__}")
-    return exc
-
-
-def _test_delay(step: int) -> None:
-    spec = os.environ.get(SLOW_CHECKPOINT_ENV, "")
-    if ":" in spec:
-        at, seconds = spec.split(":", 1)
-        if int(at) == step:
-            time.sleep(float(seconds))

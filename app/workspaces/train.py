@@ -1,8 +1,15 @@
-"""The Train workspace: pick a dataset and a job, start/stop/resume a run, watch its curves and checkpoints."""
+"""The Train workspace: pick a dataset and a job, start/stop/resume a run (as one process or several), watch its
+curves and checkpoints.
+
+The curves hold one point per step: a resumed run's history is read once from `metrics.jsonl` and the new run's
+events are added to it (a step computed again after a resume from an older checkpoint replaces its point). The
+ETA is the resumed run's own pace: the steps it has done in the seconds it has trained (`elapsed_s`).
+"""
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -22,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -34,8 +42,8 @@ from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Workspace
 from seethrough.app.workspaces.train_process import TrainingProcess
 from seethrough.core.io.strict_yaml import load_yaml
-from seethrough.core.paths import resource
-from seethrough.training.config import JOBS
+from seethrough.training.config import JOBS, JOBS_WITH_VALIDATION_IMAGES, packaged_configs
+from seethrough.training.events import read_metrics
 
 
 def dataset_summary(folder: Path) -> tuple[str, list[Path]]:
@@ -58,6 +66,50 @@ def dataset_summary(folder: Path) -> tuple[str, list[Path]]:
     return f"{len(data.samples)} samples ({split_text}); {len(data.tags)} tags ({data.taxonomy})", thumbs
 
 
+def _batch_size_in(config: Path) -> int:
+    raw = load_yaml(config) or {}
+    value = raw.get("batch_size", 1) if isinstance(raw, dict) else 1
+    return value if isinstance(value, int) and value > 0 else 1
+
+
+def _checkpoint_of(event: dict) -> str:
+    """The checkpoint (or final model) an event reports, or ""."""
+    key = {"checkpoint": "path", "stopped": "checkpoint", "done": "model_dir"}.get(event["event"])
+    return str(event.get(key) or "") if key else ""
+
+
+def eta_seconds(step: int, run_start_step: int, max_steps: int, elapsed_s: float) -> float | None:
+    """Seconds left at the pace of the run going now: the steps it has done since it started (or resumed) at
+    `run_start_step`, in the seconds it has trained. None before it has a pace."""
+    done = step - run_start_step
+    if done <= 0 or elapsed_s <= 0 or max_steps <= 0:
+        return None
+    return max(0.0, elapsed_s / done * (max_steps - step))
+
+
+def validation_note(job: str, every: int | None = None) -> str:
+    """What the validation panel says before the first image: true for the job."""
+    if job in JOBS_WITH_VALIDATION_IMAGES:
+        when = f"every {every} steps" if every else "while it trains"
+        return f"The {job} job shows a validation image here {when}."
+    return f"The {job} job makes no validation images: its loss curve shows how it trains."
+
+
+def wrapping_label(text: str = "") -> QLabel:
+    """A label that wraps its text and never widens its layout: a word longer than the space (a path) is cut,
+    and the tooltip holds the whole text (`set_text`)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setToolTip(text)
+    return label
+
+
+def set_text(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setToolTip(text)
+
+
 class TrainWorkspace(Workspace):
     title = "Train"
     key = "train"
@@ -69,10 +121,11 @@ class TrainWorkspace(Workspace):
         self.process.training_event.connect(self._on_event)
         self.process.log_line.connect(self._on_log)
         self.process.running_changed.connect(self._on_running)
-        self._steps: list[int] = []
+        self._steps: list[int] = []  # sorted, each step once
         self._loss: list[float] = []
         self._lr: list[float] = []
         self._max_steps = 0
+        self._run_start_step = 0  # where the run going now started (a resumed run: its checkpoint's step)
         self._started = 0.0
         self._build()
         self._refresh_configs()
@@ -90,8 +143,7 @@ class TrainWorkspace(Workspace):
         row.addWidget(self.dataset_edit)
         row.addWidget(browse)
         form.addRow("Dataset", row)
-        self.dataset_info = QLabel("no dataset chosen")
-        self.dataset_info.setWordWrap(True)
+        self.dataset_info = wrapping_label("no dataset chosen")
         form.addRow("", self.dataset_info)
         self.thumbs = QHBoxLayout()
         form.addRow("", self.thumbs)
@@ -100,6 +152,7 @@ class TrainWorkspace(Workspace):
         form.addRow("Config", self.config_combo)
         self.job_combo = QComboBox()
         self.job_combo.addItems(JOBS)
+        self.job_combo.currentTextChanged.connect(self._on_job_chosen)
         form.addRow("Job", self.job_combo)
         self.lr_spin = QDoubleSpinBox(decimals=7, minimum=1e-7, maximum=1.0, singleStep=1e-5, value=4e-5)
         form.addRow("Learning rate", self.lr_spin)
@@ -114,6 +167,12 @@ class TrainWorkspace(Workspace):
         self.precision_combo = QComboBox()
         self.precision_combo.addItems(["bf16", "fp16", "no"])
         form.addRow("Mixed precision", self.precision_combo)
+        self.processes_spin = QSpinBox(minimum=1, maximum=64, value=1)
+        self.processes_spin.setToolTip(
+            "Training processes (accelerate launch): one per GPU. The batch size is the global batch, shared out "
+            "among them, so it must be a multiple of this. With fewer GPUs than processes they run on the CPU."
+        )
+        form.addRow("Processes", self.processes_spin)
         self.output_edit = QLineEdit(str(Path.home() / "seethrough-runs" / "run"))
         form.addRow("Output", self.output_edit)
         buttons = QHBoxLayout()
@@ -127,7 +186,7 @@ class TrainWorkspace(Workspace):
         for b in (self.start_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
         form.addRow(buttons)
-        self.status_label = QLabel("idle")
+        self.status_label = wrapping_label("idle")
         form.addRow("Status", self.status_label)
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -147,13 +206,16 @@ class TrainWorkspace(Workspace):
         use = QPushButton("Use this model for Decompose")
         use.clicked.connect(self._use_selected)
         ckpt_layout.addWidget(use)
-        self.validation_image = QLabel("validation images appear here")
+        validation_box = QGroupBox("Validation")
+        validation_layout = QVBoxLayout(validation_box)
+        self.validation_image = wrapping_label(validation_note(self.job_combo.currentText()))
         self.validation_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.validation_image.setMinimumSize(160, 160)
+        validation_layout.addWidget(self.validation_image)
         self.log_view = QPlainTextEdit(readOnly=True)
         self.log_view.setMaximumBlockCount(5000)
         bottom.addWidget(ckpt_box)
-        bottom.addWidget(self.validation_image)
+        bottom.addWidget(validation_box)
         bottom.addWidget(self.log_view)
         right.addWidget(bottom)
 
@@ -173,7 +235,7 @@ class TrainWorkspace(Workspace):
 
     def _refresh_dataset(self) -> None:
         text, thumbs = dataset_summary(Path(self.dataset_edit.text()))
-        self.dataset_info.setText(text)
+        set_text(self.dataset_info, text)
         while self.thumbs.count():
             item = self.thumbs.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -186,8 +248,8 @@ class TrainWorkspace(Workspace):
 
     def _refresh_configs(self) -> None:
         self.config_combo.clear()
-        for path in sorted(resource("configs").glob("*.yaml")):
-            self.config_combo.addItem(path.stem, str(path))
+        for name, path in packaged_configs().items():  # the names `seethrough-gui train NAME` accepts
+            self.config_combo.addItem(name, str(path))
 
     def _load_config_into_form(self) -> None:
         path = self.config_combo.currentData()
@@ -231,48 +293,104 @@ class TrainWorkspace(Workspace):
         if resume and not (output / "checkpoints").exists():
             QMessageBox.warning(self, "Nothing to resume", f"{output} has no checkpoints yet.")
             return
-        config = output / "config.yaml" if resume and (output / "config.yaml").exists() else self.write_config(output)
-        if not resume:
-            self._steps, self._loss, self._lr = [], [], []
-            self.checkpoints.clear()
+        processes = self.processes_spin.value()
+        reuse = resume and (output / "config.yaml").exists()
+        batch = _batch_size_in(output / "config.yaml") if reuse else self.batch_spin.value()
+        if batch % processes:
+            QMessageBox.warning(self, "Batch size and processes",
+                                f"The batch size ({batch}) is shared out among the processes: it must be a multiple "
+                                f"of {processes}.")
+            return
+        config = output / "config.yaml" if reuse else self.write_config(output)
+        self._clear_run()
+        if resume:
+            self._load_history(output)
         self._started = time.monotonic()
-        self.process.start(config, output, resume=resume)
-        self.status_label.setText("starting…")
+        self.process.start(config, output, resume=resume, processes=processes)
+        set_text(self.status_label, "starting…")
 
     def stop(self) -> None:
         self.process.request_stop()
-        self.status_label.setText("stopping (saving a checkpoint)…")
+        set_text(self.status_label, "stopping (saving a checkpoint)…")
+
+    def _clear_run(self) -> None:
+        self._steps, self._loss, self._lr = [], [], []
+        self.loss_curve.setData([], [])
+        self.lr_curve.setData([], [])
+        self.checkpoints.clear()
+
+    def _load_history(self, output: Path) -> None:
+        """The curves and checkpoints of the runs recorded in `output` so far, each step once."""
+        for event in read_metrics(output):
+            if event["event"] == "metrics":
+                self._add_point(event)
+            elif checkpoint := _checkpoint_of(event):
+                self._add_checkpoint(checkpoint)
+        self._draw_curves()
 
     def _on_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         if not running and not self.status_label.text().startswith(("done", "stopped", "error")):
-            self.status_label.setText("not running")
+            set_text(self.status_label, "not running")
+
+    def _on_job_chosen(self, job: str) -> None:
+        if self.validation_image.pixmap().isNull():
+            set_text(self.validation_image, validation_note(job))
 
     def _on_event(self, event: dict) -> None:
         kind = event["event"]
         if kind == "start":
             self._max_steps = int(event.get("max_steps") or 0)
+            self._run_start_step = int(event.get("resumed_from_step") or 0)
+            self._started = time.monotonic()
+            self.validation_image.clear()
+            set_text(self.validation_image, validation_note(str(event.get("job")), event.get("validation_every")))
         elif kind == "metrics":
-            self._steps.append(int(event["step"]))
-            self._loss.append(float(event["loss"]) if event.get("loss") is not None else float("nan"))
-            self._lr.append(float(event.get("lr") or 0.0))
-            self.loss_curve.setData(self._steps, self._loss)
-            self.lr_curve.setData(self._steps, self._lr)
-            self.status_label.setText(self._status_text(event))
-        elif kind == "checkpoint":
-            self.checkpoints.addItem(str(event["path"]))
+            self._add_point(event)
+            self._draw_curves()
+            set_text(self.status_label, self._status_text(event))
         elif kind == "validation" and event.get("images"):
             pixmap = QPixmap(event["images"][0])
             self.validation_image.setPixmap(pixmap.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio))
-        elif kind == "done":
-            self.checkpoints.addItem(str(event["model_dir"]))
-            self.status_label.setText(f"done at step {event.get('step')}: {event.get('model_dir')}")
+        if checkpoint := _checkpoint_of(event):
+            self._add_checkpoint(checkpoint)
+        if kind == "done":  # the path is the last entry under Checkpoints, and the tooltip
+            set_text(self.status_label, f"done at step {event.get('step')}: the model is in "
+                                        f"{Path(str(event.get('model_dir'))).name}/ of the run folder")
+            self.status_label.setToolTip(str(event.get("model_dir")))
         elif kind == "stopped":
-            self.status_label.setText(f"stopped at step {event.get('step')} (resumable)")
+            set_text(self.status_label, f"stopped at step {event.get('step')} (resumable)")
         elif kind == "error":
-            self.status_label.setText(f"error: {event.get('message')}")
+            set_text(self.status_label, f"error: {event.get('message')}")
+
+    def _add_point(self, event: dict) -> None:
+        """One step's loss and learning rate; a step seen again (recomputed after a resume) replaces its point."""
+        step = int(event["step"])
+        loss = float(event["loss"]) if event.get("loss") is not None else float("nan")
+        lr = float(event.get("lr") or 0.0)
+        i = bisect_left(self._steps, step)
+        if i < len(self._steps) and self._steps[i] == step:
+            self._loss[i], self._lr[i] = loss, lr
+        else:
+            self._steps.insert(i, step)
+            self._loss.insert(i, loss)
+            self._lr.insert(i, lr)
+
+    def _draw_curves(self) -> None:
+        self.loss_curve.setData(self._steps, self._loss)
+        self.lr_curve.setData(self._steps, self._lr)
+
+    def _add_checkpoint(self, path: str) -> None:
+        """List a checkpoint (or the final model) once; drop those the run has since deleted (it keeps the
+        newest few)."""
+        for row in reversed(range(self.checkpoints.count())):
+            item = self.checkpoints.item(row)
+            if item.text() == path or not Path(item.text()).exists():
+                self.checkpoints.takeItem(row)
+        if Path(path).exists():
+            self.checkpoints.addItem(path)
 
     def _status_text(self, event: dict) -> str:
         step = int(event["step"])
@@ -280,9 +398,11 @@ class TrainWorkspace(Workspace):
         parts = [f"step {step}/{self._max_steps or '?'}", f"loss {event.get('loss', float('nan')):.4g}"]
         if rate:
             parts.append(f"{rate:.2f} samples/s")
-        if self._max_steps and step:
-            elapsed = time.monotonic() - self._started
-            parts.append(f"ETA {max(0.0, elapsed / step * (self._max_steps - step)):.0f} s")
+        elapsed = event.get("elapsed_s")  # the trainer's own clock; an older trainer has none: ours from its start
+        eta = eta_seconds(step, self._run_start_step, self._max_steps,
+                          float(elapsed) if elapsed is not None else time.monotonic() - self._started)
+        if eta is not None:
+            parts.append(f"ETA {eta:.0f} s")
         if event.get("gpu_mem_mb"):
             parts.append(f"GPU {event['gpu_mem_mb']:.0f} MB")
         return " · ".join(parts)

@@ -2,7 +2,9 @@
 
 Training is started as a child in its own session (stdout/stderr into `<output>/train.log`), and followed by
 tailing `<output>/metrics.jsonl` (see `training.events`). So a crash or an out-of-memory in training cannot
-take the app down, and closing the app may leave a run going. Stop is cooperative — a `STOP` file that the
+take the app down, and closing the app may leave a run going. Several processes are started through
+`accelerate launch` (`training.distributed.launch_command`); the child is then the launcher, which ends its
+workers when it is terminated (and each worker exits with it). Stop is cooperative — a `STOP` file that the
 trainer checks between steps (it saves a checkpoint, then exits) — with terminate and kill as fallbacks.
 """
 
@@ -11,18 +13,19 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from seethrough.core.processes import process_alive
 from seethrough.training.events import parse_event
+from seethrough.training.launch import launch_command
 
 STOP_FILE = "STOP"
 
 
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
 
 
 class TrainingProcess(QObject):
@@ -45,13 +48,15 @@ class TrainingProcess(QObject):
         self._timer.timeout.connect(self.poll)
 
     # --- control ----------------------------------------------------------------------------------
-    def command(self, config: Path, output: Path, resume: bool) -> list[str]:
-        args = ["-m", "seethrough.app", "train", str(config), "--output", str(output)]
+    def command(self, config: Path, output: Path, resume: bool, processes: int = 1) -> list[str]:
+        args = ["train", str(config), "--output", str(output)]
         if resume:
             args += ["--resume", str(output)]
-        return args
+        return launch_command(processes, args)
 
-    def start(self, config: Path, output: Path, resume: bool = False) -> None:
+    def start(self, config: Path, output: Path, resume: bool = False, processes: int = 1) -> None:
+        """Start a run; a resumed run's events are followed from the end of `metrics.jsonl` (what is already
+        there is the earlier runs' history, which the caller reads once)."""
         if self.is_running():
             raise RuntimeError("a training run is already going")
         output.mkdir(parents=True, exist_ok=True)
@@ -59,13 +64,13 @@ class TrainingProcess(QObject):
         if not resume:
             (output / "metrics.jsonl").unlink(missing_ok=True)
         self.output = output
-        self._metrics_pos = 0
-        self._log_pos = (output / "train.log").stat().st_size if (output / "train.log").exists() else 0
+        self._metrics_pos = _size(output / "metrics.jsonl")
+        self._log_pos = _size(output / "train.log")
         log = (output / "train.log").open("ab")
         try:
             # a new session: the run outlives the app if the user chooses to keep it running
             self._popen = subprocess.Popen(
-                [sys.executable, *self.command(config, output, resume)], stdout=log,
+                self.command(config, output, resume, processes), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         except OSError as exc:
@@ -89,22 +94,33 @@ class TrainingProcess(QObject):
         if not self.is_running() or self.output is None:
             return
         (self.output / STOP_FILE).write_text("stop requested by the app\n", encoding="utf-8")
-        QTimer.singleShot(grace_ms, self, partial(self._terminate_if_running, self.pid))
+        pid = self.pid
+        QTimer.singleShot(grace_ms, self, lambda: self._terminate_if_running(pid))
 
     def _terminate_if_running(self, pid: int) -> None:
-        """Terminate the run that was asked to stop (`pid`), then kill it, if it still runs. A run started since
-        (Resume right after the stop) is another process: it is left alone."""
+        """Terminate run `pid` if it is still the one going (not a run started since, e.g. a resume)."""
         if pid == self.pid and self.is_running():
-            os.kill(pid, signal.SIGTERM)
-            QTimer.singleShot(5000, self, partial(self._kill_if_running, pid))
+            os.kill(self.pid, signal.SIGTERM)  # a launcher ends its workers on SIGTERM
+            QTimer.singleShot(5000, self, lambda: self._kill_if_running(pid))
 
     def _kill_if_running(self, pid: int) -> None:
         if pid == self.pid:
             self.kill()
 
     def kill(self) -> None:
-        if self.is_running():
-            os.kill(self.pid, signal.SIGKILL)
+        """Kill the run: its whole process group (the run was started as a session of its own); the workers of a
+        multi-process launch, in sessions of their own, exit with their launcher."""
+        if not self.is_running():
+            return
+        try:
+            if os.getpgid(self.pid) == self.pid:
+                os.killpg(self.pid, signal.SIGKILL)
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it ended meanwhile
+        if self._popen is not None and self._popen.pid == self.pid:
+            self._popen.wait()
 
     def is_running(self) -> bool:
         if self._popen is not None and self._popen.pid == self.pid:

@@ -103,7 +103,7 @@ def test_training_runs_on_the_exported_dataset(mark_dataset, tmp_path):
     torch = pytest.importorskip("torch")
     from seethrough.training.config import TrainConfig
     from seethrough.training.jobs import make_job
-    from seethrough.training.runner import step_generator
+    from seethrough.training.sampling import step_draws
 
     # train on every sample, whatever its split
     cfg = TrainConfig(job="layers-stage1", data=str(mark_dataset), output=str(tmp_path), resolution=64, lr=2e-3,
@@ -112,10 +112,10 @@ def test_training_runs_on_the_exported_dataset(mark_dataset, tmp_path):
     job = make_job(cfg)
     model = job.build()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    batch = job.batch([0], step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
     losses = []
     for _ in range(12):
-        loss = job.loss(model, batch, step_generator(0, 0))
+        loss = job.loss(model, batch, step_draws(0, 0, [0]))
         opt.zero_grad()
         loss.backward()
         opt.step()

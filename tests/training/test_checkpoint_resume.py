@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from seethrough.training.runner import (
+from seethrough.training.checkpoints import (
     SLOW_CHECKPOINT_ENV,
     STATE_FILE,
     complete_checkpoints,

@@ -10,7 +10,8 @@ from seethrough.core.decompose.options import DecomposeOptions
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs import make_job
 from seethrough.training.presets import convert_2d_to_3d, layer_unet_config, to_3d
-from seethrough.training.runner import step_generator, train
+from seethrough.training.runner import train
+from seethrough.training.sampling import step_draws
 from tests.support.tiny_dataset import write_dataset
 
 
@@ -30,10 +31,10 @@ def _cfg(dataset, out, **kw):
 def _overfit(job, steps=15):
     model = job.build()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    batch = job.batch([0], step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
     losses = []
     for _ in range(steps):
-        loss = job.loss(model, batch, step_generator(0, 0))  # same noise and timestep: a fixed problem
+        loss = job.loss(model, batch, step_draws(0, 0, [0]))  # same noise and timestep: a fixed problem
         opt.zero_grad()
         loss.backward()
         opt.step()

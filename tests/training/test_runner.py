@@ -10,12 +10,15 @@ import pytest
 import torch
 
 from seethrough.core.errors import BadInput, Cancelled
+from seethrough.training.checkpoints import latest_checkpoint
 from seethrough.training.config import TrainConfig
-from seethrough.training.runner import STOP_FILE, indices_for_step, latest_checkpoint, train
+from seethrough.training.runner import STOP_FILE, train
+from seethrough.training.sampling import indices_for_step
 
 
 class LinearFit:
     name = "linear-fit"
+    unused_parameters = False
 
     def __init__(self, width: int = 4) -> None:
         g = torch.Generator().manual_seed(0)
@@ -30,12 +33,12 @@ class LinearFit:
     def num_samples(self):
         return len(self.x)
 
-    def batch(self, indices, generator):
+    def batch(self, indices, draws):
         x = self.x[indices]
-        noise = 0.01 * torch.randn(len(indices), 1, generator=generator)
+        noise = 0.01 * draws.randn((1,))
         return {"x": x, "y": x @ self.true_w + noise}
 
-    def loss(self, model, batch, generator):
+    def loss(self, model, batch, draws):
         return torch.nn.functional.mse_loss(model(batch["x"]), batch["y"])
 
     def save_final(self, model, folder: Path):
@@ -127,6 +130,17 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
 def test_nothing_to_resume(tmp_path):
     with pytest.raises(BadInput, match="no checkpoint"):
         train(_cfg(tmp_path), LinearFit(), resume=tmp_path, emit=lambda *a, **k: None)
+
+
+def test_the_global_batch_is_the_same_however_it_is_cut_into_micro_batches(tmp_path):
+    """4 samples at once or 2 + 2 by gradient accumulation: the same samples and draws, the same gradient up to
+    the grouping of fp32 sums (tests/training/test_multiprocess.py derives the tolerance)."""
+    whole, emit_whole = _recorder()
+    train(_cfg(tmp_path / "whole", batch_size=4, max_steps=6), LinearFit(), emit=emit_whole)
+    cut, emit_cut = _recorder()
+    train(_cfg(tmp_path / "cut", batch_size=2, grad_accum=2, max_steps=6), LinearFit(), emit=emit_cut)
+    for step, loss in _losses(whole).items():
+        assert _losses(cut)[step] == pytest.approx(loss, rel=1e-5)
 
 
 def test_step_indices_cover_each_epoch_once():

@@ -49,3 +49,28 @@ def test_bad_inputs_exit_2_with_one_line(dataset, tmp_path):
     result = _run("train", config, "--data", empty, "--output", tmp_path / "o")
     assert result.returncode == 2 and "dataset.json is missing" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+
+def test_a_config_is_named_as_the_train_workspace_lists_it(tmp_path, monkeypatch, capsys):
+    from seethrough.cli import run
+
+    monkeypatch.chdir(tmp_path)  # not a checkout: the configs come from the installed package
+    assert run(["train", "--list-configs", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {"layers_stage1_tiny", "vae_tiny", "depth_stage2_tiny"} <= set(rows)
+    assert rows["vae_tiny"]["job"] == "vae" and Path(rows["vae_tiny"]["path"]).is_file()
+    assert run(["train", "--list-configs"]) == 0
+    assert ["layers_stage1_tiny", "layers-stage1"] in [line.split() for line in capsys.readouterr().out.splitlines()]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    # found by name (and by the README's checkout path, here where there is no checkout): the config loads, and
+    # the run stops at the dataset, the next thing it reads
+    for spec in ("layers_stage1_tiny", "layers_stage1_tiny.yaml", "resources/configs/layers_stage1_tiny.yaml"):
+        assert run(["train", spec, "--data", str(empty), "--output", str(tmp_path / "o")]) == 2, spec
+        assert "dataset.json is missing" in capsys.readouterr().err, spec
+    assert run(["train", "layers_stage9", "--data", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "config file not found: layers_stage9" in err and "vae_tiny" in err
+    assert run(["train"]) == 2 and "--list-configs" in capsys.readouterr().err

@@ -7,7 +7,8 @@ from seethrough.core.decompose.engine import load_engine
 from seethrough.core.decompose.options import DecomposeOptions
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs import make_job
-from seethrough.training.runner import step_generator, train
+from seethrough.training.runner import train
+from seethrough.training.sampling import step_draws
 from tests.support.tiny_dataset import write_dataset
 
 
@@ -27,10 +28,10 @@ def _cfg(dataset, out, job, **kw):
 def _fixed_batch_losses(job, steps):
     model = job.build()
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=job.cfg.lr)
-    batch = job.batch([0], step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
     out = []
     for _ in range(steps):
-        loss = job.loss(model, batch, step_generator(0, 0))
+        loss = job.loss(model, batch, step_draws(0, 0, [0]))
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -46,11 +47,11 @@ def test_transparency_decoder_overfits(dataset, tmp_path):
 def test_patchgan_term_trains_the_discriminator_only_on_its_loss(dataset, tmp_path):
     job = make_job(_cfg(dataset, tmp_path, "vae", gan_weight=0.01))
     model = job.build()
-    batch = job.batch([0], step_generator(0, 0))
-    loss = job.loss(model, batch, step_generator(0, 0))
+    batch = job.batch([0], step_draws(0, 0, [0]))
+    loss = job.loss(model, batch, step_draws(0, 0, [0]))
     loss.backward()
-    assert all(p.grad is not None for p in model["disc"].parameters())
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model["decoder"].parameters())
+    assert all(p.grad is not None for p in model.disc.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.decoder.parameters())
 
 
 def test_vae_run_saves_a_model_the_engine_runs(dataset, tmp_path):
@@ -94,3 +95,17 @@ def test_validation_images_are_written_and_reported(dataset, tmp_path):
 
     img = cv2.imread(shown[-1][0])
     assert img is not None and img.shape == (64, 128, 3)
+
+
+def test_the_jobs_said_to_write_validation_images_are_those_that_do():
+    """The Train tab tells the user before a run whether its job makes validation images (config's list); the
+    runner asks the job itself: the two must agree."""
+    import importlib
+
+    from seethrough.training.config import JOBS, JOBS_WITH_VALIDATION_IMAGES
+    from seethrough.training.jobs import JOB_CLASSES
+
+    for name in JOBS:
+        module, cls = JOB_CLASSES[name].split(":")
+        job_class = getattr(importlib.import_module(module), cls)
+        assert hasattr(job_class, "validation_images") == (name in JOBS_WITH_VALIDATION_IMAGES), name

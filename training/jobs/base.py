@@ -9,6 +9,7 @@ useful only for smoke runs, since real training starts from pretrained SDXL/Mari
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class JobBase:
 
     name = "job"
     device: torch.device = torch.device("cpu")
+    unused_parameters = False
 
     def on_device(self, value: Any) -> Any:
         """`value` (a tensor, or a dict/list/tuple holding tensors) on the training device."""
@@ -101,9 +103,9 @@ class SDXLParts:
                 raise ValueError("training the released architecture needs `init_from` (pretrained weights)")
             torch.manual_seed(cfg.seed)
             self.vae = AutoencoderKL(**presets.TINY_VAE)
-            self._tmp_tokenizer = Path(cfg.output) / ".tokenizer"
-            self.tokenizer = write_tiny_clip_tokenizer(self._tmp_tokenizer)
-            self.tokenizer_2 = CLIPTokenizer.from_pretrained(self._tmp_tokenizer)
+            with tempfile.TemporaryDirectory() as folder:  # a folder per process: several may start at once
+                self.tokenizer = write_tiny_clip_tokenizer(Path(folder))
+                self.tokenizer_2 = CLIPTokenizer.from_pretrained(folder)
             text = CLIPTextConfig(vocab_size=len(self.tokenizer), bos_token_id=0, eos_token_id=1, pad_token_id=1,
                                   **presets.TINY_TEXT)
             self.text_encoder = CLIPTextModel(text)

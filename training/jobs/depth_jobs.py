@@ -9,6 +9,7 @@ depth] = 12 channels, converted from stage 1 by prepending 4 zero input channels
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from seethrough.core.taxonomy import taxonomy
 from seethrough.training import presets
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs.base import JobBase, composite_rgb, layer_image, to_tensor_rgb
+from seethrough.training.sampling import Draws
 from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
 
 
@@ -43,7 +45,8 @@ class DepthParts:
                 raise ValueError("training the released architecture needs `init_from` (pretrained weights)")
             torch.manual_seed(cfg.seed)
             self.vae = AutoencoderKL(**presets.TINY_VAE)
-            self.tokenizer = write_tiny_clip_tokenizer(Path(cfg.output) / ".tokenizer")
+            with tempfile.TemporaryDirectory() as folder:  # a folder per process: several may start at once
+                self.tokenizer = write_tiny_clip_tokenizer(Path(folder))
             self.text_encoder = CLIPTextModel(CLIPTextConfig(
                 vocab_size=len(self.tokenizer), bos_token_id=0, eos_token_id=1, pad_token_id=1, **presets.TINY_TEXT
             ))
@@ -102,12 +105,11 @@ class _DepthJob(JobBase):
     def signature(self) -> dict[str, Any]:
         return {**super().signature(), "stage": self.stage}
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+    def loss(self, model: torch.nn.Module, batch: dict[str, Any], draws: Draws) -> torch.Tensor:
         batch = self.on_device(batch)
         target = batch["depth_latents"]  # (B, F, 4, h, w)
-        noise = self.on_device(torch.randn(target.shape, generator=generator))
-        steps = self.parts.noise.config.num_train_timesteps
-        t = self.on_device(torch.randint(0, steps, (target.shape[0],), generator=generator))
+        noise = self.on_device(draws.randn(target.shape[1:]))
+        t = self.on_device(draws.randint(self.parts.noise.config.num_train_timesteps))
         flat_t = t.repeat_interleave(target.shape[1])
         flat_target, flat_noise = target.flatten(0, 1), noise.flatten(0, 1)
         noisy = self.parts.noise.add_noise(flat_target, flat_noise, flat_t).view_as(target)
@@ -131,9 +133,9 @@ class DepthStage1Job(_DepthJob):
         torch.manual_seed(self.cfg.seed)
         return UNetFrameConditionModel(**presets.depth_unet_config(self.preset, stage=1))
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
         conds, targets = [], []
-        for index in indices:
+        for index, generator in zip(indices, draws.samples, strict=True):
             sample = self.sample(index, generator)
             tags = sorted(t for t in sample.depths if t in sample.layers)
             tag = tags[int(torch.randint(len(tags), (1,), generator=generator))]
@@ -156,10 +158,10 @@ class DepthStage2Job(_DepthJob):
         torch.manual_seed(self.cfg.seed)
         return UNetFrameConditionModel(**presets.depth_unet_config(self.preset, stage=2))
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
         conds, targets = [], []
         size = self.cfg.resolution
-        for index in indices:
+        for index, generator in zip(indices, draws.samples, strict=True):
             sample = self.sample(index, generator)
             _, frames = depth_frames(sample.layers, (size, size))
             per_class = class_depths(sample.layers, sample.depths, (size, size))

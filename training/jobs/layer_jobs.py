@@ -21,6 +21,7 @@ from seethrough.core.taxonomy import taxonomy
 from seethrough.training import presets
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs.base import JobBase, SDXLParts, composite_rgb, layer_image
+from seethrough.training.sampling import Draws
 
 
 def head_layer(layers: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -58,12 +59,11 @@ class _LayerJob(JobBase):
         size = self.cfg.resolution
         return torch.tensor([size, size, 0, 0, size, size], dtype=torch.float32).repeat(frames, 1)
 
-    def loss(self, model: torch.nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+    def loss(self, model: torch.nn.Module, batch: dict[str, Any], draws: Draws) -> torch.Tensor:
         batch = self.on_device(batch)
         target = batch["latents"]  # (B, F, 4, h, w)
-        noise = self.on_device(torch.randn(target.shape, generator=generator))
-        steps = self.parts.noise.config.num_train_timesteps
-        t = self.on_device(torch.randint(0, steps, (target.shape[0],), generator=generator))
+        noise = self.on_device(draws.randn(target.shape[1:]))
+        t = self.on_device(draws.randint(self.parts.noise.config.num_train_timesteps))
         flat_t = t.repeat_interleave(target.shape[1])
         noisy = self.parts.noise.add_noise(target.flatten(0, 1), noise.flatten(0, 1), flat_t).view_as(target)
         model_in = torch.cat([noisy, batch["cond"]], dim=2)
@@ -91,9 +91,9 @@ class LayerStage1Job(_LayerJob):
             self.unet = UNetFrameConditionModel(**presets.layer_unet_config(self.preset, self.cfg.tags, stage=1))
         return self.unet
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
         latents, conds, tags = [], [], []
-        for index in indices:
+        for index, generator in zip(indices, draws.samples, strict=True):
             sample = self.sample(index, generator)
             available = sorted(sample.layers)
             tag = available[int(torch.randint(len(available), (1,), generator=generator))]
@@ -110,6 +110,7 @@ class LayerStage1Job(_LayerJob):
 class LayerStage2Job(_LayerJob):
     name = "layers-stage2"
     stage = 2
+    unused_parameters = True  # V3: a step trains one group, the other group's embedding gets no gradient
 
     def build(self) -> torch.nn.Module:
         if self.cfg.init_from:
@@ -123,11 +124,11 @@ class LayerStage2Job(_LayerJob):
             self.unet = UNetFrameConditionModel(**presets.layer_unet_config(self.preset, self.cfg.tags, stage=2))
         return self.unet
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
-        groups = self.groups()
-        tags, group_index = groups[int(torch.randint(len(groups), (1,), generator=generator))]
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
+        groups = self.groups()  # one group for the whole step: its samples are stacked frame by frame
+        tags, group_index = groups[int(torch.randint(len(groups), (1,), generator=draws.shared))]
         latents, conds = [], []
-        for index in indices:
+        for index, generator in zip(indices, draws.samples, strict=True):
             sample = self.sample(index, generator)
             layers = dict(sample.layers)
             head = head_layer(layers) if "head" in tags else None

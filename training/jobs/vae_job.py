@@ -3,7 +3,9 @@ SDXL reconstruction, predict [alpha, padded RGB]. L2 on colour and alpha plus a 
 `gan_weight`, 0.01 in the paper). The SDXL VAE stays frozen.
 
 One optimiser trains both nets: the discriminator's hinge loss sees detached predictions, and the generator's
-adversarial term sees detached discriminator weights, so each loss moves only its own network.
+adversarial term sees detached discriminator weights, so each loss moves only its own network. Both losses are
+computed in the trained module's `forward` (`DecoderWithCritic`), so that gradient averaging across processes,
+which wraps that forward, sees every parameter's gradient.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from torch.func import functional_call
 
 from seethrough.training.config import TrainConfig
 from seethrough.training.jobs.base import JobBase, SDXLParts, layer_image, to_tensor_rgb
+from seethrough.training.sampling import Draws
 
 
 class PatchDiscriminator(nn.Module):
@@ -39,6 +42,26 @@ class PatchDiscriminator(nn.Module):
         return self.net(rgba)
 
 
+class DecoderWithCritic(nn.Module):
+    """The transparency decoder and its PatchGAN critic; `forward` is the training loss of both."""
+
+    def __init__(self, decoder: nn.Module, disc: PatchDiscriminator, gan_weight: float) -> None:
+        super().__init__()
+        self.decoder = decoder
+        self.disc = disc
+        self.gan_weight = gan_weight
+
+    def forward(self, pixel: torch.Tensor, latent: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        pred = self.decoder(pixel, latent)
+        reconstruction = F.mse_loss(pred, target)
+        if self.gan_weight <= 0:
+            return reconstruction
+        frozen = {k: v.detach() for k, v in self.disc.named_parameters()}
+        adversarial = -functional_call(self.disc, frozen, (pred,)).mean()
+        d_loss = F.relu(1.0 - self.disc(target)).mean() + F.relu(1.0 + self.disc(pred.detach())).mean()
+        return reconstruction + self.gan_weight * adversarial + d_loss
+
+
 class TransparencyDecoderJob(JobBase):
     name = "vae"
 
@@ -46,14 +69,14 @@ class TransparencyDecoderJob(JobBase):
         super().__init__(cfg)
         self.parts = SDXLParts(cfg, self.preset)
         width = 8 if self.preset == "tiny" else 64
-        self.model = nn.ModuleDict({"decoder": self.parts.trans_vae.decoder, "disc": PatchDiscriminator(width)})
+        self.model = DecoderWithCritic(self.parts.trans_vae.decoder, PatchDiscriminator(width), cfg.gan_weight)
 
     def build(self) -> nn.Module:
         return self.model
 
-    def batch(self, indices: list[int], generator: torch.Generator) -> dict[str, Any]:
+    def batch(self, indices: list[int], draws: Draws) -> dict[str, Any]:
         pixels, latents, targets = [], [], []
-        for index in indices:
+        for index, generator in zip(indices, draws.samples, strict=True):
             sample = self.sample(index, generator)
             tags = sorted(sample.layers)
             rgba = sample.layers[tags[int(torch.randint(len(tags), (1,), generator=generator))]]
@@ -69,22 +92,13 @@ class TransparencyDecoderJob(JobBase):
             targets.append(torch.cat([alpha, colour], dim=1))
         return {"pixel": torch.cat(pixels), "latent": torch.cat(latents), "target": torch.cat(targets)}
 
-    def loss(self, model: nn.Module, batch: dict[str, Any], generator: torch.Generator) -> torch.Tensor:
+    def loss(self, model: nn.Module, batch: dict[str, Any], draws: Draws) -> torch.Tensor:
         batch = self.on_device(batch)
-        pred = model.get_submodule("decoder")(batch["pixel"], batch["latent"])
-        target = batch["target"]
-        reconstruction = F.mse_loss(pred, target)
-        if self.cfg.gan_weight <= 0:
-            return reconstruction
-        disc = model.get_submodule("disc")
-        frozen = {k: v.detach() for k, v in disc.named_parameters()}
-        adversarial = -functional_call(disc, frozen, (pred,)).mean()
-        d_loss = F.relu(1.0 - disc(target)).mean() + F.relu(1.0 + disc(pred.detach())).mean()
-        return reconstruction + self.cfg.gan_weight * adversarial + d_loss
+        return model(batch["pixel"], batch["latent"], batch["target"])
 
-    def validation_images(self, model: nn.Module, generator: torch.Generator) -> list[np.ndarray]:
+    def validation_images(self, model: nn.Module, draws: Draws) -> list[np.ndarray]:
         """Target and prediction of the first sample's layer, side by side over a grey checkerboard."""
-        batch = self.batch([0], generator)
+        batch = self.batch([0], draws)
         pixel, latent = self.on_device([batch["pixel"], batch["latent"]])
         pred = model.get_submodule("decoder")(pixel, latent).clamp(0, 1).cpu()
         return [np.concatenate([_on_checker(batch["target"][0]), _on_checker(pred[0])], axis=1)]
