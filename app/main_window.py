@@ -42,7 +42,7 @@ from seethrough.app.theme import THEMES, apply_theme
 from seethrough.app.tools.navigation import PanTool, RegionTool
 from seethrough.app.tools.toolbox import Toolbox
 from seethrough.app.workspace_host import WorkspaceHost
-from seethrough.app.workspaces.base import UndoProvider, Workspace
+from seethrough.app.workspaces.base import Navigable, UndoProvider, Workspace
 from seethrough.app.workspaces.registry import WORKSPACES
 
 #: the canvas's composite modes, as the View menu names them
@@ -196,10 +196,12 @@ class MainWindow(QMainWindow):
     def _build_view_menu(self) -> None:
         v = self.menuBar().addMenu("&View")
         canvas = self.canvas
-        self._action(v, "Fit", canvas.fit, "F")
-        self._action(v, "Actual Size (1:1)", canvas.actual_size, "Ctrl+1")
-        self._action(v, "Zoom In", canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom Out", canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.view_actions = [
+            self._action(v, "Fit", lambda: self._navigate("fit"), "F"),
+            self._action(v, "Actual Size (1:1)", lambda: self._navigate("actual_size"), "Ctrl+1"),
+            self._action(v, "Zoom In", lambda: self._navigate("zoom_in"), QKeySequence.StandardKey.ZoomIn),
+            self._action(v, "Zoom Out", lambda: self._navigate("zoom_out"), QKeySequence.StandardKey.ZoomOut),
+        ]
         v.addSeparator()
         self.region_action = self.toolbox.actions["region"]
         self._action(v, "Clear Region", lambda: self.session.set_region(None), "Shift+R")
@@ -230,6 +232,18 @@ class MainWindow(QMainWindow):
             theme_group.addAction(action)
         self.panels_menu = v.addMenu("Panels")
         self.panels_menu.aboutToShow.connect(self._fill_panels_menu)
+
+    def navigable(self) -> Navigable | None:
+        """The view the View menu's Fit and Zoom act on: the document canvas, or the active workspace's own view."""
+        active = self.host.active
+        if active is None or active.shows_document:
+            return self.canvas
+        return active.navigable()
+
+    def _navigate(self, how: str) -> None:
+        view = self.navigable()
+        if view is not None:
+            getattr(view, how)()
 
     def _set_outline(self, on: bool) -> None:
         self.canvas.outline_current = bool(on)
@@ -340,6 +354,8 @@ class MainWindow(QMainWindow):
     def _on_switched(self, workspace: Workspace) -> None:
         """A workspace came to the front: the tool bar belongs to document workspaces, the canvas is fitted."""
         self.toolbox.toolbar.setVisible(workspace.shows_document)
+        for action in getattr(self, "view_actions", ()):
+            action.setEnabled(self.navigable() is not None)
         if workspace.shows_document and self.canvas.fitting:
             self.canvas.fit()
         if self.undo_action is not None:  # None while the window is being built

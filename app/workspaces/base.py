@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 
 #: the window's own panels, which any workspace may show
 SHARED_PANELS = ("Layers", "Properties", "Tool Options", "Checks", "Jobs", "Log")
+
+
+class Navigable(Protocol):
+    """A view that View ▸ Fit / Zoom In / Zoom Out / Actual Size act on."""
+
+    def fit(self) -> None: ...
+    def zoom_in(self) -> None: ...
+    def zoom_out(self) -> None: ...
+    def actual_size(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,11 @@ class Workspace(QWidget):
 
     def attach_canvas(self, canvas: CanvasView) -> None:
         """The window's document canvas, for a workspace that `shows_document`."""
+
+    def navigable(self) -> Navigable | None:
+        """The view View ▸ Fit and Zoom act on while this workspace is shown (a document workspace: the canvas,
+        which the window knows; None: nothing to zoom)."""
+        return None
 
     def attach_jobs(self, jobs: JobManager) -> None:
         """Use the window's job system (one for the whole app: its Jobs panel lists everything that runs)."""

