@@ -63,7 +63,7 @@ def test_preview_records_a_path_and_exports_it(window, qtbot, tmp_path):
     for i, x in enumerate((-0.8, 0.0, 0.8)):
         preview.recorder.add(x, 0.1, t=i * 0.5)
     preview.record_button.setChecked(False)
-    assert len(preview.recorder.samples) == 3 and "3 samples" in preview.record_button.text()
+    assert len(preview.recorder.samples) == 3 and "3 samples" in preview.path_label.text()
     from seethrough.app.workspaces.preview_export import AnimationExportDialog
 
     dialog = AnimationExportDialog(preview.recorder, preview.settings, preview)
