@@ -57,7 +57,7 @@ DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
 WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
 AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
 ANIMATION_FOLDER = _key("animation/folder", str, "",
-                        "Folder of the last animation export (Preview ▸ Export animation…); empty: beside the document.")
+                        "Folder of the last animation export (Preview ▸ Export animation…); empty: the document's.")
 ANIMATION_FORMAT = _key("animation/format", str, ".mp4",
                         "File type of the last animation export: .mp4, .gif, .webp, or empty for PNG frames.")
 ANIMATION_MOTION = _key("animation/motion", str, "turntable",
