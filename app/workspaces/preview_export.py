@@ -164,7 +164,7 @@ class AnimationExportDialog(QDialog):
         stored = Settings()
         output = self.output.text().strip()
         if output:
-            target = Path(output).expanduser()
+            target = Path(output).expanduser().absolute()  # a relative name is written relative to here
             stored.set(keys.ANIMATION_FOLDER, str(target.parent))
             stored.set(keys.ANIMATION_FORMAT, target.suffix.lower())
         stored.set(keys.ANIMATION_MOTION, self.path.currentText())

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog, QPushButton
 
-from seethrough.app.session import DocumentSession
 from seethrough.app.save_names import stem_of, suggested_path
+from seethrough.app.session import DocumentSession
 from seethrough.core.paths import fixtures_dir
 
 FIXTURES = fixtures_dir()
