@@ -20,6 +20,7 @@ from seethrough.app import settings as keys
 from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobManager
 from seethrough.app.prompts import SaveAnswer, SaveChangesPrompt
+from seethrough.app.save_names import suggested_path
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.core.io.formats import open_filter
@@ -127,13 +128,7 @@ class FileActions(QObject):
     def suggested(self, suffix: str) -> str:
         """A file name for a save or export dialog: the document's name with `suffix`, beside the file it came
         from (or in the last folder used)."""
-        stem = Path(self.session.display_name or "untitled").stem or "untitled"
-        folder = self.session.path.parent if self.session.path is not None else self._last_folder()
-        return str(folder / f"{stem}{suffix}")
-
-    def _last_folder(self) -> Path:
-        last = Settings().get(keys.LAST_FILE)
-        return Path(last).parent if last else Path.home()
+        return str(suggested_path(self.session.display_name, suffix, beside=self.session.path))
 
     def save_as(self, then: Callable[[], object] | None = None) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self.window, "Save project", self.suggested(".stproj"),

@@ -9,6 +9,7 @@ Tests get fresh settings (tests/conftest.py points QSettings at a temporary fold
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -62,6 +63,20 @@ OFFLOAD = _key("decompose/offload", str, "auto",
 DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
 WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
 AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
+ANIMATION_FOLDER = _key("animation/folder", str, "",
+                        "Folder of the last animation export (Preview ▸ Export animation…); empty: the document's.")
+ANIMATION_FORMAT = _key("animation/format", str, ".mp4",
+                        "File type of the last animation export: .mp4, .gif, .webp, or empty for PNG frames.")
+ANIMATION_MOTION = _key("animation/motion", str, "turntable",
+                        "Motion of the last animation export: a preset, or recorded.")
+ANIMATION_SECONDS = _key("animation/seconds", float, 4.0, "Duration of an exported animation (seconds).")
+ANIMATION_FPS = _key("animation/fps", int, 30, "Frames per second of an exported animation.")
+ANIMATION_SIZE = _key("animation/longest_side", int, 1024, "Longest side of an exported animation (0: canvas size).")
+ANIMATION_BACKGROUND = _key("animation/background", str, "transparent",
+                            "Background of an exported animation: transparent, #rrggbb or r,g,b.")
+ANIMATION_LOOP = _key("animation/loop", int, 0, "How often an exported GIF/WebP repeats (0: forever).")
+DATASET_FOLDER = _key("annotate/dataset_folder", str, "",
+                      "Folder of the last dataset export (Annotate ▸ Export dataset…): the next export adds to it.")
 
 
 class Settings:
@@ -107,6 +122,11 @@ def _coerce(raw: Any, key: Key[T]) -> T:
         return bool(raw)  # type: ignore[return-value]
     if kind is int:
         return int(raw)  # type: ignore[return-value]
+    if kind is float:
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError(raw)
+        return value  # type: ignore[return-value]
     if kind is str:
         if isinstance(raw, (list, dict)):
             raise TypeError(raw)

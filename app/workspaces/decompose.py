@@ -17,18 +17,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap, QTextOption
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,7 @@ from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Panel, Workspace
+from seethrough.app.wrapped_text import WrappedText
 from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
@@ -46,6 +48,8 @@ if TYPE_CHECKING:  # the engine module loads torch: imported where a model is lo
     from seethrough.core.decompose.engine import DecomposeEngine
 
 LANE = "decompose"
+REGION_TIP = ("Run the model again on the region selected on the canvas (View ▸ Select Region, R) at full resolution; "
+              "the rest of the document stays as it is")
 
 
 class EngineCache:
@@ -109,6 +113,11 @@ class DecomposeWorkspace(Workspace):
         self.image: np.ndarray | None = None
         self.image_path: Path | None = None
         self._started = 0.0
+        #: every model the run needs is where the status box says (Run and Re-decompose region need them)
+        self.models_ready = False
+        #: what the message under the buttons is about: "models" (gone once they are found), "input" or "run"
+        #: (gone with a new input), "" for none or a result
+        self._message_cause = ""
         self.engines = EngineCache()
         self.job: Job | None = None
         self.jobs = JobManager(self, error_parent=self)  # until the window attaches the app's
@@ -117,10 +126,9 @@ class DecomposeWorkspace(Workspace):
         self._build()
         self._restore_options()
         session.layer_model_chosen.connect(self.use_layer_model)
-        session.region_changed.connect(self._update_region_button)
-        session.document_replaced.connect(self._update_region_button)
+        session.region_changed.connect(self._update_buttons)
+        session.document_replaced.connect(self._update_buttons)
         self.refresh_status()
-        self._update_region_button()
 
     def attach_jobs(self, jobs: JobManager) -> None:
         super().attach_jobs(jobs)
@@ -213,12 +221,9 @@ class DecomposeWorkspace(Workspace):
 
     def _add_status_row(self, form: QFormLayout) -> None:
         """Which models are ready, or what is missing and how to get it."""
-        # the missing-model message holds paths and a command to copy: selectable, wrapped anywhere, never clipped
-        self.status = QPlainTextEdit()
-        self.status.setReadOnly(True)
-        self.status.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.status.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.status.setMinimumHeight(90)
+        # the missing-model message holds paths and a command to copy: selectable, wrapped anywhere, as tall as its
+        # text (up to 14 lines, then it scrolls): never clipped, never overlapped by the rows below
+        self.status = WrappedText(max_lines=14)
         form.addRow("Models", self.status)
 
     def _add_action_rows(self, form: QFormLayout) -> None:
@@ -231,8 +236,6 @@ class DecomposeWorkspace(Workspace):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
         self.region_button = QPushButton("Re-decompose region")
-        self.region_button.setToolTip("Run the model again on the region selected on the canvas (View ▸ Select "
-                                      "Region, R) at full resolution; the rest of the document stays as it is")
         self.region_button.clicked.connect(self.redecompose_region)
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.region_button)
@@ -242,8 +245,8 @@ class DecomposeWorkspace(Workspace):
         self.progress_label = QLabel("")
         form.addRow(self.progress)
         form.addRow(self.progress_label)
-        self.result_label = QLabel("")
-        self.result_label.setWordWrap(True)
+        # the run's outcome, or why it failed (paths and commands: wrapped anywhere, selectable, never clipped)
+        self.result_label = WrappedText(max_lines=14, framed=False, hide_when_empty=True)
         form.addRow(self.result_label)
         next_row = QHBoxLayout()
         for text, key in (("→ Stratify", "stratify"), ("→ Preview", "preview"), ("Export PSD…", "export")):
@@ -264,9 +267,14 @@ class DecomposeWorkspace(Workspace):
         column.addWidget(self.preview)
         column.addLayout(form)
         column.addStretch(1)
+        # on its own the workspace scrolls the panel (squeezed, its rows would overlap); a dock has its own scroll
+        self.settings_column = QScrollArea()
+        self.settings_column.setWidget(self.settings_panel)
+        self.settings_column.setWidgetResizable(True)
+        self.settings_column.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.settings_panel)
+        layout.addWidget(self.settings_column)
         self.setAcceptDrops(True)
 
     def panels(self) -> list[Panel]:
@@ -320,18 +328,32 @@ class DecomposeWorkspace(Workspace):
         )
 
     def refresh_status(self) -> None:
+        """Look for the models again; the buttons follow, and a message about missing models goes once they are
+        found."""
         try:
             lines = model_status(self.options())
         except SeeThroughError as exc:
             lines = [f"✘ {exc}"]
-        self.status.setPlainText("\n".join(lines))
-        self.run_button.setEnabled(self.image is not None and all(line.startswith("✔") for line in lines))
+        text = "\n".join(lines)
+        changed = text != self.status.toPlainText()
+        self.status.setText(text)
+        self.models_ready = all(line.startswith("✔") for line in lines)
+        if self.models_ready and changed and self._message_cause == "models":
+            self._say("")
+        self._update_buttons()
+
+    def _say(self, text: str, cause: str = "") -> None:
+        """The message under the buttons: a result, or why something failed (`cause`: what makes it go away)."""
+        self.result_label.setText(text)
+        self._message_cause = cause if text else ""
 
     def set_image(self, rgba: np.ndarray, path: Path | None = None) -> None:
         self.image, self.image_path = rgba, path
         h, w = rgba.shape[:2]
         self.image_label.setText(f"{path.name if path else 'document source'} — {w}×{h}")
         self.preview.setPixmap(_preview(rgba, 384))
+        if self._message_cause in ("input", "run"):  # said about the previous input
+            self._say("")
         self.refresh_status()
 
     def open_image(self, path: Path) -> None:
@@ -340,7 +362,7 @@ class DecomposeWorkspace(Workspace):
         try:
             self.set_image(load_image(path), path)
         except SeeThroughError as exc:
-            self.result_label.setText(f"Cannot open {path.name}: {exc}")
+            self._say(f"Cannot open {path.name}: {exc}", "input")
 
     def use_session_source(self) -> None:
         doc = self.session.document
@@ -376,15 +398,13 @@ class DecomposeWorkspace(Workspace):
     # --- running ----------------------------------------------------------------------------------------------
     def run(self) -> None:
         """Decompose the illustration in the `decompose` lane; the result replaces the document as one undo step."""
-        if self.image is None or (self.job is not None and self.job.state.active):
+        if self.image is None or not self.models_ready or self._busy():
             return
         options = self.options()
         self.save_options()
         if options.device == "cpu" or options.device == "auto":
             self.progress_label.setText("Running; on a CPU this takes minutes per step at full resolution.")
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.result_label.setText("")
+        self._say("")
         self.progress.setValue(0)
         self._started = time.monotonic()
         image, engines = self.image.copy(), self.engines  # the job's own input: nothing changes it underneath
@@ -400,26 +420,43 @@ class DecomposeWorkspace(Workspace):
         name = self.image_path.name if self.image_path else "decomposition"
         self.job = self.jobs.submit(f"Decompose {name}", job, lambda r: self._on_finished(r, name),
                                     self._on_failed, lane=LANE)
+        self._update_buttons()
 
-    def _update_region_button(self, *_: object) -> None:
+    def _busy(self) -> bool:
+        return self.job is not None and self.job.state.active
+
+    def _update_buttons(self, *_: object) -> None:
+        """Run is enabled exactly when there is an input, the models are there and nothing runs; Re-decompose
+        region when the document has a source, a region is selected, the models are there and nothing runs. A
+        disabled button's tooltip says what is missing."""
+        busy = self._busy()
+        missing = None if self.models_ready else "The models are missing: the Models box says which and how to get them"
+        run_why = ("A decomposition is running" if busy else
+                   "Open an illustration first (Open illustration…, Use the open document, or drop one here)"
+                   if self.image is None else missing)
+        self.run_button.setEnabled(run_why is None)
+        self.run_button.setToolTip(run_why or "Decompose the illustration into layers (Ctrl+Return)")
         doc, region = self.session.document, self.session.region
-        self.region_button.setEnabled(doc is not None and doc.source is not None and region is not None
-                                      and (self.job is None or not self.job.state.active))
+        region_why = ("A decomposition is running" if busy else
+                      "The open document has no source illustration: decompose one first" if doc is None
+                      or doc.source is None else
+                      "Select a region on the canvas first (View ▸ Select Region, R)" if region is None else missing)
+        self.region_button.setEnabled(region_why is None)
+        self.region_button.setToolTip(region_why or REGION_TIP)
         self.region_button.setText("Re-decompose region" if region is None else
                                    f"Re-decompose region {region[2] - region[0]}×{region[3] - region[1]}")
+        self.cancel_button.setEnabled(busy)
 
     def redecompose_region(self) -> None:
         """Decompose the selected region again (decompose lane); the result is one undo step on the document."""
         from seethrough.core.decompose.region import redecompose_region
 
         region = self.session.region
-        if region is None or self.session.document is None or (self.job is not None and self.job.state.active):
+        if region is None or self.session.document is None or not self.models_ready or self._busy():
             return
         options = self.options()
         snapshot, engines = self.session.snapshot(), self.engines
-        self.run_button.setEnabled(False)
-        self.region_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
+        self._say("")
         self.progress.setValue(0)
         self._started = time.monotonic()
 
@@ -429,19 +466,17 @@ class DecomposeWorkspace(Workspace):
                                                 progress=progress, is_cancelled=is_cancelled)
 
         self.job = self.jobs.submit("Re-decompose region", job, self._on_region_done, self._on_failed, lane=LANE)
+        self._update_buttons()
 
     def _on_region_done(self, result: tuple) -> None:
         snapshot, command = result
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.progress.setValue(1000)
         if not self.session.unchanged_since(snapshot):
-            self.result_label.setText("The document changed while the region was decomposed: run it again.")
+            self._say("The document changed while the region was decomposed: run it again.")
         else:
             self.session.push(command)
-            self.result_label.setText(f"Region re-decomposed in {time.monotonic() - self._started:.1f} s "
-                                      "(Ctrl+Z undoes it)")
-        self._update_region_button()
+            self._say(f"Region re-decomposed in {time.monotonic() - self._started:.1f} s (Ctrl+Z undoes it)")
+        self._update_buttons()
 
     def cancel(self) -> None:
         if self.job is not None:
@@ -449,8 +484,12 @@ class DecomposeWorkspace(Workspace):
         self.progress_label.setText("cancelling after this step…")
 
     def _on_job(self, job: Job) -> None:
-        if job is self.job and job.state.active and job.started_at:
+        if job is not self.job:
+            return
+        if job.state.active and job.started_at:
             self._on_progress(job.progress, job.message)
+        elif not job.state.active:
+            self._update_buttons()
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -461,23 +500,18 @@ class DecomposeWorkspace(Workspace):
     def _on_finished(self, result: tuple, name: str) -> None:
         doc, report = result
         self.session.set_region(None)  # a region of the old document means nothing on the new one
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.progress.setValue(1000)
         self.session.offer_document(doc, name, f"Decompose {name}")  # undoable when a document was open
-        self.result_label.setText(
-            f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
-            f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}"
-        )
+        self._say(f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
+                  f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}")
+        self._update_buttons()
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._update_region_button()
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
         self.progress.setValue(0)
         title = getattr(exc, "title", "Decomposition failed")
-        self.result_label.setText(f"{title}: {exc}")
+        self._say(f"{title}: {exc}", "models" if isinstance(exc, ModelNotFound) else "run")
         self.progress_label.setText("")
+        self.refresh_status()  # a model that went missing shows in the Models box, and the buttons follow
 
     def shutdown(self) -> None:
         """Remember the parameters; a workspace on its own (no window) stops and joins its own worker."""

@@ -31,7 +31,12 @@ from PySide6.QtWidgets import (
 from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.workspaces.base import Workspace
-from seethrough.app.workspaces.preview_export import AnimationExportDialog, PathRecorder, submit_export
+from seethrough.app.workspaces.preview_export import (
+    AnimationExportDialog,
+    PathRecorder,
+    submit_export,
+    suggested_output,
+)
 from seethrough.app.workspaces.preview_renderer import PreviewRenderer, background_brush
 from seethrough.core.animate import AnimationSettings
 from seethrough.core.document import Document
@@ -50,6 +55,17 @@ BACKGROUNDS: dict[str, QColor] = {
     "Black": QColor(0, 0, 0),
     "Green": QColor(0, 177, 64),
 }
+
+
+def fixed_width(button: QPushButton, texts: tuple[str, ...]) -> None:
+    """Give `button` the width of its widest text, so changing between them moves nothing beside it."""
+    current = button.text()
+    widths = []
+    for text in texts:
+        button.setText(text)
+        widths.append(button.sizeHint().width())
+    button.setText(current)
+    button.setFixedWidth(max(widths))
 
 
 class PreviewView(QWidget):
@@ -149,16 +165,24 @@ class PreviewWorkspace(Workspace):
         self.play_button.setCheckable(True)
         self.play_button.setChecked(True)
         self.play_button.setToolTip("Play / pause the motion (Space)")
+        fixed_width(self.play_button, ("Pause", "Play"))
         self.play_button.toggled.connect(self.set_playing)
         self.reset_button = QPushButton("Reset view", self)
         self.reset_button.clicked.connect(self.reset_view)
         self.record_button = QPushButton("Record path", self)
         self.record_button.setCheckable(True)
-        self.record_button.setToolTip("Record the mouse's path over the preview, to export it as an animation")
+        self.record_button.setToolTip("Record the mouse's path over the preview, to export it as an animation; "
+                                      "the path recorded before stays until the new one has samples (Esc cancels)")
+        fixed_width(self.record_button, ("Record path", "Stop recording"))
         self.record_button.toggled.connect(self._on_record)
         self.export_button = QPushButton("Export animation…", self)
         self.export_button.setToolTip("Export this motion as MP4, GIF, WebP or PNG frames")
         self.export_button.clicked.connect(self.export_dialog)
+        self.path_label = QLabel(self)  # what is recorded (its place in the layout: _build_controls)
+        self.path_label.setToolTip("The recorded path that Export animation… offers as the \"recorded\" motion")
+        self._recording_readout = QTimer(self, interval=250)
+        self._recording_readout.timeout.connect(self._show_path)
+        self._show_path()
 
         self.strength_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.strength_slider.setRange(0, STRENGTH_STEPS)
@@ -192,6 +216,8 @@ class PreviewWorkspace(Workspace):
         for widget in (self.sway_box, self.breathing_box, self.spring_box):
             motion.addWidget(widget)
         motion.addStretch(1)
+        motion.addWidget(self.path_label)  # right of the stretch: its changing text moves nothing clickable
+        motion.addSpacing(12)
         motion.addWidget(QLabel("Background", self))
         motion.addWidget(self.background_combo)
         layout = QVBoxLayout(self)
@@ -203,6 +229,9 @@ class PreviewWorkspace(Workspace):
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_Space), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.play_button.toggle)
+        cancel = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        cancel.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        cancel.activated.connect(self.cancel_recording)
 
     # --- document ----------------------------------------------------------------------------------
     def _on_document_replaced(self, doc: Document | None) -> None:
@@ -298,15 +327,36 @@ class PreviewWorkspace(Workspace):
     def _on_record(self, on: bool) -> None:
         if on:
             self.recorder.start()
-            self.record_button.setText("Stop recording")
+            self._recording_readout.start()
+        elif self.recorder.recording:
+            self.recorder.stop()  # the take replaces the recorded path only if it has samples
+        if not on:
+            self._recording_readout.stop()
+        self.record_button.setText("Stop recording" if on else "Record path")
+        self._show_path()
+
+    def cancel_recording(self) -> None:
+        """Esc while recording: drop the take, keep the path recorded before."""
+        if self.recorder.recording:
+            self.recorder.cancel()
+            self.record_button.setChecked(False)
+
+    def _show_path(self) -> None:
+        recorder = self.recorder
+        if recorder.recording:
+            text = f"● Recording: {len(recorder.take)} samples (Esc cancels)"
+        elif recorder.samples:
+            text = f"Recorded path: {len(recorder.samples)} samples, {recorder.duration:.1f} s"
         else:
-            self.recorder.stop()
-            self.record_button.setText(f"Record path ({len(self.recorder.samples)} samples)")
+            text = "No path recorded"
+        self.path_label.setText(text)
 
     def export_dialog(self) -> None:
         if self.session.document is None:
             return
-        dialog = AnimationExportDialog(self.recorder, self.settings, self)
+        self.record_button.setChecked(False)  # a take still running ends here (kept if it has samples)
+        suggestion = suggested_output(self.session.display_name, self.session.path)
+        dialog = AnimationExportDialog(self.recorder, self.settings, self, suggestion)
         if dialog.exec() != AnimationExportDialog.DialogCode.Accepted or not dialog.output.text().strip():
             return
         self.export_animation(Path(dialog.output.text().strip()), dialog.settings(), dialog.loop.value(),

@@ -174,7 +174,12 @@ class TrainWorkspace(Workspace):
         )
         form.addRow("Processes", self.processes_spin)
         self.output_edit = QLineEdit(str(Path.home() / "seethrough-runs" / "run"))
-        form.addRow("Output", self.output_edit)
+        self.output_browse = QPushButton("Browse…")
+        self.output_browse.clicked.connect(self._browse_output)
+        output_row = QHBoxLayout()
+        output_row.addWidget(self.output_edit)
+        output_row.addWidget(self.output_browse)
+        form.addRow("Output", output_row)
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(lambda: self.start(resume=False))
@@ -232,6 +237,14 @@ class TrainWorkspace(Workspace):
         if folder:
             self.dataset_edit.setText(folder)
             self._refresh_dataset()
+
+    def _browse_output(self) -> None:
+        """The run's folder: the dialog starts at the one in the field, or the nearest folder above it that exists."""
+        current = Path(self.output_edit.text().strip() or Path.home()).expanduser()
+        start = next((p for p in (current, *current.parents) if p.is_dir()), Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Output folder of the run", str(start))
+        if folder:
+            self.output_edit.setText(folder)
 
     def _refresh_dataset(self) -> None:
         text, thumbs = dataset_summary(Path(self.dataset_edit.text()))

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 
 from seethrough.core.paths import fixtures_dir
 from tests.support.windows import main_window
@@ -100,3 +101,84 @@ def test_auto_label_leaves_effects_out_of_the_labels_and_the_queue(window, qtbot
     assert "D_EFFECT_03" not in [it.id for it in ws.review.items]
     assert {store.provider(m) for m in store.entries if store.source(m) != "human"} == {"layout"}
     assert store.undo() and store.tag("D_EFFECT_03") == "objects"  # one undo step
+
+
+def _click_canvas(ws, qtbot, mesh_id):
+    """Click where `mesh_id` is the visible top-most fragment."""
+    state = ws.state
+    rank = [m.id for m in state.raster.order].index(mesh_id)
+    ys, xs = np.nonzero(state.top_map() == rank)
+    i = len(xs) // 2
+    pos = ws.canvas.view_position(int(xs[i]), int(ys[i])).toPoint()
+    qtbot.mouseClick(ws.canvas.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+
+
+def _click_row(review, qtbot, row):
+    rect = review.list.visualItemRect(review.list.item(row))
+    qtbot.mouseClick(review.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())
+
+
+def _in_view(canvas) -> bool:
+    """Whether the selection's outline lies (at least partly) in the canvas's viewport."""
+    seen = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    return seen.intersects(canvas.outline_item.path().boundingRect())
+
+
+def test_the_current_item_is_the_mesh_shown_and_enter_accepts_only_that(window, qtbot, tmp_path):
+    shutil.copytree(FIXTURES / "Mark", tmp_path / "Mark")
+    ws = window.workspaces["annotate"]
+    ws.open_model(tmp_path / "Mark" / "Mark.model3.json")
+    qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
+    review, state = ws.review, ws.state
+    # at open, the highlighted first item is the mesh selected on the canvas, drawn there as the selection
+    first = review.items[0]
+    assert review.current() == first and state.selected == [first.id]
+    tint = ws.canvas.tint_item.pixmap().toImage().convertToFormat(QImage.Format.Format_RGBA8888)  # kept alive
+    rows = np.frombuffer(tint.constBits(), np.uint8).reshape(tint.height(), tint.bytesPerLine())
+    tinted = rows[:, : tint.width() * 4].reshape(tint.height(), tint.width(), 4)[..., 3] > 0
+    mask = state.selection_mask(ws.canvas.see_through)
+    assert mask.any() and np.array_equal(tinted, mask)
+
+    ws.auto_label()
+    qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
+    store = ws.state.store
+    assert review.current() is not None and state.selected == [review.current().id]  # reordered, still shown
+
+    # a click on another queued mesh on the canvas: the queue follows, that mesh is its current item
+    other = next(it for it in review.items[1:] if it.tag is not None and it.id not in state.selected)
+    _click_canvas(ws, qtbot, other.id)
+    assert state.selected == [other.id] and review.current().id == other.id
+
+    # the selection is not one queued mesh: no current item, and Enter first shows one before anything is accepted
+    labels = {mid: dict(entry) for mid, entry in store.entries.items()}
+    ws.select([review.items[0].id, review.items[1].id])
+    assert review.current() is None
+    ws.canvas.setFocus()
+    qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)
+    assert {mid: dict(entry) for mid, entry in store.entries.items()} == labels  # nothing accepted unseen
+    shown = review.items[0]
+    assert review.current() == shown and state.selected == [shown.id]
+    qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)  # now it was seen: Enter accepts it, and the next one is shown
+    assert store.source(shown.id) == "human" and shown.id not in [it.id for it in review.items]
+    assert review.current() == review.items[0] and state.selected == [review.items[0].id]
+
+    # keyboard navigation in the list shows each item it reaches
+    review.list.setFocus()
+    qtbot.keyClick(review.list, Qt.Key.Key_Down)
+    assert review.list.currentRow() == 1 and state.selected == [review.items[1].id]
+
+    # clicking the current item shows it again: zoomed in and scrolled away, the canvas goes back to it
+    canvas = ws.canvas
+    canvas.zoom(6)
+    box = canvas.outline_item.path().boundingRect()
+    far = state.frame.width if box.center().x() < state.frame.width / 2 else 0
+    canvas.centerOn(far, state.frame.height if box.center().y() < state.frame.height / 2 else 0)
+    assert not _in_view(canvas)
+    _click_row(review, qtbot, 1)
+    assert state.selected == [review.items[1].id] and _in_view(canvas)
+
+    # after a click elsewhere on the canvas the highlight goes; clicking the row shows the item again
+    ws.select([])
+    assert review.current() is None
+    _click_row(review, qtbot, 0)
+    assert review.current() == review.items[0] and state.selected == [review.items[0].id]

@@ -36,7 +36,7 @@ def test_checks_panel_lists_highlights_and_fixes(window, qtbot, screens):
     assert window.grab().save(str(screens / "checks.png"))
 
 
-def test_a_region_dragged_on_the_canvas_enables_redecompose(window, qtbot):
+def test_a_region_dragged_on_the_canvas_enables_redecompose(window, qtbot, tmp_path):
     canvas = window.canvas
     window.region_action.trigger()
     assert window.toolbox.active is window.toolbox.tools["region"]
@@ -50,8 +50,13 @@ def test_a_region_dragged_on_the_canvas_enables_redecompose(window, qtbot):
     assert region is not None
     assert abs(region[0] - 200) <= 4 and abs(region[3] - 500) <= 4
     decompose = window.workspaces["decompose"]
-    assert decompose.region_button.isEnabled()
     assert f"{region[2] - region[0]}×{region[3] - region[1]}" in decompose.region_button.text()
+    assert not decompose.region_button.isEnabled()  # no models here: it would fail after loading for ~20 s
+    assert "models are missing" in decompose.region_button.toolTip()
+    for edit in (decompose.layer_model, decompose.depth_model):  # model folders chosen: the page finds them
+        edit.setText(str(tmp_path))
+    decompose.refresh_status()
+    assert decompose.region_button.isEnabled()
     window.session.set_region(None)
     assert not decompose.region_button.isEnabled()
 
@@ -63,7 +68,7 @@ def test_preview_records_a_path_and_exports_it(window, qtbot, tmp_path):
     for i, x in enumerate((-0.8, 0.0, 0.8)):
         preview.recorder.add(x, 0.1, t=i * 0.5)
     preview.record_button.setChecked(False)
-    assert len(preview.recorder.samples) == 3 and "3 samples" in preview.record_button.text()
+    assert len(preview.recorder.samples) == 3 and "3 samples" in preview.path_label.text()
     from seethrough.app.workspaces.preview_export import AnimationExportDialog
 
     dialog = AnimationExportDialog(preview.recorder, preview.settings, preview)

@@ -40,3 +40,13 @@ def test_decompose_parameters_persist(qtbot):
     assert (options.resolution, options.depth_resolution, options.steps, options.tagset, options.depth) == (
         512, 256, 7, "v2", False)
     second.shutdown()
+
+
+def test_float_keys_round_trip_and_refuse_what_is_not_a_finite_number(qtbot):
+    settings = Settings()
+    assert settings.get(keys.ANIMATION_SECONDS) == 4.0
+    settings.set(keys.ANIMATION_SECONDS, 2.5)
+    assert Settings().get(keys.ANIMATION_SECONDS) == 2.5  # stored as text in the ini file, read back as a float
+    for bad in ("nan", "inf", "soon"):
+        QSettings().setValue(keys.ANIMATION_SECONDS.name, bad)
+        assert Settings().get(keys.ANIMATION_SECONDS) == keys.ANIMATION_SECONDS.default

@@ -104,6 +104,12 @@ class AnnotateCanvas(QGraphicsView):
         self.tint_item.setPixmap(QPixmap.fromImage(to_qimage(tint)))
         self.outline_item.setPath(outline_path(mask))
 
+    def reveal_selection(self, margin: int = 40) -> None:
+        """Scroll the selection into view (when zoomed in): the mesh the review queue shows is on screen."""
+        rect = self.outline_item.path().boundingRect()
+        if not rect.isEmpty():
+            self.ensureVisible(rect, margin, margin)
+
     def fit(self) -> None:
         if self.state is not None:
             self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)

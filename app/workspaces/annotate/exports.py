@@ -9,8 +9,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
+from seethrough.app import settings as keys
 from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobFn, OnDone
+from seethrough.app.save_names import last_folder, suggested_path
+from seethrough.app.settings import Settings
 from seethrough.app.workspaces.annotate.pose_panel import PosePanel
 from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.app.workspaces.base import Workspace
@@ -52,9 +55,20 @@ class ExportActions(Workspace):
         self._run(f"Export dataset to {Path(folder).name}", job, lambda out: log.info("dataset written to %s", out))
 
     def _browse_dataset(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export dataset into folder")
+        folder = QFileDialog.getExistingDirectory(self, "Export dataset into folder", str(self.dataset_folder()))
         if folder:
+            Settings().set(keys.DATASET_FOLDER, folder)
             self.export_dataset(Path(folder))
+
+    def dataset_folder(self) -> Path:
+        """Where Export dataset… starts: the dataset exported to last (a dataset grows model by model), else the
+        folder that holds the model's folder (where a dataset folder beside the models would go)."""
+        last = Settings().get(keys.DATASET_FOLDER)
+        if last and Path(last).is_dir():
+            return Path(last)
+        if self.state is not None:
+            return self.state.model.path.parent.parent
+        return last_folder()
 
     def export_psd(self, target: Path) -> None:
         """The ground-truth PSD of the current pose (one layer per tag, depth companions)."""
@@ -75,9 +89,11 @@ class ExportActions(Workspace):
         self._run(f"Export {Path(target).name}", job, lambda _r: log.info("PSD written to %s", target))
 
     def _browse_psd(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export ground-truth PSD", "", "Photoshop (*.psd)")
+        model = self.state.model.path if self.state is not None else None
+        suggestion = suggested_path(model.name if model else "", ".psd", beside=model)  # Mark.psd beside the model
+        path, _ = QFileDialog.getSaveFileName(self, "Export ground-truth PSD", str(suggestion), "Photoshop (*.psd)")
         if path:
-            self.export_psd(Path(path))
+            self.export_psd(Path(path) if path.lower().endswith(".psd") else Path(path + ".psd"))
 
     def open_in_stratify(self) -> None:
         """The labelled model at its current pose as a layer document, opened in the other workspaces (replacing the

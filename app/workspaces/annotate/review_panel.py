@@ -2,8 +2,14 @@
 to fix, and the share of the visible area a person has verified. The seed map (what the labeller's 2D provider
 saw) can be laid over the model. Logic lives in `annotation.review`; this is its view.
 
-Keys (in the Annotate workspace): Enter accepts the current mesh's label and moves on; the palette's number
-keys retag the selection (the current mesh) as a person's label, which also verifies it.
+The queue's current item is always the mesh shown selected on the canvas: the first one when a model opens, the
+next one after an accept or a fix of the item it showed, the one clicked or reached with the arrow keys; when the user
+selects something else on the canvas the list follows (that mesh, or no current item when the selection is not one
+queued mesh), and labelling a mesh picked on the canvas leaves the selection where the user put it.
+
+Keys (in the Annotate workspace): Enter accepts the current mesh's label and moves on — only when that mesh is the
+one shown; otherwise Enter first shows the current (or first) item, so nothing is accepted unseen. The palette's
+number keys retag the selection (the current mesh) as a person's label, which also verifies it.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ class ReviewPanel(QWidget):
         self.areas: dict[str, int] = {}
         self.excluded: set[str] = set()
         self._run = run
-        self._reviewing: str | None = None  # the mesh this panel selected for review
+        self._reviewing: str | None = None  # the mesh this panel showed for review (or Enter accepted)
+        self._showing = False  # this panel is selecting a mesh (follow_selection hears its own request)
         self._maps_for: tuple[int, int] | None = None  # (id(state), model state version) of the seed overlay
         self.overlay_item = QGraphicsPixmapItem()
         self.overlay_item.setZValue(0.5)  # over the model, under the selection tint
@@ -59,6 +66,7 @@ class ReviewPanel(QWidget):
         self.list = QListWidget()
         self.list.setToolTip("Meshes to check, most uncertain visible area first")
         self.list.currentRowChanged.connect(self._on_row)
+        self.list.itemClicked.connect(lambda item: self._on_row(self.list.row(item)))  # the current one, too
         self.accept_button = QPushButton("Accept (Enter)")
         self.accept_button.setToolTip("Confirm the current mesh's label and go to the next")
         self.accept_button.clicked.connect(self.accept_current)
@@ -94,12 +102,15 @@ class ReviewPanel(QWidget):
         self.refresh(keep_row=False)
 
     def refresh(self, keep_row: bool = True) -> None:
-        """Rebuild the queue after labels changed. When the mesh under review (selected from this panel) was just
-        verified, the next one is selected; any other selection is left alone."""
+        """Rebuild the queue after labels changed. When the mesh this panel showed for review was just verified, the
+        next one is shown; any other selection (a mesh picked on the canvas and labelled there) is left alone and the
+        list follows it. `keep_row=False` (a model opened): the first item is shown."""
         if self.state is None:
             return
         row = max(self.list.currentRow(), 0) if keep_row else 0
         current = self.current()
+        under_review = current is not None and current.id == self._reviewing and self.showing_current()
+        reviewed = self._reviewing if under_review else None  # the mesh this panel showed, still shown
         self.items = review_queue(self.state.store, self.areas, self.state.mesh_ids, self.excluded)
         self.list.blockSignals(True)
         self.list.clear()
@@ -108,39 +119,73 @@ class ReviewPanel(QWidget):
             item = QListWidgetItem(chip(it.tag), f"{it.id}   {it.tag or 'unlabelled'}   {conf}   {it.visible_area} px")
             item.setToolTip(f"rule: {it.source or 'none'}; priority {(it.priority):.0f}")
             self.list.addItem(item)
-        still = [i for i, it in enumerate(self.items) if current is not None and it.id == current.id]
-        self.list.setCurrentRow(still[0] if still else min(row, len(self.items) - 1))
         self.list.blockSignals(False)
         fraction = verified_fraction(self.state.store, self.areas, self.excluded)
         self.progress_bar.setValue(round(fraction * 1000))
         self.progress.setText(f"{fraction:.0%} of the visible area verified · {len(self.items)} meshes to review")
-        reviewing = self._reviewing is not None and self.state.selected == [self._reviewing]
-        if reviewing and not still and keep_row:  # the mesh under review was verified: on to the next one
-            self._on_row(self.list.currentRow())
+        gone = reviewed is not None and all(it.id != reviewed for it in self.items)
+        if self.items and (not keep_row or gone):  # a model opened, or the mesh under review was verified
+            self.show_item(min(row, len(self.items) - 1))
+        else:
+            self.follow_selection(self.state.selected)
 
     def current(self) -> ReviewItem | None:
         row = self.list.currentRow()
         return self.items[row] if 0 <= row < len(self.items) else None
 
+    def showing_current(self) -> bool:
+        """Whether the current item is the mesh shown (alone) selected on the canvas."""
+        item = self.current()
+        return item is not None and self.state is not None and list(self.state.selected) == [item.id]
+
+    def follow_selection(self, selected: list[str]) -> None:
+        """The selection changed elsewhere (canvas, mesh list): the queued mesh selected alone becomes the current
+        item; any other selection leaves the queue without one (so Enter cannot accept what is not shown)."""
+        if not self._showing:
+            self._reviewing = None  # the user chose this selection, not the queue
+        ids = [it.id for it in self.items]
+        row = ids.index(selected[0]) if len(selected) == 1 and selected[0] in ids else -1
+        if row != self.list.currentRow():
+            self.list.blockSignals(True)
+            self.list.setCurrentRow(row)
+            self.list.blockSignals(False)
+
     # --- actions ------------------------------------------------------------------------------------------------
+    def show_item(self, row: int) -> None:
+        """Make `row` the current item and show it: selected on the canvas, in view."""
+        if not 0 <= row < len(self.items):
+            return
+        if row != self.list.currentRow():
+            self.list.setCurrentRow(row)  # → _on_row
+        else:
+            self._on_row(row)
+
     def _on_row(self, row: int) -> None:
         if 0 <= row < len(self.items):
-            self._reviewing = self.items[row].id
-            self.select_requested.emit([self._reviewing])
+            self._reviewing, self._showing = self.items[row].id, True
+            try:
+                self.select_requested.emit([self.items[row].id])
+            finally:
+                self._showing = False
 
     def accept_current(self) -> None:
+        """Accept the current mesh's label — when it is the mesh shown; else show the current (or first) item."""
         item = self.current()
-        if self.state is None or item is None:
+        if self.state is None or not self.items:
+            return
+        if item is None or not self.showing_current():
+            self.show_item(max(self.list.currentRow(), 0))
             return
         if item.tag is None:  # nothing to accept: the palette labels it
             self.next_item()
             return
+        self._reviewing = item.id  # accepted here: the next item follows, wherever it was selected
         accept(self.state.store, [item.id])
         self.labels_changed.emit()  # the workspace refreshes, which calls refresh() here
 
     def next_item(self) -> None:
         if self.items:
-            self.list.setCurrentRow((self.list.currentRow() + 1) % len(self.items))
+            self.show_item((self.list.currentRow() + 1) % len(self.items))
 
     # --- seed overlay -------------------------------------------------------------------------------------------
     def _on_seed_toggled(self, on: bool) -> None:

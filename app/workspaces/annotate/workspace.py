@@ -139,7 +139,7 @@ class AnnotateWorkspace(ExportActions):
         self.pose_panel.cancel_requested.connect(lambda: self.jobs.cancel())
 
         self.review = ReviewPanel(self.canvas, self._run, self)
-        self.review.select_requested.connect(self.select)
+        self.review.select_requested.connect(self._show_for_review)
         self.review.labels_changed.connect(self._after_label_change)
 
         # the centre: the model's canvas under its tool row; the lists and palettes are dock panels (`panels`)
@@ -262,9 +262,9 @@ class AnnotateWorkspace(ExportActions):
         self.tag_palette.set_tags(tags)
         self.mesh_panel.set_state(state, tags)
         self.pose_panel.set_state(state)
-        self.review.set_state(state)
         self.canvas._fitted = False
         self.redraw()
+        self.review.set_state(state)  # shows its first item on the canvas: after the canvas has the model
         self._update_status()
         self.history_changed.emit()
         if state.warning:
@@ -319,6 +319,11 @@ class AnnotateWorkspace(ExportActions):
         self.mesh_panel.show_selection(current)
         self._selection_shown()
 
+    def _show_for_review(self, ids: list[str]) -> None:
+        """The review queue's current item: selected, and in view on the canvas."""
+        self.select(ids)
+        self.canvas.reveal_selection()
+
     def _on_list_selection(self, ids: list[str]) -> None:
         if self.state is not None:
             self.state.selected = ids
@@ -326,6 +331,8 @@ class AnnotateWorkspace(ExportActions):
 
     def _selection_shown(self) -> None:
         self.canvas.show_selection()
+        if self.state is not None:
+            self.review.follow_selection(self.state.selected)
         self.previews.show_state(self.state)
         self._update_status()
 
