@@ -194,7 +194,8 @@ class SetLayerPixels(Command):
 
 @dataclass
 class ReplaceDocument(Command):
-    """Swap the whole content (canvas size, source image, layers, metadata) as one undoable step.
+    """Swap the whole content (canvas size, source image, layers, metadata) as one undoable step; the selection
+    is dropped (undo brings it back).
 
     For results that replace what is open: Decompose, Annotate → Stratify. Use `ReplaceDocument.of(other)`.
     """
@@ -212,16 +213,22 @@ class ReplaceDocument(Command):
         return cls(content.size, tuple(content.layers), content.source, content.metadata, text=text)
 
     def redo(self, doc: Document) -> None:
-        self._before = (doc.size, doc.layers, doc.source, doc.metadata)
-        doc._set_content(size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {})
+        self._before = (doc.size, doc.layers, doc.source, doc.metadata, doc.selection)
+        doc._set_content(
+            size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {}, selection=None
+        )
         doc.emit("document")
         doc.emit("layers")
+        if self._before[4] is not None:
+            doc.emit("selection")
 
     def undo(self, doc: Document) -> None:
-        size, layers, source, metadata = self._before
-        doc._set_content(size=size, layers=layers, source=source, metadata=metadata)
+        size, layers, source, metadata, selection = self._before
+        doc._set_content(size=size, layers=layers, source=source, metadata=metadata, selection=selection)
         doc.emit("document")
         doc.emit("layers")
+        if selection is not None:
+            doc.emit("selection")
 
 
 @dataclass

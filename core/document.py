@@ -30,6 +30,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from seethrough.core.commands import History, HistoryPosition
+    from seethrough.core.selection.value import Selection
 
 #: alpha above which a pixel counts as part of the layer (authors use >10 on a 0..255 scale)
 ALPHA_THRESHOLD = 10
@@ -287,6 +288,7 @@ class DocumentSnapshot(_Queries):
     source: np.ndarray | None
     metadata: Mapping[str, Any]
     position: HistoryPosition
+    selection: Selection | None = None
 
     def snapshot(self) -> DocumentSnapshot:
         return self
@@ -310,6 +312,7 @@ class Document(_Queries):
         self._layers: tuple[Layer, ...] = tuple(layers or ())
         self._source = None if source is None else frozen_array(source)  # (height, width, 4) uint8 or None
         self._metadata = frozen_metadata(metadata)
+        self._selection: Selection | None = None  # what is selected (core.selection); changed by commands
         self._listeners: list[Listener] = []
         from seethrough.core.commands import History  # local: commands import this module
 
@@ -332,9 +335,16 @@ class Document(_Queries):
     def metadata(self) -> Mapping[str, Any]:
         return self._metadata
 
+    @property
+    def selection(self) -> Selection | None:
+        """What is selected, or None (core.selection; docs/selections.md: undoable, not saved)."""
+        return self._selection
+
     def snapshot(self) -> DocumentSnapshot:
         """The current content and history position; O(1): shares the (immutable) layers and arrays."""
-        return DocumentSnapshot(self._size, self._layers, self._source, self._metadata, self.history.position)
+        return DocumentSnapshot(
+            self._size, self._layers, self._source, self._metadata, self.history.position, self._selection
+        )
 
     def _set_content(
         self,
@@ -343,6 +353,7 @@ class Document(_Queries):
         size: tuple[int, int] | None = None,
         source: Any = _KEEP,
         metadata: Mapping[str, Any] | None = None,
+        selection: Any = _KEEP,
     ) -> None:
         """For `Command`s only: swap in new values (no event is sent; the command does that)."""
         if layers is not None:
@@ -353,6 +364,8 @@ class Document(_Queries):
             self._source = None if source is None else frozen_array(source)
         if metadata is not None:
             self._metadata = frozen_metadata(metadata)
+        if selection is not _KEEP:
+            self._selection = selection
 
     def _replace_layer(self, layer: Layer) -> None:
         """For `Command`s only: put `layer` where the layer with the same uid is."""
@@ -365,7 +378,8 @@ class Document(_Queries):
 
         Events: "layers" (the stack changed: insert/remove/move/replace), "layer" (payload: uid; a property
         or the pixels of one layer changed), "document" (size, source or metadata changed: the whole content
-        was replaced; "layers" follows), "history" (undo/redo or clean state changed).
+        was replaced; "layers" follows), "selection" (what is selected changed), "history" (undo/redo or clean
+        state changed).
         """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
