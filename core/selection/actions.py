@@ -198,7 +198,8 @@ def inpaint_command(layer: Layer, selection: Selection, inpainter: str = "opencv
     if depth is not None:
         hole = (amount > 0).astype(np.uint8)
         part = depth[y : y + base.shape[0], x : x + base.shape[1]]
-        part[...] = cv2.inpaint(np.ascontiguousarray(part), hole, 5, cv2.INPAINT_TELEA)
+        levels = np.rint(np.clip(part, 0.0, 1.0) * 65535.0).astype(np.uint16)  # OpenCV inpaints 16-bit depth
+        part[...] = cv2.inpaint(levels, hole, 5, cv2.INPAINT_TELEA).astype(np.float32) / 65535.0
     return _pixels_command(layer, rgba, depth, whole, f"Inpaint selection on {layer.name}")
 
 

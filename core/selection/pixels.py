@@ -85,8 +85,8 @@ def over(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
     cl, al = _premultiplied(lower)
     keep = (255.0 - au) / 255.0
     out = _straight(cu + cl * keep, au + al * keep)
-    out = np.where(upper[..., 3:4] == 0, lower, out)
-    return np.where(lower[..., 3:4] == 0, upper, out)
+    out = np.where(lower[..., 3:4] == 0, upper, out)
+    return np.where(upper[..., 3:4] == 0, lower, out)
 
 
 def mix(base: np.ndarray, other: np.ndarray, amount: np.ndarray) -> np.ndarray:
