@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from seethrough.core.errors import LayerLocked
+from seethrough.core.errors import BadInput, LayerLocked
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, DocumentLike, DocumentSnapshot, Layer
+    from seethrough.core.tiles import TiledPlane
 
 #: layer fields a SetLayerProperty may change
 LAYER_PROPERTIES = frozenset({"name", "tag", "visible", "opacity", "locked", "depth_value", "provenance"})
@@ -190,6 +191,49 @@ class SetLayerPixels(Command):
         assert self._before is not None
         doc._replace_layer(self._before)
         doc.emit("layer", self.uid)
+
+
+@dataclass(frozen=True)
+class PlaneEdit:
+    """New planes for one layer, computed from `base` (the layer as it was when the edit was computed)."""
+
+    base: Layer
+    pixels: TiledPlane
+    depth: TiledPlane | None
+    offset: tuple[int, int]
+
+
+@dataclass
+class SetLayerPlanes(Command):
+    """Swap in new tiled planes for one or more layers as one step: brush strokes, move-to-layer.
+
+    Shares every untouched tile with the layers it replaces, so the step costs the tiles it changed. Refuses
+    (changing nothing) when a layer is locked or its pixels, depth or offset changed since `base` was read;
+    other properties changed meanwhile (name, visibility) are kept.
+    """
+
+    edits: Sequence[PlaneEdit]
+    text: str = "Paint"
+    _before: tuple[Layer, ...] = ()
+
+    def redo(self, doc: Document) -> None:
+        current = [doc.layer(edit.base.uid) for edit in self.edits]
+        for layer, edit in zip(current, self.edits):
+            require_unlocked(layer, "edit its pixels")
+            if (layer.pixels is not edit.base.pixels or layer.depth_plane is not edit.base.depth_plane
+                    or layer.offset != edit.base.offset):
+                raise BadInput(f"layer {layer.name!r} changed since this edit was computed: nothing was applied")
+        self._before = tuple(current)
+        for layer, edit in zip(current, self.edits):
+            doc._replace_layer(layer.with_planes(edit.pixels, edit.depth, edit.offset))
+        for edit in self.edits:
+            doc.emit("layer", edit.base.uid)
+
+    def undo(self, doc: Document) -> None:
+        for layer in self._before:
+            doc._replace_layer(layer)
+        for layer in self._before:
+            doc.emit("layer", layer.uid)
 
 
 @dataclass
