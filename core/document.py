@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 import numpy as np
 
 from seethrough.core.frozen import frozen_array
+from seethrough.core.layer_mask import LayerMask, masked
 from seethrough.core.tiles import TiledPlane, plane_of
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ class Layer:
     provenance: str = ""
     uid: str = field(default_factory=new_uid)
     blend_mode: str = "normal"  # core.blending: how the layer mixes with what is below (PSD names, lower case)
+    layer_mask: LayerMask | None = None  # core.layer_mask (255 shows); `shown_rgba` applies it
 
     def __post_init__(self) -> None:
         pixels = _pixels_plane(self.__dict__.pop("_rgba_given"), self.name)
@@ -217,7 +219,24 @@ class Layer:
 
     @property
     def mask(self) -> np.ndarray:
+        """Where the pixels count as present (alpha above the threshold); not the layer mask (`layer_mask`)."""
         return self.rgba[..., 3] > ALPHA_THRESHOLD
+
+    @cached_property
+    def shown_rgba(self) -> np.ndarray:
+        """The pixels as they are drawn: `rgba` with its alpha multiplied by the layer mask when one is in force
+        (the very `rgba` array otherwise). Read-only; computed once per layer."""
+        if self.layer_mask is None or not self.layer_mask.enabled:
+            return self.rgba
+        shown = masked(self.rgba, self.layer_mask.over(self.bbox))
+        shown.flags.writeable = False
+        return shown
+
+    def shown_on_canvas(self, size: tuple[int, int]) -> np.ndarray:
+        """`shown_rgba` placed on a transparent canvas of `size` (clipped), as `on_canvas` places `rgba`."""
+        if self.shown_rgba is self.rgba:
+            return self.on_canvas(size)
+        return place(self.shown_rgba, self.offset, size)
 
     @cached_property
     def is_empty(self) -> bool:

@@ -13,7 +13,8 @@ flip, then scale, then rotate (degrees, clockwise on the screen), then translate
 - anything else is resampled premultiplied (colour × alpha, so transparent pixels lend no colour: no dark fringe):
   shrinking axes are first reduced with OpenCV's area filter, then one `cv2.warpAffine` with bilinear filtering;
   colour is divided by alpha again after. Depth is resampled with nearest neighbour (a depth between two layers'
-  depths would be a surface that is not there); the selection and a layer mask bilinearly.
+  depths would be a surface that is not there); the selection and a layer mask bilinearly (a whole-layer
+  transform moves the layer's mask with it; a selection's transform leaves the mask where it is).
 The result is cropped to its pixels (the layer's box is recomputed) and must stay within one canvas of the canvas
 (a document's offsets are limited so) and within the image cap (core.io.limits).
 """
@@ -32,7 +33,9 @@ from seethrough.core.commands import Macro, SetLayerPixels, require_unlocked
 from seethrough.core.document import Layer, crop_to_content
 from seethrough.core.errors import BadInput, ImageTooLarge
 from seethrough.core.io.limits import max_pixels
+from seethrough.core.layer_mask import LayerMask
 from seethrough.core.layer_refs import layer_ref
+from seethrough.core.mask_ops import SetLayerMask
 from seethrough.core.selection import pixels as px
 from seethrough.core.selection.commands import SetSelection, selection_of
 from seethrough.core.selection.params import from_dict
@@ -311,8 +314,28 @@ def _transform_layer(layer: Layer, params: TransformParams, window: Window) -> C
     if moved.rgba.size == 0:
         raise BadInput(f"transform: layer {layer.name!r} would be moved off the canvas")
     _check_placed(moved, window.canvas, layer.name)
-    return SetLayerPixels(layer.uid, moved.rgba, offset=moved.offset, depth=moved.depth, keep_depth=False,
-                          text=f"Transform {layer.name}")
+    pixels = SetLayerPixels(layer.uid, moved.rgba, offset=moved.offset, depth=moved.depth, keep_depth=False,
+                            text=f"Transform {layer.name}")
+    if layer.layer_mask is None:
+        return pixels
+    mask = move_layer_mask(layer.layer_mask, affine, window)
+    return Macro([pixels, SetLayerMask(layer.uid, mask, text="Transform the mask")], text=f"Transform {layer.name}")
+
+
+def move_layer_mask(mask: LayerMask, affine: Affine, window: Window) -> LayerMask:
+    """A layer mask transformed with its layer (bilinear; what it holds outside its box stays so)."""
+    if mask.plane.width == 0 or mask.plane.height == 0:
+        return mask  # all `fill`: nothing to move
+    values = mask.plane.to_dense()
+    offset = mask.box[:2]
+    if affine.permutes_pixels:
+        moved, new_offset = _permuted(values, offset, affine)
+        return LayerMask.from_array(moved, new_offset, fill=mask.fill, enabled=mask.enabled)
+    out = window.output_box(affine.bounds(mask.box), "the layer mask")
+    if out is None:
+        return LayerMask.from_array(np.zeros((0, 0), np.uint8), (0, 0), fill=mask.fill, enabled=mask.enabled)
+    moved = warp(values, offset, affine, out, fill=float(mask.fill))
+    return LayerMask.from_array(moved, out[:2], fill=mask.fill, enabled=mask.enabled)
 
 
 def _transform_selection(layer: Layer, selection: Selection, params: TransformParams, window: Window) -> Command:
