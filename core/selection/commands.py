@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from seethrough.core.commands import Command
 from seethrough.core.errors import BadInput
 from seethrough.core.layer_refs import layer_ref
@@ -65,7 +67,7 @@ def shape_selection(doc: DocumentLike, params: SelectParams) -> Selection | None
     return shapes.by_tag(canvas, doc.layers, params.tag)
 
 
-def wand_image(doc: DocumentLike, layer: str | None) -> object:
+def wand_image(doc: DocumentLike, layer: str | None) -> np.ndarray:
     """What the wand samples: the named layer on the canvas, or the composite of the visible layers."""
     if layer is not None:
         return layer_ref(doc, layer, "select").on_canvas(doc.size)

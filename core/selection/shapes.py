@@ -35,7 +35,7 @@ def rectangle(canvas: tuple[int, int], box: Sequence[float]) -> Selection | None
     return Selection(canvas, np.full((cy1 - cy0, cx1 - cx0), 255, np.uint8), (cx0, cy0))
 
 
-def polygon(canvas: tuple[int, int], points: Sequence[Sequence[float]]) -> Selection | None:
+def polygon(canvas: tuple[int, int], points: Sequence[Sequence[float]] | np.ndarray) -> Selection | None:
     """The inside of the closed polygon through `points` (a polygon or freehand lasso), anti-aliased.
 
     Filled by the non-zero winding rule (a lasso that crosses itself is filled inside each of its loops)."""
@@ -128,32 +128,32 @@ def matching_pixels(image: np.ndarray, seed: np.ndarray, tolerance: int) -> np.n
     """255 where no channel of the premultiplied pixel differs from the premultiplied `seed` by more than
     `tolerance`, else 0; (height, width) uint8.
 
-    Premultiplying a 4096² canvas costs more than the whole test, so it is done only where it changes anything:
-    an opaque pixel is its own premultiplied value (one `inRange` over the straight image is right there), a
-    clear one is (0, 0, 0, 0) (one answer for all of them), and only partly transparent pixels — an edge band —
-    are premultiplied one by one (or the whole image at once, when they are many).
+    Premultiplying a 4096² canvas costs more than the whole test, so it is done only where it changes anything.
+    Alpha is the same in both forms, so one `inRange` over the straight image is right wherever the alpha test
+    decides: for every opaque pixel (its own premultiplied value) and every pixel whose alpha is out of reach.
+    What is left: clear pixels when the seed's alpha is within reach of 0 (they are all (0, 0, 0, 0), one answer
+    for all), and partly transparent pixels within reach of the seed's alpha (an edge band), premultiplied one
+    by one.
     """
     tol = int(tolerance)
     low = np.clip(seed - tol, 0, 255).astype(np.float64)
     high = np.clip(seed + tol, 0, 255).astype(np.float64)
+    matching = cv2.inRange(image, low, high)
     alpha = cv2.extractChannel(image, 3)
-    partial = cv2.inRange(alpha, 1, 254)
-    count = cv2.countNonZero(partial)
-    if count * 8 > partial.size:
-        straight = np.ascontiguousarray(image[..., :3])
-        pre = cv2.multiply(straight, cv2.merge([alpha, alpha, alpha]), scale=1.0 / 255.0).reshape(straight.shape)
-        return cv2.inRange(cv2.merge([*cv2.split(pre), alpha]), low, high)
-    matching = cv2.inRange(image, low, high)  # right wherever alpha is 255
-    clear = cv2.compare(alpha, 0, cv2.CMP_EQ)
-    if bool((seed <= tol).all()):  # a clear pixel is (0, 0, 0, 0): within reach of the seed or not, all alike
-        cv2.bitwise_or(matching, clear, dst=matching)
-    else:
-        cv2.bitwise_and(matching, cv2.bitwise_not(clear), dst=matching)
-    if count:
-        where = np.flatnonzero(partial)
-        pre = premultiply_pixels(image.reshape(-1, 4)[where])
-        near = (np.abs(pre - seed) <= tol).all(axis=1)
-        matching.reshape(-1)[where] = near.astype(np.uint8) * np.uint8(255)
+    if low[3] == 0:  # clear pixels pass the alpha test: decide them by their premultiplied (0, 0, 0, 0)
+        clear = cv2.inRange(alpha, 0, 0)
+        if bool((seed <= tol).all()):
+            cv2.bitwise_or(matching, clear, dst=matching)
+        else:
+            cv2.subtract(matching, clear, dst=matching)
+    reach_low, reach_high = max(1, int(low[3])), min(254, int(high[3]))
+    if reach_low <= reach_high:
+        found = cv2.findNonZero(cv2.inRange(alpha, reach_low, reach_high))
+        if found is not None:
+            points = found.reshape(-1, 2)
+            xs, ys = points[:, 0], points[:, 1]
+            near = (np.abs(premultiply_pixels(image[ys, xs]) - seed) <= tol).all(axis=1)
+            matching[ys, xs] = near.astype(np.uint8) * np.uint8(255)
     return matching
 
 
