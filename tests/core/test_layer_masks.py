@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -283,3 +284,38 @@ def test_imagemagick_reads_the_mask(tmp_path: Path) -> None:
     image = decode_png_bytes(out.read_bytes(), "layer.png")
     assert image.shape[:2] == (40, 60)
     assert (image[:, :30, 3] == 255).all() and (image[:, 30:, 3] == 0).all()
+
+
+GIMP = shutil.which("gimp-console-2.10") or shutil.which("gimp-console")
+
+
+@pytest.mark.skipif(GIMP is None, reason="GIMP is not installed (apt-get install gimp)")
+def test_gimp_draws_our_masks_as_we_do(tmp_path: Path) -> None:
+    """GIMP's merge of our PSD equals our composite: a soft mask with a box and default colour 0, and a disabled
+    mask that would hide its whole layer (GIMP must ignore it, as the flag says)."""
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[...] = (30, 200, 90, 255)
+    values = np.zeros((20, 30), np.uint8)
+    values[:, :15] = 255
+    values[:, 15:] = 100
+    band = np.zeros((40, 60, 4), np.uint8)
+    band[30:] = (200, 20, 20, 255)
+    hide_all = LayerMask.from_array(np.zeros((40, 60), np.uint8), (0, 0), fill=0).with_enabled(False)
+    doc = Document((60, 40), [Layer("masked", rgba, (0, 0), layer_mask=LayerMask.from_array(values, (10, 10))),
+                              Layer("disabled", band, (0, 0), layer_mask=hide_all)])
+    path, png = tmp_path / "m.psd", tmp_path / "merged.png"
+    export_psd(doc, path, companions=False)
+    script = (f'(let* ((image (car (gimp-file-load RUN-NONINTERACTIVE "{path}" "in"))) '
+              f"(layer (car (gimp-image-merge-visible-layers image CLIP-TO-IMAGE)))) "
+              f'(file-png-save2 RUN-NONINTERACTIVE image layer "{png}" "out" 0 9 0 0 0 0 0 0 1))')
+    assert GIMP is not None
+    subprocess.run([GIMP, "-i", "-d", "-f", "-b", script, "-b", "(gimp-quit 0)"], capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    if not png.exists():
+        pytest.skip("GIMP could not run here")
+    gimp = decode_png_bytes(png.read_bytes(), "merged.png").astype(int)
+    ours = composite(doc).astype(int)
+    assert (gimp[..., 3] == ours[..., 3]).all()
+    seen = ours[..., 3] > 0
+    assert np.abs(gimp[seen] - ours[seen]).max() <= 1
+    assert (ours[12:28, 26:40, 3] == 100).all() and (ours[35, :, 3] == 255).all()
