@@ -319,3 +319,17 @@ def test_gimp_draws_our_masks_as_we_do(tmp_path: Path) -> None:
     seen = ours[..., 3] > 0
     assert np.abs(gimp[seen] - ours[seen]).max() <= 1
     assert (ours[12:28, 26:40, 3] == 100).all() and (ours[35, :, 3] == 255).all()
+
+
+def test_strata_keep_the_mask_so_the_picture_does_not_change(doc: Document) -> None:
+    from seethrough.core.stratify import stratify_command
+
+    _soft_selection(doc)
+    _mask(doc, "front hair", "add")
+    before = composite(doc)
+    hair = doc.find("front hair")
+    assert hair is not None
+    doc.history.push(stratify_command(doc, hair.uid, k=2, inpaint="none"))  # a plain split of the pixels
+    parts = [layer for layer in doc.layers if layer.tag == "front hair"]
+    assert len(parts) == 2 and all(part.layer_mask is hair.layer_mask for part in parts)
+    assert np.abs(composite(doc).astype(int) - before).max() <= 1
