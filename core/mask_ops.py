@@ -1,8 +1,8 @@
 """Layer mask operations: `{"op": "mask", "layer": NAME, "action": "add" | "apply" | "delete" | "disable" |
 "enable"}` → `mask_command(doc, MaskParams(...))`, one undo step each (docs/masks.md).
 
-- add: a new mask from what is selected (fill 0: only the selection shows), or white when nothing is (fill 255:
-  everything shows until it is painted black); a layer has at most one mask;
+- add: a new mask from what is selected (only the selection shows: fill 0, or 255 when the rest of the canvas is
+  selected), or white when nothing is (fill 255: everything shows until it is painted black); one mask per layer;
 - apply: the mask is baked into the pixels' alpha and removed (as Krita's "Merge down" of a transparency mask);
 - delete: the mask is dropped, the pixels are as they were;
 - disable / enable: the layer is drawn without / with its mask, which is kept.
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from seethrough.core import edit_limits as lim
 from seethrough.core.commands import Command, Macro, SetLayerPixels, require_unlocked
 from seethrough.core.errors import BadInput
-from seethrough.core.layer_mask import HIDE, LayerMask
+from seethrough.core.layer_mask import HIDE, SHOW, LayerMask
 from seethrough.core.layer_refs import layer_ref
 from seethrough.core.selection.commands import selection_of
 from seethrough.core.selection.params import from_dict
@@ -72,7 +72,7 @@ def new_mask(doc: DocumentLike, layer: Layer) -> LayerMask:
     selection = selection_of(doc)
     if selection is None:
         return LayerMask.white(layer.bbox)
-    return LayerMask.from_array(selection.alpha, selection.offset, fill=HIDE)
+    return LayerMask.from_array(selection.alpha, selection.offset, fill=HIDE if selection.outside == 0 else SHOW)
 
 
 def mask_command(doc: DocumentLike, params: MaskParams) -> Command:

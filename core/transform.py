@@ -346,9 +346,12 @@ def _transform_selection(layer: Layer, selection: Selection, params: TransformPa
     )
     has_piece = piece_rgba.size > 0
     box = (piece_offset[0], piece_offset[1], piece_offset[0] + piece_rgba.shape[1],
-           piece_offset[1] + piece_rgba.shape[0]) if has_piece else selection.box
+           piece_offset[1] + piece_rgba.shape[0]) if has_piece else selection.extent
     affine = on_pixel_grid(transform_affine(params, _centre(box)), box)
-    alpha, sel_box = move_mask(selection.alpha, selection.offset, affine, window)
+    if selection.outside:  # the rest of the canvas is selected too: move the whole canvas's mask
+        alpha, sel_box = move_mask(selection.on_canvas(), (0, 0), affine, window)
+    else:
+        alpha, sel_box = move_mask(selection.alpha, selection.offset, affine, window)
     moved_selection = from_region(window.canvas, alpha, sel_box[:2]) if alpha.size else None
     set_selection = SetSelection(moved_selection, text="Move selection")
     if not has_piece:

@@ -150,7 +150,7 @@ def to_layer_command(doc: DocumentLike, layer: Layer, selection: Selection, targ
 
 def _changed_region(layer: Layer, selection: Selection) -> Box:
     """Where an edit that can add pixels inside the selection works: the layer's box and the selection's."""
-    return union_boxes(layer.bbox, selection.box)
+    return union_boxes(layer.bbox, selection.extent)
 
 
 def _depth_with_new_area(layer: Layer, box: Box) -> np.ndarray | None:
@@ -187,7 +187,7 @@ def inpaint_command(layer: Layer, selection: Selection, inpainter: str = "opencv
     require_unlocked(layer, "inpaint it")
     fill = get_inpainter(inpainter)
     whole = _changed_region(layer, selection)
-    box = grow_box(selection.box, INPAINT_CONTEXT, whole)
+    box = grow_box(selection.extent, INPAINT_CONTEXT, whole)
     base = px.layer_rgba(layer, box)
     amount = selection.in_box(box)
     invented = _inpainted(base, amount > 0, fill)

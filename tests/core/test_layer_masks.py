@@ -333,3 +333,20 @@ def test_strata_keep_the_mask_so_the_picture_does_not_change(doc: Document) -> N
     parts = [layer for layer in doc.layers if layer.tag == "front hair"]
     assert len(parts) == 2 and all(part.layer_mask is hair.layer_mask for part in parts)
     assert np.abs(composite(doc).astype(int) - before).max() <= 1
+
+
+def test_a_mask_from_everything_but_a_hole_shows_everything_but_the_hole(doc: Document) -> None:
+    doc.history.push(select_command(doc, SelectParams("rect", box=(300, 300, 340, 340))))
+    from seethrough.core.selection import SelectActionParams, select_action_command
+
+    doc.history.push(select_action_command(doc, SelectActionParams("invert")))
+    _mask(doc, "face", "add")
+    face = doc.find("face")
+    assert face is not None and face.layer_mask is not None
+    assert face.layer_mask.fill == 255 and face.layer_mask.box == (300, 300, 340, 340)
+    shown = face.shown_on_canvas(doc.size)
+    assert shown[300:340, 300:340, 3].max() == 0
+    assert (shown[..., 3][face.on_canvas(doc.size)[..., 3] > 0].sum()) > 0
+    outside = np.ones(doc.size[::-1], bool)
+    outside[300:340, 300:340] = False
+    assert (shown[outside] == face.on_canvas(doc.size)[outside]).all()

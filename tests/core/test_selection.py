@@ -321,3 +321,42 @@ def test_invert_of_a_soft_selection() -> None:
     soft = from_region((4, 1), np.array([[0, 100, 255, 30]], np.uint8))
     inverted = invert(soft, (4, 1))
     assert inverted is not None and inverted.on_canvas().tolist() == [[255, 155, 0, 225]]
+
+
+# --- everything but a hole: `outside` --------------------------------------------------------------------------
+def test_select_all_and_an_inverted_hole_store_only_their_box() -> None:
+    canvas = (4000, 3000)
+    everything = select_action_command(Document(canvas), SelectActionParams("all")).selection
+    assert everything is not None and everything.alpha.size == 0 and everything.area == 4000 * 3000
+    hole = shapes.rectangle(canvas, (100, 100, 140, 120))
+    inverted = invert(hole, canvas)
+    assert inverted is not None and inverted.alpha.nbytes == 40 * 20 and inverted.outside == 255
+    assert inverted.area == 4000 * 3000 - 800 and inverted.covers(0, 0) == 255 and inverted.covers(110, 110) == 0
+    assert inverted.covers(-1, 5) == 0 and inverted.covers(4000, 5) == 0  # outside the canvas: never selected
+    back = invert(inverted, canvas)
+    assert back is not None and back.outside == 0 and back.box == hole.box  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mode", ["add", "subtract", "intersect"])
+def test_modes_agree_with_dense_masks_when_the_rest_is_selected(mode: str) -> None:
+    canvas = (120, 90)
+    hole = invert(shapes.ellipse(canvas, (20, 10, 70, 60)), canvas)
+    other = shapes.polygon(canvas, [(50, 30), (110, 40), (80, 85)])
+    for first, second in ((hole, other), (other, hole), (hole, invert(other, canvas))):
+        a = _canvas(first, canvas).astype(int)
+        b = _canvas(second, canvas).astype(int)
+        expected = {"add": np.maximum(a, b), "subtract": np.minimum(a, 255 - b), "intersect": np.minimum(a, b)}[mode]
+        assert (_canvas(combine(first, second, mode), canvas) == expected).all()
+
+
+@pytest.mark.parametrize("modifier", [grow, shrink, feather])
+def test_modifiers_agree_with_dense_masks_when_the_rest_is_selected(modifier: object) -> None:
+    canvas = (90, 70)
+    hole = shapes.ellipse(canvas, (30, 20, 60, 50))
+    inverted = invert(hole, canvas)
+    assert inverted is not None
+    dense = from_region(canvas, inverted.on_canvas())  # the same mask stored whole, 0 outside its box
+    assert dense is not None and dense.outside == 0
+    got = modifier(inverted, 6)  # type: ignore[operator]
+    want = modifier(dense, 6)  # type: ignore[operator]
+    assert (_canvas(got, canvas) == _canvas(want, canvas)).all()

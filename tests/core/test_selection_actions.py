@@ -257,3 +257,21 @@ def test_moving_into_itself_or_nothing_is_refused(doc: Document) -> None:
         selection_command(doc, SelectionActionParams("to-layer", layer="face", target="front hair"))
     with pytest.raises(BadInput, match="both the layer and the target"):
         selection_command(doc, SelectionActionParams("to-layer", layer="face", target="face"))
+
+
+def test_actions_with_everything_but_a_hole_selected(doc: Document) -> None:
+    """Select the eyes, invert: deleting keeps only the eyes' box, and filling reaches the canvas's corners."""
+    _select(doc, shape="rect", box=[280, 340, 490, 450])
+    doc.history.push(select_action_command(doc, SelectActionParams("invert")))
+    assert doc.selection is not None and doc.selection.outside == 255
+    old = doc.find("face").on_canvas(doc.size)  # type: ignore[union-attr]
+    _do(doc, action="delete", layer="face")
+    face = doc.find("face")
+    assert face is not None and face.bbox[0] >= 233  # the box is kept; what is left is the eyes' box
+    new = face.on_canvas(doc.size)
+    assert (new[340:450, 280:490] == old[340:450, 280:490]).all()
+    new[340:450, 280:490, 3] = 0
+    assert new[..., 3].max() == 0
+    _do(doc, action="fill", layer="nose", color="#202020")
+    nose = doc.find("nose")
+    assert nose is not None and nose.bbox == (0, 0, doc.width, doc.height)

@@ -171,3 +171,16 @@ def test_output_cap_and_off_canvas_and_lock(monkeypatch: pytest.MonkeyPatch) -> 
     locked = Document((40, 40), [layer.copy(locked=True)])
     with pytest.raises(LayerLocked):
         transform_command(locked, TransformParams("a", rotate=90))
+
+
+def test_moving_with_everything_selected_moves_the_whole_layer_and_the_selection() -> None:
+    from seethrough.core.selection import SelectActionParams, select_action_command
+
+    layer = _random_layer((10, 7), (3, 4))
+    doc = Document((40, 30), [layer])
+    doc.history.push(select_action_command(doc, SelectActionParams("all")))
+    _push(doc, layer="a", translate=[6, 2])
+    moved = doc.layers[0]
+    assert moved.offset == (9, 6) and (moved.rgba == layer.rgba).all()
+    sel = doc.selection
+    assert sel is not None and sel.covers(6, 2) == 255 and sel.covers(5, 5) == 0 and sel.covers(39, 29) == 255
