@@ -401,15 +401,17 @@ class TiledPlane:
         """A new plane with these tiles replaced (None: a tile of `fill`), and its box grown to `box`.
 
         The plane takes the arrays over (they are frozen). Pixels of a new tile outside the box become `fill`;
-        a tile equal to the one it replaces keeps the old object, a tile of `fill` is not stored.
+        a tile equal to the one it replaces keeps the old object, a tile of `fill` is not stored; with nothing
+        changed, the plane itself comes back.
         """
         new_box = self._box if box is None else tuple(int(v) for v in box)
         if not contains_rect(new_box, self._box):  # type: ignore[arg-type]
             raise ValueError(f"with_tiles only grows a plane: {new_box} does not contain {self._box}")
         tiles = dict(self._tiles)
+        changed = False
         for key, tile in updates.items():
             if tile is None:
-                tiles.pop(key, None)
+                changed |= tiles.pop(key, None) is not None
                 continue
             if tile.shape != self.tile_shape or tile.dtype != self._dtype:
                 raise ValueError(f"tile {key}: expected {self.tile_shape} {self._dtype}, got {tile.shape} {tile.dtype}")
@@ -418,9 +420,12 @@ class TiledPlane:
             if old is not None and np.array_equal(old, tile):
                 continue
             if not np.any(tile != self._fill):
-                tiles.pop(key, None)
+                changed |= tiles.pop(key, None) is not None
                 continue
             tiles[key] = frozen_array(tile)
+            changed = True
+        if not changed and new_box == self._box:
+            return self
         return TiledPlane(new_box, tiles, self._fill, self._dtype, self._channels, parent=self)  # type: ignore[arg-type]
 
     def with_region(self, x: int, y: int, values: np.ndarray) -> TiledPlane:
