@@ -108,9 +108,15 @@ def move_out(old: np.ndarray, moved: np.ndarray) -> np.ndarray:
 
 def move_in(old: np.ndarray, incoming: np.ndarray, moved: np.ndarray, incoming_above: bool) -> np.ndarray:
     """The moved pixels join: as they were where the layer was empty, else stacked as the layers were."""
-    stacked = over(incoming, old) if incoming_above else over(old, incoming)
-    joined = np.where((old[..., 3] == 0)[..., None], incoming, stacked)
-    return np.where(moved[..., None], joined, old)
+    new = np.array(old)
+    empty = old[..., 3] == 0
+    into_empty = moved & empty
+    new[into_empty] = incoming[into_empty]
+    stack = moved & ~empty
+    if stack.any():
+        top, bottom = (incoming[stack], old[stack]) if incoming_above else (old[stack], incoming[stack])
+        new[stack] = over(top, bottom)
+    return new
 
 
 def towards(old: np.ndarray, coverage: np.ndarray, value: float) -> np.ndarray:
