@@ -147,6 +147,25 @@ def test_dense_cache_is_bounded_and_old_versions_keep_only_tiles() -> None:
         dense_cache.set_limit(limit)
 
 
+def test_an_edited_plane_built_from_its_parents_array_equals_the_tiles(monkeypatch) -> None:
+    assembled = []
+    region = TiledPlane.region
+    monkeypatch.setattr(TiledPlane, "region", lambda self, *a, **k: assembled.append(self) or region(self, *a, **k))
+    arr = _random_array(300, 250, 4)
+    parent = TiledPlane.from_dense(arr, (-7, 9))
+    reference = arr.copy()
+    edited = parent.with_region(20, 30, _random_array(70, 90, 4))
+    reference[30 - 9 : 100 - 9, 20 + 7 : 110 + 7] = edited.region((20, 30, 110, 100))
+    assembled.clear()
+    assert np.array_equal(edited.to_dense(), reference)  # the parent's array, patched
+    dropped = edited.with_tiles({(1, 2): None})  # a tile dropped: it reads as fill
+    reference[128 - 9 : 192 - 9, 64 + 7 : 128 + 7] = 0
+    assert np.array_equal(dropped.to_dense(), reference) and assembled == []
+    grown = dropped.with_region(250, 320, _random_array(10, 10, 4))  # the box grew: assembled from the tiles
+    assert np.array_equal(grown.to_dense()[: reference.shape[0], : reference.shape[1]], reference)
+    assert assembled == [grown]
+
+
 # --- layers ---------------------------------------------------------------------------------------------------------
 def _layer(h: int = 300, w: int = 260, offset: tuple[int, int] = (40, 30)) -> Layer:
     return Layer("l", _random_array(h, w, 4), offset, depth=RNG.random((h, w), dtype=np.float32), depth_value=0.4)
@@ -232,3 +251,22 @@ def test_set_layer_planes_refuses_locked_and_stale_layers() -> None:
     with pytest.raises(BadInput, match="changed since"):
         doc.history.push(SetLayerPlanes([stale]))
     assert doc.history.count == 1
+
+
+def test_a_plane_collected_while_the_cache_is_locked_does_not_deadlock() -> None:
+    """Garbage collection can run a dead plane's or array's callback inside a cache call on the same thread."""
+    import threading
+
+    from seethrough.core import tiles
+
+    def collect_inside_the_locks() -> None:
+        plane = TiledPlane.from_dense(_random_array(100, 100, 4)).with_region(0, 0, _random_array(5, 5, 4))
+        dense = plane.to_dense()
+        with tiles.dense_cache._lock, tiles._owners_lock:
+            del plane, dense
+            gc.collect()
+
+    worker = threading.Thread(target=collect_inside_the_locks, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive()
