@@ -350,3 +350,22 @@ def test_a_mask_from_everything_but_a_hole_shows_everything_but_the_hole(doc: Do
     outside = np.ones(doc.size[::-1], bool)
     outside[300:340, 300:340] = False
     assert (shown[outside] == face.on_canvas(doc.size)[outside]).all()
+
+
+def test_a_mask_stroke_paints_the_mask_and_not_the_pixels(doc: Document) -> None:
+    from seethrough.core.brush.command import stroke_command
+    from seethrough.core.brush.params import StrokeParams
+
+    face = doc.find("face")
+    assert face is not None
+    stroke = StrokeParams("face", "mask", size=30, hardness=1.0, value=0.0, points=((330, 300), (430, 300)))
+    with pytest.raises(BadInput, match="has no layer mask"):
+        stroke_command(doc, stroke)
+    _mask(doc, "face", "add")  # white
+    doc.history.push(stroke_command(doc, stroke))
+    painted = doc.find("face")
+    assert painted is not None and painted.pixels is face.pixels  # the pixels are untouched
+    shown = painted.shown_on_canvas(doc.size)
+    assert (shown[295:306, 340:420, 3] == 0).all()  # hidden under the stroke
+    assert (shown[250:260, 340:420] == face.on_canvas(doc.size)[250:260, 340:420]).all()  # shown elsewhere
+    assert doc.history.undo_text == "Paint layer mask"
