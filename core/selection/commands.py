@@ -68,9 +68,10 @@ def shape_selection(doc: DocumentLike, params: SelectParams) -> Selection | None
 
 
 def wand_image(doc: DocumentLike, layer: str | None) -> np.ndarray:
-    """What the wand samples: the named layer on the canvas, or the composite of the visible layers."""
+    """What the wand samples: the named layer on the canvas as drawn (its mask applied), or the composite of the
+    visible layers."""
     if layer is not None:
-        return layer_ref(doc, layer, "select").on_canvas(doc.size)
+        return layer_ref(doc, layer, "select").shown_on_canvas(doc.size)
     from seethrough.core.compositing import composite
 
     return composite(doc)

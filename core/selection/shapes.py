@@ -180,8 +180,9 @@ def wand(image: np.ndarray, at: Sequence[float], tolerance: int, contiguous: boo
 
 
 def layer_alpha(canvas: tuple[int, int], layer: Layer) -> Selection | None:
-    """Select by the layer's alpha (Krita's "Select Opaque"): soft where the layer is partly transparent."""
-    return from_region(canvas, layer.alpha, layer.offset)
+    """Select by the layer's alpha as drawn, its layer mask applied (Krita's "Select Opaque"): soft where the layer
+    is partly transparent."""
+    return from_region(canvas, layer.shown_rgba[..., 3], layer.offset)
 
 
 def tag_members(layers: Iterable[Layer], tag: str) -> list[Layer]:

@@ -369,3 +369,12 @@ def test_a_mask_stroke_paints_the_mask_and_not_the_pixels(doc: Document) -> None
     assert (shown[295:306, 340:420, 3] == 0).all()  # hidden under the stroke
     assert (shown[250:260, 340:420] == face.on_canvas(doc.size)[250:260, 340:420]).all()  # shown elsewhere
     assert doc.history.undo_text == "Paint layer mask"
+
+
+def test_selecting_by_a_masked_layer_sees_it_as_drawn(doc: Document) -> None:
+    _soft_selection(doc)
+    _mask(doc, "face", "add")
+    face = doc.find("face")
+    assert face is not None
+    doc.history.push(select_command(doc, SelectParams("layer-alpha", layer="face")))
+    assert (doc.selection.on_canvas() == face.shown_on_canvas(doc.size)[..., 3]).all()  # type: ignore[union-attr]
