@@ -69,7 +69,7 @@ def depth_image(doc) -> np.ndarray:  # noqa: ANN001 - Document
     for layer in doc.layers:
         if not layer.visible:
             continue
-        alpha = layer.on_canvas(doc.size)[..., 3] > 10
+        alpha = layer.shown_on_canvas(doc.size)[..., 3] > 10
         near = np.where(alpha, np.minimum(near, layer.depth_on_canvas(doc.size)), near)
         cover |= alpha
     grey = ((1.0 - near) * 255).astype(np.uint8)

@@ -111,7 +111,7 @@ def render_frames(
 
 
 def _premultiply(layer: Layer) -> np.ndarray:
-    rgba = layer.rgba.astype(np.float32) / 255.0
+    rgba = layer.shown_rgba.astype(np.float32) / 255.0  # the layer mask applied
     rgba[..., :3] *= rgba[..., 3:4]
     rgba *= float(layer.opacity)
     return rgba

@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from seethrough.core.errors import LayerLocked
+from seethrough.core.errors import BadInput, LayerLocked
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, DocumentLike, DocumentSnapshot, Layer
     from seethrough.core.operations.base import Operation
+    from seethrough.core.tiles import TiledPlane
 
 #: layer fields a SetLayerProperty may change
 LAYER_PROPERTIES = frozenset({"name", "tag", "visible", "opacity", "locked", "depth_value", "provenance", "blend_mode"})
@@ -196,9 +197,53 @@ class SetLayerPixels(Command):
         doc.emit("layer", self.uid)
 
 
+@dataclass(frozen=True)
+class PlaneEdit:
+    """New planes for one layer, computed from `base` (the layer as it was when the edit was computed)."""
+
+    base: Layer
+    pixels: TiledPlane
+    depth: TiledPlane | None
+    offset: tuple[int, int]
+
+
+@dataclass
+class SetLayerPlanes(Command):
+    """Swap in new tiled planes for one or more layers as one step: brush strokes, move-to-layer.
+
+    Shares every untouched tile with the layers it replaces, so the step costs the tiles it changed. Refuses
+    (changing nothing) when a layer is locked or its pixels, depth or offset changed since `base` was read;
+    other properties changed meanwhile (name, visibility) are kept.
+    """
+
+    edits: Sequence[PlaneEdit]
+    text: str = "Paint"
+    _before: tuple[Layer, ...] = ()
+
+    def redo(self, doc: Document) -> None:
+        current = [doc.layer(edit.base.uid) for edit in self.edits]
+        for layer, edit in zip(current, self.edits):
+            require_unlocked(layer, "edit its pixels")
+            if (layer.pixels is not edit.base.pixels or layer.depth_plane is not edit.base.depth_plane
+                    or layer.offset != edit.base.offset):
+                raise BadInput(f"layer {layer.name!r} changed since this edit was computed: nothing was applied")
+        self._before = tuple(current)
+        for layer, edit in zip(current, self.edits):
+            doc._replace_layer(layer.with_planes(edit.pixels, edit.depth, edit.offset))
+        for edit in self.edits:
+            doc.emit("layer", edit.base.uid)
+
+    def undo(self, doc: Document) -> None:
+        for layer in self._before:
+            doc._replace_layer(layer)
+        for layer in self._before:
+            doc.emit("layer", layer.uid)
+
+
 @dataclass
 class ReplaceDocument(Command):
-    """Swap the whole content (canvas size, source image, layers, metadata) as one undoable step.
+    """Swap the whole content (canvas size, source image, layers, metadata) as one undoable step; the selection
+    is dropped (undo brings it back).
 
     For results that replace what is open: Decompose, Annotate → Stratify. Use `ReplaceDocument.of(other)`.
     """
@@ -216,16 +261,22 @@ class ReplaceDocument(Command):
         return cls(content.size, tuple(content.layers), content.source, content.metadata, text=text)
 
     def redo(self, doc: Document) -> None:
-        self._before = (doc.size, doc.layers, doc.source, doc.metadata)
-        doc._set_content(size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {})
+        self._before = (doc.size, doc.layers, doc.source, doc.metadata, doc.selection)
+        doc._set_content(
+            size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {}, selection=None
+        )
         doc.emit("document")
         doc.emit("layers")
+        if self._before[4] is not None:
+            doc.emit("selection")
 
     def undo(self, doc: Document) -> None:
-        size, layers, source, metadata = self._before
-        doc._set_content(size=size, layers=layers, source=source, metadata=metadata)
+        size, layers, source, metadata, selection = self._before
+        doc._set_content(size=size, layers=layers, source=source, metadata=metadata, selection=selection)
         doc.emit("document")
         doc.emit("layers")
+        if selection is not None:
+            doc.emit("selection")
 
 
 @dataclass

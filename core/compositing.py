@@ -15,6 +15,8 @@ Blend modes (`layer.blend_mode`, core.blending): "stack" and "depth" draw multip
 and linear dodge (add) as Photoshop/GIMP do; other modes draw as normal. "zbuffer" draws every layer as normal
 (its per-pixel reordering has no painter's order for a blend mode to follow).
 
+Layer masks (core.layer_mask) are honoured: every order draws `layer.shown_rgba`, the pixels with the mask applied.
+
 Speed: each layer only touches the intersection of its box with the region, so the cost is proportional to the
 layers' areas rather than layers × canvas.
 """
@@ -142,11 +144,12 @@ def _over_in_place(acc: np.ndarray, layer: Layer, box: Box) -> None:
     if clip is None:
         return
     (cx0, cy0, cx1, cy1), (sx0, sy0, sx1, sy1) = clip
-    src = _premultiplied(layer.rgba[sy0:sy1, sx0:sx1], layer.opacity)
+    shown = layer.shown_rgba[sy0:sy1, sx0:sx1]
+    src = _premultiplied(shown, layer.opacity)
     dst = acc[cy0:cy1, cx0:cx1]
     mode = getattr(layer, "blend_mode", "normal")
     if mode in BLEND_FUNCTIONS:
-        _blend_in_place(dst, src, layer.rgba[sy0:sy1, sx0:sx1], mode)
+        _blend_in_place(dst, src, shown, mode)
         return
     transmit = 1.0 - src[..., 3]
     # OpenCV writes into a row-strided view of the canvas in place; should it ever hand back a new array
@@ -170,7 +173,7 @@ def _zbuffer(acc: np.ndarray, layers: list[Layer], box: Box) -> None:
         colours = np.zeros((len(present), rows, width, 4), np.float32)
         depths = np.full((len(present), rows, width), np.inf, np.float32)
         for i, (layer, ((cx0, cy0, cx1, cy1), (sx0, sy0, sx1, sy1))) in enumerate(present):
-            rgba = layer.rgba[sy0:sy1, sx0:sx1]
+            rgba = layer.shown_rgba[sy0:sy1, sx0:sx1]
             colours[i, cy0:cy1, cx0:cx1] = _premultiplied(rgba, layer.opacity)
             depth = layer.depth_or_constant()[sy0:sy1, sx0:sx1]
             depths[i, cy0:cy1, cx0:cx1] = np.where(rgba[..., 3] > 0, depth, np.inf)

@@ -24,12 +24,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 
+from seethrough.core.frozen import frozen_array
+from seethrough.core.layer_mask import LayerMask, masked
+from seethrough.core.tiles import TiledPlane, plane_of
+
 if TYPE_CHECKING:
     from seethrough.core.commands import History, HistoryPosition
+    from seethrough.core.selection.value import Selection
 
 #: alpha above which a pixel counts as part of the layer (authors use >10 on a 0..255 scale)
 ALPHA_THRESHOLD = 10
@@ -39,45 +44,97 @@ def new_uid() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _shares_only_frozen_memory(arr: np.ndarray) -> bool:
-    """True when no writeable array (this one or a base it views) can change these bytes."""
-    current: Any = arr
-    while isinstance(current, np.ndarray):
-        if current.flags.writeable:
-            return False
-        current = current.base
-    return current is None or isinstance(current, bytes)
+#: what a depth map holds where nothing was written (outside the layer's pixels before it grew): far
+DEPTH_FILL = 1.0
 
 
-def frozen_array(value: Any, dtype: Any = None) -> np.ndarray:
-    """`value` as a read-only array that nothing else can write into, without copying when possible.
+class _PixelsField:
+    """The `rgba` field: given an (h, w, 4) uint8 array or an RGBA `TiledPlane`, read as the dense array.
 
-    An array that owns its memory is frozen in place (the caller hands it over: writing into it afterwards
-    raises); an array already read-only all the way down is shared; a writeable view of someone else's memory
-    is copied first. What comes back is a read-only view of the frozen owner, which numpy will not let anyone
-    make writeable again.
+    The layer stores the plane (`layer.pixels`); `layer.rgba` is `layer.pixels.to_dense()` (the one cached
+    conversion). Giving back an array that a plane's `to_dense()` returned reuses that plane (so
+    `dataclasses.replace(layer, name=…)` shares every tile).
     """
-    arr = np.asarray(value, dtype=dtype)
-    if _shares_only_frozen_memory(arr):
-        return arr
-    if not arr.flags.owndata:
-        arr = arr.copy()
-    arr.flags.writeable = False
-    return arr.view()
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_given"
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> np.ndarray: ...
+    @overload
+    def __get__(self, obj: Layer, owner: Any = None) -> np.ndarray: ...
+    def __get__(self, obj: Layer | None, owner: Any = None) -> np.ndarray:
+        if obj is None:
+            raise AttributeError("rgba has no default")  # a required dataclass field
+        return obj.pixels.to_dense()
+
+    def __set__(self, obj: Layer, value: np.ndarray | TiledPlane) -> None:
+        obj.__dict__[self._slot] = value  # only the dataclass __init__ gets here; __post_init__ builds the plane
 
 
-@dataclass(frozen=True, eq=False)
+class _DepthField:
+    """The `depth` field: None, an (h, w) float array or a float32 `TiledPlane`, read as the dense array or None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}_given"
+
+    @overload
+    def __get__(self, obj: None, owner: Any = None) -> np.ndarray | None: ...
+    @overload
+    def __get__(self, obj: Layer, owner: Any = None) -> np.ndarray | None: ...
+    def __get__(self, obj: Layer | None, owner: Any = None) -> np.ndarray | None:
+        if obj is None:
+            return None  # the dataclass default
+        plane = obj.depth_plane
+        return None if plane is None else plane.to_dense()
+
+    def __set__(self, obj: Layer, value: np.ndarray | TiledPlane | None) -> None:
+        obj.__dict__[self._slot] = value
+
+
+def _pixels_plane(value: Any, name: str) -> TiledPlane:
+    if isinstance(value, TiledPlane):
+        if value.channels != 4 or value.dtype != np.uint8 or value.fill != 0:
+            raise ValueError(f"layer {name!r}: pixels must be an RGBA uint8 plane of fill 0, got {value!r}")
+        return value
+    rgba = np.asarray(value)
+    if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
+        raise ValueError(f"layer {name!r}: pixels must be (h, w, 4) uint8, got {rgba.shape} {rgba.dtype}")
+    return plane_of(rgba) or TiledPlane.from_dense(rgba)
+
+
+def _depth_plane(value: Any, pixels: TiledPlane, name: str) -> TiledPlane | None:
+    if value is None:
+        return None
+    if isinstance(value, TiledPlane):
+        if value.channels is not None or value.dtype != np.float32:
+            raise ValueError(f"layer {name!r}: depth must be a float32 plane of one channel, got {value!r}")
+        plane = value
+    else:
+        depth = np.asarray(value, dtype=np.float32)
+        if depth.shape != pixels.shape[:2]:
+            raise ValueError(f"layer {name!r}: depth {depth.shape} does not match pixels {pixels.shape[:2]}")
+        plane = plane_of(depth) or TiledPlane.from_dense(depth, pixels.box[:2], fill=DEPTH_FILL)
+    if plane.box == pixels.box:
+        return plane
+    if plane.shape != pixels.shape[:2]:
+        raise ValueError(f"layer {name!r}: depth {plane.shape} does not match pixels {pixels.shape[:2]}")
+    return plane.moved(pixels.box[0] - plane.box[0], pixels.box[1] - plane.box[1])
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Layer:
     """One layer; immutable (build a changed one with `dataclasses.replace(layer, field=…)`).
 
-    Equality is identity: two layers with the same pixels are still two layers.
+    Equality is identity: two layers with the same pixels are still two layers. The pixels and the depth map
+    are stored as tiled planes (`pixels`, `depth_plane`; core/tiles.py) and read as dense arrays (`rgba`, `depth`).
     """
 
     name: str
-    rgba: np.ndarray  # (h, w, 4) uint8, straight alpha; read-only
-    offset: tuple[int, int] = (0, 0)  # (x, y) on the canvas
+    rgba: _PixelsField = _PixelsField()  # (h, w, 4) uint8, straight alpha; read-only (or give a TiledPlane)
+    offset: tuple[int, int] = (0, 0)  # (x, y) on the canvas of the top-left pixel of the box
     tag: str | None = None
-    depth: np.ndarray | None = None  # (h, w) float32 in [0, 1], 0 = nearest; read-only
+    depth: _DepthField = _DepthField()  # (h, w) float32 in [0, 1], 0 = nearest; read-only; or None
     depth_value: float = 0.5
     visible: bool = True
     opacity: float = 1.0
@@ -85,17 +142,13 @@ class Layer:
     provenance: str = ""
     uid: str = field(default_factory=new_uid)
     blend_mode: str = "normal"  # core.blending: how the layer mixes with what is below (PSD names, lower case)
+    layer_mask: LayerMask | None = None  # core.layer_mask (255 shows); `shown_rgba` applies it
 
     def __post_init__(self) -> None:
-        rgba = np.asarray(self.rgba)
-        if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
-            raise ValueError(f"layer {self.name!r}: pixels must be (h, w, 4) uint8, got {rgba.shape} {rgba.dtype}")
-        object.__setattr__(self, "rgba", frozen_array(rgba))
-        if self.depth is not None:
-            depth = np.asarray(self.depth, dtype=np.float32)
-            if depth.shape != rgba.shape[:2]:
-                raise ValueError(f"layer {self.name!r}: depth {depth.shape} does not match pixels {rgba.shape[:2]}")
-            object.__setattr__(self, "depth", frozen_array(depth))
+        pixels = _pixels_plane(self.__dict__.pop("_rgba_given"), self.name)
+        object.__setattr__(self, "_pixels", pixels)
+        depth = _depth_plane(self.__dict__.pop("_depth_given", None), pixels, self.name)
+        object.__setattr__(self, "_depth_plane", depth)
         object.__setattr__(self, "offset", (int(self.offset[0]), int(self.offset[1])))
         object.__setattr__(self, "depth_value", float(self.depth_value))
         object.__setattr__(self, "opacity", float(self.opacity))
@@ -103,17 +156,56 @@ class Layer:
         object.__setattr__(self, "locked", bool(self.locked))
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickle and deepcopy through the constructor, so the arrays of the copy are read-only too."""
-        return (Layer, tuple(getattr(self, f.name) for f in fields(self)))
+        """Pickle and deepcopy through the constructor (the planes, not dense copies): the copy is frozen too."""
+        stored = {"rgba": self.pixels, "depth": self.depth_plane}
+        return (Layer, tuple(stored.get(f.name, getattr(self, f.name, None)) for f in fields(self)))
+
+    def __repr__(self) -> str:
+        depth = "" if self.depth_plane is None else ", depth map"
+        return (
+            f"Layer(name={self.name!r}, {self.width}×{self.height} at {self.offset}, tag={self.tag!r}{depth}, "
+            f"uid={self.uid!r})"
+        )
+
+    # --- storage ----------------------------------------------------------------------------------
+    @property
+    def pixels(self) -> TiledPlane:
+        """The RGBA pixels as a tiled plane (uint8, 4 channels, fill 0); `rgba` is its dense array."""
+        pixels: TiledPlane = self.__dict__["_pixels"]
+        return pixels
+
+    @property
+    def depth_plane(self) -> TiledPlane | None:
+        """The depth map as a tiled plane (float32, same box as `pixels`, fill DEPTH_FILL), or None."""
+        depth: TiledPlane | None = self.__dict__["_depth_plane"]
+        return depth
+
+    @property
+    def plane_shift(self) -> tuple[int, int]:
+        """Add to a canvas position to get the planes' position: the planes' box starts at `offset` on the canvas."""
+        box = self.pixels.box
+        return (box[0] - self.offset[0], box[1] - self.offset[1])
+
+    def with_planes(
+        self, pixels: TiledPlane, depth: TiledPlane | None, offset: tuple[int, int] | None = None
+    ) -> Layer:
+        """The same layer (uid included) holding these planes; `offset` defaults to keeping the box in place.
+
+        Without `offset`, a box that grew left or up moves the offset with it, so no pixel moves on the canvas.
+        """
+        if offset is None:
+            old = self.pixels.box
+            offset = (self.offset[0] + pixels.box[0] - old[0], self.offset[1] + pixels.box[1] - old[1])
+        return replace(self, rgba=pixels, depth=depth, offset=offset)
 
     # --- geometry -------------------------------------------------------------------------------
     @property
     def width(self) -> int:
-        return int(self.rgba.shape[1])
+        return self.pixels.width
 
     @property
     def height(self) -> int:
-        return int(self.rgba.shape[0])
+        return self.pixels.height
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
@@ -127,12 +219,29 @@ class Layer:
 
     @property
     def mask(self) -> np.ndarray:
+        """Where the pixels count as present (alpha above the threshold); not the layer mask (`layer_mask`)."""
         return self.rgba[..., 3] > ALPHA_THRESHOLD
 
     @cached_property
+    def shown_rgba(self) -> np.ndarray:
+        """The pixels as they are drawn: `rgba` with its alpha multiplied by the layer mask when one is in force
+        (the very `rgba` array otherwise). Read-only; computed once per layer."""
+        if self.layer_mask is None or not self.layer_mask.enabled:
+            return self.rgba
+        shown = masked(self.rgba, self.layer_mask.over(self.bbox))
+        shown.flags.writeable = False
+        return shown
+
+    def shown_on_canvas(self, size: tuple[int, int]) -> np.ndarray:
+        """`shown_rgba` placed on a transparent canvas of `size` (clipped), as `on_canvas` places `rgba`."""
+        if self.shown_rgba is self.rgba:
+            return self.on_canvas(size)
+        return place(self.shown_rgba, self.offset, size)
+
+    @cached_property
     def is_empty(self) -> bool:
-        """No pixel above the alpha threshold (computed once: a layer never changes)."""
-        return self.rgba.size == 0 or not bool(self.mask.any())
+        """No pixel above the alpha threshold (computed once, on the tiles: a layer never changes)."""
+        return not any(bool((tile[..., 3] > ALPHA_THRESHOLD).any()) for tile in self.pixels.tiles.values())
 
     def copy(self, **changes: Any) -> Layer:
         """The same layer with some fields changed (the read-only arrays are shared; the uid too unless given)."""
@@ -142,13 +251,20 @@ class Layer:
         """Per-pixel depth, or the representative depth everywhere when the layer has no map."""
         if self.depth is not None:
             return self.depth
-        return np.full(self.rgba.shape[:2], self.depth_value, dtype=np.float32)
+        return np.full((self.height, self.width), self.depth_value, dtype=np.float32)
+
+    def canvas_rect(self, size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """The canvas `(0, 0, width, height)` in the planes' coordinates."""
+        sx, sy = self.plane_shift
+        return (sx, sy, sx + size[0], sy + size[1])
 
     def on_canvas(self, size: tuple[int, int]) -> np.ndarray:
         """The pixels placed on a transparent canvas of `size = (width, height)` (clipped)."""
-        return place(self.rgba, self.offset, size)
+        return self.pixels.region(self.canvas_rect(size))
 
     def depth_on_canvas(self, size: tuple[int, int], fill: float = 1.0) -> np.ndarray:
+        if self.depth_plane is not None:
+            return self.depth_plane.region(self.canvas_rect(size), outside=fill)
         return place(self.depth_or_constant(), self.offset, size, fill=fill)
 
 
@@ -287,6 +403,7 @@ class DocumentSnapshot(_Queries):
     source: np.ndarray | None
     metadata: Mapping[str, Any]
     position: HistoryPosition
+    selection: Selection | None = None
 
     def snapshot(self) -> DocumentSnapshot:
         return self
@@ -310,6 +427,7 @@ class Document(_Queries):
         self._layers: tuple[Layer, ...] = tuple(layers or ())
         self._source = None if source is None else frozen_array(source)  # (height, width, 4) uint8 or None
         self._metadata = frozen_metadata(metadata)
+        self._selection: Selection | None = None  # what is selected (core.selection); changed by commands
         self._listeners: list[Listener] = []
         from seethrough.core.commands import History  # local: commands import this module
 
@@ -332,9 +450,16 @@ class Document(_Queries):
     def metadata(self) -> Mapping[str, Any]:
         return self._metadata
 
+    @property
+    def selection(self) -> Selection | None:
+        """What is selected, or None (core.selection; docs/selections.md: undoable, not saved)."""
+        return self._selection
+
     def snapshot(self) -> DocumentSnapshot:
         """The current content and history position; O(1): shares the (immutable) layers and arrays."""
-        return DocumentSnapshot(self._size, self._layers, self._source, self._metadata, self.history.position)
+        return DocumentSnapshot(
+            self._size, self._layers, self._source, self._metadata, self.history.position, self._selection
+        )
 
     def _set_content(
         self,
@@ -343,6 +468,7 @@ class Document(_Queries):
         size: tuple[int, int] | None = None,
         source: Any = _KEEP,
         metadata: Mapping[str, Any] | None = None,
+        selection: Any = _KEEP,
     ) -> None:
         """For `Command`s only: swap in new values (no event is sent; the command does that)."""
         if layers is not None:
@@ -353,6 +479,8 @@ class Document(_Queries):
             self._source = None if source is None else frozen_array(source)
         if metadata is not None:
             self._metadata = frozen_metadata(metadata)
+        if selection is not _KEEP:
+            self._selection = selection
 
     def _replace_layer(self, layer: Layer) -> None:
         """For `Command`s only: put `layer` where the layer with the same uid is."""
@@ -365,7 +493,8 @@ class Document(_Queries):
 
         Events: "layers" (the stack changed: insert/remove/move/replace), "layer" (payload: uid; a property
         or the pixels of one layer changed), "document" (size, source or metadata changed: the whole content
-        was replaced; "layers" follows), "history" (undo/redo or clean state changed).
+        was replaced; "layers" follows), "selection" (what is selected changed), "history" (undo/redo or clean
+        state changed).
         """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None

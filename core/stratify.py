@@ -89,7 +89,8 @@ def _base_name(layer: Layer) -> str:
 
 
 def _sub_layer(layer: Layer, rgba: np.ndarray, depth: np.ndarray, name: str, provenance: str) -> Layer | None:
-    """Crop full-box pixels to content as a new layer (fresh uid) with a median representative depth."""
+    """Crop full-box pixels to content as a new layer (fresh uid) with a median representative depth and the
+    layer's mask."""
     cropped, cropped_depth, offset = crop_to_content(rgba, depth, layer.offset)
     if cropped.size == 0:
         return None
@@ -105,6 +106,7 @@ def _sub_layer(layer: Layer, rgba: np.ndarray, depth: np.ndarray, name: str, pro
         locked=False,
         provenance=provenance,
         uid=new_uid(),
+        layer_mask=layer.layer_mask,  # in canvas coordinates: each part keeps the mask's effect
     )
     coverage = sub.mask if sub.mask.any() else sub.alpha > 0
     return replace(sub, depth_value=float(np.median(cropped_depth[coverage])))

@@ -63,10 +63,11 @@ def thumbnail(layer: Layer, size: int = THUMB) -> QPixmap:
     painter = QPainter(pix)
     painter.fillRect(0, 0, 4, size, QColor(*taxonomy().color(layer.tag)))
     painter.fillRect(6, 0, size, size, QColor(235, 235, 235))
-    if layer.rgba.size:
-        h, w = layer.rgba.shape[:2]
+    shown = layer.shown_rgba  # as drawn: the layer mask applied
+    if shown.size:
+        h, w = shown.shape[:2]
         step = max(1, max(h, w) // (size * 2))
-        small = np.ascontiguousarray(layer.rgba[::step, ::step])
+        small = np.ascontiguousarray(shown[::step, ::step])
         img = QImage(small.data, small.shape[1], small.shape[0], 4 * small.shape[1], QImage.Format.Format_RGBA8888)
         scaled = img.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         painter.drawImage(6 + (size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
@@ -123,7 +124,7 @@ class LayersModel(QAbstractListModel):
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole:
-            key = (layer.uid, id(layer.rgba))
+            key = (layer.uid, id(layer.shown_rgba))
             if key not in self._thumbs:
                 self._thumbs[key] = QIcon(thumbnail(layer))
             return self._thumbs[key]

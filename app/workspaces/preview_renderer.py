@@ -84,7 +84,7 @@ class PreviewRenderer:
         conversions = 0
         for layer in doc.layers:
             cached = current.get(layer.uid)
-            if cached is None or cached.source is not layer.rgba or layer.uid in dirty:
+            if cached is None or cached.source is not layer.shown_rgba or layer.uid in dirty:
                 cached = self._convert(layer)
                 conversions += 1
             else:
@@ -100,8 +100,9 @@ class PreviewRenderer:
 
     @staticmethod
     def _convert(layer: Layer) -> CachedLayer:
-        image = layer_image(layer.rgba) if layer.rgba.size else QImage()
-        return CachedLayer(image, layer.rgba, layer.offset, float(layer.opacity))
+        shown = layer.shown_rgba  # the layer mask applied
+        image = layer_image(shown) if shown.size else QImage()
+        return CachedLayer(image, shown, layer.offset, float(layer.opacity))
 
     def __len__(self) -> int:
         return len(self._cache)

@@ -7,6 +7,8 @@ user's other files stay. The members are written as a set (`core.io.atomic.write
 it records the SHA-256 of every file, so a reader that finds a member from another write says so. Layer names
 become file names sanitised and capped (`safe_filename`); the original name stays in the manifest.
 
+A PNG has no layer mask: a layer's mask is applied to the PNG written (the layer as it is drawn; docs/masks.md).
+
 The reader validates the manifest (`core.io.schemas.PngFolderManifest`) and never opens a file outside the
 folder: listed names are plain file names, and a symlink leading elsewhere is refused.
 """
@@ -125,7 +127,7 @@ def export_png_folder(
         }
         if layer.rgba.size:
             depth16 = np.clip(np.rint(layer.depth_or_constant() * 65535.0), 0, 65535).astype(np.uint16)
-            for key, name, data in (("file", f"{stem}.png", encode_png(layer.rgba)),
+            for key, name, data in (("file", f"{stem}.png", encode_png(layer.shown_rgba)),  # layer mask applied
                                     ("depth_file", f"{stem}_depth.png", encode_png(depth16))):
                 entry[key] = name
                 files[name] = _sha(data)

@@ -1,12 +1,18 @@
 """The `.stproj` project file: the whole document (no undo history) in one zip.
 
-Layout (schema_version 1):
+Layout (schema_version 2):
 - `project.json`: {"schema_version", "app", "canvas": [w, h], "metadata", "has_source", "layers": [...]}, each
-  layer with every `Layer` field except the pixel arrays (plus "has_depth" and its pixel size for checking);
-- `layers/<uid>.png` (RGBA), `layers/<uid>_depth.npy` (float32, only when the layer has a map);
+  layer with every `Layer` field except the pixel arrays (plus "has_depth" and its pixel size for checking), and
+  "mask": {"box": [x0, y0, x1, y1], "fill": 0 | 255, "enabled"} when it has a layer mask;
+- `layers/<uid>.png` (RGBA), `layers/<uid>_depth.npy` (float32, only when the layer has a map),
+  `layers/<uid>_mask.png` (8-bit grey, the mask over its box; only when the box is not empty);
 - `source.png` (when the document has a source image).
 Why a zip of PNG/NPY/JSON: inspectable with ordinary tools, lossless, and a schema number so that an older app
 refuses (NewerSchema) a file it would misread instead of silently dropping fields.
+
+Versions: 1 has no layer masks; 2 adds them. A document without masks is written as version 1, so the apps
+that read only version 1 still open it; one with a mask is version 2 (those apps refuse it rather than drop the
+mask). Both are read.
 """
 
 from __future__ import annotations
@@ -25,9 +31,13 @@ from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.images import decode_png_bytes, encode_png
-from seethrough.core.io.schemas import ProjectLayer, ProjectManifest, validate
+from seethrough.core.io.schemas import ProjectLayer, ProjectManifest, ProjectMask, validate
+from seethrough.core.layer_mask import LayerMask
+from seethrough.core.tiles import TiledPlane
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: the version written for a document without layer masks (every reader since the first opens it)
+PLAIN_SCHEMA_VERSION = 1
 PROJECT_EXTENSION = ".stproj"
 _LAYER_FIELDS = (
     "name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid", "blend_mode",
@@ -45,7 +55,17 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
     entry["offset"] = list(layer.offset)
     entry["size"] = [layer.width, layer.height]
     entry["has_depth"] = layer.depth is not None
+    if layer.layer_mask is not None:
+        mask = layer.layer_mask
+        entry["mask"] = {"box": list(mask.box), "fill": mask.fill, "enabled": mask.enabled}
     return entry
+
+
+def _mask_png(mask: LayerMask) -> bytes | None:
+    """The mask's pixels over its box as grey PNG bytes, None when the box is empty (all `fill`)."""
+    if mask.plane.width == 0 or mask.plane.height == 0:
+        return None
+    return encode_png(np.ascontiguousarray(mask.plane.to_dense()))
 
 
 def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
@@ -53,8 +73,9 @@ def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
     uids = [layer.uid for layer in doc.layers]
     if len(set(uids)) != len(uids):
         raise ValueError("layer uids must be unique to be saved in a project")
+    has_masks = any(layer.layer_mask is not None for layer in doc.layers)
     manifest = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA_VERSION if has_masks else PLAIN_SCHEMA_VERSION,
         "app": "seethrough-studio",
         "canvas": [doc.width, doc.height],
         "metadata": dict(doc.metadata),
@@ -75,6 +96,9 @@ def save_project(doc: DocumentLike, path: str | os.PathLike[str]) -> None:
             if layer.depth is not None:
                 depth_name = f"layers/{layer.uid}_depth.npy"
                 zf.writestr(_member_info(depth_name, zipfile.ZIP_DEFLATED), _npy_bytes(layer.depth))
+            mask_png = None if layer.layer_mask is None else _mask_png(layer.layer_mask)
+            if mask_png is not None:
+                zf.writestr(_member_info(f"layers/{layer.uid}_mask.png"), mask_png)
         if doc.source is not None:
             zf.writestr(_member_info("source.png"), encode_png(doc.source))
 
@@ -130,7 +154,18 @@ def _layer_from_entry(zf: zipfile.ZipFile, entry: ProjectLayer, where: str) -> L
         if depth.shape != rgba.shape[:2]:
             raise BadInput(f"{what}: depth {depth.shape} does not match its pixels")
     blend_mode = check_mode(entry.blend_mode, what)
-    return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode)
+    mask = None if entry.mask is None else _mask_from_entry(zf, entry.mask, uid, where, what)
+    return layer_from_entry(entry, rgba, depth, uid=uid, blend_mode=blend_mode, layer_mask=mask)
+
+
+def _mask_from_entry(zf: zipfile.ZipFile, entry: ProjectMask, uid: str, where: str, what: str) -> LayerMask:
+    x0, y0, x1, y1 = entry.box
+    if x1 == x0 or y1 == y0:
+        return LayerMask(TiledPlane.constant((x0, y0, x1, y1), entry.fill, np.uint8), entry.enabled)
+    grey = decode_png_bytes(_member(zf, f"layers/{uid}_mask.png", where), f"{what}: mask")[..., 0]
+    if grey.shape != (y1 - y0, x1 - x0):
+        raise BadInput(f"{what}: the mask is {grey.shape[1]}×{grey.shape[0]}, its box {x1 - x0}×{y1 - y0}")
+    return LayerMask.from_array(np.ascontiguousarray(grey), (x0, y0), fill=entry.fill, enabled=entry.enabled)
 
 
 def read_manifest(zf: zipfile.ZipFile, where: str) -> ProjectManifest:

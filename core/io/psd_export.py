@@ -5,6 +5,7 @@ bottom→top in document order (psd-tools puts each new layer on top, so layers[
 the layer name, cropped at its offset. Companions the authors' tools read back: `<stem>_depth.psd` (the same
 layers in mode L holding depth*255, 0 = nearest) and `<stem>.psd.json` ({"parts": {...}, "frame_size": [H, W]}).
 Unlike the official writer we keep visibility and opacity, and can wrap contiguous runs in "head"/"body" groups.
+A layer mask is written as a real PSD layer mask (docs/masks.md).
 
 All files are built in memory first and written as one set at the end (`core.io.atomic.write_set`): the depth
 PSD, then the JSON (which records the SHA-256 of both PSDs under "members"), then the PSD itself last, so a cancel
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 from psd_tools import PSDImage
 from psd_tools.api.layers import Group
+from psd_tools.api.layers import Layer as PsdLayer
 from psd_tools.constants import BlendMode
 
 from seethrough.core.blending import KNOWN_MODES, NORMAL
@@ -113,12 +115,27 @@ def _build_psd(
             opacity=int(round(np.clip(layer.opacity, 0.0, 1.0) * 255)),
         )
         pixel.name = name  # the setter stores the Unicode name and a MacRoman-safe fallback ("?")
+        if mode == "RGBA" and layer.layer_mask is not None:
+            write_layer_mask(pixel, layer)
         if mode == "RGBA" and layer.blend_mode != NORMAL and layer.blend_mode in KNOWN_MODES:
             pixel.blend_mode = BlendMode[layer.blend_mode.upper()]  # unsupported modes too: the artist's choice
         if not layer.visible:
             pixel.visible = False
         tick()
     return psd
+
+
+def write_layer_mask(pixel: PsdLayer, layer: Layer) -> None:
+    """The layer mask as a real PSD layer mask (user mask channel, id -2): its box, its default colour (what it
+    holds outside the box) and its disabled flag, as Photoshop, GIMP, Krita and psd-tools read them."""
+    mask = layer.layer_mask
+    assert mask is not None
+    box = mask.box if mask.plane.width and mask.plane.height else layer.bbox
+    values = np.ascontiguousarray(mask.over(box))
+    pixel.create_mask(Image.fromarray(values, "L"), top=box[1], left=box[0])
+    data = pixel.mask.data  # type: ignore[union-attr]
+    data.background_color = mask.fill
+    pixel.mask.disabled = not mask.enabled  # type: ignore[union-attr]
 
 
 def psd_json(items: list[tuple[Layer, str]], doc: DocumentLike) -> dict:

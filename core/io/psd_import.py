@@ -5,7 +5,8 @@ and the representative depth + frame size in JSON (docs/authors-pipeline.md §4.
 stacking order (bottom = 1.0 farthest … top = 0.0 nearest), which is what a painter's layer order means.
 Layer names are the authors' tags ("front hair", "handwear-r", legacy "hairf"), mapped with the taxonomy.
 Groups are flattened (their path is kept in provenance and metadata); layers psd-tools cannot rasterise are
-skipped with a warning in `doc.metadata["import_warnings"]`.
+skipped with a warning in `doc.metadata["import_warnings"]`. A layer's pixel mask is kept as its layer mask
+(`layer_mask_of`, docs/masks.md).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
 from seethrough.core.io.psd_export import companion_paths, composite_image
 from seethrough.core.io.schemas import PsdCompanion, validate
+from seethrough.core.layer_mask import LayerMask
 from seethrough.core.taxonomy import tag_from_layer_name
+from seethrough.core.tiles import TiledPlane
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class _RawLayer:
     opacity: float
     group: str
     blend_mode: str = "normal"
+    mask: LayerMask | None = None
 
 
 def _open_psd(path: Path) -> PSDImage:
@@ -136,7 +140,30 @@ def _collect(
             warnings.append(f"layer {layer.name!r}: blend mode {label(mode)} is not supported by the compositor; "
                             "drawn as normal here, kept on export")
         out.append(_RawLayer(clean_name(layer.name), rgba, (layer.left, layer.top), layer_visible, layer_opacity, path,
-                             mode))
+                             mode, layer_mask_of(layer, warnings)))
+
+
+def layer_mask_of(layer: PsdLayer, warnings: list[str]) -> LayerMask | None:
+    """The layer's pixel mask (user mask, channel -2) kept as a layer mask: its box, default colour and disabled
+    flag (docs/masks.md). Vector masks are not read here."""
+    if not layer.has_mask() or layer.mask is None:
+        return None
+    data = layer.mask.data
+    fill = 255 if int(data.background_color) >= 128 else 0
+    box = (int(data.left), int(data.top), int(data.right), int(data.bottom))
+    try:
+        image = layer.mask.topil(real=False)
+    except _READ_ERRORS as exc:
+        warnings.append(f"layer {layer.name!r}: its mask is unreadable ({exc}); left out")
+        return None
+    enabled = not bool(layer.mask.disabled)
+    if image is None or box[2] <= box[0] or box[3] <= box[1]:
+        return LayerMask(TiledPlane.constant((box[0], box[1], box[0], box[1]), fill, np.uint8), enabled)
+    values = np.asarray(image.convert("L"), np.uint8)
+    if values.shape != (box[3] - box[1], box[2] - box[0]):
+        warnings.append(f"layer {layer.name!r}: its mask's pixels do not fill its box; left out")
+        return None
+    return LayerMask.from_array(values, box[:2], fill=fill, enabled=enabled)
 
 
 def _crop_to_canvas(raw: list[_RawLayer], width: int, height: int, warnings: list[str]) -> list[_RawLayer]:
@@ -297,6 +324,7 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
             visible=item.visible,
             opacity=float(item.opacity),
             blend_mode=item.blend_mode,
+            layer_mask=item.mask,
             provenance=f"psd import: {where}" + (f" (group {item.group})" if item.group else ""),
         )
         if part is not None and part.depth_median is not None:

@@ -129,6 +129,24 @@ class _Schema(BaseModel):
 
 
 # --- project (.stproj → project.json) -----------------------------------------------------------------------------
+class ProjectMask(_Schema):
+    """A layer mask (schema 2): its box on the canvas (pixels in `layers/<uid>_mask.png`), what it holds outside
+    the box (0 hides, 255 shows) and whether it is in force."""
+
+    box: tuple[Coord, Coord, Coord, Coord]
+    fill: Literal[0, 255] = 255
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _fits(self) -> ProjectMask:
+        x0, y0, x1, y1 = self.box
+        if x1 < x0 or y1 < y0:
+            raise ValueError(f"mask box {list(self.box)} is inverted")
+        if (x1 - x0) * (y1 - y0) > max_pixels():
+            raise ValueError(f"mask box {list(self.box)} is over the image limit")
+        return self
+
+
 class ProjectLayer(_Schema):
     name: Name
     uid: Uid
@@ -142,6 +160,7 @@ class ProjectLayer(_Schema):
     provenance: Text = ""
     has_depth: bool = False
     blend_mode: Annotated[str, Field(max_length=64)] = "normal"  # checked against the known modes by the reader
+    mask: ProjectMask | None = None  # schema 2
 
 
 class ProjectManifest(_Schema):

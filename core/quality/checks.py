@@ -54,9 +54,9 @@ class _Context:
         self.silhouette = None if source is None else source[..., 3] >= settings.source_opaque
 
     def alpha(self, layer: Layer) -> np.ndarray:
-        """The layer's alpha on the canvas (uint8), cached per uid."""
+        """The layer's alpha on the canvas as drawn (uint8, the layer mask applied), cached per uid."""
         if layer.uid not in self._alpha:
-            self._alpha[layer.uid] = layer.on_canvas((self.width, self.height))[..., 3]
+            self._alpha[layer.uid] = layer.shown_on_canvas((self.width, self.height))[..., 3]
         return self._alpha[layer.uid]
 
     def covered(self, layers: Sequence[Layer]) -> np.ndarray:
@@ -83,7 +83,7 @@ def _components(mask: np.ndarray, min_px: int) -> Iterator[tuple[np.ndarray, tup
 def _empty_and_slivers(ctx: _Context) -> Iterator[Finding]:
     min_area = max(ctx.s.min_area_px, int(ctx.s.min_area_fraction * ctx.width * ctx.height))
     for layer in ctx.doc.layers:
-        mask = layer.rgba[..., 3] > ALPHA_THRESHOLD
+        mask = layer.shown_rgba[..., 3] > ALPHA_THRESHOLD
         area = int(mask.sum())
         if area == 0:
             yield Finding("empty", "warning", f"layer {layer.name!r} is empty", (layer.uid,), None,
@@ -237,7 +237,7 @@ def _window(layer: Layer, box: tuple[int, int, int, int]) -> tuple[np.ndarray, n
     x0, y0, x1, y1 = box
     ox, oy = layer.offset
     rows, cols = slice(y0 - oy, y1 - oy), slice(x0 - ox, x1 - ox)
-    return layer.rgba[rows, cols, 3], layer.depth_or_constant()[rows, cols]
+    return layer.shown_rgba[rows, cols, 3], layer.depth_or_constant()[rows, cols]
 
 
 def _bimodal(layer: Layer) -> bool:

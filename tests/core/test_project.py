@@ -13,7 +13,7 @@ from seethrough.core.document import Document
 from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io import project as project_module
 from seethrough.core.io.open_any import open_document, save_document
-from seethrough.core.io.project import SCHEMA_VERSION, load_project, save_project
+from seethrough.core.io.project import PLAIN_SCHEMA_VERSION, SCHEMA_VERSION, load_project, save_project
 from tests.core.io_helpers import make_doc, with_layer
 
 FIELDS = ("name", "tag", "offset", "depth_value", "visible", "opacity", "locked", "provenance", "uid")
@@ -53,7 +53,7 @@ def test_zip_layout(tmp_path):
     with zipfile.ZipFile(tmp_path / "p.stproj") as zf:
         names = set(zf.namelist())
         manifest = json.loads(zf.read("project.json"))
-    assert manifest["schema_version"] == SCHEMA_VERSION == 1
+    assert manifest["schema_version"] == PLAIN_SCHEMA_VERSION == 1 and SCHEMA_VERSION == 2  # no masks: version 1
     assert manifest["canvas"] == [96, 80]
     assert "source.png" in names
     for layer in doc.layers:
