@@ -45,6 +45,18 @@ def _example(p) -> object:
     return "face"
 
 
+#: required parameters that depend on each other (a stroke needs points, a select a shape and what it needs)
+EXAMPLES = {
+    "stroke": {"layer": "face", "tool": "paint", "points": ((10.0, 10.0, 1.0),)},
+    "select": {"shape": "rect", "box": (0.0, 0.0, 10.0, 10.0)},
+    "selection": {"action": "delete", "layer": "face"},
+}
+
+
+def _required(cls) -> dict:
+    return EXAMPLES.get(cls.op) or {p.name: _example(p) for p in params_of(cls) if p.required}
+
+
 def _numeric(cls) -> list:
     return [p for p in params_of(cls) if p.base in (int, float) and (p.spec.lo is not None or p.spec.hi is not None)]
 
@@ -60,7 +72,7 @@ def test_every_operation_declares_itself(name):
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_each_limit_is_accepted_and_one_past_it_refused_with_the_range(name):
     cls = OPERATIONS[name]
-    base = {p.name: _example(p) for p in params_of(cls) if p.required}
+    base = _required(cls)
     for p in _numeric(cls):
         step = 1 if p.base is int else 1e-6
         for limit, past in ((p.spec.lo, -step), (p.spec.hi, step)):
@@ -76,7 +88,7 @@ def test_each_limit_is_accepted_and_one_past_it_refused_with_the_range(name):
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
 def test_json_round_trip(name):
     cls = OPERATIONS[name]
-    op = cls(**{p.name: _example(p) for p in params_of(cls) if p.required})
+    op = cls(**_required(cls))
     again = parse_operation(op.to_json())
     assert again == op and type(again) is cls
 
