@@ -264,6 +264,21 @@ class AnnotationState:
                 out.append(mesh.id)
         return out
 
+    # --- selection ------------------------------------------------------------------------------------------------
+    def select(self, ids: Iterable[str], mode: str = "replace") -> list[str]:
+        """Select ArtMeshes: "replace" the selection, "toggle" each (Ctrl-click) or "add" them (Ctrl rubber band).
+        Returns the new selection."""
+        ids = list(ids)
+        current = list(self.selected)
+        if mode == "toggle":
+            current = [m for m in current if m not in ids] + [m for m in ids if m not in current]
+        elif mode == "add":
+            current += [m for m in ids if m not in current]
+        else:
+            current = ids
+        self.selected = current
+        return current
+
     # --- visibility by tag ---------------------------------------------------------------------------------------
     def selected_tags(self) -> set[str | None]:
         return {self.labels.tag(mid) for mid in self.selected}

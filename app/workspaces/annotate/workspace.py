@@ -292,14 +292,7 @@ class AnnotateWorkspace(ExportActions):
         """Select ArtMeshes (from the canvas, or code): replace, toggle (Ctrl-click) or add (Ctrl rubber band)."""
         if self.state is None:
             return
-        current = list(self.state.selected)
-        if mode == "toggle":
-            current = [m for m in current if m not in ids] + [m for m in ids if m not in current]
-        elif mode == "add":
-            current += [m for m in ids if m not in current]
-        else:
-            current = list(ids)
-        self.state.selected = current
+        current = self.state.select(ids, mode)
         self.mesh_panel.show_selection(current)
         self._selection_shown()
 
