@@ -128,8 +128,9 @@ class AnnotationDocument:
         label_path: Path | None = None,
         model_id: str = "",
         autosave: bool = True,
-        limit: int = 200,
+        limit: int = 1000,
     ) -> None:
+        """`limit`: undo steps kept (labelling a model is many small clicks; a step holds one label set)."""
         self._labels = labels
         self._pose: Mapping[str, float] = MappingProxyType(dict(pose or {}))
         self._hidden: frozenset[str] = frozenset()

@@ -111,8 +111,8 @@ class LabelSet:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mesh_ids", tuple(self.mesh_ids))
-        if not isinstance(self.entries, MappingProxyType):
-            object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
+        # a read-only view of a copy: nobody else holds the dict behind it
+        object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
         object.__setattr__(self, "excluded_parts", frozenset(self.excluded_parts))
 
     @cached_property
@@ -191,7 +191,7 @@ class LabelSet:
                 entries.pop(mid, None)
             else:
                 entries[mid] = entry
-        return replace(self, entries=MappingProxyType(entries))
+        return replace(self, entries=entries)
 
     # --- the file -----------------------------------------------------------------------------------------------
     def to_json(self, model_id: str) -> dict[str, Any]:

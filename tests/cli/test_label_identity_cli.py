@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from seethrough.annotation.label_operations import AssignTag, perform
-from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.labels import LabelStore, read_label_file
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.model_identity import model_identity
 from seethrough.annotation.session import open_labels
@@ -104,6 +104,8 @@ def test_old_label_files_are_recognised_and_upgraded_on_the_next_save(mark: Path
     assert warning == "" and doc.labels.tag("Face") == "face"
     assert path.read_text(encoding="utf-8") == text  # opening never rewrites
     assert LabelStore.open(path, ids, model_identity(load_model(mark))).tag("Face") == "face"
+    found = read_label_file(path, ids, model_identity(load_model(mark)))
+    assert found.stored_id == old_id and found.current == (formula == "cli")  # the CLI's formula is the identity
     psd = _cli("live2d", "psd", str(mark), "-o", str(tmp_path / "m.psd"), "--labels", str(path), "--size", "256")
     assert psd.returncode == 0, psd.stderr
     assert path.read_text(encoding="utf-8") == text
