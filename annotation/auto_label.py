@@ -20,7 +20,7 @@ Order of the rules, each assignment recording its rule as the label source:
 Votes only count labels from rules 1-2 and human labels (a snapshot), so the result does not depend on mesh order.
 Meshes that are not the character are neither labelled nor counted in the coverage, each with its reason
 (`AutoLabelReport.excluded_reasons`, rules in `annotation.non_character`): parts named as backgrounds, guides or hit
-areas (name table: 背景, 下絵, guide …), the store's `excluded_parts` setting, and, with a rendered model, effects
+areas (name table: 背景, 下絵, guide …), the labels' `excluded_parts` setting, and, with a rendered model, effects
 (named or toggled as effects, glowing, far off the body, large and see-through).
 """
 
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from seethrough.annotation.labels import LabelStore
+from seethrough.annotation.labels import Assignment, LabelEntry, LabelSet, LabelStore
 from seethrough.annotation.name_rules import GENERIC_TAGS, effect_in_chain, is_excluded_name, match_chain, to_tagset
 
 
@@ -246,6 +246,118 @@ def _name_confidence(tag: str, level: int) -> float:
     return conf - 0.1 if tag in GENERIC_TAGS else conf
 
 
+@dataclass(frozen=True)
+class AutoLabelResult:
+    """What a run would change (`changes`: mesh id → new entry, None removes an automatic label) and its report."""
+
+    changes: dict[str, LabelEntry | None]
+    report: AutoLabelReport
+
+
+def label_automatically(
+    model_like: Any,
+    labels: LabelSet,
+    seeds: Mapping[str, np.ndarray] | None = None,
+    visibility: Mapping[str, np.ndarray] | None = None,
+    tagset: str = "v3",
+    excluded_parts: Sequence[str] = (),
+    detect_excluded: bool = True,
+    seed_threshold: float = 0.5,
+    live: Any = None,
+    provider: str | None = None,
+    size: int = 512,
+    poses: Sequence[Mapping[str, float]] | None = None,
+    use_names: bool = True,
+    detect_effects: bool = True,
+) -> AutoLabelResult:
+    """Run the rules on a model and its labels (a value: nothing is changed) and say what they would change; human
+    labels are never touched.
+
+    With a Live2D model (`model_like` itself, or `live` next to a `LabelModel` view of it) the model is rendered
+    (`size` on the long side, at its current pose and at each of `poses`) and the geometry rules and the 2D seed
+    vote of `provider` run too (`annotation.seeds`; default: the best installed provider, `layout` without
+    weights; "none" turns both off). Every label records its rule, a confidence and the provider of the run.
+    `use_names=False` ignores mesh, part and parameter names (for models whose names mean nothing, and to measure
+    the geometry alone). `detect_effects=False` keeps effects in (only names of backgrounds, guides and hit areas,
+    and the labels' excluded parts, leave meshes out)."""
+    if isinstance(model_like, LabelModel):
+        model = model_like
+    else:
+        model, live = from_live2d(model_like), model_like
+    humans = {mid: labels.tag(mid) or "" for mid in labels.human_ids()}
+    reasons = excluded_by_name(model, [*excluded_parts, *labels.excluded_parts], detect_excluded)
+    named_out = set(reasons)
+    matches = name_matches(model) if use_names else {}
+    rendered = live is not None and provider != "none"
+    used = (provider or default_provider()) if rendered else "none"
+    if detect_effects:
+        reasons.update(_effect_reasons(model, live, matches, use_names, set(reasons), set(humans), size))
+    excluded = set(reasons)
+    active = [m.id for m in model.meshes if m.id not in excluded]
+    found: dict[str, tuple[str, str, float]] = {mid: (t, "human", 1.0) for mid, t in humans.items()}
+
+    for mid in active:
+        if mid not in found and mid in matches:
+            tag, level = matches[mid]
+            found[mid] = (tag, "name-match", _name_confidence(tag, level))
+    if seeds and visibility:
+        todo = [mid for mid in active if mid not in found]
+        for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
+            found[mid] = (tag, "2d-seed", 0.6)
+    if rendered:
+        from seethrough.annotation.seed_labels import foreground_props, geometry_and_seed_labels
+
+        chosen = excluded_meshes(model, [*excluded_parts, *labels.excluded_parts], detect=False)
+        for mid in foreground_props(live, named_out - chosen, size):
+            excluded.discard(mid)
+            reasons.pop(mid, None)
+            active.append(mid)
+            if mid not in found:
+                found[mid] = ("objects", "foreground-prop", 0.5)
+        coarse = {mid for mid, (_, level) in matches.items() if level > 0}
+        geometry_and_seed_labels(
+            live, model, found, active, excluded, coarse, set(humans), tagset, used, size, poses or []
+        )
+    known = {mid: t for mid, (t, _, _) in found.items() if mid not in excluded}
+    todo = [mid for mid in active if mid not in found]
+    for mid, (tag, rule) in vote_tags(model, known, todo).items():
+        found[mid] = (tag, rule, vote_confidence(model, found, mid, tag, rule))
+    if rendered:
+        from seethrough.annotation.seed_labels import hidden_twin_labels
+
+        todo = [mid for mid in active if mid not in found]
+        found.update(hidden_twin_labels(live, {m: v for m, v in found.items() if m not in excluded}, todo, size))
+        for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
+            found.setdefault(mid, ("objects", "no-evidence", 0.1))
+    if tagset == "v3":
+        split_refinements(model, found)
+    auto: dict[str, Assignment] = {
+        mid: (to_tagset(t, tagset), src, conf)
+        for mid, (t, src, conf) in found.items() if src != "human" and mid not in excluded
+    }
+    for mid in excluded:  # an automatic label from an earlier run on what is not the character
+        if labels.source(mid) not in (None, "human"):
+            auto[mid] = None
+    changes = labels.changes(auto, provider=used)
+    after = labels.with_changes(changes)
+
+    counts = dict(Counter(v[1] for v in auto.values() if v is not None))
+    labelled = [mid for mid in active if after.tag(mid) is not None]
+    unlabelled = [mid for mid in active if after.tag(mid) is None]
+    report = AutoLabelReport(
+        counts=counts,
+        coverage=len(labelled) / len(active) if active else 0.0,
+        total=len(active),
+        labelled=len(labelled),
+        unlabelled=unlabelled,
+        excluded=sorted(excluded),
+        excluded_reasons={mid: reasons[mid] for mid in sorted(excluded) if mid in reasons},
+        provider=used,
+        used_names=use_names,
+    )
+    return AutoLabelResult(changes, report)
+
+
 def auto_label(
     model_like: Any,
     store: LabelStore,
@@ -262,90 +374,11 @@ def auto_label(
     use_names: bool = True,
     detect_effects: bool = True,
 ) -> AutoLabelReport:
-    """Run the rules and apply their results to `store` as one undo step; human labels are never touched.
-
-    With a Live2D model (`model_like` itself, or `live` next to a `LabelModel` view of it) the model is rendered
-    (`size` on the long side, at its current pose and at each of `poses`) and the geometry rules and the 2D seed
-    vote of `provider` run too (`annotation.seeds`; default: the best installed provider, `layout` without
-    weights; "none" turns both off). Every label records its rule, a confidence and the provider of the run.
-    `use_names=False` ignores mesh, part and parameter names (for models whose names mean nothing, and to measure
-    the geometry alone). `detect_effects=False` keeps effects in (only names of backgrounds, guides and hit areas,
-    and the store's excluded parts, leave meshes out)."""
-    if isinstance(model_like, LabelModel):
-        model = model_like
-    else:
-        model, live = from_live2d(model_like), model_like
-    humans = {mid: store.tag(mid) or "" for mid in store.human_ids()}
-    reasons = excluded_by_name(model, [*excluded_parts, *store.excluded_parts], detect_excluded)
-    named_out = set(reasons)
-    matches = name_matches(model) if use_names else {}
-    rendered = live is not None and provider != "none"
-    used = (provider or default_provider()) if rendered else "none"
-    if detect_effects:
-        reasons.update(_effect_reasons(model, live, matches, use_names, set(reasons), set(humans), size))
-    excluded = set(reasons)
-    active = [m.id for m in model.meshes if m.id not in excluded]
-    labels: dict[str, tuple[str, str, float]] = {mid: (t, "human", 1.0) for mid, t in humans.items()}
-
-    for mid in active:
-        if mid not in labels and mid in matches:
-            tag, level = matches[mid]
-            labels[mid] = (tag, "name-match", _name_confidence(tag, level))
-    if seeds and visibility:
-        todo = [mid for mid in active if mid not in labels]
-        for mid, tag in seed_tags(seeds, visibility, todo, seed_threshold).items():
-            labels[mid] = (tag, "2d-seed", 0.6)
-    if rendered:
-        from seethrough.annotation.seed_labels import foreground_props, geometry_and_seed_labels
-
-        chosen = excluded_meshes(model, [*excluded_parts, *store.excluded_parts], detect=False)
-        for mid in foreground_props(live, named_out - chosen, size):
-            excluded.discard(mid)
-            reasons.pop(mid, None)
-            active.append(mid)
-            if mid not in labels:
-                labels[mid] = ("objects", "foreground-prop", 0.5)
-        coarse = {mid for mid, (_, level) in matches.items() if level > 0}
-        geometry_and_seed_labels(
-            live, model, labels, active, excluded, coarse, set(humans), tagset, used, size, poses or []
-        )
-    known = {mid: t for mid, (t, _, _) in labels.items() if mid not in excluded}
-    todo = [mid for mid in active if mid not in labels]
-    for mid, (tag, rule) in vote_tags(model, known, todo).items():
-        labels[mid] = (tag, rule, vote_confidence(model, labels, mid, tag, rule))
-    if rendered:
-        from seethrough.annotation.seed_labels import hidden_twin_labels
-
-        todo = [mid for mid in active if mid not in labels]
-        labels.update(hidden_twin_labels(live, {m: v for m, v in labels.items() if m not in excluded}, todo, size))
-        for mid in active:  # rendered, unnamed, in a part nothing else is known of: a prop or an effect
-            labels.setdefault(mid, ("objects", "no-evidence", 0.1))
-    if tagset == "v3":
-        split_refinements(model, labels)
-    auto: dict[str, tuple[str, str, float] | None] = {
-        mid: (to_tagset(t, tagset), src, conf)
-        for mid, (t, src, conf) in labels.items() if src != "human" and mid not in excluded
-    }
-    for mid in excluded:  # an automatic label from an earlier run on what is not the character
-        if store.source(mid) not in (None, "human"):
-            auto[mid] = None
-    store.taxonomy_version = tagset
-    store.apply(auto, text="Auto-label", provider=used)
-
-    counts = dict(Counter(v[1] for v in auto.values() if v is not None))
-    labelled = [mid for mid in active if store.tag(mid) is not None]
-    unlabelled = [mid for mid in active if store.tag(mid) is None]
-    return AutoLabelReport(
-        counts=counts,
-        coverage=len(labelled) / len(active) if active else 0.0,
-        total=len(active),
-        labelled=len(labelled),
-        unlabelled=unlabelled,
-        excluded=sorted(excluded),
-        excluded_reasons={mid: reasons[mid] for mid in sorted(excluded) if mid in reasons},
-        provider=used,
-        used_names=use_names,
-    )
+    """`label_automatically` on a store's labels, applied to the store as one undo step (with the tag set)."""
+    result = label_automatically(model_like, store.labels, seeds, visibility, tagset, excluded_parts, detect_excluded,
+                                 seed_threshold, live, provider, size, poses, use_names, detect_effects)
+    store.push(result.changes, text="Auto-label", taxonomy_version=tagset)
+    return result.report
 
 
 def vote_confidence(
@@ -401,9 +434,9 @@ def _effect_reasons(
     return out
 
 
-def agreement(store: LabelStore, reference: LabelStore | Mapping[str, str]) -> float:
+def agreement(store: LabelStore | LabelSet, reference: LabelStore | LabelSet | Mapping[str, str]) -> float:
     """Fraction of the reference's labelled meshes that `store` tags the same (0.0 when the reference is empty)."""
-    ref = reference.tags() if isinstance(reference, LabelStore) else dict(reference)
+    ref = reference.tags() if isinstance(reference, (LabelStore, LabelSet)) else dict(reference)
     if not ref:
         return 0.0
     return sum(store.tag(mid) == tag for mid, tag in ref.items()) / len(ref)

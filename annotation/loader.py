@@ -97,7 +97,7 @@ def _load_cubism2(model_file: Path) -> Live2DModel:
         raise BadInput(f"{model_file.name}: an ArtMesh uses texture #{max(m.texture_index for m in meshes)} but "
                        f"only {len(textures)} texture(s) are listed")
     model = Live2DModel(model_file, 2, meshes, parts, runtime.parameters(), runtime.canvas_size(), textures,
-                        runtime, runtime.pose_groups, warnings=warnings)
+                        runtime, runtime.pose_groups, warnings=warnings, moc_file=moc_path)
     refresh_dynamic_state(model)
     return model
 
@@ -157,7 +157,8 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     _apply_blend_report(core, meshes, part_ids, warnings)
     size, _, _ = core.canvas()
     pose = _pose(folder, refs["Pose"] if "Pose" in usable else None, parts, warnings)
-    model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose, warnings=warnings)
+    model = Live2DModel(model_file, 3, meshes, parts, parameters, size, textures, core, pose, warnings=warnings,
+                        moc_file=moc_path)
     refresh_dynamic_state(model)
     return model
 

@@ -86,6 +86,8 @@ class Live2DModel:
     pose_groups: list[list[list[str]]] = field(default_factory=list)
     #: problems with optional files (expressions, motions, physics, pose, display info) that were skipped
     warnings: list[str] = field(default_factory=list)
+    #: the moc file the model was loaded from (its bytes are part of the model's identity: annotation.model_identity)
+    moc_file: Path | None = None
     #: incremented by every `update()`: renders cached for an older state are stale
     state_version: int = field(default=0, compare=False)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.render import ModelRaster, to_uint8
-from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.annotation.session import AnnotationState
 from seethrough.core.paths import fixtures_dir
 
 

@@ -12,7 +12,6 @@ Without `--labels`, the automatic labelling rules label the model in memory.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -67,22 +66,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str, str]:
-    """Tags per ArtMesh id: from a label file, or from the automatic rules (excluded parts left out)."""
-    from seethrough.annotation.auto_label import auto_label, from_live2d
-    from seethrough.annotation.labels import LabelStore
+    """Tags per ArtMesh id: from a label file (of this model: its identity is checked as in Annotate), or from the
+    automatic rules (excluded parts left out)."""
+    from seethrough.annotation.auto_label import from_live2d, label_automatically
+    from seethrough.annotation.labels import LabelSet, read_label_file
+    from seethrough.annotation.model_identity import model_identity
 
-    ids = [m.id for m in model.artmeshes]
+    ids = tuple(m.id for m in model.artmeshes)
     if labels_path is not None:
         from seethrough.core.errors import BadInput
 
         if not labels_path.is_file():
             raise BadInput(f"label file not found: {labels_path}")
-        return {k: v for k, v in LabelStore.open(labels_path, ids, taxonomy_version=tagset).tags().items() if v}
-    with tempfile.TemporaryDirectory() as tmp:
-        store = LabelStore.open(Path(tmp) / "labels.json", ids, taxonomy_version=tagset)
-        report = auto_label(from_live2d(model), store, tagset=tagset, live=model)
-        excluded = set(report.excluded)
-        return {k: v for k, v in store.tags().items() if v and k not in excluded}
+        labels = read_label_file(labels_path, ids, model_identity(model), tagset).labels
+        return {k: v for k, v in labels.tags().items() if v}
+    empty = LabelSet(ids, taxonomy_version=tagset)
+    result = label_automatically(from_live2d(model), empty, tagset=tagset, live=model)
+    excluded = set(result.report.excluded)
+    return {k: v for k, v in empty.with_changes(result.changes).tags().items() if v and k not in excluded}
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 [--provider layout|seethrough|samhq|none] [--vote-poses N]`.
 
 Runs the automatic labelling rules (`annotation.auto_label`) on a Live2D model and writes its label file
-(default: `<model name>.labels.json` next to the model). Human labels already in the file are kept. The report names
+(default: `<model name>.labels.json` next to the model, the file Annotate opens). Human labels already in the file are
+kept. The file is recognised by the model's identity (`annotation.model_identity`), the same as in Annotate; files
+written by older versions of either are recognised too and get the current identity when written. The report names
 the seed provider of the run, the rule, confidence and provider of every label, and each mesh left out as not the
 character with its reason (an effect, a hit area, …). With `--seeds`,
 DIR holds one PNG per tag (`<tag>.png`, e.g. `front hair.png`, the size of the render) used as 2D seeds.
@@ -16,7 +18,6 @@ No Qt is imported.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,6 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def moc_path(model_file: Path) -> Path | None:
-    """The .moc3/.moc file a model settings file points to (None if it names none)."""
-    try:
-        data = json.loads(model_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"cannot read model file {model_file}: {e}") from e
-    rel = (data.get("FileReferences") or {}).get("Moc") or data.get("model")
-    return model_file.parent / rel if rel else None
-
-
 def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
     """`<tag>.png` files of `folder` whose stem is a tag of `tagset`, as uint8 grey arrays."""
     import numpy as np
@@ -80,8 +71,9 @@ def load_seeds(folder: Path, tagset: str) -> dict[str, Any]:
 
 def run_label(args: argparse.Namespace) -> int:
     from seethrough.annotation.auto_label import auto_label, from_live2d
-    from seethrough.annotation.labels import LabelStore, model_hash
+    from seethrough.annotation.labels import LabelStore
     from seethrough.annotation.loader import load_model
+    from seethrough.annotation.model_identity import model_identity
     from seethrough.cli import print_json
 
     model_file = Path(args.model)
@@ -89,11 +81,9 @@ def run_label(args: argparse.Namespace) -> int:
         raise BadInput(f"model file {model_file} does not exist")
     model = load_model(model_file)
     view = from_live2d(model)
-    moc = moc_path(model_file)
-    model_id = model_hash(view.mesh_ids, moc if moc is not None and moc.is_file() else None)
     stem = model_file.name.split(".")[0]
     out = Path(args.output) if args.output else model_file.with_name(f"{stem}.labels.json")
-    store = LabelStore.open(out, view.mesh_ids, model_id=model_id, taxonomy_version=args.tags)
+    store = LabelStore.open(out, view.mesh_ids, model_id=model_identity(model), taxonomy_version=args.tags)
     if args.eval and not args.output:
         store.path = None  # a measurement leaves the default label file as it was
     truth = _read_truth(Path(args.eval), args.tags) if args.eval else None
@@ -150,8 +140,7 @@ def run_label(args: argparse.Namespace) -> int:
 
 def _provenance(store: Any) -> dict[str, dict[str, Any]]:
     """Every label's tag, rule, confidence and seed provider (None for a person's label)."""
-    return {mid: {"tag": e["tag"], "rule": e["source"], "confidence": store.confidence(mid),
-                  "provider": e.get("provider")}
+    return {mid: {"tag": e.tag, "rule": e.source, "confidence": e.certainty, "provider": e.provider}
             for mid in store.mesh_ids if (e := store.entries.get(mid)) is not None}
 
 

@@ -76,7 +76,7 @@ def test_propagation_known_answers(tmp_path: Path) -> None:
     assert "m_bg" not in store.entries and rep.excluded == ["m_bg"]
     assert rep.total == 7 and rep.coverage == 1.0 and rep.unlabelled == []
     assert rep.counts == {"name-match": 4, "sibling-vote": 1, "parent-vote": 1}
-    assert store.undo() and store.tags() == {"m_y4": "objects"}  # the whole run is one undo step
+    assert store.history.undo() and store.tags() == {"m_y4": "objects"}  # the whole run is one undo step
     assert agreement(store, {"m_y4": "objects", "m_face": "face"}) == 0.5
 
 

@@ -39,14 +39,14 @@ def test_undo_redo(tmp_path: Path) -> None:
     s.apply({"ArtMesh4": ("mouth", "name-match"), "ArtMesh5": ("nose", "sibling-vote")})
     s.clear(["ArtMesh2"])
     assert s.tag("ArtMesh2") is None
-    assert s.undo() and s.tag("ArtMesh2") == "neck"
-    assert s.undo() and s.tag("ArtMesh4") is None and s.tag("ArtMesh5") is None  # batch = one step
-    assert s.undo() and s.tag("ArtMesh1") == "face" and s.tag("ArtMesh2") is None
+    assert s.history.undo() and s.tag("ArtMesh2") == "neck"
+    assert s.history.undo() and s.tag("ArtMesh4") is None and s.tag("ArtMesh5") is None  # batch = one step
+    assert s.history.undo() and s.tag("ArtMesh1") == "face" and s.tag("ArtMesh2") is None
     assert LabelStore.open(path, IDS).tags() == {"ArtMesh1": "face"}  # undo is autosaved too
-    assert s.redo() and s.tag("ArtMesh2") == "neck"
+    assert s.history.redo() and s.tag("ArtMesh2") == "neck"
     s.set_tag(["ArtMesh9"], "ears")
-    assert not s.can_redo
-    assert s.undo() and s.undo() and s.undo() and not s.undo()
+    assert not s.history.can_redo
+    assert s.history.undo() and s.history.undo() and s.history.undo() and not s.history.undo()
     assert s.tags() == {}
 
 
@@ -74,7 +74,7 @@ def test_none_clears_a_label_in_the_same_undo_step(tmp_path: Path) -> None:
     s.apply({"ArtMesh1": ("objects", "no-evidence", 0.1), "ArtMesh2": ("face", "name-match", 0.9)})
     assert s.apply({"ArtMesh1": None, "ArtMesh2": ("face", "name-match", 0.9), "ArtMesh3": None}) == 1
     assert s.tags() == {"ArtMesh2": "face"}
-    assert s.undo() and s.tag("ArtMesh1") == "objects"
+    assert s.history.undo() and s.tag("ArtMesh1") == "objects"
 
 
 def test_newer_schema_refused(tmp_path: Path) -> None:

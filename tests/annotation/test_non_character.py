@@ -97,7 +97,7 @@ def test_meshes_named_as_effects_are_left_out_with_their_reason_and_names_ignore
     assert rep.excluded == ["HitArea", "spark"]  # `excluded` keeps its meaning: sorted ids
     assert rep.excluded_reasons == {"HitArea": "excluded-name: HitArea", "spark": "effect-name: エフェクト"}
     assert store.tag("spark") is None and store.tag("Mesh7") == "handwear"  # cleared; the hand stays
-    assert store.undo() and store.tag("spark") == "objects"  # one undo step with the labels
+    assert store.history.undo() and store.tag("spark") == "objects"  # one undo step with the labels
     assert rep.provider == "none" and rep.used_names
 
     nameless = LabelStore(model.mesh_ids, autosave=False)

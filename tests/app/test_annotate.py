@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.workspaces.annotate.mesh_model import BY_PART, MESH_IDS_ROLE
-from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.core.paths import fixtures_dir
 from tests.support.windows import main_window
 
@@ -96,19 +96,19 @@ def test_label_edit_workflow(window, qtbot, mark, tmp_path, screens):
     # number key 4 assigns "face" (v3 palette, page 1) to the selection; Ctrl+Z undoes, Ctrl+Shift+Z redoes
     ws.mesh_panel.tree.setFocus()
     qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_4)
-    assert state.store.tag("Face") == "face" and state.store.source("Face") == "human"
-    assert json.loads(state.store.path.read_text())["entries"]["Face"]["tag"] == "face"  # autosaved
+    assert state.labels.tag("Face") == "face" and state.labels.source("Face") == "human"
+    assert json.loads(state.document.label_path.read_text())["entries"]["Face"]["tag"] == "face"  # autosaved
     qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert state.store.tag("Face") is None
+    assert state.labels.tag("Face") is None
     qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert state.store.tag("Face") == "face"
+    assert state.labels.tag("Face") == "face"
 
     # auto-label in the worker: everything labelled, the human label kept, one undo step
     ws.auto_button.click()
     _wait_for_label_job(window, qtbot, ws, None)
     assert state.coverage() == (30, 30)
-    assert state.store.tag("Face") == "face" and state.store.source("Face") == "human"
+    assert state.labels.tag("Face") == "face" and state.labels.source("Face") == "human"
     assert ws.last_report.coverage == 1.0
     ws.undo()
     assert state.coverage() == (1, 30)
@@ -128,7 +128,7 @@ def test_label_edit_workflow(window, qtbot, mark, tmp_path, screens):
 
     # context menu actions: hide the selected tag, show all
     ws.change_visibility("hide-tags")
-    assert {m for m in state.mesh_ids if state.store.tag(m) == "face"} <= state.hidden
+    assert {m for m in state.mesh_ids if state.labels.tag(m) == "face"} <= state.hidden
     ws.change_visibility("show-all")
     assert not state.hidden
     menu = ws.mesh_panel.context_menu()
@@ -231,10 +231,10 @@ def test_pose_slider_rerenders_and_propagation(window, qtbot, mark, tmp_path):
     source.set_tag(["HairBack"] if "HairBack" in state.mesh_ids else state.mesh_ids[:1], "back hair", "name-match")
     ws.propagate_from(other)
     _wait_for_label_job(window, qtbot, ws, None)
-    assert state.store.tag("Face") == "face"
+    assert state.labels.tag("Face") == "face"
     assert ws.last_report.by_id == 2
     ws.undo()
-    assert state.store.tag("Face") is None
+    assert state.labels.tag("Face") is None
 
 
 def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path, screens):
@@ -248,8 +248,9 @@ def test_hiyori_screenshot_and_open_in_stratify(window, qtbot, tmp_path, screens
     ws.mesh_panel.set_grouping(BY_PART)
     _screenshot(window, screens, "annotate-hiyori-window.png")
     _screenshot(ws, screens, "annotate-hiyori.png")
-    ws.open_in_stratify()
-    assert "face" in [layer.tag for layer in window.session.document.layers]
+    ws.open_in_stratify()  # rendered in the job runner from a copy of the model
+    qtbot.waitUntil(lambda: window.session.document is not None and not window.jobs.busy
+                    and "face" in [layer.tag for layer in window.session.document.layers], timeout=60_000)
 
 
 def test_broken_model_gives_a_message_and_keeps_working(window, qtbot, tmp_path, mark):
@@ -282,12 +283,12 @@ def test_label_file_of_another_model_is_left_untouched(window, qtbot, mark):
     ws.select(["Face"])
     ws.assign("face")
     assert foreign.read_text() == text  # never overwritten
-    assert ws.state.store.path != foreign and ws.state.store.path.is_file()
+    assert ws.state.document.label_path != foreign and ws.state.document.label_path.is_file()
 
 
 def test_state_label_file_location(tmp_path, mark):
     state = AnnotationState.open(mark, size=256)
-    assert state.store.path == mark.with_name("Mark.labels.json")
+    assert state.document.label_path == mark.with_name("Mark.labels.json")
 
 
 def test_export_psd_and_cancel_an_export(window, qtbot, mark, tmp_path):

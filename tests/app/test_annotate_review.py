@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from seethrough.annotation.document import ChangeLabels
 from seethrough.core.paths import fixtures_dir
 from tests.support.windows import main_window
 
@@ -33,20 +34,21 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path, 
 
     ws.auto_label()
     qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
-    store = ws.state.store
     items = review.items
-    assert items and all(store.confidence(it.id) is not None for it in items if it.tag)
+    labels = ws.state.labels
+    assert items and all(labels.confidence(it.id) is not None for it in items if it.tag)
     priorities = [it.priority for it in items]
     assert priorities == sorted(priorities, reverse=True)  # most uncertain visible area first
     top = items[0]
-    assert top.priority == pytest.approx((1 - store.confidence(top.id)) * review.areas[top.id])
+    assert top.priority == pytest.approx((1 - labels.confidence(top.id)) * review.areas[top.id])
 
     # Enter accepts the current mesh: it becomes a person's label, leaves the queue, the next one is selected
     review.list.setCurrentRow(0)
     assert ws.state.selected == [top.id]
     ws.canvas.setFocus()
     qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)
-    assert store.source(top.id) == "human" and store.tag(top.id) == top.tag
+    labels = ws.state.labels  # labels are a value: each edit makes a new set
+    assert labels.source(top.id) == "human" and labels.tag(top.id) == top.tag
     assert top.id not in [it.id for it in review.items]
     second = review.current()
     assert second is not None and ws.state.selected == [second.id]
@@ -56,7 +58,8 @@ def test_review_queue_accept_fix_progress_and_seed_map(window, qtbot, tmp_path, 
     # the palette fixes the current mesh (number key 1 = the first tag of the page) and verifies it
     qtbot.keyClick(ws.canvas, Qt.Key.Key_1)
     first_tag = ws.tag_palette.tags[0]
-    assert store.tag(second.id) == first_tag and store.source(second.id) == "human"
+    labels = ws.state.labels
+    assert labels.tag(second.id) == first_tag and labels.source(second.id) == "human"
     assert second.id not in [it.id for it in review.items]
 
     # the seed map overlay is computed in the job runner and drawn over the model
@@ -90,17 +93,18 @@ def test_auto_label_leaves_effects_out_of_the_labels_and_the_queue(window, qtbot
     ws = window.workspaces["annotate"]
     ws.open_model(tmp_path / "Wanko" / "Wanko.model3.json")
     qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
-    store = ws.state.store
-    store.apply({"D_EFFECT_03": ("objects", "no-evidence", 0.1)})  # an earlier run baked the effect in
+    document = ws.state.document  # an earlier run baked the effect in
+    document.history.push(ChangeLabels(document.labels.changes({"D_EFFECT_03": ("objects", "no-evidence", 0.1)})))
 
     ws.auto_label()
     qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
     report = ws.last_report
     assert report.excluded_reasons["D_EFFECT_03"] == "effect-name: D_EFFECT_03" and report.provider == "layout"
-    assert store.tag("D_EFFECT_03") is None  # cleared with the rest of the run
+    labels = ws.state.labels
+    assert labels.tag("D_EFFECT_03") is None  # cleared with the rest of the run
     assert "D_EFFECT_03" not in [it.id for it in ws.review.items]
-    assert {store.provider(m) for m in store.entries if store.source(m) != "human"} == {"layout"}
-    assert store.undo() and store.tag("D_EFFECT_03") == "objects"  # one undo step
+    assert {labels.provider(m) for m in labels.entries if labels.source(m) != "human"} == {"layout"}
+    assert ws.undo() and ws.state.labels.tag("D_EFFECT_03") == "objects"  # one undo step
 
 
 def _click_canvas(ws, qtbot, mesh_id):
@@ -141,7 +145,6 @@ def test_the_current_item_is_the_mesh_shown_and_enter_accepts_only_that(window, 
 
     ws.auto_label()
     qtbot.waitUntil(lambda: not window.jobs.busy and ws.last_report is not None, timeout=60_000)
-    store = ws.state.store
     assert review.current() is not None and state.selected == [review.current().id]  # reordered, still shown
 
     # a click on another queued mesh on the canvas: the queue follows, that mesh is its current item
@@ -150,16 +153,16 @@ def test_the_current_item_is_the_mesh_shown_and_enter_accepts_only_that(window, 
     assert state.selected == [other.id] and review.current().id == other.id
 
     # the selection is not one queued mesh: no current item, and Enter first shows one before anything is accepted
-    labels = {mid: dict(entry) for mid, entry in store.entries.items()}
+    labels = ws.state.labels
     ws.select([review.items[0].id, review.items[1].id])
     assert review.current() is None
     ws.canvas.setFocus()
     qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)
-    assert {mid: dict(entry) for mid, entry in store.entries.items()} == labels  # nothing accepted unseen
+    assert ws.state.labels == labels  # nothing accepted unseen
     shown = review.items[0]
     assert review.current() == shown and state.selected == [shown.id]
     qtbot.keyClick(ws.canvas, Qt.Key.Key_Return)  # now it was seen: Enter accepts it, and the next one is shown
-    assert store.source(shown.id) == "human" and shown.id not in [it.id for it in review.items]
+    assert ws.state.labels.source(shown.id) == "human" and shown.id not in [it.id for it in review.items]
     assert review.current() == review.items[0] and state.selected == [review.items[0].id]
 
     # keyboard navigation in the list shows each item it reaches

@@ -61,12 +61,14 @@ def test_file_open_and_a_drop_open_a_model_in_annotate(qtbot, tmp_path, mark):
         mime.setUrls([QUrl.fromLocalFile(str(mark))])
         drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
                           Qt.KeyboardModifier.NoModifier)
-        window.dropEvent(drop)
-        qtbot.waitUntil(lambda: _annotating(window, mark), timeout=60_000)
-
         annotate = window.workspaces["annotate"]
+        first = annotate.state
+        window.dropEvent(drop)
+        qtbot.waitUntil(lambda: _annotating(window, mark) and annotate.state is not first and not window.jobs.busy,
+                        timeout=60_000)
+
         annotate.auto_label()
         qtbot.waitUntil(lambda: annotate.last_report is not None and not window.jobs.busy, timeout=120_000)
-        annotate.open_in_stratify()
-        assert window.tabs.currentWidget() is window.workspaces["stratify"]
+        annotate.open_in_stratify()  # rendered in the job runner
+        qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.workspaces["stratify"], timeout=60_000)
         assert window.session.document.history.undo_text == "Open Mark.model3.json in Stratify"

@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.canvas import to_qimage
-from seethrough.app.workspaces.annotate.state import SELECTION_RGB, AnnotationState
+
+#: colour of the selection highlight (see-through tint and outline)
+SELECTION_RGB = (0, 200, 255)
 
 
 def outline_path(mask: np.ndarray) -> QPainterPath:

@@ -1,6 +1,7 @@
 """The Annotate workspace's exports: a dataset of the pose sweep, a ground-truth PSD of the current pose, and the
-labelled model as a layer document for the other workspaces. Exports render from a fresh copy of the model in the
-job runner, so the view (and its pose) is never touched from the worker."""
+labelled model as a layer document for the other workspaces. Each takes a snapshot of the annotation document (its
+labels and pose) on the UI thread and renders from a fresh copy of the model in the job runner, posed at the
+snapshot's pose, so the view (and its live model) is never touched from the worker."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
+from seethrough.annotation.document import AnnotationSnapshot
+from seethrough.annotation.session import AnnotationState
 from seethrough.app import settings as keys
-from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobFn, OnDone
 from seethrough.app.save_names import last_folder, suggested_path
 from seethrough.app.settings import Settings
 from seethrough.app.workspaces.annotate.pose_panel import PosePanel
-from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.errors import SeeThroughError
 
 log = logging.getLogger(__name__)
+
+
+def labelled(snapshot: AnnotationSnapshot) -> dict[str, str]:
+    """The tags of the snapshot's labelled meshes."""
+    return {k: v for k, v in snapshot.labels.tags().items() if v}
 
 
 class ExportActions(Workspace):
@@ -35,21 +40,17 @@ class ExportActions(Workspace):
         raise NotImplementedError
 
     # --- exports ------------------------------------------------------------------------------------------------
-    def _labels(self) -> dict[str, str]:
-        return {k: v for k, v in self.state.store.tags().items() if v} if self.state else {}
-
     def export_dataset(self, folder: Path, size: int = 1024) -> None:
         """One sample per pose of the sweep list, rendered from a fresh copy of the model in the worker."""
         from seethrough.annotation.dataset import export_dataset
-        from seethrough.annotation.loader import load_model
 
         if self.state is None:
             return
-        path, labels, poses = self.state.model.path, self._labels(), list(self.pose_panel.poses)
+        snapshot, poses = self.state.document.snapshot(), list(self.pose_panel.poses)
 
         def job(progress, cancel):  # noqa: ANN001
             progress(0.0, "loading the model")
-            return export_dataset(load_model(path), labels, Path(folder), poses, size=size,
+            return export_dataset(snapshot.load_model(), labelled(snapshot), Path(folder), poses, size=size,
                                   progress=lambda i, n: progress(i / n, f"pose {i}/{n}"), is_cancelled=cancel)
 
         self._run(f"Export dataset to {Path(folder).name}", job, lambda out: log.info("dataset written to %s", out))
@@ -72,17 +73,16 @@ class ExportActions(Workspace):
 
     def export_psd(self, target: Path) -> None:
         """The ground-truth PSD of the current pose (one layer per tag, depth companions)."""
-        from seethrough.annotation.loader import load_model
         from seethrough.annotation.to_document import live2d_document
         from seethrough.core.io.psd_export import export_psd
 
         if self.state is None:
             return
-        path, labels, pose, frame = self.state.model.path, self._labels(), self.pose_panel.values(), self.state.frame
+        snapshot, frame = self.state.document.snapshot(), self.state.frame
 
         def job(progress, cancel):  # noqa: ANN001
             progress(0.1, "rendering the tag layers")
-            doc = live2d_document(load_model(path), labels, pose=pose, frame=frame)
+            doc = live2d_document(snapshot.load_model(), labelled(snapshot), frame=frame)
             progress(0.6, "writing the PSD")
             return export_psd(doc, Path(target))
 
@@ -96,17 +96,18 @@ class ExportActions(Workspace):
             self.export_psd(Path(path) if path.lower().endswith(".psd") else Path(path + ".psd"))
 
     def open_in_stratify(self) -> None:
-        """The labelled model at its current pose as a layer document, opened in the other workspaces (replacing the
-        open document as one undoable step)."""
-        if self.state is None:
-            return
+        """The labelled model at its current pose as a layer document (rendered in the job runner), opened in the
+        other workspaces (replacing the open document as one undoable step)."""
         from seethrough.annotation.to_document import live2d_document
 
-        try:
-            doc = live2d_document(self.state.model, self._labels(), frame=self.state.frame)
-        except SeeThroughError as exc:
-            show_error(self, exc)
+        if self.state is None:
             return
-        name = self.state.model.path.name
-        self.session.offer_document(doc, name, f"Open {name} in Stratify")
-        self.session.go_to.emit("stratify")
+        snapshot, frame, name = self.state.document.snapshot(), self.state.frame, self.state.model.path.name
+
+        def done(doc) -> None:  # noqa: ANN001
+            self.session.offer_document(doc, name, f"Open {name} in Stratify")
+            self.session.go_to.emit("stratify")
+
+        self._run(f"Open {name} in Stratify",
+                  lambda progress, cancel: live2d_document(snapshot.load_model(), labelled(snapshot), frame=frame),
+                  done)

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPixmap
 
-from seethrough.app.workspaces.annotate.state import AnnotationState
+from seethrough.annotation.session import AnnotationState
 from seethrough.core.taxonomy import taxonomy
 
 MESH_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -106,7 +106,7 @@ class MeshTreeModel(QAbstractItemModel):
     def _build_by_tag(self, state: AnnotationState) -> None:
         groups: dict[str, list[str]] = {}
         for mesh in state.model.artmeshes:
-            groups.setdefault(state.store.tag(mesh.id) or UNTAGGED, []).append(mesh.id)
+            groups.setdefault(state.labels.tag(mesh.id) or UNTAGGED, []).append(mesh.id)
         known = list(taxonomy().all_tags)
         for tag in sorted(groups, key=lambda t: (t != UNTAGGED, known.index(t) if t in known else len(known), t)):
             group = self.root.add(Node("group", tag))
@@ -223,7 +223,7 @@ class MeshTreeModel(QAbstractItemModel):
         return f"{part.id} · {part.name}" if part.name and displayable(part.name) else part.id
 
     def _mesh_data(self, state: AnnotationState, mid: str, column: int, role: int):
-        tag = state.store.tag(mid)
+        tag = state.labels.tag(mid)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
                 return tag or "—"
@@ -231,7 +231,7 @@ class MeshTreeModel(QAbstractItemModel):
             return f"{mid} · {name}" if name and displayable(name) else mid
         if role == Qt.ItemDataRole.CheckStateRole and column == 0:
             return Qt.CheckState.Unchecked if mid in state.hidden else Qt.CheckState.Checked
-        automatic = column == 1 and tag is not None and state.store.source(mid) != "human"
+        automatic = column == 1 and tag is not None and state.labels.source(mid) != "human"
         if role == Qt.ItemDataRole.FontRole and automatic:
             font = QFont()
             font.setItalic(True)
@@ -244,7 +244,7 @@ class MeshTreeModel(QAbstractItemModel):
             mesh = state.model.artmesh(mid)
             path = " / ".join(state.model.parts[p].name or p for p in mesh.part_path)
             return (f"{mid}" + (f" — {mesh.name}" if mesh.name else "") + f"\npart: {path or '(root)'}"
-                    f"\ntag: {tag or '—'}" + (f" (by {state.store.source(mid)})" if tag else "")
+                    f"\ntag: {tag or '—'}" + (f" (by {state.labels.source(mid)})" if tag else "")
                     + f"\nrender order {mesh.render_order}")
         return None
 
@@ -253,10 +253,7 @@ class MeshTreeModel(QAbstractItemModel):
             return False
         visible = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
         ids = set(self.node(index).mesh_ids())
-        if visible:
-            self.state.hidden -= ids
-        else:
-            self.state.hidden |= ids
+        self.state.set_visible(ids, visible)
         self.refresh()
         self.visibility_changed.emit()
         return True

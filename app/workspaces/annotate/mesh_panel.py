@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from seethrough.annotation.labels import SOURCES
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.workspaces.annotate.mesh_model import (
     BY_PART,
     BY_TAG,
@@ -29,7 +30,6 @@ from seethrough.app.workspaces.annotate.mesh_model import (
     MeshTreeModel,
     chip,
 )
-from seethrough.app.workspaces.annotate.state import AnnotationState
 
 ANY_RULE = "labelled by any rule"
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from seethrough.annotation.model import Parameter
 from seethrough.annotation.poses import Pose, default_poses, load_poses
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.errors import show_error
 from seethrough.app.workspaces.annotate.mesh_model import displayable
-from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.core.errors import BadInput
 
 STEPS = 200

@@ -1,9 +1,10 @@
 """Re-rendering the model at a new pose off the UI thread, latest request wins.
 
 A pose costs ~80 ms of rasterising plus ~40 ms of compositing at 1024 px (bench/bench_annotate.py): too slow
-for a slider drag on the UI thread. The worker renders on its *own copy* of the model (loading one is ~10 ms), so
-the live model is never touched from two threads; the UI thread then only sets the parameters on its model and
-takes the finished raster (`AnnotationState.install_pose`). While a render runs, newer requests replace each other
+for a slider drag on the UI thread. A request is a snapshot of the annotation document (its pose and hidden meshes);
+the worker renders it on its *own copy* of the model (loading one is ~10 ms), so the live model is never touched
+from two threads; the UI thread then only sets the parameters on its model and takes the finished raster
+(`AnnotationState.install_pose`). While a render runs, newer requests replace each other
 and only the last is rendered next. Renders run in the `pose` lane of the window's job system (`attach`), so the
 Jobs panel lists them and quitting waits for them like every other job.
 """
@@ -14,11 +15,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from seethrough.annotation.loader import load_model
+from seethrough.annotation.document import AnnotationSnapshot
 from seethrough.annotation.model import Live2DModel
 from seethrough.annotation.render import ModelRaster, to_uint8
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.jobs import JobManager
-from seethrough.app.workspaces.annotate.state import AnnotationState
 
 
 class PoseRenderer(QObject):
@@ -31,7 +32,7 @@ class PoseRenderer(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = JobManager(self)  # until the workspace hands over the window's (`attach`)
-        self._pending: tuple[AnnotationState, dict[str, float], frozenset[str]] | None = None
+        self._pending: tuple[AnnotationState, AnnotationSnapshot] | None = None
         self._copies: dict[Path, Live2DModel] = {}  # only touched by the worker (one job at a time)
 
     def attach(self, jobs: JobManager) -> None:
@@ -46,8 +47,9 @@ class PoseRenderer(QObject):
         """Drop the worker's model copies (another model was opened, or the same one again)."""
         self._copies = {}
 
-    def request(self, state: AnnotationState, values: dict[str, float]) -> None:
-        self._pending = (state, dict(values), frozenset(state.hidden))
+    def request(self, state: AnnotationState, snapshot: AnnotationSnapshot) -> None:
+        """Render `state`'s model at the snapshot's pose, with its hidden meshes left out of the composite."""
+        self._pending = (state, snapshot)
         if not self.runner.active(self.LANE):
             self._next()
 
@@ -57,20 +59,19 @@ class PoseRenderer(QObject):
     def _next(self) -> None:
         if self._pending is None:
             return
-        state, values, hidden = self._pending
+        state, snapshot = self._pending
         self._pending = None
         path, frame, copies = state.model.path, state.frame, self._copies
 
         def job(progress, cancel):  # noqa: ANN001 - the job system's job signature
             model = copies.get(path)
             if model is None:
-                model = copies[path] = load_model(path)
-            model.reset_parameters()
-            model.set_parameters(values)
-            model.update()
+                model = copies[path] = snapshot.load_model()
+            else:
+                snapshot.pose_model(model)
             raster = ModelRaster(model, frame)
-            shown = {m.id for m in model.artmeshes if m.id not in hidden}
-            return state, values, raster, hidden, to_uint8(raster.composite(shown))
+            shown = {m.id for m in model.artmeshes if m.id not in snapshot.hidden}
+            return state, dict(snapshot.pose), raster, snapshot.hidden, to_uint8(raster.composite(shown))
 
         self.runner.submit("Pose", job, self._done, self._fail, lane=self.LANE)
 

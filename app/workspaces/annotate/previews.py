@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.canvas import to_qimage
-from seethrough.app.workspaces.annotate.state import AnnotationState
 
 SIDE = 170
 
@@ -66,9 +66,9 @@ class SelectionPreviews(QWidget):
         more = f" (+{len(state.selected) - 1})" if len(state.selected) > 1 else ""
         self._set(self.fragment, state.fragment(mid))
         self.fragment_caption.setText(f"{mid}{more}")
-        tag = state.store.tag(mid)
+        tag = state.labels.tag(mid)
         if tag:
-            count = sum(1 for t in state.store.tags().values() if t == tag)
+            count = sum(1 for t in state.labels.tags().values() if t == tag)
             self._set(self.tag, state.tag_preview(tag))
             self.tag_caption.setText(f"all “{tag}” ({count})")
         else:

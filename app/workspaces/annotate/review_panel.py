@@ -1,6 +1,8 @@
 """The review queue: automatic labels ordered by (1 − confidence) × visible area, one key to accept, the palette
 to fix, and the share of the visible area a person has verified. The seed map (what the labeller's 2D provider
-saw) can be laid over the model. Logic lives in `annotation.review`; this is its view.
+saw) can be laid over the model, computed in the job runner on a snapshot (its own copy of the model at the
+snapshot's pose). Logic lives in `annotation.review`; accepting is the label operation `AcceptLabels`, which the
+workspace applies (`operation_requested`); this is the view.
 
 The queue's current item is always the mesh shown selected on the canvas: the first one when a model opens, the
 next one after an accept or a fix of the item it showed, the one clicked or reached with the arrow keys; when the user
@@ -33,7 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seethrough.annotation.review import ReviewItem, accept, review_queue, seed_overlay, verified_fraction
+from seethrough.annotation.document import AnnotationSnapshot
+from seethrough.annotation.label_operations import AcceptLabels
+from seethrough.annotation.review import ReviewItem, review_queue, seed_overlay, verified_fraction
 from seethrough.app.canvas import to_qimage
 from seethrough.app.workspaces.annotate.mesh_model import chip
 
@@ -43,8 +47,8 @@ Runner = Callable[[str, Callable[..., Any], Callable[[Any], None]], None]
 class ReviewPanel(QWidget):
     #: show these meshes selected (the current queue item)
     select_requested = Signal(list)
-    #: labels were accepted here (the workspace refreshes its views and history)
-    labels_changed = Signal()
+    #: apply this label operation (the workspace runs it on the annotation document's history)
+    operation_requested = Signal(object)
 
     def __init__(self, canvas: Any, run: Runner, shortcut_scope: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,7 +102,7 @@ class ReviewPanel(QWidget):
         self.overlay_item.setPixmap(QPixmap())
         self.seed_box.setChecked(False)
         self.areas = {mid: visible for mid, (_, visible) in state.raster.areas().items()}
-        self.excluded = excluded_meshes(from_live2d(state.model), sorted(state.store.excluded_parts))
+        self.excluded = excluded_meshes(from_live2d(state.model), sorted(state.labels.excluded_parts))
         self.refresh(keep_row=False)
 
     def refresh(self, keep_row: bool = True) -> None:
@@ -111,7 +115,7 @@ class ReviewPanel(QWidget):
         current = self.current()
         under_review = current is not None and current.id == self._reviewing and self.showing_current()
         reviewed = self._reviewing if under_review else None  # the mesh this panel showed, still shown
-        self.items = review_queue(self.state.store, self.areas, self.state.mesh_ids, self.excluded)
+        self.items = review_queue(self.state.labels, self.areas, self.state.mesh_ids, self.excluded)
         self.list.blockSignals(True)
         self.list.clear()
         for it in self.items:
@@ -120,7 +124,7 @@ class ReviewPanel(QWidget):
             item.setToolTip(f"rule: {it.source or 'none'}; priority {(it.priority):.0f}")
             self.list.addItem(item)
         self.list.blockSignals(False)
-        fraction = verified_fraction(self.state.store, self.areas, self.excluded)
+        fraction = verified_fraction(self.state.labels, self.areas, self.excluded)
         self.progress_bar.setValue(round(fraction * 1000))
         self.progress.setText(f"{fraction:.0%} of the visible area verified · {len(self.items)} meshes to review")
         gone = reviewed is not None and all(it.id != reviewed for it in self.items)
@@ -180,8 +184,7 @@ class ReviewPanel(QWidget):
             self.next_item()
             return
         self._reviewing = item.id  # accepted here: the next item follows, wherever it was selected
-        accept(self.state.store, [item.id])
-        self.labels_changed.emit()  # the workspace refreshes, which calls refresh() here
+        self.operation_requested.emit(AcceptLabels((item.id,)))  # the workspace refreshes, which calls refresh() here
 
     def next_item(self) -> None:
         if self.items:
@@ -194,18 +197,22 @@ class ReviewPanel(QWidget):
             return
         key = (id(state), state.model.state_version)
         if on and self._maps_for != key:
-            self._run("Seed map", lambda progress, cancel: self._compute_maps(state), self._show_maps)
+            snapshot, frame = state.document.snapshot(), state.frame
+            self._run("Seed map", lambda progress, cancel: (state, key[1], self._compute_maps(snapshot, frame)),
+                      self._show_maps)
             return
         self.overlay_item.setVisible(on)
 
     @staticmethod
-    def _compute_maps(state: Any) -> tuple[Any, int, np.ndarray]:
+    def _compute_maps(snapshot: AnnotationSnapshot, frame: Any) -> np.ndarray:
+        """The seed map of the snapshot's pose, from the worker's own copy of the model."""
         from seethrough.annotation.auto_label import excluded_meshes, from_live2d
+        from seethrough.annotation.render import ModelRaster
         from seethrough.annotation.review import seed_maps
 
-        excluded = excluded_meshes(from_live2d(state.model), sorted(state.store.excluded_parts))
-        maps = seed_maps(state.model, state.raster, state.store, excluded)
-        return state, state.model.state_version, seed_overlay(maps)
+        model = snapshot.load_model()
+        excluded = excluded_meshes(from_live2d(model), sorted(snapshot.labels.excluded_parts))
+        return seed_overlay(seed_maps(model, ModelRaster(model, frame), snapshot.labels, excluded))
 
     def _show_maps(self, result: tuple[Any, int, np.ndarray]) -> None:
         state, version, image = result

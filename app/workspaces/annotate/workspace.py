@@ -2,19 +2,20 @@
 in the list, label them (palette, number keys, context menu, auto-label, propagation), preview a fragment and its
 whole tag, pose the model, and export a dataset or a PSD.
 
-The workspace composes the panels and owns the edits: everything lives in `AnnotationState` (engine objects);
-label edits go through the label store, so they autosave and undo. Loading, auto-labelling, propagation and
-exports run in the window's job runner. The workers never change the live model or store, but two of them read
-the live model while the UI thread may pose it: auto-label renders a fresh copy of the model but takes the live
-model's parameter values (the current pose) in the worker, and labels a scratch copy of the store whose result is
-applied here as one undo step; propagation reads the live model's meshes and parts in the worker. Exports load a
-fresh copy of the model in the worker and take the pose and labels on the UI thread, before the job starts.
+The workspace composes the panels and owns the edits. What it works on is an `AnnotationState` (annotation.session:
+the live model for the view, the selection) around an annotation document (annotation.document: the labels as an
+immutable value, the pose, the hidden meshes). Every label edit is a label operation (annotation.label_operations)
+whose command goes on the document's one history: Edit ▸ Undo/Redo act on it, and every history change rewrites the
+label file (autosave). Loading, auto-labelling, propagation, the seed map and the exports run in the window's job
+runner on a snapshot of the document taken on the UI thread; the workers never read the live model — those that
+render load their own copy, posed at the snapshot's pose — and a result is applied only if the labels are still
+those of its snapshot (else the user is told and nothing changes).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seethrough.annotation.label_operations import (
+    AssignTag,
+    AutoLabel,
+    ClearTags,
+    LabelOperation,
+    LabelPlan,
+    PropagateLabels,
+    commit,
+)
+from seethrough.annotation.session import AnnotationState
 from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobFn, JobRunner, OnDone
 from seethrough.app.session import DocumentSession
@@ -43,9 +54,9 @@ from seethrough.app.workspaces.annotate.pose_panel import PosePanel
 from seethrough.app.workspaces.annotate.pose_renderer import PoseRenderer
 from seethrough.app.workspaces.annotate.previews import SelectionPreviews
 from seethrough.app.workspaces.annotate.review_panel import ReviewPanel
-from seethrough.app.workspaces.annotate.state import AnnotationState
 from seethrough.app.workspaces.base import Navigable, Panel, UndoProvider
 from seethrough.core.errors import BadInput, SeeThroughError
+from seethrough.core.operations import Context
 from seethrough.core.taxonomy import taxonomy
 
 log = logging.getLogger(__name__)
@@ -62,6 +73,7 @@ class AnnotateWorkspace(ExportActions):
         self.state: AnnotationState | None = None
         self._jobs: JobRunner | None = None
         self._our_job = False
+        self._unsubscribe: Callable[[], None] | None = None
         self.last_report: Any = None
         self.review_list: Path | None = None  # a batch's review/report.json (File ▸ Open Review List…)
         self.review_note = ""  # where the open model stands in that list
@@ -140,7 +152,7 @@ class AnnotateWorkspace(ExportActions):
 
         self.review = ReviewPanel(self.canvas, self._run, self)
         self.review.select_requested.connect(self._show_for_review)
-        self.review.labels_changed.connect(self._after_label_change)
+        self.review.operation_requested.connect(self.perform)
 
         # the centre: the model's canvas under its tool row; the lists and palettes are dock panels (`panels`)
         layout = QVBoxLayout(self)
@@ -256,9 +268,12 @@ class AnnotateWorkspace(ExportActions):
         return True
 
     def _set_state(self, state: AnnotationState) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self.state = state
+        self._unsubscribe = state.document.subscribe(self._on_document)
         self.poser.forget()
-        tags = taxonomy().tags(state.store.taxonomy_version)
+        tags = taxonomy().tags(state.labels.taxonomy_version)
         self.tag_palette.set_tags(tags)
         self.mesh_panel.set_state(state, tags)
         self.pose_panel.set_state(state)
@@ -293,9 +308,11 @@ class AnnotateWorkspace(ExportActions):
         self.canvas.show_selection()
 
     def set_pose(self, values: dict[str, float]) -> None:
-        """Re-render at a new pose: sliders are debounced, the render runs in the pose worker (latest wins)."""
+        """Pose the model: the document takes the pose now; the render runs in the pose worker on a snapshot
+        (sliders are debounced; latest wins)."""
         if self.state is not None:
-            self.poser.request(self.state, values)
+            self.state.request_pose(values)
+            self.poser.request(self.state, self.state.document.snapshot())
 
     def _pose_rendered(self, result: tuple) -> None:
         state, values, raster, hidden, composite = result
@@ -308,14 +325,7 @@ class AnnotateWorkspace(ExportActions):
         """Select ArtMeshes (from the canvas, or code): replace, toggle (Ctrl-click) or add (Ctrl rubber band)."""
         if self.state is None:
             return
-        current = list(self.state.selected)
-        if mode == "toggle":
-            current = [m for m in current if m not in ids] + [m for m in ids if m not in current]
-        elif mode == "add":
-            current += [m for m in ids if m not in current]
-        else:
-            current = list(ids)
-        self.state.selected = current
+        current = self.state.select(ids, mode)
         self.mesh_panel.show_selection(current)
         self._selection_shown()
 
@@ -341,33 +351,66 @@ class AnnotateWorkspace(ExportActions):
         """Tag the whole selection ("" clears its tags)."""
         if self.state is None or not self.state.selected:
             return
+        meshes = tuple(self.state.selected)
+        self.perform(AssignTag(meshes, tag) if tag else ClearTags(meshes))
+
+    def perform(self, op: LabelOperation, on_applied: Callable[[LabelPlan], object] | None = None) -> None:
+        """Apply a label operation to the open model's labels: an instant one here, any other as a job on a snapshot
+        whose result is applied only if the labels did not change meanwhile. Refusals go to the error presenter."""
+        state = self.state
+        if state is None:
+            return
+        document, snapshot = state.document, state.document.snapshot()
+
+        def apply(plan: LabelPlan) -> None:
+            self.last_report = plan.report
+            if self.state is None or self.state.document is not document:
+                log.info("“%s” finished for a model that is no longer open: nothing was applied", op.describe())
+                return
+            try:
+                commit(document, snapshot, op, plan)
+            except SeeThroughError as exc:  # stale, or the label file could not be written
+                show_error(self, exc)
+                return
+            if on_applied is not None:
+                on_applied(plan)
+
+        if not op.instant:
+            self._run(op.describe(), lambda progress, cancel: op.plan(snapshot, Context(progress, cancel)), apply)
+            return
         try:
-            if tag:
-                self.state.store.set_tag(self.state.selected, tag, source="human")
-            else:
-                self.state.store.clear(self.state.selected)
-        except SeeThroughError as exc:  # e.g. the label folder became read-only
+            plan = op.plan(snapshot)
+        except SeeThroughError as exc:
             show_error(self, exc)
-        self._after_label_change()
+            return
+        apply(plan)
 
     def undo(self) -> bool:
-        if self.state is None or not self.state.store.undo():
-            return False
-        self._after_label_change()
-        return True
+        return self._step(lambda history: history.undo())
 
     def redo(self) -> bool:
-        if self.state is None or not self.state.store.redo():
+        return self._step(lambda history: history.redo())
+
+    def _step(self, move: Callable[[Any], bool]) -> bool:
+        """Undo or redo on the annotation document's history (an error writing the label file is shown)."""
+        if self.state is None:
             return False
-        self._after_label_change()
-        return True
+        try:
+            return move(self.state.document.history)
+        except SeeThroughError as exc:
+            show_error(self, exc)
+            return True
 
     def handles_undo(self) -> bool:
         return self.state is not None
 
     def undo_provider(self) -> UndoProvider | None:
-        """While a model is open, Edit ▸ Undo/Redo act on its label history."""
+        """While a model is open, Edit ▸ Undo/Redo act on its annotation document's history."""
         return UndoProvider(self.undo, self.redo, "label edit") if self.state is not None else None
+
+    def _on_document(self, event: str, _payload: object) -> None:
+        if event == "history":  # a label edit, an undo or a redo
+            self._after_label_change()
 
     def _after_label_change(self) -> None:
         self.mesh_panel.relabelled()
@@ -376,51 +419,17 @@ class AnnotateWorkspace(ExportActions):
         self._update_status()
         self.history_changed.emit()
 
-    def _apply(self, assignments: dict[str, Any], text: str, provider: str | None = None) -> int:
-        try:
-            changed = self.state.store.apply(assignments, text=text, provider=provider) if self.state else 0
-        except SeeThroughError as exc:
-            show_error(self, exc)
-            changed = 0
-        self._after_label_change()
-        return changed
-
     def auto_label(self) -> None:
-        """Run the rules in the worker on a scratch copy of the labels; apply what changed as one undo step."""
-        if self.state is None:
-            return
-        from seethrough.annotation.auto_label import auto_label
-
-        state = self.state
-        scratch = copy.copy(state.store)
-        scratch.entries = copy.deepcopy(state.store.entries)
-        scratch.path, scratch.autosave, scratch._undo, scratch._redo = None, False, [], []
-
-        def job(progress, cancel):  # noqa: ANN001
-            from seethrough.annotation.loader import load_model
-
-            progress(0.1, "labelling by names, geometry, the 2D seed vote and part votes")
-            # the worker renders its own copy of the model, posed as the live one: the live model's parameter
-            # values are read here, in the worker (the module doc)
-            model = load_model(state.model.path)
-            model.set_parameters({k: v for k, v in state.model.parameter_values().items()})
-            model.update()
-            return auto_label(model, scratch, tagset=state.store.taxonomy_version)
-
-        def done(report) -> None:  # noqa: ANN001
-            self.last_report = report
-            changes: dict[str, Any] = {mid: (e["tag"], e["source"], e.get("confidence", 0.5))
-                                       for mid, e in scratch.entries.items() if e["source"] != "human"}
-            store = self.state.store if self.state else None
-            for mid in report.excluded:  # not the character (an effect, …): an earlier automatic label goes
-                if store is not None and store.source(mid) not in (None, "human"):
-                    changes[mid] = None
-            self.review.excluded = self.review.excluded | set(report.excluded)  # not in the review queue either
-            self._apply(changes, "Auto-label", provider=report.provider)
+        """Run the labelling rules in the worker on a snapshot (its own copy of the model, at the snapshot's pose);
+        the result is one undo step. Meshes left out as not the character leave the review queue too."""
+        def applied(plan: LabelPlan) -> None:
+            report = plan.report
+            self.review.excluded = self.review.excluded | set(report.excluded)
+            self.review.refresh()
             log.info("auto-label: %d/%d labelled (%.0f%%), rules %s", report.labelled, report.total,
                      report.coverage * 100, report.counts)
 
-        self._run("Auto-label", job, done)
+        self.perform(AutoLabel(), applied)
 
     def _browse_propagation(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Propagate labels from a model or label file", "",
@@ -430,20 +439,12 @@ class AnnotateWorkspace(ExportActions):
 
     def propagate_from(self, path: Path) -> None:
         """Copy labels from another pose's or model's label file (same ids, or same part path + name)."""
-        if self.state is None:
-            return
-        from seethrough.annotation.propagate import load_source, propagate
-
-        state = self.state
-        current = {mid: (e["tag"], e["source"]) for mid, e in state.store.entries.items()}
-
-        def done(result) -> None:  # noqa: ANN001
-            self.last_report = result
-            changed = self._apply(result.assignments, f"Propagate labels from {Path(path).name}")
+        def applied(plan: LabelPlan) -> None:
+            result = plan.report
             log.info("propagated %d labels (%d by id, %d by part path and name, %d human labels kept)",
-                     changed, result.by_id, result.by_path, result.skipped_human)
+                     plan.changed, result.by_id, result.by_path, result.skipped_human)
 
-        self._run("Propagate labels", lambda p, c: propagate(state.model, load_source(Path(path)), current), done)
+        self.perform(PropagateLabels(Path(path)), applied)
 
     # --- visibility ---------------------------------------------------------------------------------------------
     def change_visibility(self, what: str) -> None:
@@ -455,6 +456,6 @@ class AnnotateWorkspace(ExportActions):
         elif what == "only-selected":
             state.hide_all_but_selected()
         elif what == "show-all":
-            state.hidden.clear()
+            state.show_all()
         self.mesh_panel.model.refresh()
         self.redraw()

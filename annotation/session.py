@@ -1,21 +1,27 @@
-"""What the Annotate workspace works on: a loaded Live2D model, its label store, its rendered fragments, which
-fragments are hidden and which are selected — and the pixel work the views need (overlay, picking).
+"""What the Annotate workspace works on: a loaded Live2D model, its annotation document (the labels as a value, the
+pose, the hidden meshes; `annotation.document`), its rendered fragments and the selection — and the pixel work the
+views need (overlay, picking) and the labelling rules of the view (what a click picks, what the rubber band selects,
+what "hide selected tags" hides, where the label file goes).
 
-No Qt here: the widgets only display and edit this object, so every rule (what a click picks, what the rubber band
-selects, what "hide selected tags" hides) is plain Python that the GUI tests exercise through the widgets.
+No Qt here: the widgets only display and edit this object, so every rule is plain Python that the GUI tests exercise
+through the widgets. The live model is the view's: it is posed and read on the UI thread only; jobs read the
+document's snapshots and render their own copies of the model.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from seethrough.annotation.labels import LabelStore, model_hash
+from seethrough.annotation.document import AnnotationDocument
+from seethrough.annotation.labels import LabelSet, read_label_file
 from seethrough.annotation.loader import load_model
 from seethrough.annotation.model import Live2DModel
+from seethrough.annotation.model_identity import ModelIdentity, model_identity
 from seethrough.annotation.poses import default_poses
 from seethrough.annotation.render import ALPHA_VISIBLE, Frame, ModelRaster, content_frame, model_raster, to_uint8
 from seethrough.core.errors import BadInput
@@ -23,8 +29,6 @@ from seethrough.core.paths import user_data_dir
 from seethrough.core.taxonomy import taxonomy
 
 RENDER_SIZE = 1024
-#: colour of the selection highlight (see-through tint and outline)
-SELECTION_RGB = (0, 200, 255)
 
 
 def label_path_for(model_file: Path) -> Path:
@@ -40,20 +44,31 @@ def label_path_for(model_file: Path) -> Path:
         return user_data_dir() / "labels" / f"{stem}.labels.json"
 
 
-def open_store(model: Live2DModel, tagset: str = "v3") -> tuple[LabelStore, str]:
-    """The model's label store, and a warning ("" when none). A label file that cannot be used (another model's,
-    damaged, newer) is left untouched: labels then go to a side file named after the model's hash."""
-    ids = [m.id for m in model.artmeshes]
-    mid = model_hash(ids)
+def open_labels(model: Live2DModel, tagset: str = "v3") -> tuple[AnnotationDocument, str]:
+    """The model's annotation document, its labels read from the label file, and a warning ("" when none). A label
+    file that cannot be used (another model's, damaged, newer) is left untouched: labels then go to a side file
+    named after the model's identity. Nothing is written until the first edit."""
+    ids = tuple(m.id for m in model.artmeshes)
+    identity = model_identity(model)
     path = label_path_for(model.path)
+    warning = ""
     try:
-        return LabelStore.open(path, ids, model_id=mid, taxonomy_version=tagset), ""
+        labels = _read_or_empty(path, ids, identity, tagset)
     except BadInput as exc:
-        side = path.with_name(f"{path.name.removesuffix('.labels.json')}-{mid[:8]}.labels.json")
+        side = path.with_name(f"{path.name.removesuffix('.labels.json')}-{identity.current[:8]}.labels.json")
         if not _writable(side.parent):
             side = user_data_dir() / "labels" / side.name
-        store = LabelStore.open(side, ids, model_id=mid, taxonomy_version=tagset)
-        return store, f"{exc}\nLabels of this session are saved to {side} instead."
+        labels = _read_or_empty(side, ids, identity, tagset)
+        path, warning = side, f"{exc}\nLabels of this session are saved to {side} instead."
+    pose = model.parameter_values()
+    return AnnotationDocument(labels, model_path=model.path, pose=pose, label_path=path,
+                              model_id=identity.current), warning
+
+
+def _read_or_empty(path: Path, ids: tuple[str, ...], identity: ModelIdentity, tagset: str) -> LabelSet:
+    if not path.exists():
+        return LabelSet(ids, taxonomy_version=tagset)
+    return read_label_file(path, ids, identity, tagset).labels
 
 
 def _writable(folder: Path) -> bool:
@@ -68,10 +83,12 @@ def _writable(folder: Path) -> bool:
 
 @dataclass
 class AnnotationState:
+    """The open model (`model`: the live one, posed and read on the UI thread only), its annotation document, the
+    view frame, the selection, and the raster of the current pose."""
+
     model: Live2DModel
-    store: LabelStore
+    document: AnnotationDocument
     frame: Frame
-    hidden: set[str] = field(default_factory=set)
     selected: list[str] = field(default_factory=list)
     warning: str = ""
     _raster: ModelRaster | None = field(default=None, repr=False)
@@ -84,11 +101,19 @@ class AnnotationState:
         """Load the model and its labels; the view frame fits the character over the default pose sweep, so that
         posing the model never moves it out of view."""
         model = load_model(path)
-        store, warning = open_store(model, tagset)
+        document, warning = open_labels(model, tagset)
         frame = content_frame(model, size, 0.04, poses=[values for _, values in default_poses(model)])
-        state = cls(model, store, frame, warning=warning)
+        state = cls(model, document, frame, warning=warning)
         state.raster  # noqa: B018 - rasterise now (in the loading job), not on the UI thread later
         return state
+
+    @property
+    def labels(self) -> LabelSet:
+        return self.document.labels
+
+    @property
+    def hidden(self) -> frozenset[str]:
+        return self.document.hidden
 
     @property
     def raster(self) -> ModelRaster:
@@ -101,11 +126,23 @@ class AnnotationState:
     def mesh_ids(self) -> list[str]:
         return [m.id for m in self.model.artmeshes]
 
-    def set_pose(self, values: dict[str, float]) -> None:
-        self.model.set_parameters(values)
+    # --- pose ------------------------------------------------------------------------------------------------------
+    def full_pose(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Every parameter: `values` where given (unknown ids dropped), the defaults elsewhere."""
+        return {p.id: float(values.get(p.id, p.default)) for p in self.model.parameters}
+
+    def request_pose(self, values: Mapping[str, float]) -> None:
+        """The user posed the model: the document holds the pose now (jobs started from here on use it); the view
+        follows when the render arrives (`install_pose`)."""
+        self.document.set_pose(self.full_pose(values))
+
+    def set_pose(self, values: Mapping[str, float]) -> None:
+        """Pose the live model (UI thread)."""
+        self.model.reset_parameters()
+        self.model.set_parameters(self.full_pose(values))
         self.model.update()
 
-    def install_pose(self, values: dict[str, float], raster: ModelRaster, hidden: frozenset[str],
+    def install_pose(self, values: Mapping[str, float], raster: ModelRaster, hidden: frozenset[str],
                      composite: np.ndarray) -> None:
         """Pose the model and take a raster (and composite) rendered elsewhere at that pose (the pose worker
         renders on its own copy of the model), so the UI thread only sets parameters (< 1 ms)."""
@@ -144,7 +181,7 @@ class AnnotationState:
         colours = np.zeros((len(order) + 1, 3), np.float32)
         tinted = np.zeros(len(order) + 1, bool)
         for rank, mesh in enumerate(order):
-            tag = self.store.tag(mesh.id)
+            tag = self.labels.tag(mesh.id)
             if tag:
                 colours[rank], tinted[rank] = taxonomy().color(tag), True
         on = tinted[top][..., None] & (image[..., 3:4] > 0)
@@ -180,7 +217,7 @@ class AnnotationState:
 
     def tag_composite(self, tag: str) -> np.ndarray:
         """All fragments of `tag` composited on the full frame: a stray fragment stands out (paper Fig. 10 C)."""
-        ids = {mid for mid, t in self.store.tags().items() if t == tag}
+        ids = {mid for mid, t in self.labels.tags().items() if t == tag}
         return to_uint8(self.raster.composite(ids))
 
     def tag_preview(self, tag: str, margin: float = 0.06) -> np.ndarray:
@@ -227,19 +264,38 @@ class AnnotationState:
                 out.append(mesh.id)
         return out
 
+    # --- selection ------------------------------------------------------------------------------------------------
+    def select(self, ids: Iterable[str], mode: str = "replace") -> list[str]:
+        """Select ArtMeshes: "replace" the selection, "toggle" each (Ctrl-click) or "add" them (Ctrl rubber band).
+        Returns the new selection."""
+        ids = list(ids)
+        current = list(self.selected)
+        if mode == "toggle":
+            current = [m for m in current if m not in ids] + [m for m in ids if m not in current]
+        elif mode == "add":
+            current += [m for m in ids if m not in current]
+        else:
+            current = ids
+        self.selected = current
+        return current
+
     # --- visibility by tag ---------------------------------------------------------------------------------------
     def selected_tags(self) -> set[str | None]:
-        return {self.store.tag(mid) for mid in self.selected}
+        return {self.labels.tag(mid) for mid in self.selected}
 
     def set_tags_hidden(self, tags: set[str | None], hidden: bool) -> None:
-        ids = {mid for mid in self.mesh_ids if self.store.tag(mid) in tags}
-        if hidden:
-            self.hidden |= ids
-        else:
-            self.hidden -= ids
+        ids = {mid for mid in self.mesh_ids if self.labels.tag(mid) in tags}
+        self.set_visible(ids, not hidden)
+
+    def set_visible(self, mesh_ids: Iterable[str], visible: bool) -> None:
+        ids = set(mesh_ids)
+        self.document.set_hidden(self.hidden - ids if visible else self.hidden | ids)
 
     def hide_all_but_selected(self) -> None:
-        self.hidden = set(self.mesh_ids) - set(self.selected)
+        self.document.set_hidden(set(self.mesh_ids) - set(self.selected))
+
+    def show_all(self) -> None:
+        self.document.set_hidden(())
 
     # --- queries ---------------------------------------------------------------------------------------------
     def matches(self, mesh_id: str, regex: re.Pattern[str] | None, unlabelled_only: bool, source: str | None) -> bool:
@@ -248,10 +304,10 @@ class AnnotationState:
             mesh = self.model.artmesh(mesh_id)
             if not (regex.search(mesh.id) or regex.search(mesh.name or "")):
                 return False
-        if unlabelled_only and self.store.tag(mesh_id):
+        if unlabelled_only and self.labels.tag(mesh_id):
             return False
-        return not (source and self.store.source(mesh_id) != source)
+        return not (source and self.labels.source(mesh_id) != source)
 
     def coverage(self) -> tuple[int, int]:
-        labelled = sum(1 for m in self.model.artmeshes if self.store.tag(m.id))
+        labelled = sum(1 for m in self.model.artmeshes if self.labels.tag(m.id))
         return labelled, len(self.model.artmeshes)
