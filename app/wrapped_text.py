@@ -7,8 +7,9 @@ scrolls) — the layout gives it the height its text needs, so nothing beside it
 from __future__ import annotations
 
 import math
+from collections import deque
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QPalette, QResizeEvent, QTextDocument, QTextOption
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QSizePolicy, QWidget
 
@@ -19,6 +20,8 @@ class WrappedText(QPlainTextEdit):
         super().__init__(parent)
         self.max_lines = max_lines
         self.hide_when_empty = hide_when_empty
+        self._widths: deque[int] = deque(maxlen=2)
+        self._pending = False
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
@@ -73,5 +76,18 @@ class WrappedText(QPlainTextEdit):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():  # the lines wrap differently: ask for another height
-            self.updateGeometry()
+        width = event.size().width()
+        if width == event.oldSize().width():
+            return
+        # the lines wrap differently: ask for another height — later, not from inside the layout that resized us
+        # (in a scroll area, a new height can show or hide the scroll bar, which changes the width again: asking
+        # at once recursed until the stack overflowed), and not when the width only flips back to where it was
+        flipping = len(self._widths) == 2 and width == self._widths[0]
+        self._widths.append(width)
+        if not flipping and not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self._ask_for_height)
+
+    def _ask_for_height(self) -> None:
+        self._pending = False
+        self.updateGeometry()

@@ -278,6 +278,10 @@ class DecomposeWorkspace(Workspace):
         self.setAcceptDrops(True)
 
     def panels(self) -> list[Panel]:
+        # the window docks the panel (in a scroll area of its own): the standalone scroll area lets go of it first,
+        # or both would lay it out
+        if self.settings_column.widget() is self.settings_panel:
+            self.settings_column.takeWidget()
         return [Panel("Decompose", self.settings_panel, Qt.DockWidgetArea.LeftDockWidgetArea, group="", extent=380)]
 
     # --- persisted options ----------------------------------------------------------------------------------
