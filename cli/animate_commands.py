@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -53,11 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def read_path_samples(path: Path) -> tuple[tuple[float, float, float], ...]:
     """A recorded pointer path: a JSON list of [t, x, y] (or {"samples": [...]}, as the Preview saves it)."""
     from seethrough.core.errors import BadInput
+    from seethrough.core.io import safe_json
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadInput(f"{path}: not a readable JSON path file ({type(exc).__name__})") from None
+    data = safe_json.read(path, "path file")  # bounded, finite numbers only, regular files only (never a FIFO)
     if isinstance(data, dict):
         data = data.get("samples")
     if not isinstance(data, list) or not data or len(data) > 100_000:

@@ -7,6 +7,7 @@ resumes. Under `accelerate launch` every process takes its share of the images a
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -78,15 +79,24 @@ def options_from_args(args: argparse.Namespace):  # noqa: ANN201 - DecomposeOpti
     )
 
 
+#: |a --box coordinate|: far beyond any canvas (the pixel cap allows at most 65 536 on a side), far below overflow
+BOX_LIMIT = 1 << 20
+
+
 def _box(text: str) -> tuple[int, int, int, int]:
+    """x0,y0,x1,y1: four finite numbers (inf, nan and 1e400 are refused, not overflowed), rounded down."""
     parts = text.split(",")
     try:
-        values = tuple(int(float(v)) for v in parts)
+        numbers = [float(v) for v in parts]
     except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text!r}")
-    return values  # type: ignore[return-value]
+        numbers = []
+    if len(numbers) != 4:
+        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text[:80]!r}")
+    if not all(math.isfinite(v) and abs(v) <= BOX_LIMIT for v in numbers):
+        raise argparse.ArgumentTypeError(f"--box coordinates must be finite numbers within ±{BOX_LIMIT:,}, "
+                                         f"got {text[:80]!r}")
+    x0, y0, x1, y1 = (math.floor(v) for v in numbers)
+    return (x0, y0, x1, y1)
 
 
 def list_inputs(source: Path) -> list[Path]:

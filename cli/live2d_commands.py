@@ -72,8 +72,8 @@ def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str,
     if labels_path is not None:
         from seethrough.core.errors import BadInput
 
-        if not labels_path.is_file():
-            raise BadInput(f"label file not found: {labels_path}")
+        if not labels_path.exists():
+            raise BadInput(f"label file not found: {labels_path}")  # a FIFO or a folder: the reader says so
         return {k: v for k, v in LabelStore.open(labels_path, ids, taxonomy_version=tagset).tags().items() if v}
     with tempfile.TemporaryDirectory() as tmp:
         store = LabelStore.open(Path(tmp) / "labels.json", ids, taxonomy_version=tagset)

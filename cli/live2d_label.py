@@ -14,7 +14,6 @@ No Qt is imported.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +45,15 @@ def add_label_command(live2d_subparsers: Any) -> argparse.ArgumentParser:
 
 def moc_path(model_file: Path) -> Path | None:
     """The .moc3/.moc file a model settings file points to (None if it names none)."""
-    try:
-        data = json.loads(model_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BadInput(f"cannot read model file {model_file}: {e}") from e
-    rel = (data.get("FileReferences") or {}).get("Moc") or data.get("model")
+    from seethrough.core.io import safe_json
+
+    data = safe_json.read(model_file, "model file")
+    if not isinstance(data, dict):
+        return None
+    refs = data.get("FileReferences")
+    rel = (refs.get("Moc") if isinstance(refs, dict) else None) or data.get("model")
+    if not isinstance(rel, str):
+        return None
     return model_file.parent / rel if rel else None
 
 
@@ -83,8 +86,8 @@ def run_label(args: argparse.Namespace) -> int:
     from seethrough.cli import print_json
 
     model_file = Path(args.model)
-    if not model_file.is_file():
-        raise BadInput(f"model file {model_file} does not exist")
+    if not model_file.exists():
+        raise BadInput(f"model file {model_file} does not exist")  # a FIFO or a folder: load_model says so
     model = load_model(model_file)
     view = from_live2d(model)
     moc = moc_path(model_file)

@@ -14,12 +14,13 @@ from seethrough.core.document import Document, DocumentLike, Layer
 from seethrough.core.errors import BadInput, UnsupportedFormat
 from seethrough.core.io.images import IMAGE_EXTENSIONS, load_image, sniff_image_format
 from seethrough.core.io.project import PROJECT_EXTENSION, load_project, save_project
+from seethrough.core.io.regular import open_regular
 
 OPEN_EXTENSIONS = frozenset({PROJECT_EXTENSION, ".psd", *IMAGE_EXTENSIONS})
 
 
 def _magic(path: Path) -> bytes:
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # a FIFO or a device is refused here, never waited on
         return fh.read(8)
 
 

@@ -30,6 +30,7 @@ from seethrough.core.io.atomic import TEMP_SUFFIX, clean_stale_temps, write_set
 from seethrough.core.io.images import decode_png_bytes, encode_png
 from seethrough.core.io.limits import max_pixels
 from seethrough.core.io.project import layer_from_entry
+from seethrough.core.io.regular import open_regular
 from seethrough.core.io.schemas import PngFolderManifest, SetMember, validate
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def export_png_folder(
             "depth_value": float(layer.depth_value),
             "visible": bool(layer.visible),
             "opacity": float(layer.opacity),
+            "blend_mode": layer.blend_mode,  # read back by `load_png_folder` (older folders: normal)
             "order": order,
         }
         if layer.rgba.size:
@@ -186,7 +188,8 @@ def contained(folder: Path, name: str) -> Path:
 def _read_member(folder: Path, name: str, record: SetMember | None) -> bytes:
     path = contained(folder, name)
     try:
-        data = path.read_bytes()
+        with open_regular(path, f"{folder.name}/{name}") as fh:  # a FIFO or a device: refused, never waited on
+            data = fh.read()
     except OSError as exc:
         raise BadInput(f"{folder.name}/{name}: cannot read ({exc.strerror or exc})") from None
     if record is not None and hashlib.sha256(data).hexdigest() != record.sha256:

@@ -39,6 +39,7 @@ from seethrough.core.io import safe_json
 from seethrough.core.io.images import pil_to_rgba
 from seethrough.core.io.limits import max_pixels as _max_pixels
 from seethrough.core.io.psd_export import companion_paths, composite_image
+from seethrough.core.io.regular import open_regular
 from seethrough.core.io.schemas import PsdCompanion, validate
 from seethrough.core.taxonomy import tag_from_layer_name
 
@@ -62,15 +63,14 @@ class _RawLayer:
 
 
 def _open_psd(path: Path) -> PSDImage:
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # missing, a FIFO, a device: one line, never a wait
         if fh.read(4) != b"8BPS":
             raise BadInput(f"{path.name}: not a PSD file (bad signature)")
-    try:
-        return PSDImage.open(path)
-    except _READ_ERRORS as exc:
-        raise BadInput(f"{path.name}: corrupt or truncated PSD ({type(exc).__name__}: {exc})") from exc
+        fh.seek(0)
+        try:
+            return PSDImage.open(fh)
+        except _READ_ERRORS as exc:
+            raise BadInput(f"{path.name}: corrupt or truncated PSD ({type(exc).__name__}: {exc})") from exc
 
 
 def _layer_rgba(layer: PsdLayer, warnings: list[str], where: str) -> np.ndarray | None:
@@ -211,10 +211,10 @@ def _matches(path: Path, record: object) -> bool:
         if path.stat().st_size != record.size:  # type: ignore[attr-defined]
             return False
         digest = hashlib.sha256()
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-    except OSError:
+    except (OSError, BadInput):
         return False
     return digest.hexdigest() == record.sha256  # type: ignore[attr-defined]
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from seethrough.core.errors import BadInput, ModelNotFound
 from seethrough.core.io import safe_json
+from seethrough.core.io.regular import open_regular
 from seethrough.core.paths import user_data_dir
 
 ENV_VAR = "SEETHROUGH_MODELS"
@@ -259,8 +260,8 @@ def read_safetensors_header(file: Path) -> dict[str, Any]:
     Raises BadInput naming the file when it is truncated or not a safetensors file. Reads only the header.
     """
     try:
-        size = file.stat().st_size
-        with file.open("rb") as fh:
+        with open_regular(file) as fh:  # a FIFO or a device named *.safetensors: refused, never waited on
+            size = os.fstat(fh.fileno()).st_size
             head = fh.read(8)
             if len(head) < 8:
                 raise BadInput(f"{file} is not a safetensors file (only {size} bytes): re-download it")
