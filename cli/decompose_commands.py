@@ -136,6 +136,9 @@ def run_decompose(args: argparse.Namespace) -> int:
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
     output = Path(args.output)
+    from seethrough.cli.outputs import clean_output_folders
+
+    clean_output_folders(output)  # a killed run's temp files, before this one starts
     options = options_from_args(args)
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
@@ -145,9 +148,11 @@ def run_decompose(args: argparse.Namespace) -> int:
     if todo:
         check_models(options)
 
+    from seethrough.cli.terminal import quiet_libraries
     from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
     from seethrough.core.io.psd_export import export_psd
 
+    quiet_libraries()  # torch, diffusers and transformers are imported now: their own switches too
     device, _ = resolve_device_dtype(options)
     if device == "cpu":
         print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)
@@ -178,6 +183,9 @@ def run_redecompose(args: argparse.Namespace) -> int:
     redo = [t.strip() for t in (args.redo or "").split(",") if t.strip()] or None
     tags = redo or tags_in_region(doc, box)
     options = options_from_args(args)
+    from seethrough.cli.terminal import quiet_libraries
+
+    quiet_libraries()
     engine = load_engine(options)
     bar = _progress_bar(f"region {','.join(map(str, box))}")
     command = redecompose_region(doc, box, engine, options, tags=redo, feather=args.feather, progress=bar)
@@ -204,15 +212,8 @@ def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001, ANN20
     return images[state.process_index :: state.num_processes], options.with_(device=device)
 
 
-class _progress_bar:  # noqa: N801 - used like a function
-    def __init__(self, name: str) -> None:
-        from tqdm import tqdm
+def _progress_bar(name: str):  # noqa: ANN202 - a cli.terminal.Progress
+    """The decomposition's progress on a terminal (percent and the step), nothing when stderr is not one."""
+    from seethrough.cli.terminal import Progress
 
-        self._bar = tqdm(total=1000, desc=name, unit="‰", file=sys.stderr, leave=False)
-
-    def __call__(self, fraction: float, message: str) -> None:
-        self._bar.set_postfix_str(message)
-        self._bar.update(int(fraction * 1000) - self._bar.n)
-
-    def close(self) -> None:
-        self._bar.close()
+    return Progress(name)

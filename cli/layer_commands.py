@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.set_defaults(func=_info)
 
     comp = sub.add_parser("composite", help="composite the layers into one PNG")
-    comp.add_argument("file")
+    comp.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     comp.add_argument("-o", "--output", required=True, help="output .png")
     comp.add_argument("--mode", choices=("stack", "depth", "zbuffer"), default="stack",
                       help="stack: layer order; depth: by representative depth; zbuffer: per-pixel depth")
@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.set_defaults(func=_composite)
 
     strat = sub.add_parser("stratify", help="split layers into depth strata with K-Means (<tag>-0 nearest)")
-    strat.add_argument("file")
+    strat.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     strat.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     strat.add_argument("--tags", help="comma-separated tags (default: the stratify-by-default tags in the file)")
     strat.add_argument("--k", type=k_strata, default=2,
@@ -56,15 +56,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     strat.set_defaults(func=_stratify)
 
     lr = sub.add_parser("lrsplit", help="split layers into right/left parts (<tag>-r, <tag>-l)")
-    lr.add_argument("file")
-    lr.add_argument("-o", "--output", required=True)
+    lr.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
+    lr.add_argument("-o", "--output", required=True, help="output .psd, .stproj, .png or folder")
     lr.add_argument("--tags", required=True, help="comma-separated tags, e.g. handwear,ears")
-    lr.add_argument("--json", action="store_true")
+    lr.add_argument("--json", action="store_true", help="print what was split as JSON")
     add_force(lr)
     lr.set_defaults(func=_lrsplit)
 
     exp = sub.add_parser("export", help="write a layered PSD (+ See-through companions) or a folder of PNGs")
-    exp.add_argument("file")
+    exp.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     exp.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
     exp.add_argument("--groups", action="store_true", help="PSD: group the layers into head/body")
     exp.add_argument("--no-companions", action="store_true", help="PSD: skip <name>_depth.psd and <name>.psd.json")
@@ -102,9 +102,11 @@ def save(doc: Document, output: str, groups: bool = False, companions: bool = Tr
         save_png(out, composite(doc))
         return [out]
     if ext == ".psd":
+        from seethrough.cli.terminal import Progress
         from seethrough.core.io.psd_export import export_psd
 
-        return export_psd(doc, out, groups=groups, companions=companions)
+        with Progress(f"writing {out.name}") as progress:  # on a terminal only (a 1000-layer PSD takes a minute)
+            return export_psd(doc, out, groups=groups, companions=companions, progress=progress.steps)
     from seethrough.core.io.open_any import save_document
 
     return save_document(doc, output)

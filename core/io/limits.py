@@ -1,4 +1,5 @@
-"""Input size limits, configurable by environment variable so that a user with a big machine can raise them."""
+"""Input size limits, configurable by environment variable so that a user with a big machine can raise them, and
+the main memory available (for the checks that refuse work up front rather than run out of memory at the end)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,16 @@ def max_pixels(override: int | None = None) -> int:
     if value <= 0:
         raise BadInput(f"{ENV_MAX_PIXELS} must be positive, got {value}")
     return value
+
+
+def available_memory() -> int | None:
+    """Bytes of main memory available to a new allocation now (psutil's "available": free + reclaimable cache),
+    or None where it cannot be told."""
+    try:
+        import psutil  # type: ignore[import-untyped]
+    except ImportError:  # a dependency; without it the memory checks simply do not refuse anything
+        return None
+    try:
+        return int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError, AttributeError):
+        return None

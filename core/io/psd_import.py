@@ -31,6 +31,7 @@ from seethrough.core.document import (
     Document,
     DocumentLike,
     Layer,
+    crop_to_content,
     place,
     with_representative_depth,
 )
@@ -41,6 +42,7 @@ from seethrough.core.io.limits import max_pixels as _max_pixels
 from seethrough.core.io.psd_export import companion_paths, composite_image
 from seethrough.core.io.regular import open_regular
 from seethrough.core.io.schemas import PsdCompanion, validate
+from seethrough.core.io.set_journal import pending_renames
 from seethrough.core.taxonomy import tag_from_layer_name
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ class _RawLayer:
     opacity: float
     group: str
     blend_mode: str = "normal"
+    #: the layer's mask coverage (layer mask × vector mask) over its pixels, [0, 1]; None: no mask
+    mask: np.ndarray | None = None
+    #: the layer this one is clipped to (an earlier `_RawLayer`), or None
+    clip_base: _RawLayer | None = None
 
 
 def _open_psd(path: Path) -> PSDImage:
@@ -105,10 +111,14 @@ def _collect(
     warnings: list[str],
     where: str,
 ) -> None:
+    base: _RawLayer | str | None = None  # what a clipping layer here clips to: a layer, or why it cannot
     for layer in group:
         layer_visible = visible and layer.visible
         layer_opacity = opacity * layer.opacity / 255.0
         mode = _blend_mode(layer)
+        clip_base = _clip_base(layer, base, warnings)
+        if clip_base is None and not _is_clipping(layer):
+            base = f"{layer.kind} layer {layer.name!r}"  # until this layer turns out to be a usable base
         if layer.is_group():
             sub = f"{path}/{clean_name(layer.name)}" if path else clean_name(layer.name)
             if mode not in ("pass_through", "normal"):
@@ -126,6 +136,8 @@ def _collect(
             continue
         if rgba.size == 0 or not (rgba[..., 3] > 10).any():
             warnings.append(f"layer {layer.name!r} skipped: it is empty")
+            if not _is_clipping(layer):
+                base = "an empty layer"  # what clips to it shows nothing
             continue
         if layer.kind != "pixel":
             warnings.append(f"layer {layer.name!r} ({layer.kind}) rasterised")
@@ -135,8 +147,124 @@ def _collect(
         elif not is_supported(mode):
             warnings.append(f"layer {layer.name!r}: blend mode {label(mode)} is not supported by the compositor; "
                             "drawn as normal here, kept on export")
-        out.append(_RawLayer(clean_name(layer.name), rgba, (layer.left, layer.top), layer_visible, layer_opacity, path,
-                             mode))
+        raw = _RawLayer(clean_name(layer.name), rgba, (layer.left, layer.top), layer_visible, layer_opacity, path,
+                        mode, mask=_mask_coverage(layer, rgba.shape[1], rgba.shape[0], warnings),
+                        clip_base=clip_base)
+        out.append(raw)
+        if not _is_clipping(layer):
+            base = raw
+
+
+def _is_clipping(layer: PsdLayer) -> bool:
+    try:
+        return bool(layer.clipping)
+    except (AttributeError, ValueError, KeyError):
+        return False
+
+
+def _clip_base(layer: PsdLayer, base: _RawLayer | str | None, warnings: list[str]) -> _RawLayer | None:
+    """The layer a clipping layer clips to (its nearest non-clipping sibling below), or None with a warning when
+    that base is not a pixel layer we keep (a group, an adjustment layer) or there is none."""
+    if not _is_clipping(layer):
+        return None
+    if isinstance(base, _RawLayer):
+        return base
+    if base == "an empty layer":
+        return None  # clipped to nothing visible: `_bake_masks` hides it
+    warnings.append(f"layer {layer.name!r}: its clipping to {base or 'nothing'} is not applied (only clipping to a "
+                    "pixel layer is); drawn unclipped")
+    return None
+
+
+def _mask_coverage(layer: PsdLayer, width: int, height: int, warnings: list[str]) -> np.ndarray | None:
+    """The layer mask (and vector mask, where psd-tools' compositor applies it) over the layer's pixels, as
+    coverage in [0, 1]; None when the layer has no enabled mask. Layers psd-tools rasterised with `composite()`
+    already have theirs applied."""
+    if width == 0 or height == 0 or layer.kind != "pixel":
+        return None
+    box = (layer.left, layer.top, layer.left + width, layer.top + height)
+    coverage: np.ndarray | None = None
+    try:
+        mask = layer.mask
+        if mask is not None and not mask.disabled and mask.width * mask.height > _max_pixels(None):
+            raise BadInput(f"{layer.name!r}: its layer mask is {mask.width}×{mask.height}, over the image limit")
+        if mask is not None and not mask.disabled:
+            values = layer.numpy("mask")
+            coverage = np.full((height, width), mask.background_color / 255.0, np.float32)
+            if values is not None:
+                place_into(coverage, np.asarray(values, np.float32).reshape(values.shape[:2]),
+                           (mask.left - box[0], mask.top - box[1]))
+            density = _mask_density(mask)
+            if density < 1.0:
+                coverage = density * coverage + (1.0 - density)
+        vector = layer.vector_mask if layer.has_vector_mask() else None
+        if vector is not None and not vector.disabled and mask is not None and not mask.has_real():
+            from psd_tools.composite.vector import draw_vector_mask
+
+            drawn = np.asarray(draw_vector_mask(layer, box), np.float32).reshape(height, width)
+            coverage = drawn if coverage is None else coverage * drawn
+    except _READ_ERRORS + (ImportError,) as exc:
+        warnings.append(f"layer {layer.name!r}: its mask cannot be read ({exc}); drawn without it")
+        return None
+    if coverage is not None:
+        warnings.append(f"layer {layer.name!r}: its layer mask was applied to its pixels")
+    return coverage
+
+
+def _mask_density(mask: object) -> float:
+    parameters = getattr(mask, "parameters", None)
+    density = getattr(parameters, "user_mask_density", None) if parameters is not None else None
+    return 1.0 if density is None else min(max(float(density) / 255.0, 0.0), 1.0)
+
+
+def place_into(target: np.ndarray, values: np.ndarray, offset: tuple[int, int]) -> None:
+    """Copy `values` into `target` at `offset` (x, y), where they overlap."""
+    x, y = offset
+    h, w = values.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, target.shape[1]), min(y + h, target.shape[0])
+    if x1 > x0 and y1 > y0:
+        target[y0:y1, x0:x1] = values[y0 - y : y1 - y, x0 - x : x1 - x]
+
+
+def _bake_masks(raw: list[_RawLayer], warnings: list[str]) -> list[_RawLayer]:
+    """Layer masks and clipping masks, applied to the pixels: a document layer has no mask of its own yet, so what
+    the PSD masks is made transparent (the one place to change once layers keep their masks).
+
+    A layer mask multiplies the layer's alpha. A clipping layer is drawn only where its base is: its alpha is
+    multiplied by the base's (masked) alpha, it is hidden with its base and takes the base's opacity too, as in
+    psd-tools' compositor and Photoshop (identical where the base is opaque inside its shape at full opacity; at a
+    base's soft edge the clipped colour is mixed by alpha instead of painted onto the base). Layers left empty are
+    dropped."""
+    baked: dict[int, np.ndarray] = {}  # id(raw layer) → its alpha after masks (float, over its pixels)
+    out: list[_RawLayer] = []
+    for original in raw:
+        item = original
+        alpha = item.rgba[..., 3].astype(np.float32) / 255.0
+        if item.mask is not None:
+            alpha *= item.mask
+        base = item.clip_base
+        if base is not None:
+            base_alpha = np.zeros_like(alpha)
+            if id(base) in baked:
+                place_into(base_alpha, baked[id(base)], (base.offset[0] - item.offset[0],
+                                                          base.offset[1] - item.offset[1]))
+            alpha *= base_alpha
+            item = dataclasses.replace(item, visible=item.visible and base.visible,
+                                       opacity=item.opacity * base.opacity)
+            warnings.append(f"layer {item.name!r}: clipped to {base.name!r} (the clipping was applied to its pixels)")
+        baked[id(original)] = alpha  # what clips to this layer reads it (bases are never clipping layers)
+        if item.mask is None and base is None:
+            out.append(item)
+            continue
+        rgba = item.rgba.copy()
+        rgba[..., 3] = np.clip(np.rint(alpha * 255.0), 0, 255).astype(np.uint8)
+        rgba[rgba[..., 3] == 0] = 0
+        pixels, _, offset = crop_to_content(rgba, None, item.offset)
+        if pixels.size == 0 or not (pixels[..., 3] > 10).any():
+            warnings.append(f"layer {item.name!r} skipped: nothing of it is left inside its mask")
+            continue
+        out.append(dataclasses.replace(item, rgba=pixels, offset=offset))
+    return out
 
 
 def _crop_to_canvas(raw: list[_RawLayer], width: int, height: int, warnings: list[str]) -> list[_RawLayer]:
@@ -223,8 +351,12 @@ def _companions(p: Path, warnings: list[str]) -> tuple[PsdCompanion | None, Path
     """The companion JSON and depth PSD that belong to `p`: when the JSON records the set's members (our exports
     do), a member from another write is reported and left out instead of being paired with these layers."""
     depth_path, json_path = companion_paths(p)
-    meta = _read_json(json_path) if json_path.is_file() else None
-    depth = depth_path if depth_path.is_file() else None
+    # a set whose write was killed after its PSD was renamed: its companions are still under their temp names
+    pending = pending_renames(p.parent)
+    json_file = pending.get(json_path.name, json_path)
+    meta = _read_json(json_file) if json_file.is_file() else None
+    depth: Path | None = pending.get(depth_path.name, depth_path)
+    depth = depth if depth is not None and depth.is_file() else None
     if meta is None or meta.members is None:
         return meta, depth
     own = meta.members.get(p.name)
@@ -258,6 +390,7 @@ def import_psd(path: str | os.PathLike[str], max_pixels: int | None = None, comp
         warnings.append(f"{psd.depth}-bit PSD converted to 8-bit")
     raw: list[_RawLayer] = []
     _collect(psd, "", True, 1.0, raw, warnings, where)
+    raw = _bake_masks(raw, warnings)
     raw = _crop_to_canvas(raw, width, height, warnings)
 
     depth_maps: dict[str, tuple[np.ndarray, tuple[int, int]]] = {}

@@ -39,6 +39,13 @@ class ModelSpec:
     other_folders: tuple[str, ...] = ()  # subfolders that must exist (tokenizers, scheduler)
     files: tuple[str, ...] = ()  # top-level files
     tag_version: str | None = None
+    #: whether the repo can be downloaded (layers-v2's repo id is known, its weights were never published)
+    published: bool = True
+
+    @property
+    def unpublished_note(self) -> str:
+        return (f"{self.title} is not published ({self.repo_id} has no public weights); a folder of your own "
+                "with its layout is still found and used")
 
     @property
     def dir_name(self) -> str:
@@ -79,7 +86,7 @@ MODELS: dict[str, ModelSpec] = {
                   ("model_index.json",), "v3"),
         ModelSpec("layers-v2", "layers", "Layer model V2 (the paper's 19 classes)",
                   "layerdifforg/seethroughv0.0.1_layerdiff3d", _LAYER_FOLDERS, ("tokenizer", "tokenizer_2"),
-                  ("model_index.json",), "v2"),
+                  ("model_index.json",), "v2", published=False),
         ModelSpec("depth", "depth", "Pseudo-depth model (Marigold-3D)", "24yearsold/seethroughv0.0.1_marigold",
                   ("unet", "vae", "text_encoder"), ("tokenizer",), (), None),
         ModelSpec("samhq", "parser", "2D body parser (SAM-HQ, 19 class decoders; data engine seeds)",
@@ -222,6 +229,9 @@ def _not_found_message(specs: list[ModelSpec], roots: list[tuple[Path, str]], in
     ]
     if incomplete:
         lines.append("Incomplete: " + "; ".join(incomplete) + ".")
+    if not spec.published:
+        lines.append(f"Its weights are not published: use {MODELS['layers-v3'].id} (--tags v3) instead.")
+        return " ".join(lines)
     lines.append(f"Fetch it with: {spec.download_command(target)}")
     lines.append(f"Or in Python: {spec.download_python(target)}")
     return " ".join(lines)  # one line: the CLI prints it as one, the GUI wraps it
@@ -233,7 +243,8 @@ def list_models(search_dirs: Sequence[Path | str] = (), use_hf_cache: bool = Tru
     for spec in MODELS.values():
         row: dict[str, Any] = {"id": spec.id, "title": spec.title, "repo_id": spec.repo_id,
                                "tag_version": spec.tag_version, "installed": False, "path": None,
-                               "source": None, "size_bytes": None, "download": spec.download_command()}
+                               "source": None, "size_bytes": None, "published": spec.published,
+                               "download": spec.download_command() if spec.published else None}
         try:
             loc = find_model(spec.id, search_dirs, use_hf_cache)
         except ModelNotFound:

@@ -918,6 +918,8 @@ def corpus() -> list[Case]:
                                                image_header(kind, 10000, 10000)))
     add("png-wide-bomb", raw_file("w.png", png_bomb(2**31 - 1, 1)))
     add("psd-layer-bomb", raw_file("l.psd", _psd_with_layer_claiming(60000, 60000)))
+    add("psd-mask-and-clipping", masked_psd(), commands=EVERY_DOC_COMMAND, expect=frozenset({0, 2}))  # no depth
+    add("psd-mask-bomb", masked_psd((29000, 29000)), commands=EVERY_DOC_COMMAND)
     add("psd-json-over-64mib", psd_set(tamper=lambda root: sparse_file("c.psd.json", 65 * 2**20, b"{")(root)))
     add("model3-over-64mib", sparse_file("m.model3.json", 65 * 2**20, b"{"), commands=MODEL_COMMANDS)
     add("poses-over-64mib", sparse_file("poses.json", 65 * 2**20, b"["), **fp)
@@ -1015,6 +1017,34 @@ def _moc2_truncated(keep: int) -> Callable[[Path], None]:
         moc.write_bytes(data)
 
     return extra
+
+
+def masked_psd(mask_box: tuple[int, int] | None = None) -> Builder:
+    """A PSD with a layer mask and a clipping layer (written by psd-tools); `mask_box`: the mask's record then
+    claims that (width, height) with its data left as it was."""
+
+    def build(root: Path) -> Path:
+        from psd_tools import PSDImage
+
+        psd = PSDImage.new("RGBA", (24, 20))
+        base = np.zeros((12, 12, 4), np.uint8)
+        base[2:10, 2:10] = (200, 40, 40, 255)
+        masked = psd.create_pixel_layer(Image.fromarray(base, "RGBA"), name="face", top=2, left=2)
+        masked.create_mask(Image.fromarray(np.tile(np.arange(0, 220, 20, dtype=np.uint8), (10, 1)), "L"), top=3,
+                           left=4)
+        clip = psd.create_pixel_layer(Image.fromarray(np.full((20, 24, 4), 90, np.uint8), "RGBA"), name="shade",
+                                      top=0, left=0)
+        clip.clipping = True
+        path = root / "masked.psd"
+        psd.save(path)
+        if mask_box is not None:  # the mask record's rectangle (top, left, bottom, right) made to lie
+            data = path.read_bytes()
+            rect = struct.pack(">iiii", 3, 4, 13, 15)
+            assert data.count(rect) == 1
+            path.write_bytes(data.replace(rect, struct.pack(">iiii", 3, 4, 3 + mask_box[1], 4 + mask_box[0])))
+        return path
+
+    return build
 
 
 def _psd_with_layer_claiming(width: int, height: int) -> bytes:
