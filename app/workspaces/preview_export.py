@@ -126,12 +126,13 @@ class AnimationExportDialog(QDialog):
 def submit_export(jobs: JobManager, snapshot: object, settings: AnimationSettings, output: Path, loop: int,
                   overwrite: bool, on_done: object = None) -> Job:
     """Render and write the animation in the `main` lane (progress in the status bar, Cancel stops it)."""
-    from seethrough.core.animate import render_frames
-    from seethrough.core.io.animation import check_target, write_animation
+    from seethrough.core.animate import check_memory, render_frames
+    from seethrough.core.io.animation import check_target, format_for, write_animation
 
     check_target(output, overwrite)  # refuse on the UI thread, before minutes of rendering
 
     def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
+        check_memory(snapshot, settings, format_for(output))  # type: ignore[arg-type] - refused before rendering
         frames = render_frames(snapshot, settings, progress, is_cancelled)  # type: ignore[arg-type]
         return write_animation(frames, output, settings.fps, loop, overwrite)
 

@@ -178,3 +178,39 @@ def test_gif_frames_keep_their_transparency_and_colours(tmp_path: Path) -> None:
             opaque = frame[..., 3] >= 128
             assert np.array_equal(decoded[..., 3] > 0, opaque)
             assert np.abs(decoded[opaque][:, :3].astype(int) - frame[opaque][:, :3].astype(int)).mean() < 4
+
+
+def test_an_animation_that_would_run_out_of_memory_is_refused_up_front_with_a_size_that_fits() -> None:
+    from seethrough.core.animate import check_memory, memory_estimate
+    from seethrough.core.errors import ImageTooLarge
+
+    doc = build_sample_document()
+    settings = AnimationSettings(seconds=1.0, fps=10)
+    need = memory_estimate(doc, settings, "mp4")
+    check_memory(doc, settings, "mp4", available=2 * need)  # fits
+    with pytest.raises(ImageTooLarge, match=r"use --size (\d+) or smaller") as refused:
+        check_memory(doc, settings, "mp4", available=need // 3)
+    size = int(str(refused.value).split("--size ")[1].split()[0])
+    assert 16 <= size < max(doc.size)
+    smaller = AnimationSettings(seconds=1.0, fps=10, size=size)
+    assert memory_estimate(doc, smaller, "mp4") <= 0.8 * (need // 3)  # the size it names does fit
+    check_memory(doc, smaller, "mp4", available=need // 3)
+    # memory follows the output size, not the canvas: the layers are kept at the output's scale
+    assert memory_estimate(doc, AnimationSettings(size=256), "gif") < need / 8
+
+
+def test_cli_animate_refuses_at_once_what_would_not_fit(tmp_path: Path) -> None:
+    """Issue 22: an 8000² document ran 100 s before "out of memory". The budget here is set by the documented
+    variable (SEETHROUGH_MAX_MEMORY), as a shared machine would."""
+    import os
+    import subprocess
+    import sys
+
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    env = {**os.environ, "SEETHROUGH_MAX_MEMORY": str(200 * 2**20)}
+    out = tmp_path / "a.mp4"
+    result = subprocess.run([sys.executable, str(main), "animate", "sample", "-o", str(out), "--seconds", "2"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "--size" in lines[0] and "GB of memory" in lines[0], lines
+    assert not out.exists() and list(tmp_path.iterdir()) == []
