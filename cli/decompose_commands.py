@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 from seethrough.cli import print_json
@@ -154,14 +153,13 @@ def run_decompose(args: argparse.Namespace) -> int:
 
     quiet_libraries()  # torch, diffusers and transformers are imported now: their own switches too
     device, _ = resolve_device_dtype(options)
-    if device == "cpu":
-        print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)
+    where = " (on the CPU: minutes per step at full resolution)" if device == "cpu" else ""  # shown with the progress
     engine = load_engine(options) if todo else None
     written = []
     for image_path in todo:
         target = output_for(image_path, output, batch)
         target.parent.mkdir(parents=True, exist_ok=True)
-        bar = _progress_bar(image_path.name)
+        bar = _progress_bar(image_path.name + where)
         doc = engine.decompose(load_image(image_path), options, progress=bar)
         bar.close()
         export_psd(doc, target)

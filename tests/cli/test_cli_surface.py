@@ -146,6 +146,8 @@ def test_progress_shows_on_a_terminal_in_percent_and_never_before_an_error(tmp_p
     assert code == 0
     assert "checking sample:" in tty and "%" in tty and "‰" not in tty  # shown while it works, in percent
     assert _screen(tty) == []  # and erased at the end: the findings are on stdout
+    code, out, tty = _terminal_run("export", "sample", "-o", str(tmp_path / "s.psd"))
+    assert code == 0 and "writing s.psd:" in tty and "/" in tty and _screen(tty) == []  # "42 %  7/36"
     # an error after progress was shown: the terminal ends with the reason alone
     failing = tmp_path / "ffmpeg"
     failing.write_text("#!/bin/sh\ncat > /dev/null\nexit 1\n")
@@ -171,6 +173,10 @@ def test_temp_files_of_a_killed_run_are_removed_when_the_cli_starts_writing_ther
     alive.write_bytes(b"being written")
     foreign = tmp_path / ".art.psd.tmp"  # someone else's name
     foreign.write_bytes(b"theirs")
-    result = _cli("check", "sample", "--fix", "-o", tmp_path / "fixed.psd", "--force")
-    assert result.returncode == 0, result.stderr[-2000:]
+    existing = tmp_path / "art.psd"
+    existing.write_bytes(b"the user's PSD")
+    # a command that will write here starts: the stale temp goes at once, even though this one is then refused
+    result = _cli("export", "sample", "-o", existing)
+    assert result.returncode == 2 and "--force" in result.stderr  # (it used to wait for a write that succeeded)
     assert not stale.exists() and alive.exists() and foreign.exists()
+    assert existing.read_bytes() == b"the user's PSD"

@@ -100,6 +100,7 @@ def _assert_whole(doc, expected: str | None = None) -> str:  # noqa: ANN001
     return key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, members", [("psd", 3), ("png", 10)])
 def test_a_kill_at_every_rename_of_a_set_leaves_the_old_or_the_new_set_whole(tmp_path, kind, members):
     from seethrough.core.io.atomic import clean_stale_temps

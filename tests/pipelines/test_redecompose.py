@@ -120,6 +120,7 @@ def test_cli_redecompose_writes_the_output_and_refuses_a_bad_box(setup, tmp_path
     assert bad.returncode == 2 and "--box" in bad.stderr and not (tmp_path / "x.psd").exists()
 
 
+@pytest.mark.slow
 def test_cli_redecompose_fails_in_one_line_after_the_models_ran(setup, tmp_path: Path) -> None:
     """Issue 22: redecompose printed a tqdm bar in ‰/s, and transformers/diffusers their "Loading weights" bars and
     dtype warnings, before the one line a failure owes. (Its success prints nothing on stderr off a terminal: the
