@@ -132,7 +132,7 @@ def submit_export(jobs: JobManager, snapshot: object, settings: AnimationSetting
     check_target(output, overwrite)  # refuse on the UI thread, before minutes of rendering
 
     def job(progress, is_cancelled):  # noqa: ANN001, ANN202 - runs in the main lane
-        check_memory(snapshot, settings, format_for(output))  # type: ignore[arg-type] - refused before rendering
+        check_memory(snapshot, settings, format_for(output))  # refused before minutes of rendering
         frames = render_frames(snapshot, settings, progress, is_cancelled)  # type: ignore[arg-type]
         return write_animation(frames, output, settings.fps, loop, overwrite)
 
