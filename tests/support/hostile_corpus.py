@@ -4,9 +4,12 @@ binary is committed).
 Each `Case` writes its input under a folder of its own and names the commands to run on it (argv templates with
 `{in}` for the input and `{out}` for an output folder that exists and is empty) and the exit codes allowed: 2 for
 bad input (one line on stderr), 0 where the input is odd but valid (a 300-character layer name, a mixed PSD set
-that is reported and read without its companions). Classes: deep JSON, wrong types and values, NaN/Infinity,
-sizes and pixel bombs, names, paths that leave the folder, half-written sets, corrupt containers, bad arguments and
-outputs that must not be overwritten. Live2D cases link (never copy) the fixture models' moc and textures.
+that is reported and read without its companions). Classes: deep JSON, wrong types and values, NaN/Infinity/1e400
+in every number (files and arguments), sizes and pixel bombs in every format (claimed by headers, or sparse files
+over a size limit), names, paths that leave the folder, half-written sets, corrupt containers, zips of other tools
+(encrypted, exotic compression, lying sizes), special files (FIFOs, sockets, devices: `may_hang`, run under a
+timeout), PSD masks and clipping, bad arguments and outputs that must not be overwritten. Live2D cases link (never
+copy) the fixture models' moc and textures (a truncated moc is the first bytes of one, written at test time).
 """
 
 from __future__ import annotations
