@@ -849,14 +849,17 @@ def corpus() -> list[Case]:
                         ("labels-list", '{"labels": [1]}')]:
         add(f"ground-truth-{label}", raw_file("truth.json", text), commands=truth, needs_fixtures=True)
     # a truncated Cubism 2 .moc: every live2d action
+    every_live2d = (*MODEL_COMMANDS, ("live2d", "export", "{in}", "-o", "{out}/ds", "--size", "64"))
     for keep in (0, 3, 100, 4096, 40_000):
-        add(f"model2-moc-truncated-{keep}", model2(extra=_moc2_truncated(keep)), **f3)
+        add(f"model2-moc-truncated-{keep}", model2(extra=_moc2_truncated(keep)), needs_fixtures=True,
+            commands=every_live2d)
     # projects zipped by other tools
-    add("project-zip-encrypted", patched_project(flag_bits=0x1))
-    add("project-zip-encrypted-member", patched_project(flag_bits=0x1, only="layers/a1.png"))
+    every = {"commands": EVERY_DOC_COMMAND}  # every subcommand that reads a document
+    add("project-zip-encrypted", patched_project(flag_bits=0x1), **every)
+    add("project-zip-encrypted-member", patched_project(flag_bits=0x1, only="layers/a1.png"), **every)
     for label, method in [("deflate64", 9), ("ppmd", 98), ("aes", 99), ("unknown", 77)]:
-        add(f"project-zip-method-{label}", patched_project(method=method))
-        add(f"project-zip-member-method-{label}", patched_project(method=method, only="layers/a1.png"))
+        add(f"project-zip-method-{label}", patched_project(method=method), **every)
+        add(f"project-zip-member-method-{label}", patched_project(method=method, only="layers/a1.png"), **every)
     add("project-zip-claims-4gb", patched_project(size=0xFFFF_FFF0))
     add("project-zip-member-claims-4gb", patched_project(size=0xFFFF_FFF0, only="layers/a1.png"))
     add("project-zip-bzip2", recompressed_project(zipfile.ZIP_BZIP2), expect=ok)
