@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,9 +77,11 @@ class Cubism2Runtime:
                 with _settings_from(settings) if settings is not None else contextlib.nullcontext():
                     self._v2_model.LoadModelJson(str(model_file), create_renderer=False)
         except (OSError, ValueError, IndexError, KeyError, TypeError, RuntimeError, AttributeError,
-                UnicodeDecodeError, EOFError, ZeroDivisionError) as exc:
-            raise BadInput(f"{model_file.name}: the Cubism 2 model could not be read ({type(exc).__name__}: {exc})") \
-                from exc
+                UnicodeDecodeError, EOFError, ZeroDivisionError, struct.error, MemoryError, OverflowError,
+                RecursionError) as exc:  # a truncated or damaged .moc fails anywhere inside the reader
+            why = "its .moc is truncated or damaged" if isinstance(exc, (struct.error, EOFError)) else \
+                f"{type(exc).__name__}: {exc}"
+            raise BadInput(f"{model_file.name}: the Cubism 2 model could not be read ({why})") from exc
         self._model = self._v2_model.live2DModel
         self._ctx = self._model.getModelContext()
         self.pose_groups: PoseGroups = []

@@ -17,13 +17,13 @@ summed by area, so the errors that cost the most pixels come first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seethrough.core.errors import BadInput
+from seethrough.core.io import safe_json
 
 SCHEMA = "seethrough-ground-truth/1"
 #: shown for a mesh that has no label
@@ -87,12 +87,7 @@ class Evaluation:
 def read_ground_truth(path: str | Path, known_tags: Iterable[str] | None = None) -> GroundTruth:
     """Read and check a ground-truth file; any problem is one `BadInput` line naming the file."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"ground-truth file not found: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"ground-truth file {path} is not valid JSON ({exc})") from None
+    data = safe_json.read(path, "ground-truth file")  # bounded size and nesting, finite numbers, regular files only
     if not isinstance(data, dict) or not isinstance(data.get("labels"), dict):
         raise BadInput(f"ground-truth file {path} has no \"labels\" object (mesh id → tag)")
     if data.get("schema", SCHEMA) != SCHEMA:

@@ -8,6 +8,7 @@ pure-Python Cubism 2 runtime (`annotation.cubism2`), also without GL.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from seethrough.annotation.optional_files import check_cubism3, clean_cubism2_se
 from seethrough.annotation.pose import pose_part_opacities, read_pose
 from seethrough.core.errors import BadInput
 from seethrough.core.io import safe_json
+from seethrough.core.io.regular import check_regular, open_regular, read_regular
 from seethrough.core.io.schemas import Model2Json, Model3Json, validate
 
 #: Core constant flags: blend mode bits, double-sided, inverted mask
@@ -35,6 +37,24 @@ def _inside(folder: Path, rel: str, where: str) -> Path:
     """`folder/rel` for a reference the schema already checked (relative, no `..`): inside the model's folder.
     (Symlinks the user put in their own folder are followed; the file's text cannot name a path outside it.)"""
     return folder / rel.replace("\\", "/")
+
+
+def _check_present(path: Path, where: str, what: str) -> None:
+    """BadInput when a file the model names is missing, or is a FIFO, device or folder (never opened then)."""
+    if not path.exists():
+        raise BadInput(f"{where}: {what} is missing")
+    check_regular(path, f"{where}: {what}")
+
+
+def _textures(folder: Path, names: Sequence[str], where: str) -> list[Path]:
+    """The model's texture paths, each checked to be a regular file (a missing one is named)."""
+    textures = [_inside(folder, t, where) for t in names]
+    missing = [t.name for t in textures if not t.exists()]
+    if missing:
+        raise BadInput(f"{where}: texture(s) missing: {', '.join(missing)}")
+    for texture in textures:
+        check_regular(texture, f"{where}: the texture {texture.name}")
+    return textures
 
 
 def find_model_file(path: Path) -> Path:
@@ -68,15 +88,11 @@ def _load_cubism2(model_file: Path) -> Live2DModel:
     spec = validate(Model2Json, raw, model_file.name)
     folder = model_file.parent
     moc_path = _inside(folder, spec.model, model_file.name)
-    if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {spec.model} is missing")
-    with open(moc_path, "rb") as fh:
+    _check_present(moc_path, model_file.name, f"the moc file {spec.model}")
+    with open_regular(moc_path) as fh:
         if fh.read(3) != b"moc":
             raise BadInput(f"{moc_path.name}: not a Cubism 2 .moc file (unsupported or damaged)")
-    textures = [_inside(folder, t, model_file.name) for t in spec.textures]
-    missing = [t.name for t in textures if not t.is_file()]
-    if missing:
-        raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
+    textures = _textures(folder, spec.textures, model_file.name)
     settings, warnings = clean_cubism2_settings(folder, raw)  # raw: its paths were checked by the schema
     try:
         runtime = Cubism2Runtime(model_file, settings)
@@ -112,13 +128,9 @@ def _load_cubism3(model_file: Path) -> Live2DModel:
     checked = validate(Model3Json, spec, model_file.name).FileReferences
     folder = model_file.parent
     moc_path = _inside(folder, checked.Moc, model_file.name)
-    if not moc_path.is_file():
-        raise BadInput(f"{model_file.name}: the moc file {checked.Moc} is missing")
-    textures = [_inside(folder, t, model_file.name) for t in checked.Textures]
-    missing = [t.name for t in textures if not t.is_file()]
-    if missing:
-        raise BadInput(f"{model_file.name}: texture(s) missing: {', '.join(missing)}")
-    core = CoreModel(moc_path.read_bytes(), name=moc_path.name)
+    _check_present(moc_path, model_file.name, f"the moc file {checked.Moc}")
+    textures = _textures(folder, checked.Textures, model_file.name)
+    core = CoreModel(read_regular(moc_path), name=moc_path.name)
     if core.drawable_count == 0:
         raise BadInput(f"{moc_path.name} has no ArtMeshes (zero drawables): nothing to label")
 

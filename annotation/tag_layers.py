@@ -14,7 +14,7 @@ Ignoring faint fringes of near fragments keeps a pixel's depth that of the fragm
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,12 +61,22 @@ def render_tags(model: Live2DModel, labels: Mapping[str, str], frame: Frame | in
     the layers and the composite but still hide what lies under them in the visibility masks)."""
     raster: ModelRaster = model_raster(model, frame)
     order = raster.order
-    d = pseudo_depths(model)
     top = raster.top_mesh(ALPHA_VISIBLE)
     rank_tag = np.array([labels.get(m.id) or "" for m in order] + [""], dtype=object)
     visible_tag = rank_tag[top]  # top == -1 picks the trailing ""
-    h, w = raster.frame.height, raster.frame.width
     layers, visible, depth = {}, {}, {}
+    for tag, layer, dmap in iter_tag_layers(raster, labels):
+        layers[tag], visible[tag], depth[tag] = layer, visible_tag == tag, dmap
+    labelled = {m for m, t in labels.items() if t}
+    return TagLayers(raster.composite(labelled), layers, visible, depth, raster.frame)
+
+
+def iter_tag_layers(raster: ModelRaster, labels: Mapping[str, str]) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(tag, full-frame float RGBA layer, depth map) for each non-empty tag in the taxonomy's order, one at a time,
+    so a caller that keeps only a cropped copy of each holds one full-frame layer at a time (`live2d psd --size
+    8192` has ~20 tags of 1 GB each)."""
+    d = pseudo_depths(raster.model)
+    h, w = raster.frame.height, raster.frame.width
     for tag in ordered_tags({t for t in labels.values() if t}):
         ids = {m for m, t in labels.items() if t == tag}
         layer = raster.composite(ids)
@@ -74,7 +84,7 @@ def render_tags(model: Live2DModel, labels: Mapping[str, str], frame: Frame | in
             continue
         strong = np.full((h, w), np.inf, np.float32)  # nearest fragment with alpha > ALPHA_VISIBLE
         weak = np.full((h, w), np.inf, np.float32)  # nearest fragment with any alpha (edges, faint strokes)
-        for mesh in order:
+        for mesh in raster.order:
             if mesh.id not in ids:
                 continue
             pixels, (x0, y0, x1, y1) = raster.crops[mesh.id]
@@ -84,7 +94,6 @@ def render_tags(model: Live2DModel, labels: Mapping[str, str], frame: Frame | in
                 region = target[y0:y1, x0:x1]
                 region[covered] = np.minimum(region[covered], d[mesh.id])
         dmap = np.where(np.isfinite(strong), strong, np.where(np.isfinite(weak), weak, 1.0)).astype(np.float32)
+        del strong, weak
         dmap[layer[..., 3] < 0.5 / 255.0] = 1.0  # outside the layer as saved (alpha rounds to 0): "no depth"
-        layers[tag], visible[tag], depth[tag] = layer, visible_tag == tag, dmap
-    labelled = {m for m, t in labels.items() if t}
-    return TagLayers(raster.composite(labelled), layers, visible, depth, raster.frame)
+        yield tag, layer, dmap

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from seethrough.annotation.model import Live2DModel
-from seethrough.annotation.render import Frame, content_frame, fit_frame, to_uint8
-from seethrough.annotation.tag_layers import render_tags
+from seethrough.annotation.render import Frame, content_frame, fit_frame, model_raster, to_uint8
+from seethrough.annotation.tag_layers import iter_tag_layers
 from seethrough.core.document import Document, Layer, crop_to_content, with_representative_depth
 from seethrough.core.errors import BadInput
 
@@ -47,20 +47,24 @@ def live2d_document(
             chosen = fit_frame(model, size, margin)
         else:
             raise BadInput(f"unknown frame {frame!r} (canvas, content or a Frame)")
-        rendered = render_tags(model, labels, chosen)
+        # one tag at a time, each cropped to its content at once: one full-frame float layer in memory at a time
+        raster = model_raster(model, chosen)
+        built = []
+        for tag, rgba, dmap in iter_tag_layers(raster, labels):
+            pixels, depth, offset = crop_to_content(to_uint8(rgba), dmap)
+            del rgba, dmap
+            if pixels.size == 0:
+                continue
+            layer = Layer(tag, pixels, offset=offset, tag=tag, depth=depth, provenance=f"live2d:{model.path.name}")
+            built.append(with_representative_depth(layer))
+        source = to_uint8(raster.composite({m for m, t in labels.items() if t}))
+        rendered_frame = raster.frame
     finally:
         if saved is not None:
             model.set_parameters(saved)
             model.update()
-    built = []
-    for tag, rgba in rendered.layers.items():
-        pixels, depth, offset = crop_to_content(to_uint8(rgba), rendered.depth[tag])
-        if pixels.size == 0:
-            continue
-        layer = Layer(tag, pixels, offset=offset, tag=tag, depth=depth, provenance=f"live2d:{model.path.name}")
-        built.append(with_representative_depth(layer))
     built.sort(key=lambda layer: -layer.depth_value)
-    h, w = rendered.composite.shape[:2]
+    h, w = source.shape[:2]
     metadata = {"name": model.name, "live2d": str(model.path), "pose": dict(pose or model.pose_summary()),
-                "frame": {"scale": rendered.frame.scale, "offset": list(rendered.frame.offset)}}
-    return Document((w, h), built, source=to_uint8(rendered.composite), metadata=metadata)
+                "frame": {"scale": rendered_frame.scale, "offset": list(rendered_frame.offset)}}
+    return Document((w, h), built, source=source, metadata=metadata)

@@ -33,6 +33,21 @@ def setup_logging() -> Path:
     return path
 
 
+def clean_write_folders() -> None:
+    """Remove the temp files a killed run of the app left where it writes: the autosave folder and the folders of
+    the recent documents (our own temp names only, only when the process that made them is gone)."""
+    from seethrough.app.autosave import autosave_dir
+    from seethrough.app.settings import LAST_FILE, RECENT_FILES, Settings
+    from seethrough.core.io.atomic import clean_folders
+
+    settings = Settings()
+    documents = [*settings.get(RECENT_FILES), settings.get(LAST_FILE)]
+    folders = [autosave_dir(), *(Path(str(p)).parent for p in documents if p)]
+    removed = clean_folders(folders)
+    if removed:
+        log.info("removed %d temp file(s) left by an interrupted run: %s", len(removed), ", ".join(map(str, removed)))
+
+
 def install_excepthook(window: MainWindow) -> None:
     """Uncaught exceptions in Qt slots are logged and shown, and the app keeps running."""
     from seethrough.app.errors import show_error
@@ -52,6 +67,7 @@ def create_main_window(settings_path: str | Path | None = None, open_path: str |
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(settings_path).parent))
     setup_logging()
+    clean_write_folders()
     from seethrough.app.settings import THEME, Settings
     from seethrough.app.theme import apply_theme
 

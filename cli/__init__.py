@@ -51,6 +51,8 @@ def build_parser(open_gui: GuiLauncher | None = None) -> argparse.ArgumentParser
         description="See-through Studio: layer decomposition of anime characters. "
         "Without a subcommand, opens the app (optionally on FILE).",
     )
+    parser.add_argument("--version", action="version", version=f"seethrough-gui {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="open the app (the default)")
     gui.add_argument("file", nargs="?", help="an image, PSD, project or Live2D model to open")
@@ -64,6 +66,17 @@ def build_parser(open_gui: GuiLauncher | None = None) -> argparse.ArgumentParser
             continue  # that subcommand is not part of this checkout (yet); the others still work
         module.register(sub)
     return parser
+
+
+def version() -> str:
+    """The installed package's version (`seethrough-studio`), or "unknown" in a checkout that is not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("seethrough-studio")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _run_gui(open_gui: GuiLauncher | None, args: argparse.Namespace) -> int:
@@ -116,7 +129,7 @@ def _internal_error(exc: BaseException) -> int:
     except OSError:
         where = "the details follow"
         print(trace, file=sys.stderr)
-    print(f"seethrough-gui: internal error ({type(exc).__name__}: {exc}); please report it — {where}", file=sys.stderr)
+    _say(f"internal error ({type(exc).__name__}: {exc}); please report it — {where}")
     return EXIT_INTERNAL
 
 
@@ -134,8 +147,6 @@ def _quiet_broken_pipe() -> int:
 
 def run(argv: list[str], open_gui: GuiLauncher | None = None) -> int:
     """Parse `argv` and run its subcommand (the GUI without one, through `open_gui`); the exit code."""
-    from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError, describe_os_error
-
     parser = build_parser(open_gui)
     known: set[str] = set()
     for action in parser._actions:
@@ -144,32 +155,55 @@ def run(argv: list[str], open_gui: GuiLauncher | None = None) -> int:
     if not argv or (argv[0] not in known and not argv[0].startswith("-")):
         argv = ["gui", *argv]
     args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        return _run_command(args)  # the app has its own logging, progress and error dialogs
+    from seethrough.cli.terminal import command_output, print_held_warnings
+
+    with command_output() as held:  # libraries silent, our progress on a terminal only
+        code = _run_command(args)
+    if code == EXIT_OK:
+        print_held_warnings(held)  # a failure prints its reason alone
+    return code
+
+
+def _say(text: str) -> None:
+    """One line on stderr, after erasing any progress line on the terminal."""
+    from seethrough.cli.terminal import clear_progress
+
+    clear_progress()
+    print(f"seethrough-gui: {text}", file=sys.stderr)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """`args.func(args)` with every exception mapped to an exit code and at most one line on stderr."""
+    from seethrough.core.errors import BadInput, Cancelled, ModelNotFound, SeeThroughError, describe_os_error
+
     try:
         return int(args.func(args) or 0)
     except (BadInput, ModelNotFound) as exc:
-        print(f"seethrough-gui: {exc}", file=sys.stderr)
+        _say(" ".join(str(exc).splitlines()))
         return EXIT_BAD_INPUT
     except Cancelled as exc:
-        print(f"seethrough-gui: cancelled: {exc}", file=sys.stderr)
+        _say(f"cancelled: {exc}")
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except MemoryError:
-        print("seethrough-gui: cannot complete: out of memory (try a smaller input)", file=sys.stderr)
+        _say("cannot complete: out of memory (try a smaller input)")
         return EXIT_BAD_INPUT
     except OSError as exc:  # the environment (disk full, read-only, a folder in the way): not our bug
-        print(f"seethrough-gui: cannot complete: {describe_os_error(exc)}", file=sys.stderr)
+        _say(f"cannot complete: {describe_os_error(exc)}")
         return EXIT_BAD_INPUT
     except SeeThroughError as exc:
-        print(f"seethrough-gui: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_INTERNAL
     except KeyboardInterrupt:
-        print("seethrough-gui: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
     except Exception as exc:
         message = _foreign_bad_input(exc)
         if message is not None:
-            print(f"seethrough-gui: {message}", file=sys.stderr)
+            _say(message)
             return EXIT_BAD_INPUT
         return _internal_error(exc)  # an internal error
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from seethrough.cli import EXIT_OK, print_json
@@ -53,11 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def read_path_samples(path: Path) -> tuple[tuple[float, float, float], ...]:
     """A recorded pointer path: a JSON list of [t, x, y] (or {"samples": [...]}, as the Preview saves it)."""
     from seethrough.core.errors import BadInput
+    from seethrough.core.io import safe_json
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadInput(f"{path}: not a readable JSON path file ({type(exc).__name__})") from None
+    data = safe_json.read(path, "path file")  # bounded, finite numbers only, regular files only (never a FIFO)
     if isinstance(data, dict):
         data = data.get("samples")
     if not isinstance(data, list) or not data or len(data) > 100_000:
@@ -72,8 +68,9 @@ def read_path_samples(path: Path) -> tuple[tuple[float, float, float], ...]:
 
 def _animate(args: argparse.Namespace) -> int:
     from seethrough.cli.layer_commands import load
-    from seethrough.core.animate import PRESETS, AnimationSettings, parse_colour, render_frames
-    from seethrough.core.io.animation import check_target, write_animation
+    from seethrough.cli.terminal import Progress
+    from seethrough.core.animate import PRESETS, AnimationSettings, check_memory, parse_colour, render_frames
+    from seethrough.core.io.animation import check_target, format_for, write_animation
 
     samples: tuple[tuple[float, float, float], ...] = ()  # a recorded pointer path
     if args.path in PRESETS:
@@ -84,14 +81,9 @@ def _animate(args: argparse.Namespace) -> int:
                                  background=parse_colour(args.background) if args.background else None)
     check_target(args.output, args.force)  # before any work: never render minutes for a refused output
     doc = load(args.file)
-
-    def progress(fraction: float, text: str) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{text}", end="", file=sys.stderr, flush=True)
-
-    out = write_animation(render_frames(doc, settings, progress), args.output, args.fps, args.loop, args.force)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    check_memory(doc, settings, format_for(args.output))  # refused now, not after minutes of rendering
+    with Progress(f"animate {Path(args.output).name}") as progress:  # on a terminal only
+        out = write_animation(render_frames(doc, settings, progress), args.output, args.fps, args.loop, args.force)
     if args.json:
         print_json({"output": str(out), "frames": settings.frame_count, "fps": args.fps})
     else:

@@ -7,7 +7,7 @@ resumes. Under `accelerate launch` every process takes its share of the images a
 from __future__ import annotations
 
 import argparse
-import sys
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,15 +82,24 @@ def options_from_args(args: argparse.Namespace) -> DecomposeOptions:
     )
 
 
+#: |a --box coordinate|: far beyond any canvas (the pixel cap allows at most 65 536 on a side), far below overflow
+BOX_LIMIT = 1 << 20
+
+
 def _box(text: str) -> tuple[int, int, int, int]:
+    """x0,y0,x1,y1: four finite numbers (inf, nan and 1e400 are refused, not overflowed), rounded down."""
     parts = text.split(",")
     try:
-        values = tuple(int(float(v)) for v in parts)
+        numbers = [float(v) for v in parts]
     except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text!r}")
-    return values
+        numbers = []
+    if len(numbers) != 4:
+        raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1, got {text[:80]!r}")
+    if not all(math.isfinite(v) and abs(v) <= BOX_LIMIT for v in numbers):
+        raise argparse.ArgumentTypeError(f"--box coordinates must be finite numbers within ±{BOX_LIMIT:,}, "
+                                         f"got {text[:80]!r}")
+    x0, y0, x1, y1 = (math.floor(v) for v in numbers)
+    return (x0, y0, x1, y1)
 
 
 def list_inputs(source: Path) -> list[Path]:
@@ -130,6 +139,9 @@ def run_decompose(args: argparse.Namespace) -> int:
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
     output = Path(args.output)
+    from seethrough.cli.outputs import clean_output_folders
+
+    clean_output_folders(output)  # a killed run's temp files, before this one starts
     options = options_from_args(args)
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
@@ -139,34 +151,27 @@ def run_decompose(args: argparse.Namespace) -> int:
     if todo:
         check_models(options)
 
-    from seethrough.core.decompose.engine import resolve_device_dtype
-
-    device, _ = resolve_device_dtype(options)
-    if device == "cpu":
-        print("seethrough-gui: running on the CPU: expect minutes per step at full resolution", file=sys.stderr)
-    written = _decompose_each(todo, options, output, batch) if todo else []
-    if args.json:
-        print_json({"written": written, "skipped": skipped, "device": device})
-    return 0
-
-
-def _decompose_each(images: list[Path], options: DecomposeOptions, output: Path, batch: bool) -> list[str]:
-    """Load the models once, then decompose each image into its PSD; the files written."""
-    from seethrough.core.decompose.engine import load_engine
-    from seethrough.core.io.images import load_image
+    from seethrough.cli.terminal import quiet_libraries
+    from seethrough.core.decompose.engine import load_engine, resolve_device_dtype
     from seethrough.core.io.psd_export import export_psd
 
-    engine = load_engine(options)
-    written = []
-    for image_path in images:
+    quiet_libraries()  # torch, diffusers and transformers are imported now: their own switches too
+    device, _ = resolve_device_dtype(options)
+    where = " (on the CPU: minutes per step at full resolution)" if device == "cpu" else ""  # shown with the progress
+    written: list[str] = []
+    engine = load_engine(options) if todo else None
+    for image_path in todo:
+        assert engine is not None
         target = output_for(image_path, output, batch)
         target.parent.mkdir(parents=True, exist_ok=True)
-        bar = _progress_bar(image_path.name)
+        bar = _progress_bar(image_path.name + where)
         doc = engine.decompose(load_image(image_path), options, progress=bar)
         bar.close()
         export_psd(doc, target)
         written.append(str(target))
-    return written
+    if args.json:
+        print_json({"written": written, "skipped": skipped, "device": device})
+    return 0
 
 
 def run_redecompose(args: argparse.Namespace) -> int:
@@ -181,6 +186,9 @@ def run_redecompose(args: argparse.Namespace) -> int:
     redo = [t.strip() for t in (args.redo or "").split(",") if t.strip()] or None
     tags = redo or tags_in_region(doc, box)
     options = options_from_args(args)
+    from seethrough.cli.terminal import quiet_libraries
+
+    quiet_libraries()
     engine = load_engine(options)
     bar = _progress_bar(f"region {','.join(map(str, box))}")
     command = redecompose_region(doc, box, engine, options, tags=redo, feather=args.feather, progress=bar)
@@ -207,15 +215,8 @@ def _shard_for_this_process(images: list[Path], options):  # noqa: ANN001
     return images[state.process_index :: state.num_processes], options.with_(device=device)
 
 
-class _progress_bar:  # used like a function
-    def __init__(self, name: str) -> None:
-        from tqdm import tqdm
+def _progress_bar(name: str):
+    """The decomposition's progress on a terminal (percent and the step), nothing when stderr is not one."""
+    from seethrough.cli.terminal import Progress
 
-        self._bar = tqdm(total=1000, desc=name, unit="‰", file=sys.stderr, leave=False)
-
-    def __call__(self, fraction: float, message: str) -> None:
-        self._bar.set_postfix_str(message)
-        self._bar.update(int(fraction * 1000) - self._bar.n)
-
-    def close(self) -> None:
-        self._bar.close()
+    return Progress(name)

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.set_defaults(func=_info)
 
     comp = sub.add_parser("composite", help="composite the layers into one PNG")
-    comp.add_argument("file")
+    comp.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     comp.add_argument("-o", "--output", required=True, help="output .png")
     comp.add_argument("--mode", choices=("stack", "depth", "zbuffer"), default="stack",
                       help="stack: layer order; depth: by representative depth; zbuffer: per-pixel depth")
@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lr.set_defaults(func=_lrsplit)
 
     exp = sub.add_parser("export", help="write a layered PSD (+ See-through companions) or a folder of PNGs")
-    exp.add_argument("file")
+    exp.add_argument("file", help="image, PSD, .stproj, PNG folder, or 'sample'")
     exp.add_argument("-o", "--output", required=True, help="out.psd, out.stproj or out_dir/")
     exp.add_argument("--groups", action="store_true", help="PSD: group the layers into head/body")
     exp.add_argument("--no-companions", action="store_true", help="PSD: skip <name>_depth.psd and <name>.psd.json")
@@ -94,7 +94,12 @@ def save(doc: Document, output: str, groups: bool = False, companions: bool = Tr
     from seethrough.core.io.formats import format_for_writing, write_document
 
     check_outputs(output, force, companions=companions, suffixes=DOCUMENT_OUTPUTS)
-    options = {"groups": groups, "companions": companions} if format_for_writing(output).key == "psd" else {}
+    options: dict = {}
+    if format_for_writing(output).key == "psd":
+        from seethrough.cli.terminal import Progress
+
+        with Progress(f"writing {Path(output).name}") as progress:  # on a terminal only (1000 layers: a minute)
+            return write_document(doc, output, groups=groups, companions=companions, progress=progress.steps)
     return write_document(doc, output, **options)
 
 

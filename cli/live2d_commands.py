@@ -28,15 +28,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     live2d = sub.add_parser("live2d", help="Live2D models: inspect, label, export datasets and PSDs")
     actions = live2d.add_subparsers(dest="live2d_command", metavar="ACTION", required=True)
     p = actions.add_parser("info", help="ArtMeshes and the part tree of a model")
-    p.add_argument("model")
+    p.add_argument("model", help=".model3.json (Cubism 3+), .model.json (Cubism 2) or the folder holding one")
     p.add_argument("--json", action="store_true")
     p.add_argument("--size", type=render_size, default=512,
                    help=f"long side of the render used to measure areas (px, {_SIZE})")
     p.set_defaults(func=run_info)
     add_label_command(actions)
     p = actions.add_parser("export", help="render labelled poses into a training dataset")
-    p.add_argument("model")
-    p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument("model", help=".model3.json (Cubism 3+), .model.json (Cubism 2) or the folder holding one")
+    p.add_argument("-o", "--output", required=True, type=Path, help="the dataset folder (new, or one to add to)")
     p.add_argument("--poses", default="default", help="'default' (9 head angles) or a JSON pose list")
     p.add_argument("--size", type=render_size, default=1024, help=f"long side of the rendered canvas ({_SIZE})")
     p.add_argument("--labels", type=Path, help="label file (default: automatic labels)")
@@ -53,9 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_export)
     p = actions.add_parser("psd", help="a ground-truth See-through PSD (one layer per tag, depth companions)")
-    p.add_argument("model")
-    p.add_argument("-o", "--output", required=True, type=Path)
-    p.add_argument("--labels", type=Path)
+    p.add_argument("model", help=".model3.json (Cubism 3+), .model.json (Cubism 2) or the folder holding one")
+    p.add_argument("-o", "--output", required=True, type=Path, help="out.psd (+ _depth.psd and .psd.json)")
+    p.add_argument("--labels", type=Path, help="label file (default: automatic labels)")
     p.add_argument("--size", type=render_size, default=1024, help=f"long side of the rendered canvas ({_SIZE})")
     p.add_argument("--tags", choices=("v3", "v2"), default="v3")
     add_force(p)
@@ -76,8 +76,8 @@ def model_labels(model: Any, labels_path: Path | None, tagset: str) -> dict[str,
     if labels_path is not None:
         from seethrough.core.errors import BadInput
 
-        if not labels_path.is_file():
-            raise BadInput(f"label file not found: {labels_path}")
+        if not labels_path.exists():
+            raise BadInput(f"label file not found: {labels_path}")  # a FIFO or a folder: the reader says so
         labels = read_label_file(labels_path, ids, model_identity(model), tagset).labels
         return {k: v for k, v in labels.tags().items() if v}
     empty = LabelSet(ids, taxonomy_version=tagset)
@@ -131,6 +131,9 @@ def run_export(args: argparse.Namespace) -> int:
 
     if args.output.exists() and not args.output.is_dir():
         raise BadInput(f"{args.output}: exists and is not a folder")
+    from seethrough.cli.outputs import clean_output_folders
+
+    clean_output_folders(args.output)  # a killed export's temp files, before this one starts
     background = _background(args.background)
     model = load_model(Path(args.model))
     labels = model_labels(model, args.labels, args.tags)
@@ -175,6 +178,7 @@ def run_psd(args: argparse.Namespace) -> int:
         check_poses(model, [(name, poses[name])])
         pose = poses[name]
     doc = live2d_document(model, model_labels(model, args.labels, args.tags), size=args.size, pose=pose)
+    del model  # its cached raster of every fragment (GBs at --size 8192) is not needed for the export
     for path in export_psd(doc, args.output):
         print(path)
     return 0

@@ -77,8 +77,8 @@ def run_label(args: argparse.Namespace) -> int:
     from seethrough.cli import print_json
 
     model_file = Path(args.model)
-    if not model_file.is_file():
-        raise BadInput(f"model file {model_file} does not exist")
+    if not model_file.exists():
+        raise BadInput(f"model file {model_file} does not exist")  # a FIFO or a folder: load_model says so
     model = load_model(model_file)
     view = from_live2d(model)
     stem = model_file.name.split(".")[0]

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
     keys = msub.add_parser("keys", help="state-dict keys and shapes of a released architecture (meta device)")
-    keys.add_argument("name", choices=ARCH_NAMES)
+    keys.add_argument("name", choices=ARCH_NAMES, help=f"the architecture: {', '.join(ARCH_NAMES)}")
     keys.add_argument("--json", action="store_true", help="print a JSON object key → shape")
     keys.set_defaults(func=_keys)
 
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     lst.set_defaults(func=_list)
 
     check = msub.add_parser("check", help="verify a model folder (layout, configs, safetensors headers)")
-    check.add_argument("dir")
+    check.add_argument("dir", help="the model folder (as `hf download … --local-dir` wrote it)")
     check.add_argument("--sha256", action="store_true",
                        help="hash every weight file and compare with the digest the Hub gave at download")
     check.add_argument("--json", action="store_true")
@@ -74,6 +74,8 @@ def _list(args: argparse.Namespace) -> int:
         if row["installed"]:
             size = row["size_bytes"] / 1e9
             print(f"{row['id']:<10} installed  {size:6.2f} GB  {row['path']}  ({row['source']})")
+        elif not row["published"]:
+            print(f"{row['id']:<10} missing    {row['repo_id']}  (not published: no download exists)")
         else:
             print(f"{row['id']:<10} missing    {row['repo_id']}  →  {row['download']}")
     return EXIT_OK
@@ -105,8 +107,12 @@ def _fetch(args: argparse.Namespace) -> int:
     from seethrough.core.models.fetch import fetch, hub_endpoint, hub_unreachable_reason, resolve_spec
 
     spec = resolve_spec(args.name)
+    if not spec.published:
+        from seethrough.core.errors import BadInput
+
+        raise BadInput(f"{spec.unpublished_note}; the released layer model is layers-v3")
     target = (args.models_dir.expanduser() if args.models_dir else default_models_dir()) / spec.dir_name
-    how = f"{spec.download_command(target)}\n  or in Python: {spec.download_python(target)}"
+    how = f"{spec.download_command(target)} (or in Python: {spec.download_python(target)})"
     if args.print_only:
         print(spec.download_command(target))
         print(spec.download_python(target))
@@ -114,8 +120,8 @@ def _fetch(args: argparse.Namespace) -> int:
     reason = hub_unreachable_reason()
     if reason is not None:
         print(f"seethrough-gui: cannot download {spec.repo_id}: the Hugging Face Hub ({hub_endpoint()}) is not "
-              f"reachable: {reason}. On a machine with network access run:\n  {how}\nthen copy the folder to "
-              f"{target}", file=sys.stderr)
+              f"reachable: {reason}. On a machine with network access run: {how}; then copy the folder to "
+              f"{target}", file=sys.stderr)  # one line, as every error
         return EXIT_BAD_INPUT
     print(f"downloading {spec.repo_id} into {target} (resumable; Ctrl+C to stop)", file=sys.stderr)
     try:

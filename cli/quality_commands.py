@@ -2,12 +2,15 @@
 
 Findings are data, not errors: the exit code is 0 whatever they say (2 only when FILE cannot be read). With `--fix`
 the recommended fix of every finding that has one (re-decomposing excepted: it needs the model) is applied, as in
-the GUI, and the repaired document is written to `-o`.
+the GUI, and the repaired document is written to `-o`; a fix that cannot be applied (a locked layer, a hole with no
+input image to fill it from, nothing under a cut to extend) is skipped and listed with its reason ("kept"), and the
+others are still applied and written.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from seethrough.cli import EXIT_OK, print_json
 
@@ -38,9 +41,12 @@ def _check(args: argparse.Namespace) -> int:
 
         check_outputs(args.output, args.force, suffixes=DOCUMENT_OUTPUTS)  # before any work
     doc = load(args.file)
-    findings = run_checks(doc)
+    from seethrough.cli.terminal import Progress
+
+    with Progress(f"checking {Path(args.file).name}") as progress:  # on a terminal only
+        findings = run_checks(doc, progress=progress)
     applied: list[dict] = []
-    skipped: list[dict] = []  # fixes refused because they would change a locked layer
+    skipped: list[dict] = []  # fixes that could not be applied (a locked layer, nothing to fill from…), and why
     tried: set[str] = set()
     if args.fix:
         for _ in range(MAX_FIX_ROUNDS):
@@ -51,7 +57,7 @@ def _check(args: argparse.Namespace) -> int:
             tried.add(finding.message)  # a fix is tried once: two fixes that undo each other cannot loop
             try:
                 doc.history.push(fix_command(doc, finding))
-            except LayerLocked as exc:
+            except (LayerLocked, BadInput) as exc:  # locked, or this fix cannot apply here: the others still do
                 skipped.append({"check": finding.check, "fix": finding.fixes[0], "message": finding.message,
                                 "reason": str(exc)})
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -91,7 +91,8 @@ def render_frames(
     rig.reset()
     size = output_size(doc, settings)
     scale = (size[0] / doc.width, size[1] / doc.height)
-    premultiplied = {layer.uid: _premultiply(layer) for layer in doc.layers if layer.visible}
+    # each layer premultiplied once, at the output's scale when that is smaller: memory follows the output size
+    premultiplied = {layer.uid: _premultiply(layer, scale) for layer in doc.layers if layer.visible}
     layers = {layer.uid: layer for layer in doc.layers}
     dt = 1.0 / settings.fps
     count = settings.frame_count
@@ -110,11 +111,75 @@ def render_frames(
             progress((i + 1) / count, f"frame {i + 1}/{count}")
 
 
-def _premultiply(layer: Layer) -> np.ndarray:
+def _premultiply(layer: Layer, scale: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """The layer's premultiplied float RGBA (opacity applied), area-resampled down to `scale` when it is < 1."""
     rgba = layer.shown_rgba.astype(np.float32) / 255.0  # the layer mask applied
     rgba[..., :3] *= rgba[..., 3:4]
     rgba *= float(layer.opacity)
+    width, height = _scaled_size(layer, scale)
+    if rgba.size and (width, height) != (layer.width, layer.height):
+        rgba = np.asarray(cv2.resize(rgba, (width, height), interpolation=cv2.INTER_AREA), np.float32)
     return rgba
+
+
+def _scaled_size(layer: Layer, scale: tuple[float, float]) -> tuple[int, int]:
+    """The size a layer's source is kept at: its own, or smaller when the output is smaller than the canvas."""
+    if scale[0] >= 1.0 and scale[1] >= 1.0:
+        return layer.width, layer.height
+    return max(1, round(layer.width * min(scale[0], 1.0))), max(1, round(layer.height * min(scale[1], 1.0)))
+
+
+#: bytes held per output pixel while one frame is composed (float accumulator, a warped layer, the straight-alpha
+#: conversion and the uint8 frame): 92 measured with tracemalloc for a full-canvas layer at 2000²
+FRAME_BYTES_PER_PIXEL = 96
+#: what each writer holds per output pixel besides, measured as peak RSS at 2000² (bench/RESULTS.md): ffmpeg's
+#: x264 look-ahead (147), libwebp's animation canvases (125), Pillow's GIF palette conversion (5), a PNG encoder (1)
+WRITER_BYTES_PER_PIXEL = {"mp4": 150, "webp": 130, "gif": 8, "png": 4}
+
+
+def memory_estimate(doc: DocumentLike, settings: AnimationSettings, kind: str = "png") -> int:
+    """Bytes an export of `doc` with `settings` to a `kind` writer (mp4, webp, gif, png) holds at its peak: the
+    premultiplied layers at the output's scale, plus the per-frame working set. The frames themselves are streamed."""
+    width, height = output_size(doc, settings)
+    scale = (width / doc.width, height / doc.height)
+    layers = sum(16 * w * h for w, h in (_scaled_size(layer, scale) for layer in doc.layers if layer.visible))
+    return layers + width * height * (FRAME_BYTES_PER_PIXEL + WRITER_BYTES_PER_PIXEL.get(kind, 150))
+
+
+def check_memory(doc: DocumentLike, settings: AnimationSettings, kind: str = "png",
+                 available: int | None = None) -> None:
+    """Refuse up front (ImageTooLarge, one line with a size that fits) an export that would run out of main memory
+    part way: `available` defaults to what the system reports now (nothing is refused where it cannot tell)."""
+    from seethrough.core.errors import ImageTooLarge
+    from seethrough.core.io.limits import available_memory
+
+    free = available_memory() if available is None else available
+    if free is None:
+        return
+    need = memory_estimate(doc, settings, kind)
+    budget = int(free * 0.8)  # leave room for the program itself and the rest of the system
+    if need <= budget:
+        return
+    longest = max(output_size(doc, settings))
+    fits = _largest_size_that_fits(doc, settings, kind, budget, longest)
+    hint = f"use --size {fits} or smaller" if fits else "free some memory"
+    width, height = output_size(doc, settings)
+    raise ImageTooLarge(f"animating at {width}×{height} needs about {need / 1e9:.1f} GB of memory and "
+                        f"{free / 1e9:.1f} GB is available: {hint}")
+
+
+def _largest_size_that_fits(doc: DocumentLike, settings: AnimationSettings, kind: str, budget: int,
+                            longest: int) -> int | None:
+    lo, hi = 16, longest
+    if memory_estimate(doc, replace(settings, size=lo), kind) > budget:
+        return None
+    while lo < hi:  # the estimate grows with the size
+        mid = (lo + hi + 1) // 2
+        if memory_estimate(doc, replace(settings, size=mid), kind) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def compose_frame(
@@ -136,10 +201,13 @@ def compose_frame(
         m11, m12, m21, m22, tx, ty = tr.affine()
         ox, oy = layer.offset
         sx, sy = scale
-        # layer pixel (u, v) → canvas (u + ox, v + oy) → transform → output scale
-        matrix = np.array([[sx * m11, sx * m21, sx * (m11 * ox + m21 * oy + tx)],
-                           [sy * m12, sy * m22, sy * (m12 * ox + m22 * oy + ty)]], np.float64)
-        box = _mapped_box(matrix, layer.width, layer.height, width, height)
+        # source pixel (u', v') → layer pixel (u, v) = (u' / fx, v' / fy) (the source may be kept smaller than the
+        # layer) → canvas (u + ox, v + oy) → transform → output scale
+        src_h, src_w = src.shape[:2]
+        fx, fy = src_w / max(layer.width, 1), src_h / max(layer.height, 1)
+        matrix = np.array([[sx * m11 / fx, sx * m21 / fy, sx * (m11 * ox + m21 * oy + tx)],
+                           [sy * m12 / fx, sy * m22 / fy, sy * (m12 * ox + m22 * oy + ty)]], np.float64)
+        box = _mapped_box(matrix, src_w, src_h, width, height)
         if box is None:
             continue
         x0, y0, x1, y1 = box

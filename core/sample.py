@@ -3,10 +3,15 @@ document without shipping binary art or needing a model.
 
 A small chibi girl on a 768×1024 canvas, one complete layer per V3 tag (each layer includes what nearer layers
 hide, as in the paper's training data), each with a smooth per-pixel pseudo-depth (0 = nearest) and the median as
-representative depth. The "front hair" layer is the paper's sandwich case: the fringe (depth ≈ 0.2) lies in front
-of the face while the side locks (depth ≈ 0.8) hang behind it, so K-Means with K=2 on its depth separates them.
-The source image is the z-buffer composite (per-pixel depth order), i.e. what the character "really" looks like;
-a plain stack composite differs where the side locks pass behind the face until the hair is stratified.
+representative depth. The source image is the z-buffer composite (per-pixel depth order), i.e. what the character
+"really" looks like, and the sample's own layers, stacked, reconstruct it: `seethrough-gui check sample` finds
+nothing (a newcomer's first check is clean). The "front hair" layer has two depth modes, so Stratify has something
+to show: the fringe (depth ≈ 0.2) lies in front of the face, the side locks (depth ≈ 0.8) hang behind the face's
+plane, beside it; K-Means with K=2 on its depth separates them.
+
+`build_sample_document(tucked_locks=True)` is the paper's sandwich case instead: the side locks pass behind the
+cheeks, so the plain stack shows them over the face (the checks report order conflicts and a region that differs
+from the source) until the hair is stratified — what a raw decomposition looks like.
 
 Shapes are drawn at 2× with anti-aliased OpenCV primitives and downsampled (area filter) for soft edges. The build
 is deterministic and cached; callers get fresh copies.
@@ -183,16 +188,16 @@ def _ears() -> _Part:
     return p
 
 
-def _front_hair() -> _Part:
-    """Fringe in front of the face (≈0.2) and side locks behind it (≈0.8): the stratification showcase."""
-    p = _Part("front hair", "front hair", (170, 140, 600, 640), "#a46fb8", "#6f4387", FRONT_HAIR_DEPTH)
+def _front_hair(tucked_locks: bool = False) -> _Part:
+    """Fringe in front of the face (≈0.2) and side locks behind the face's plane (≈0.8): the stratification showcase.
+    The locks hang beside the face, or (`tucked_locks`) pass behind the cheeks: the sandwich case."""
+    p = _Part("front hair", "front hair", (150, 140, 620, 640), "#a46fb8", "#6f4387", FRONT_HAIR_DEPTH)
     far = p.depth_region(BACK_HAIR_DEPTH)
-    lock_pts = []
+    # (root dx, root y, tip dx, tip y, width, bend): beside the face, or tucked behind the cheeks
+    root_dx, root_y, tip_dx, tip_y, width, bend = (128, 250, 168, 612, 64, 22) if tucked_locks else \
+        (180, 285, 204, 620, 62, 12)
     for sgn in (-1, 1):
-        root = (384 + sgn * 128, 250)
-        tip = (384 + sgn * 168, 612)
-        pts = _strand(root, tip, 64, sgn * 22)
-        lock_pts.append(pts)
+        pts = _strand((384 + sgn * root_dx, root_y), (384 + sgn * tip_dx, tip_y), width, sgn * bend)
         p.shape.poly(pts)
         far.poly(pts)
     far.poly([(150, 100), (620, 100), (620, 330), (150, 330)], value=0)  # the locks' roots stay on the cap
@@ -283,8 +288,9 @@ def _neck() -> _Part:
 
 
 def _topwear() -> _Part:
-    p = _Part("topwear", "topwear", (240, 560, 530, 830), "#f4f1ff", "#c9c3e6", 0.55)
-    p.shape.poly(_smooth_curve([(300, 585), (384, 575), (468, 585), (505, 640), (510, 820), (258, 820),
+    # flared at the hem, under the hands: a hand moved in the preview uncovers the blouse, not a hole
+    p = _Part("topwear", "topwear", (220, 560, 550, 830), "#f4f1ff", "#c9c3e6", 0.55)
+    p.shape.poly(_smooth_curve([(300, 585), (384, 575), (468, 585), (505, 640), (528, 815), (240, 815),
                                 (262, 640), (300, 585)], 10))
     collar = p.paint("#3f58a8")
     collar.poly([(300, 585), (384, 575), (468, 585), (470, 640), (384, 700), (298, 640)])
@@ -295,8 +301,9 @@ def _topwear() -> _Part:
 
 
 def _bottomwear() -> _Part:
-    p = _Part("bottomwear", "bottomwear", (220, 790, 550, 910), "#3f58a8", "#2b3f80", 0.6)
-    p.shape.poly([(262, 800), (506, 800), (540, 895), (228, 895)])
+    # the waistband reaches up under the blouse's hem (complete layers: what a nearer layer hides is drawn too)
+    p = _Part("bottomwear", "bottomwear", (210, 760, 560, 910), "#3f58a8", "#2b3f80", 0.6)
+    p.shape.poly([(238, 775), (530, 775), (546, 895), (222, 895)])
     pleats = p.paint("#2f4690")
     for x in (300, 342, 384, 426, 468):
         pleats.line([(x, 806), (x + (x - 384) * 0.25, 893)], 3)
@@ -336,10 +343,11 @@ def _handwear() -> _Part:
 
 
 def _headwear() -> _Part:
-    p = _Part("headwear", "headwear", (430, 120, 610, 250), "#e94b6a", "#b02a48", 0.1)
-    p.shape.poly([(520, 185), (452, 140), (446, 226)]).poly([(520, 185), (590, 138), (596, 228)])
-    p.shape.ellipse((520, 185), (20, 20))
-    p.paint("#ff8aa2").ellipse((470, 165), (10, 6), angle=-30).ellipse((572, 162), (10, 6), angle=30)
+    # the bow sits on the hair (nothing but hair under its edges)
+    p = _Part("headwear", "headwear", (430, 140, 610, 270), "#e94b6a", "#b02a48", 0.1)
+    p.shape.poly([(520, 205), (452, 160), (446, 246)]).poly([(520, 205), (590, 158), (596, 248)])
+    p.shape.ellipse((520, 205), (20, 20))
+    p.paint("#ff8aa2").ellipse((470, 185), (10, 6), angle=-30).ellipse((572, 182), (10, 6), angle=30)
     p.cel = 6
     return p
 
@@ -348,22 +356,23 @@ _PARTS = (_back_hair, _ears, _neck, _legwear, _footwear, _bottomwear, _topwear, 
           _irides, _eyelash, _eyebrow, _handwear, _front_hair, _headwear)
 
 
-@lru_cache(maxsize=1)
-def _build_layers() -> tuple[tuple[Layer, ...], np.ndarray]:
+@lru_cache(maxsize=2)
+def _build_layers(tucked_locks: bool = False) -> tuple[tuple[Layer, ...], np.ndarray]:
     from seethrough.core.compositing import composite
 
-    layers = [part().build() for part in _PARTS]
+    layers = [(part(tucked_locks) if part is _front_hair else part()).build() for part in _PARTS]
     layers.sort(key=lambda layer: -layer.depth_value)  # far → near, stable for ties
     source = composite(layers, size=(WIDTH, HEIGHT), mode="zbuffer")
     return tuple(layers), source
 
 
-def build_sample_document() -> Document:
-    """A new document holding the sample character (layers far → near, source = z-buffer composite).
+def build_sample_document(tucked_locks: bool = False) -> Document:
+    """A new document holding the sample character (layers far → near, source = z-buffer composite); with
+    `tucked_locks`, the sandwich variant (module docstring).
 
     Documents share the cached, read-only pixels: edits build new layers, so documents stay independent.
     """
-    layers, source = _build_layers()
+    layers, source = _build_layers(tucked_locks)
     return Document(
         (WIDTH, HEIGHT),
         [layer.copy(uid=f"sample{i:02d}") for i, layer in enumerate(layers)],

@@ -201,12 +201,13 @@ def suggested_output(name: str, beside: Path | None) -> Path:
 def submit_export(jobs: JobManager, snapshot: DocumentSnapshot, settings: AnimationSettings, output: Path, loop: int,
                   overwrite: bool, on_done: OnDone | None = None) -> Job:
     """Render and write the animation in the `main` lane (progress in the status bar, Cancel stops it)."""
-    from seethrough.core.animate import render_frames
-    from seethrough.core.io.animation import check_target, write_animation
+    from seethrough.core.animate import check_memory, render_frames
+    from seethrough.core.io.animation import check_target, format_for, write_animation
 
     check_target(output, overwrite)  # refuse on the UI thread, before minutes of rendering
 
     def job(progress, is_cancelled):  # noqa: ANN001 - runs in the main lane
+        check_memory(snapshot, settings, format_for(output))  # refused before minutes of rendering
         frames = render_frames(snapshot, settings, progress, is_cancelled)
         return write_animation(frames, output, settings.fps, loop, overwrite)
 

@@ -6,8 +6,8 @@ and the previous file (if any) is left exactly as it was, so a reader never sees
 Temp names carry our mark and the writer's process id (`.<name>.<pid>.<random>.st-tmp`), so that what a killed
 run left behind is recognised and removed by the next write into that folder (`clean_stale_temps`), and nothing
 of anyone else's is ever touched. `write_set` writes several files as one set: every member to a temp first,
-then the renames in the caller's order — the member readers open first goes last, so a reader never finds the
-new set's entry point beside an old member it would trust.
+then the renames in the caller's order under a journal (`core.io.set_journal`), so that after a kill at any
+moment either the old set or the new set is complete and loadable.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from seethrough.core.errors import WriteFailed, describe_os_error
+from seethrough.core.io import set_journal
 from seethrough.core.processes import process_alive
 
 #: the suffix of every temp file or folder we create (and the only ones `clean_stale_temps` removes)
@@ -42,7 +43,11 @@ _temp_prefix = temp_prefix
 
 
 def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
-    """Remove the temp files/folders our writers left in `folder` when their process died; returns them."""
+    """Remove the temp files/folders our writers left in `folder` when their process died; returns them.
+
+    First, a set write a killed process had committed is finished from its temp files (`core.io.set_journal`), so
+    that what is removed is never a member the set still needs."""
+    set_journal.recover(folder)
     removed: list[Path] = []
     try:
         names = os.listdir(folder)
@@ -61,6 +66,20 @@ def clean_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
             removed.append(path)
         except OSError:
             pass  # not ours to fight over (read-only folder…): the next run tries again
+    return removed
+
+
+def clean_folders(folders: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """`clean_stale_temps` in each folder that exists (each once): what the app and the CLI run at start in the
+    folders they write to, so a killed run's temp files do not wait for the next write to the same folder."""
+    removed: list[Path] = []
+    seen: set[str] = set()
+    for folder in folders:
+        key = os.path.abspath(folder)
+        if key in seen or not os.path.isdir(key):
+            continue
+        seen.add(key)
+        removed += clean_stale_temps(key)
     return removed
 
 
@@ -190,13 +209,17 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
-    """Write files as one set: all to temps (synced) first, then renamed in the given order, the last one last.
+    """Write files as one set: all to temps (synced) first, then renamed in the given order under a journal.
 
-    On an error before the renames nothing changes on disk; a kill during the renames leaves each path either
-    old or new (never partial), and the caller's ordering plus its own consistency record (hashes in the member
-    written last, or in a manifest) lets a reader tell a mixed set apart. OSErrors become `WriteFailed`."""
+    On an error before the renames nothing changes on disk. The first rename is the commit point: a kill before it
+    leaves the previous set untouched; a kill after it leaves the new set complete, its unrenamed members under
+    their temp names, listed in the journal (`core.io.set_journal`): readers take them from there
+    (`pending_renames`) and the next clean-up in the folder finishes the renames. So put first the member readers
+    open first (the PSD, a folder's manifest). OSErrors become `WriteFailed`."""
     staged: list[tuple[Path, Path]] = []
     target = Path(".")
+    journal: Path | None = None
+    renamed = 0
     try:
         for path, data in members:
             target = Path(path)
@@ -213,13 +236,27 @@ def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
             os.chmod(tmp, file_mode(target))
             if target.is_dir():
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+        folders = {t.parent for _, t in staged}
+        if len(staged) > 1 and len(folders) == 1:
+            journal = set_journal.write_journal(next(iter(folders)), staged, staged[0][1].name)
         for tmp, target in staged:
+            _test_kill_point(renamed)
             os.replace(tmp, target)
+            renamed += 1
+        _test_kill_point(renamed)
     except BaseException as exc:
+        if 0 < renamed < len(staged) and _finish_renames(staged[renamed:]):
+            if journal is not None:
+                set_journal.remove_journal(journal)
+            raise  # interrupted after the commit: the new set was completed, the interruption goes on
+        if renamed and journal is not None:
+            raise  # committed but the renames cannot finish now: temps and journal stay for the recovery
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):  # reported under the set's name: its last member, the file readers open
-            main = Path(members[-1][0]) if members else target
+        if journal is not None:
+            journal.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # reported under the set's name: the member readers open first
+            main = Path(members[0][0]) if members else target
             temps = tuple(t for t, _ in staged)
             for member in dict.fromkeys([target, *(t for _, t in staged), main]):
                 failed = write_failed(exc, member, temps)
@@ -229,3 +266,28 @@ def write_set(members: Sequence[tuple[str | os.PathLike[str], bytes]]) -> None:
         raise
     for folder in {t.parent for _, t in staged}:
         _fsync_dir(folder if str(folder) else Path("."))
+    if journal is not None:
+        set_journal.remove_journal(journal)
+
+
+def _finish_renames(rest: Sequence[tuple[Path, Path]]) -> bool:
+    """Complete a committed set after an interruption in this process (KeyboardInterrupt, an error between two
+    renames); False when a rename fails (then the recovery finishes them later)."""
+    try:
+        for tmp, target in rest:
+            os.replace(tmp, target)
+    except OSError:
+        return False
+    return True
+
+
+#: test hook (tests/core/test_kill_sweep.py): SIGKILL this process when a set write has made this many renames
+KILL_AFTER_RENAMES_ENV = "SEETHROUGH_TEST_KILL_AFTER_RENAMES"
+
+
+def _test_kill_point(renames_done: int) -> None:
+    wanted = os.environ.get(KILL_AFTER_RENAMES_ENV)
+    if wanted is not None and wanted.strip() == str(renames_done):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

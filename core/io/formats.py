@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from seethrough.core.errors import BadInput, UnsupportedFormat
+from seethrough.core.io.regular import open_regular
 
 if TYPE_CHECKING:
     from seethrough.core.document import Document, DocumentLike
@@ -101,18 +101,6 @@ def _named_as(path: Path, fmt: Format) -> bool:
     return any(name.endswith(ext) for ext in fmt.extensions)
 
 
-def require_regular_file(path: Path) -> None:
-    """BadInput unless `path` is a regular file: a FIFO, socket or device would block or misread."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(mode):
-        raise BadInput(f"{path}: not a regular file (a pipe, socket or device cannot be opened)")
-
-
 def format_for_reading(path: str | os.PathLike[str]) -> Format:
     """The format of an existing file or folder (content first, then name)."""
     p = Path(path)
@@ -125,12 +113,11 @@ def format_for_reading(path: str | os.PathLike[str]) -> Format:
         raise UnsupportedFormat(f"{p.name}: a folder without manifest.json is not a See-through layer folder")
     if not p.exists():
         raise BadInput(f"{p}: no such file")
-    require_regular_file(p)
+    with open_regular(p) as fh:  # a FIFO or device is refused in one line, never waited on
+        head = fh.read(16)
     live2d = by_key("live2d")
     if _named_as(p, live2d):
         return live2d
-    with open(p, "rb") as fh:
-        head = fh.read(16)
     for fmt in FORMATS:
         if fmt.sniff is not None and fmt.sniff(head):
             return fmt

@@ -11,6 +11,7 @@ import io
 import os
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from seethrough.core.errors import BadInput, ImageTooLarge, UnsupportedFormat
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.limits import max_pixels as _max_pixels
+from seethrough.core.io.regular import is_regular, open_regular
 
 #: formats we accept for a raster input (Pillow format names)
 SUPPORTED_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF", "TGA"})
@@ -34,11 +36,14 @@ _MAGIC = {
 
 
 def sniff_image_format(path: str | os.PathLike[str]) -> str | None:
-    """The image format named by the file's first bytes (PNG, JPEG, GIF, BMP, TIFF, WEBP), or None."""
+    """The image format named by the file's first bytes (PNG, JPEG, GIF, BMP, TIFF, WEBP), or None (also for
+    anything that is not a regular file: a pipe is never opened here)."""
+    if not is_regular(path):
+        return None
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(16)
-    except OSError:
+    except (OSError, BadInput):
         return None
     return sniff_image_bytes(head)
 
@@ -110,15 +115,19 @@ def load_image(path: str | os.PathLike[str], max_pixels: int | None = None) -> n
     p = Path(path)
     name = p.name
     limit = _max_pixels(max_pixels)
-    if not p.exists():
-        raise BadInput(f"{p}: no such file")
     if p.is_dir():
         raise BadInput(f"{p}: is a folder, not an image")
-    sniffed = sniff_image_format(p)
+    with open_regular(p) as fh:  # missing, a FIFO, a device: one line, never a wait
+        sniffed = sniff_image_bytes(fh.read(16))
+        fh.seek(0)
+        return _decode(fh, name, sniffed, limit)
+
+
+def _decode(fh: BinaryIO, name: str, sniffed: str | None, limit: int) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im: Image.Image = Image.open(p)
+            im: Image.Image = Image.open(fh)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(f"{name}: image is far over the size limit ({exc})") from exc
     except UnidentifiedImageError as exc:

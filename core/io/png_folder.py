@@ -3,8 +3,11 @@
 A user's folder is sacred. The export writes only its own files: into a new or empty folder, or into a folder
 holding a `manifest.json` of ours, where it replaces the files that manifest lists and nothing else; any other
 non-empty folder is refused (nothing written). The folder itself is never replaced, so its permissions and the
-user's other files stay. The members are written as a set (`core.io.atomic.write_set`), `manifest.json` last;
-it records the SHA-256 of every file, so a reader that finds a member from another write says so. Layer names
+user's other files stay. The members are written as a set (`core.io.atomic.write_set`, under a journal),
+`manifest.json` renamed first: after a kill either the previous export or the new one is complete (the reader
+takes a killed write's members from their temp names, listed in the journal). The manifest records the SHA-256 of
+every file, so a reader that finds a member from another write (a copy, an older version's interrupted write)
+says so. Layer names
 become file names sanitised and capped (`safe_filename`); the original name stays in the manifest.
 
 A PNG has no layer mask: a layer's mask is applied to the PNG written (the layer as it is drawn; docs/masks.md).
@@ -32,7 +35,9 @@ from seethrough.core.io.atomic import TEMP_SUFFIX, clean_stale_temps, write_set
 from seethrough.core.io.images import decode_png_bytes, encode_png
 from seethrough.core.io.limits import max_pixels
 from seethrough.core.io.project import layer_from_entry
+from seethrough.core.io.regular import open_regular
 from seethrough.core.io.schemas import PngFolderManifest, SetMember, validate
+from seethrough.core.io.set_journal import pending_renames
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +64,7 @@ def _sha(data: bytes) -> dict:
     return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
 
-def _own_files(folder: Path) -> set[str] | None:
+def own_files(folder: Path) -> set[str] | None:
     """The files the folder's manifest says we wrote, or None when it has no manifest of ours."""
     path = folder / MANIFEST
     if not path.is_file():
@@ -75,6 +80,13 @@ def _own_files(folder: Path) -> set[str] | None:
     return owned
 
 
+def foreign_folder_message(folder: Path) -> str:
+    """Why a non-empty folder that is not one of our exports is refused (with or without --force: we never write
+    among a user's own files)."""
+    return (f"{folder}: the folder holds files that are not a See-through export (no {MANIFEST} of ours): export "
+            "into a new or empty folder (nothing was written, nothing was removed)")
+
+
 def _check_target(folder: Path) -> tuple[set[str], bool]:
     """(files of ours that may be replaced, whether the folder is new); BadInput when it is not ours to write."""
     if not folder.exists():
@@ -85,12 +97,9 @@ def _check_target(folder: Path) -> tuple[set[str], bool]:
     present = [n for n in os.listdir(folder) if not n.endswith(TEMP_SUFFIX)]
     if not present:
         return set(), False
-    owned = _own_files(folder)
+    owned = own_files(folder)
     if owned is None:
-        raise BadInput(
-            f"{folder}: the folder is not empty and holds no See-through {MANIFEST}; export into a new or empty "
-            "folder (nothing was written, nothing was removed)"
-        )
+        raise BadInput(foreign_folder_message(folder))
     return owned, False
 
 
@@ -123,6 +132,7 @@ def export_png_folder(
             "depth_value": float(layer.depth_value),
             "visible": bool(layer.visible),
             "opacity": float(layer.opacity),
+            "blend_mode": layer.blend_mode,  # read back by `load_png_folder` (older folders: normal)
             "order": order,
         }
         if layer.rgba.size:
@@ -151,7 +161,8 @@ def export_png_folder(
         "layers": entries,
         "files": files,
     }
-    blobs.append((folder / MANIFEST, safe_json.dumps(manifest).encode("utf-8")))  # last: it vouches for the rest
+    # first: readers open the manifest first, so its rename commits the set (core.io.set_journal)
+    blobs.insert(0, (folder / MANIFEST, safe_json.dumps(manifest).encode("utf-8")))
     try:
         write_set(blobs)
     except BaseException:
@@ -185,10 +196,13 @@ def contained(folder: Path, name: str) -> Path:
     return path
 
 
-def _read_member(folder: Path, name: str, record: SetMember | None) -> bytes:
+def _read_member(folder: Path, name: str, record: SetMember | None, pending: dict[str, Path] | None = None) -> bytes:
     path = contained(folder, name)
+    if pending and name in pending:  # a member of a set whose write was killed after its manifest was renamed
+        path = pending[name]
     try:
-        data = path.read_bytes()
+        with open_regular(path, f"{folder.name}/{name}") as fh:  # a FIFO or a device: refused, never waited on
+            data = fh.read()
     except OSError as exc:
         raise BadInput(f"{folder.name}/{name}: cannot read ({exc.strerror or exc})") from None
     if record is not None and hashlib.sha256(data).hexdigest() != record.sha256:
@@ -220,6 +234,7 @@ def _depth16(data: bytes, what: str) -> np.ndarray:
 def load_png_folder(folder: str | os.PathLike[str]) -> Document:
     """Read a folder written by `export_png_folder` (validated; nothing outside the folder is read)."""
     f = Path(folder)
+    pending = pending_renames(f)
     manifest = validate(PngFolderManifest, safe_json.read(contained(f, MANIFEST)), f"{f.name}/{MANIFEST}")
     records = manifest.files or {}
     width, height = manifest.canvas
@@ -227,17 +242,18 @@ def load_png_folder(folder: str | os.PathLike[str]) -> Document:
     for entry in sorted(manifest.layers, key=lambda e: e.order):
         if not entry.file:
             continue
-        rgba = decode_png_bytes(_read_member(f, entry.file, records.get(entry.file)), f"{f.name}/{entry.file}")
+        rgba = decode_png_bytes(_read_member(f, entry.file, records.get(entry.file), pending),
+                                f"{f.name}/{entry.file}")
         depth = None
         if entry.depth_file:
-            data = _read_member(f, entry.depth_file, records.get(entry.depth_file))
+            data = _read_member(f, entry.depth_file, records.get(entry.depth_file), pending)
             depth = _depth16(data, f"{f.name}/{entry.depth_file}")
             if depth.shape != rgba.shape[:2]:
                 raise BadInput(f"{f.name}/{entry.depth_file}: size does not match {entry.file}")
         layers.append(layer_from_entry(entry, rgba, depth, provenance=f"png folder: {f.name}"))
     source = None
-    if (f / COMPOSITE).is_file():
-        source = decode_png_bytes(_read_member(f, COMPOSITE, records.get(COMPOSITE)), f"{f.name}/{COMPOSITE}")
+    if (f / COMPOSITE).is_file() or COMPOSITE in pending:
+        source = decode_png_bytes(_read_member(f, COMPOSITE, records.get(COMPOSITE), pending), f"{f.name}/{COMPOSITE}")
         if source.shape[:2] != (height, width):
             source = None  # a composite of another size is not this document's source
     return Document((width, height), layers, source=source, metadata={"imported_from": str(f)})

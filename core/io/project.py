@@ -31,6 +31,7 @@ from seethrough.core.errors import BadInput, NewerSchema
 from seethrough.core.io import safe_json
 from seethrough.core.io.atomic import atomic_writer
 from seethrough.core.io.images import decode_png_bytes, encode_png
+from seethrough.core.io.regular import open_regular
 from seethrough.core.io.schemas import ProjectLayer, ProjectManifest, ProjectMask, validate
 from seethrough.core.layer_mask import LayerMask
 from seethrough.core.tiles import TiledPlane
@@ -116,13 +117,31 @@ def _member_info(name: str, compress_type: int = zipfile.ZIP_STORED) -> zipfile.
     return info
 
 
+#: the largest member we decompress: an 8192² RGBA PNG or float32 depth array is at most ~270 MB
+MAX_MEMBER_BYTES = 1 << 30
+#: what Python's zipfile decompresses (we write stored and deflated; other tools may re-zip with bzip2 or LZMA)
+_READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
 def _member(zf: zipfile.ZipFile, name: str, where: str) -> bytes:
+    """A member's bytes; BadInput for a missing, encrypted, oddly compressed, oversized or corrupt member."""
     try:
-        return zf.read(name)
+        info = zf.getinfo(name)
     except KeyError as exc:
         raise BadInput(f"{where}: project file is missing {name}") from exc
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:  # CRC error, truncated member
-        raise BadInput(f"{where}: project member {name} is corrupt ({exc})") from exc
+    if info.flag_bits & 0x1:
+        raise BadInput(f"{where}: project member {name} is encrypted (a project is never password-protected)")
+    if info.compress_type not in _READABLE_METHODS:
+        raise BadInput(f"{where}: project member {name} uses zip compression method {info.compress_type}, which "
+                       "cannot be read (a project is stored or deflated)")
+    limit = safe_json.MAX_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES
+    if info.file_size > limit:  # the reader stops at the declared size: this bounds what a zip bomb can cost
+        raise BadInput(f"{where}: project member {name} claims {info.file_size:,} bytes, over the limit of "
+                       f"{limit:,}")
+    try:
+        return zf.read(info)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise BadInput(f"{where}: project member {name} is corrupt ({exc})") from exc  # CRC error, truncated…
 
 
 def _load_npy(data: bytes, what: str) -> np.ndarray:
@@ -188,22 +207,25 @@ def load_project(path: str | os.PathLike[str]) -> Document:
     """Read a `.stproj` file. Raises BadInput (missing/corrupt/invalid) or NewerSchema (written by a newer app)."""
     p = Path(path)
     where = p.name
-    if not p.is_file():
-        raise BadInput(f"{p}: no such project file")
-    try:
-        zf = zipfile.ZipFile(p, "r")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise BadInput(f"{where}: not a valid project file (corrupt zip: {exc})") from exc
-    with zf:
-        manifest = read_manifest(zf, where)
-        width, height = manifest.canvas
-        layers = [_layer_from_entry(zf, entry, where) for entry in manifest.layers]
-        source = None
-        if manifest.has_source:
-            source = decode_png_bytes(_member(zf, "source.png", where), f"{where}: source.png")
-            if source.shape[:2] != (height, width):
-                size = f"{source.shape[1]}×{source.shape[0]}"
-                raise BadInput(f"{where}: source.png is {size}, the canvas {width}×{height}")
+    with open_regular(p) as fh:  # missing, a FIFO or a device: one line, never a wait
+        try:
+            zf = zipfile.ZipFile(fh, "r")
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise BadInput(f"{where}: not a valid project file (corrupt zip: {exc})") from exc
+        with zf:
+            return _read_project(zf, where)
+
+
+def _read_project(zf: zipfile.ZipFile, where: str) -> Document:
+    manifest = read_manifest(zf, where)
+    width, height = manifest.canvas
+    layers = [_layer_from_entry(zf, entry, where) for entry in manifest.layers]
+    source = None
+    if manifest.has_source:
+        source = decode_png_bytes(_member(zf, "source.png", where), f"{where}: source.png")
+        if source.shape[:2] != (height, width):
+            size = f"{source.shape[1]}×{source.shape[0]}"
+            raise BadInput(f"{where}: source.png is {size}, the canvas {width}×{height}")
     return Document((width, height), layers, source=source, metadata=dict(manifest.metadata))
 
 

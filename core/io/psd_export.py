@@ -7,11 +7,13 @@ layers in mode L holding depth*255, 0 = nearest) and `<stem>.psd.json` ({"parts"
 Unlike the official writer we keep visibility and opacity, and can wrap contiguous runs in "head"/"body" groups.
 A layer mask is written as a real PSD layer mask (docs/masks.md).
 
-All files are built in memory first and written as one set at the end (`core.io.atomic.write_set`): the depth
-PSD, then the JSON (which records the SHA-256 of both PSDs under "members"), then the PSD itself last, so a cancel
-or an error leaves nothing new on disk and a kill between the renames leaves a set whose JSON does not match its
-PSD, which `psd_import` detects and reports instead of pairing the wrong depth with the layers. The PSD stores
-the merged composite with its alpha (`core.io.psd_merged`).
+All files are built in memory first and written as one set at the end (`core.io.atomic.write_set`, under a
+journal): the PSD first (its rename commits the set), then the depth PSD, then the JSON (which records the SHA-256
+of both PSDs under "members"). A cancel or an error leaves nothing new on disk; a kill before the PSD's rename
+leaves the previous set whole, a kill after it leaves the new set whole, its companions still under their temp
+names, where `psd_import` finds them through the journal and the next clean-up in the folder renames them. (A set
+mixed by other means, such as a copy, is still caught by the recorded hashes and reported.) The PSD stores the
+merged composite with its alpha (`core.io.psd_merged`).
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ def export_psd(
     store_merged(rgba_psd, composite_image(doc))
     main = _psd_bytes(rgba_psd)
     tick()
-    blobs: list[tuple[Path, bytes]] = []
+    blobs: list[tuple[Path, bytes]] = [(path, main)]  # readers open the PSD first: its rename commits the set
     if companions:
         depth_path, json_path = companion_paths(path)
         depth_psd = _build_psd(doc, items, "L", groups, tick)
@@ -200,10 +202,9 @@ def export_psd(
         meta = psd_json(items, doc)
         meta["members"] = {path.name: member_record(main), depth_path.name: member_record(depth)}
         blobs += [(depth_path, depth), (json_path, safe_json.dumps(meta).encode("utf-8"))]
-    blobs.append((path, main))  # readers open the PSD first: it is renamed last
     _check_cancel(cancel)
     write_set(blobs)
-    return [blobs[-1][0], *(p for p, _ in blobs[:-1])]
+    return [p for p, _ in blobs]
 
 
 def member_record(data: bytes) -> dict:

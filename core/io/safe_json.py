@@ -79,18 +79,20 @@ def loads(data: bytes | str, where: str, max_depth: int = MAX_DEPTH, max_bytes: 
 
 def read(path: str | os.PathLike[str], what: str | None = None, max_bytes: int = MAX_BYTES) -> Any:
     """Read and decode a JSON file; BadInput for a missing, unreadable, oversized or malformed file."""
+    from seethrough.core.io.regular import open_regular
+
     p = Path(path)
     label = what or p.name
+    if not p.exists() and not p.is_symlink():
+        raise BadInput(f"{label} not found: {p}")
+    if p.is_dir():
+        raise BadInput(f"{p}: is a folder, not a JSON file")
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise BadInput(f"{p.name}: {size:,} bytes is over the limit of {max_bytes:,} for a JSON file")
-        with open(p, "rb") as fh:
+        with open_regular(p) as fh:  # a FIFO or a device is refused, never waited on
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise BadInput(f"{p.name}: {size:,} bytes is over the limit of {max_bytes:,} for a JSON file")
             raw = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise BadInput(f"{label} not found: {p}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{p}: is a folder, not a JSON file") from None
     except OSError as exc:
         raise BadInput(f"{p}: cannot read ({exc.strerror or exc})") from None
     return loads(raw, p.name, max_bytes=max_bytes)

@@ -70,16 +70,18 @@ def loads_yaml(text: str, where: str = "<config>") -> Any:
 
 def load_yaml(path: str | os.PathLike[str]) -> Any:
     """Read and parse a YAML file strictly (see the module doc). Missing/unreadable files are BadInput too."""
+    from seethrough.core.io.regular import open_regular
+
     p = Path(path)
-    try:
-        size = p.stat().st_size
+    if not p.exists():
+        raise BadInput(f"config file not found: {p}")
+    if p.is_dir():
+        raise BadInput(f"{p}: is a folder, not a configuration file")
+    with open_regular(p) as fh:  # a FIFO or a device: one line, never a wait
+        size = os.fstat(fh.fileno()).st_size
         if size > MAX_CONFIG_BYTES:
             raise BadInput(f"{p}: {size:,} bytes is too large for a configuration file (limit {MAX_CONFIG_BYTES:,})")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"config file not found: {p}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{p}: is a folder, not a configuration file") from None
+        data = fh.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from seethrough.core.errors import BadInput, ModelNotFound
 from seethrough.core.io import safe_json
+from seethrough.core.io.regular import open_regular
 from seethrough.core.paths import user_data_dir
 
 ENV_VAR = "SEETHROUGH_MODELS"
@@ -38,6 +39,13 @@ class ModelSpec:
     other_folders: tuple[str, ...] = ()  # subfolders that must exist (tokenizers, scheduler)
     files: tuple[str, ...] = ()  # top-level files
     tag_version: str | None = None
+    #: whether the repo can be downloaded (layers-v2's repo id is known, its weights were never published)
+    published: bool = True
+
+    @property
+    def unpublished_note(self) -> str:
+        return (f"{self.title} is not published ({self.repo_id} has no public weights); a folder of your own "
+                "with its layout is still found and used")
 
     @property
     def dir_name(self) -> str:
@@ -78,7 +86,7 @@ MODELS: dict[str, ModelSpec] = {
                   ("model_index.json",), "v3"),
         ModelSpec("layers-v2", "layers", "Layer model V2 (the paper's 19 classes)",
                   "layerdifforg/seethroughv0.0.1_layerdiff3d", _LAYER_FOLDERS, ("tokenizer", "tokenizer_2"),
-                  ("model_index.json",), "v2"),
+                  ("model_index.json",), "v2", published=False),
         ModelSpec("depth", "depth", "Pseudo-depth model (Marigold-3D)", "24yearsold/seethroughv0.0.1_marigold",
                   ("unet", "vae", "text_encoder"), ("tokenizer",), (), None),
         ModelSpec("samhq", "parser", "2D body parser (SAM-HQ, 19 class decoders; data engine seeds)",
@@ -221,6 +229,9 @@ def _not_found_message(specs: list[ModelSpec], roots: list[tuple[Path, str]], in
     ]
     if incomplete:
         lines.append("Incomplete: " + "; ".join(incomplete) + ".")
+    if not spec.published:
+        lines.append(f"Its weights are not published: use {MODELS['layers-v3'].id} (--tags v3) instead.")
+        return " ".join(lines)
     lines.append(f"Fetch it with: {spec.download_command(target)}")
     lines.append(f"Or in Python: {spec.download_python(target)}")
     return " ".join(lines)  # one line: the CLI prints it as one, the GUI wraps it
@@ -232,7 +243,8 @@ def list_models(search_dirs: Sequence[Path | str] = (), use_hf_cache: bool = Tru
     for spec in MODELS.values():
         row: dict[str, Any] = {"id": spec.id, "title": spec.title, "repo_id": spec.repo_id,
                                "tag_version": spec.tag_version, "installed": False, "path": None,
-                               "source": None, "size_bytes": None, "download": spec.download_command()}
+                               "source": None, "size_bytes": None, "published": spec.published,
+                               "download": spec.download_command() if spec.published else None}
         try:
             loc = find_model(spec.id, search_dirs, use_hf_cache)
         except ModelNotFound:
@@ -259,8 +271,8 @@ def read_safetensors_header(file: Path) -> dict[str, Any]:
     Raises BadInput naming the file when it is truncated or not a safetensors file. Reads only the header.
     """
     try:
-        size = file.stat().st_size
-        with file.open("rb") as fh:
+        with open_regular(file) as fh:  # a FIFO or a device named *.safetensors: refused, never waited on
+            size = os.fstat(fh.fileno()).st_size
             head = fh.read(8)
             if len(head) < 8:
                 raise BadInput(f"{file} is not a safetensors file (only {size} bytes): re-download it")

@@ -16,6 +16,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seethrough.core.errors import BadInput
+from seethrough.core.io.regular import open_regular, read_regular
+
 if TYPE_CHECKING:
     from seethrough.core.models.catalog import CheckReport
 
@@ -35,7 +38,7 @@ def compare_release_size(model_id: str, total_bytes: int) -> list[str]:
 
 def sha256_of(file: Path, chunk: int = 8 << 20) -> str:
     digest = hashlib.sha256()
-    with file.open("rb") as fh:
+    with open_regular(file) as fh:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
@@ -45,8 +48,8 @@ def expected_sha256(root: Path, relative: str) -> tuple[str | None, str | None]:
     """(digest, where it was recorded) for `root/relative`, or (None, None) when nothing recorded one."""
     metadata = root / ".cache" / "huggingface" / "download" / f"{relative}.metadata"
     try:
-        lines = metadata.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = read_regular(metadata, max_bytes=1 << 16).decode("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, BadInput):
         lines = []
     if len(lines) >= 2 and _SHA256.match(lines[1].strip()):
         return lines[1].strip(), "hf download metadata"

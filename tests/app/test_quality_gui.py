@@ -12,12 +12,21 @@ from PySide6.QtCore import QPoint, Qt
 from seethrough.core.animate import AnimationSettings
 
 
-def test_checks_panel_lists_highlights_and_fixes(window, qtbot, screens):
+def test_checks_panel_lists_highlights_and_fixes(window, qtbot, tmp_path, screens):
+    from seethrough.core.io.project import save_project
+    from seethrough.core.sample import build_sample_document
+
+    # the sample's sandwich variant (its own checks are clean): side locks tucked behind the cheeks, unstratified
+    sandwich = tmp_path / "sandwich.stproj"
+    save_project(build_sample_document(tucked_locks=True), sandwich)
+    window.files.open(sandwich, asked=True)
+    qtbot.waitUntil(lambda: "sandwich" in window.windowTitle(), timeout=60_000)
+    window.jobs.wait(60_000)
     panel = window.checks_panel
     panel.run_checks()
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() > 0, timeout=60_000)
     checks = {f.check for f in panel.findings}
-    assert "order" in checks  # the sample's front hair lies in front of and behind the face
+    assert "order" in checks  # its front hair lies in front of and behind the face
     order_row = next(i for i, f in enumerate(panel.findings) if f.check == "order")
     panel.tree.setCurrentItem(panel.tree.topLevelItem(order_row))
     finding = panel.findings[order_row]

@@ -8,8 +8,17 @@ from pathlib import Path
 from seethrough.cli import run
 
 
-def test_check_prints_the_findings_of_the_sample_as_json(capsys) -> None:
-    assert run(["check", "sample", "--json"]) == 0
+def _sandwich(path: Path) -> Path:
+    """The sample with its side locks tucked behind the cheeks, unstratified: order conflicts to find and fix."""
+    from seethrough.core.io.project import save_project
+    from seethrough.core.sample import build_sample_document
+
+    save_project(build_sample_document(tucked_locks=True), path)
+    return path
+
+
+def test_check_prints_the_findings_of_the_sandwich_sample_as_json(tmp_path: Path, capsys) -> None:
+    assert run(["check", str(_sandwich(tmp_path / "s.stproj")), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     checks = {f["check"] for f in out["findings"]}
     assert "order" in checks and out["canvas"] == [768, 1024]
@@ -17,8 +26,7 @@ def test_check_prints_the_findings_of_the_sample_as_json(capsys) -> None:
 
 
 def test_check_fix_writes_a_repaired_copy_and_never_touches_the_input(tmp_path: Path, capsys) -> None:
-    src = tmp_path / "in.stproj"
-    assert run(["sample", "-o", str(src)]) == 0
+    src = _sandwich(tmp_path / "in.stproj")
     before = src.read_bytes()
     out = tmp_path / "fixed.stproj"
     capsys.readouterr()
@@ -48,7 +56,7 @@ def test_check_fix_leaves_locked_layers_alone(tmp_path: Path, capsys) -> None:
     from seethrough.core.io.project import load_project, save_project
     from seethrough.core.sample import build_sample_document
 
-    doc = build_sample_document()
+    doc = build_sample_document(tucked_locks=True)
     with doc.history.transaction("lock all"):
         for layer in doc.layers:
             doc.history.push(SetLayerProperty(layer.uid, "locked", True))

@@ -185,3 +185,17 @@ def test_train_output_in_a_read_only_folder(read_only, tmp_path):
     result = _cli("train", CONFIG, "--data", data, "--output", out, "--max-steps", "1")
     _assert_one_line_about(result, out, "read-only")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webp", ".gif"])
+def test_animate_force_on_a_full_disk_keeps_the_previous_animation(full_disk, suffix):
+    """Issue 22: `animate -o x.mp4 --force` on a full disk exited 0 and replaced a good MP4 with 4 KiB that did not
+    play (ffmpeg's failure was never checked). Now: exit 2, one line, the previous file byte for byte."""
+    out = full_disk / f"x{suffix}"
+    first = _cli("animate", "sample", "-o", out, "--seconds", "0.5", "--size", "96")
+    assert first.returncode == 0, first.stderr[-2000:]
+    _fill(full_disk)
+    before = _snapshot(full_disk)
+    result = _cli("animate", "sample", "-o", out, "--seconds", "1", "--size", "256", "--force")
+    _assert_one_line_about(result, out, "no space left")
+    assert _snapshot(full_disk) == before  # the previous animation intact, no temp file left

@@ -133,3 +133,84 @@ def test_cli_animate_writes_a_gif_and_reads_a_recorded_path(tmp_path: Path, caps
     assert report["frames"] == 4 and out.is_file()
     assert run(["animate", "sample", "-o", str(out), "--seconds", "0.5"]) == 2  # exists, no --force
     assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webp"])
+def test_a_failing_ffmpeg_never_replaces_the_previous_file(tmp_path: Path, suffix: str) -> None:
+    """An encoder that writes a few KiB and fails (as ffmpeg does on a full disk): WriteFailed naming the target,
+    the previous file untouched, no temp file. The real ffmpeg is swapped for one that fails, through the variable
+    imageio-ffmpeg reads (IMAGEIO_FFMPEG_EXE)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    failing = tmp_path / "ffmpeg"
+    failing.write_text("#!/bin/sh\nfor last; do :; done\nhead -c 4096 /dev/zero > \"$last\"\n"
+                       "cat > /dev/null\necho 'av_interleaved_write_frame(): I/O error' >&2\nexit 1\n")
+    failing.chmod(failing.stat().st_mode | stat.S_IEXEC)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / f"x{suffix}"
+    out.write_bytes(b"a good animation")
+    env = {**os.environ, "IMAGEIO_FFMPEG_EXE": str(failing)}
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    result = subprocess.run([sys.executable, str(main), "animate", "sample", "-o", str(out),
+                             "--seconds", "0.5", "--size", "48", "--force"], capture_output=True, text=True, env=env,
+                            timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot write {out}: ffmpeg failed (exit 1: av_interleaved_write_frame(): I/O error)" \
+        in lines[0], lines
+    assert out.read_bytes() == b"a good animation" and sorted(p.name for p in out_dir.iterdir()) == [out.name]
+
+
+def test_gif_frames_keep_their_transparency_and_colours(tmp_path: Path) -> None:
+    """The streamed GIF: every frame its own palette, transparent where alpha < 128, colours within quantisation."""
+    settings = AnimationSettings(seconds=0.4, fps=10, size=64)
+    frames = list(render_frames(build_sample_document(), settings))
+    out = write_animation(iter(frames), tmp_path / "x.gif", 10)
+    with Image.open(out) as im:
+        assert im.n_frames == len(frames)
+        for i, frame in enumerate(frames):
+            im.seek(i)
+            decoded = np.asarray(im.convert("RGBA"))
+            opaque = frame[..., 3] >= 128
+            assert np.array_equal(decoded[..., 3] > 0, opaque)
+            assert np.abs(decoded[opaque][:, :3].astype(int) - frame[opaque][:, :3].astype(int)).mean() < 4
+
+
+def test_an_animation_that_would_run_out_of_memory_is_refused_up_front_with_a_size_that_fits() -> None:
+    from seethrough.core.animate import check_memory, memory_estimate
+    from seethrough.core.errors import ImageTooLarge
+
+    doc = build_sample_document()
+    settings = AnimationSettings(seconds=1.0, fps=10)
+    need = memory_estimate(doc, settings, "mp4")
+    check_memory(doc, settings, "mp4", available=2 * need)  # fits
+    with pytest.raises(ImageTooLarge, match=r"use --size (\d+) or smaller") as refused:
+        check_memory(doc, settings, "mp4", available=need // 3)
+    size = int(str(refused.value).split("--size ")[1].split()[0])
+    assert 16 <= size < max(doc.size)
+    smaller = AnimationSettings(seconds=1.0, fps=10, size=size)
+    assert memory_estimate(doc, smaller, "mp4") <= 0.8 * (need // 3)  # the size it names does fit
+    check_memory(doc, smaller, "mp4", available=need // 3)
+    # memory follows the output size, not the canvas: the layers are kept at the output's scale
+    assert memory_estimate(doc, AnimationSettings(size=256), "gif") < need / 8
+
+
+def test_cli_animate_refuses_at_once_what_would_not_fit(tmp_path: Path) -> None:
+    """Issue 22: an 8000² document ran 100 s before "out of memory". The budget here is set by the documented
+    variable (SEETHROUGH_MAX_MEMORY), as a shared machine would."""
+    import os
+    import subprocess
+    import sys
+
+    main = Path(__file__).resolve().parents[2] / "main.py"
+    env = {**os.environ, "SEETHROUGH_MAX_MEMORY": str(200 * 2**20)}
+    out = tmp_path / "a.mp4"
+    result = subprocess.run([sys.executable, str(main), "animate", "sample", "-o", str(out), "--seconds", "2"],
+                            capture_output=True, text=True, env=env, timeout=300)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "--size" in lines[0] and "GB of memory" in lines[0], lines
+    assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -167,6 +167,19 @@ def test_projects_keep_the_mode(tmp_path):
     assert np.array_equal(composite(loaded), composite(doc))
 
 
+def test_psd_to_png_folder_to_psd_keeps_every_mode(tmp_path):
+    """Issue 22: the PNG-folder export dropped blend modes, so PSD → folder → PSD turned them all to normal."""
+    from seethrough.cli import run
+
+    source = tmp_path / "modes.psd"
+    _make_psd(source, np.random.default_rng(7), [*MODES, "color_burn"])
+    assert run(["export", str(source), "-o", f"{tmp_path / 'layers'}/"]) == 0
+    assert run(["export", str(tmp_path / "layers"), "-o", str(tmp_path / "again.psd")]) == 0
+    written = PSDImage.open(tmp_path / "again.psd")
+    assert [str(layer.blend_mode.name).lower() for layer in written] == ["normal", *MODES, "color_burn"]
+    assert np.abs(composite(import_psd(tmp_path / "again.psd")).astype(int) - composite(import_psd(source))).max() <= 1
+
+
 def test_an_unknown_mode_in_a_project_is_one_line_naming_file_and_layer(tmp_path):
     import json
     import zipfile

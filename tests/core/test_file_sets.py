@@ -20,43 +20,60 @@ from tests.support.hostile_corpus import foreign_psd, tiny_document
 
 
 def _interrupt_after(monkeypatch, renames: int) -> None:
-    """os.replace that dies (like a kill) after `renames` renames, as a kill between the set's renames would."""
+    """os.replace that is interrupted once (KeyboardInterrupt, as Ctrl+C would) after `renames` renames."""
     real = os.replace
     done = []
 
     def replace(src, dst):
+        if str(dst).endswith(".st-set"):
+            return real(src, dst)  # the set's journal, written before the renames
         if len(done) == renames:
-            raise KeyboardInterrupt("killed")
+            done.append("interrupted")
+            raise KeyboardInterrupt("interrupted")
         done.append(dst)
         return real(src, dst)
 
     monkeypatch.setattr(atomic.os, "replace", replace)
 
 
-def test_the_psd_is_renamed_last_and_a_mixed_set_is_reported(tmp_path, monkeypatch):
+def test_an_interrupt_before_the_psd_rename_keeps_the_old_set_whole(tmp_path, monkeypatch):
     old, new = tiny_document(("a", "b")), tiny_document(("x", "y", "z"))
     target = tmp_path / "art.psd"
     export_psd(old, target)
-    before = target.read_bytes()
-    _interrupt_after(monkeypatch, 2)  # depth PSD and JSON renamed, the PSD not yet
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    _interrupt_after(monkeypatch, 0)  # the PSD, renamed first, commits the set: nothing was renamed yet
     with pytest.raises(KeyboardInterrupt):
         export_psd(new, target)
     monkeypatch.undo()
-    assert target.read_bytes() == before  # readers open the PSD first: it is still the old, complete one
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".st-tmp")]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp, no journal, nothing changed
     doc = import_psd(target)
-    assert [layer.name for layer in doc.layers] == ["a", "b"]
-    assert any("another export" in w for w in doc.metadata["import_warnings"])
-    assert all(layer.depth is None for layer in doc.layers)  # the other write's depth is not paired with these
+    assert [layer.name for layer in doc.layers] == ["a", "b"] and doc.metadata["import_warnings"] == []
+    assert all(layer.depth is not None for layer in doc.layers)
 
 
-def test_a_depth_psd_from_another_write_is_left_out(tmp_path, monkeypatch):
+@pytest.mark.parametrize("renames", [1, 2])
+def test_an_interrupt_after_the_psd_rename_completes_the_new_set(tmp_path, monkeypatch, renames):
+    old, new = tiny_document(("a", "b")), tiny_document(("x", "y", "z"))
+    target = tmp_path / "art.psd"
+    export_psd(old, target)
+    _interrupt_after(monkeypatch, renames)
+    with pytest.raises(KeyboardInterrupt):
+        export_psd(new, target)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["art.psd", "art.psd.json", "art_depth.psd"]
+    doc = import_psd(target)
+    assert [layer.name for layer in doc.layers] == ["x", "y", "z"] and doc.metadata["import_warnings"] == []
+    assert all(layer.depth is not None for layer in doc.layers)
+
+
+def test_a_depth_psd_from_another_write_is_left_out(tmp_path):
+    """A set mixed by other means (a depth PSD copied in from another export) is still caught by the hashes."""
     target = tmp_path / "art.psd"
     export_psd(tiny_document(("a", "b")), target)
-    _interrupt_after(monkeypatch, 1)  # only the new depth PSD renamed
-    with pytest.raises(KeyboardInterrupt):
-        export_psd(tiny_document(("a", "b")[::-1]), target)
-    monkeypatch.undo()
+    other = tmp_path / "other"
+    other.mkdir()
+    export_psd(tiny_document(("b", "a")), other / "art.psd")
+    shutil.copyfile(other / "art_depth.psd", tmp_path / "art_depth.psd")
     doc = import_psd(target)
     assert any("per-pixel depth ignored" in w for w in doc.metadata["import_warnings"])
 
@@ -122,7 +139,7 @@ def test_png_export_refuses_a_foreign_non_empty_folder(tmp_path):
     folder = tmp_path / "mine"
     (folder / "sub").mkdir(parents=True)
     (folder / "notes.txt").write_text("mine")
-    with pytest.raises(BadInput, match="not empty and holds no See-through manifest.json"):
+    with pytest.raises(BadInput, match="holds files that are not a See-through export"):
         export_png_folder(tiny_document(), folder)
     assert sorted(os.listdir(folder)) == ["notes.txt", "sub"]
 

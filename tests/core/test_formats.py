@@ -60,7 +60,7 @@ def test_a_live2d_model_is_recognised_and_opens_elsewhere(tmp_path):
 def test_a_fifo_is_refused_at_once_instead_of_blocking(tmp_path):
     fifo = tmp_path / "layer.png"
     os.mkfifo(fifo)
-    with pytest.raises(BadInput, match="not a regular file"):
+    with pytest.raises(BadInput, match="named pipe"):
         format_for_reading(fifo)
 
 

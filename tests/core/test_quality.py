@@ -177,8 +177,8 @@ def test_a_hard_cut_with_nothing_under_it_is_found_and_the_layer_below_extended(
     assert np.array_equal(composite(doc), doc.source)  # and nothing visible changed
 
 
-def test_check_and_fix_repairs_the_sample_until_no_finding_is_left() -> None:
-    doc = build_sample_document()
+def test_check_and_fix_repairs_the_sandwich_sample_until_no_finding_is_left() -> None:
+    doc = build_sample_document(tucked_locks=True)
     findings = run_checks(doc)
     assert {f.check for f in findings} >= {"order", "reconstruction"}  # its front hair is in front of AND behind
     for _ in range(20):

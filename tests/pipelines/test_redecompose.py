@@ -112,9 +112,30 @@ def test_cli_redecompose_writes_the_output_and_refuses_a_bad_box(setup, tmp_path
               "--steps", "1", "--depth-resolution", "64", "--depth-steps", "1"]
     run = subprocess.run([sys.executable, str(REPO / "main.py"), "redecompose", str(src), "--box", "24,12,56,44",
                           "-o", str(out), "--json", *common], capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.returncode == 0 and run.stderr == "", run.stderr[-2000:]  # no progress off a terminal, no library bars
     report = json.loads(run.stdout)
     assert report["box"] == [24, 12, 56, 44] and report["tags"] and out.is_file()
     bad = subprocess.run([sys.executable, str(REPO / "main.py"), "redecompose", str(src), "--box", "1,2,3",
                           "-o", str(tmp_path / "x.psd"), *common], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--box" in bad.stderr and not (tmp_path / "x.psd").exists()
+
+
+@pytest.mark.slow
+def test_cli_redecompose_fails_in_one_line_after_the_models_ran(setup, tmp_path: Path) -> None:
+    """Issue 22: redecompose printed a tqdm bar in ‰/s, and transformers/diffusers their "Loading weights" bars and
+    dtype warnings, before the one line a failure owes. (Its success prints nothing on stderr off a terminal: the
+    test above.)"""
+    engine, options, image, root = setup
+    from seethrough.core.io.psd_export import export_psd
+
+    src = tmp_path / "in.psd"
+    export_psd(engine.decompose(image, options), src)
+    common = ["--model", str(options.layer_model), "--depth-model", str(options.depth_model), "--resolution", "64",
+              "--steps", "1", "--depth-resolution", "64", "--depth-steps", "1"]
+    # a failure after the models have loaded and run: a tag the layer model does not have
+    bad = subprocess.run([sys.executable, str(REPO / "main.py"), "redecompose", str(src), "--box", "24,12,56,44",
+                          "-o", str(tmp_path / "bad.psd"), "--tags-to-redo", "no-such-part", *common],
+                         capture_output=True, text=True, timeout=600)
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(lines) == 1 and "no-such-part" in lines[0], bad.stderr[-2000:]
+    assert not (tmp_path / "bad.psd").exists()

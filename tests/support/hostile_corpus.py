@@ -4,15 +4,19 @@ binary is committed).
 Each `Case` writes its input under a folder of its own and names the commands to run on it (argv templates with
 `{in}` for the input and `{out}` for an output folder that exists and is empty) and the exit codes allowed: 2 for
 bad input (one line on stderr), 0 where the input is odd but valid (a 300-character layer name, a mixed PSD set
-that is reported and read without its companions). Classes: deep JSON, wrong types and values, NaN/Infinity,
-sizes and pixel bombs, names, paths that leave the folder, half-written sets, corrupt containers, bad arguments and
-outputs that must not be overwritten. Live2D cases link (never copy) the fixture models' moc and textures.
+that is reported and read without its companions). Classes: deep JSON, wrong types and values, NaN/Infinity/1e400
+in every number (files and arguments), sizes and pixel bombs in every format (claimed by headers, or sparse files
+over a size limit), names, paths that leave the folder, half-written sets, corrupt containers, zips of other tools
+(encrypted, exotic compression, lying sizes), special files (FIFOs, sockets, devices: `may_hang`, run under a
+timeout), PSD masks and clipping, bad arguments and outputs that must not be overwritten. Live2D cases link (never
+copy) the fixture models' moc and textures (a truncated moc is the first bytes of one, written at test time).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import struct
 import zipfile
 import zlib
@@ -35,6 +39,12 @@ DOC_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("check", "{in}", "--json"),
     ("animate", "{in}", "-o", "{out}/a.gif", "--seconds", "0.1", "--fps", "10", "--size", "32"),
 )
+#: every command that reads a document: the above and the layer edits
+EVERY_DOC_COMMAND: tuple[tuple[str, ...], ...] = DOC_COMMANDS + (
+    ("composite", "{in}", "-o", "{out}/c.png"),
+    ("stratify", "{in}", "-o", "{out}/s.psd", "--tags", "face"),
+    ("lrsplit", "{in}", "-o", "{out}/l.psd", "--tags", "face"),
+)
 MODEL_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("live2d", "info", "{in}", "--size", "64"),
     ("live2d", "label", "{in}", "-o", "{out}/labels.json"),
@@ -53,6 +63,8 @@ class Case:
     keep: tuple[str, ...] = field(default=())
     #: a command whose failure is a report on stdout (`models check`): stderr may be empty
     report_on_stdout: bool = False
+    #: the input may block a reader forever (a FIFO): the test runs under a short timeout instead of hanging
+    may_hang: bool = False
 
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -140,6 +152,153 @@ def raw_file(name: str, data: bytes | str) -> Builder:
         return path
 
     return build
+
+
+# --- special files: FIFOs, devices, sockets where a file is expected ----------------------------------------------
+def fifo(name: str) -> Builder:
+    """A named pipe with no writer: `open()` on it blocks for ever, so a reader must refuse it unopened."""
+
+    def build(root: Path) -> Path:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(path)
+        return path
+
+    return build
+
+
+def device_link(name: str, device: str = "/dev/zero") -> Builder:
+    """A symlink to a character device (`/dev/zero` reads for ever)."""
+
+    def build(root: Path) -> Path:
+        path = root / name
+        path.symlink_to(device)
+        return path
+
+    return build
+
+
+def unix_socket(name: str) -> Builder:
+    """A Unix socket file (open() fails with ENXIO)."""
+
+    def build(root: Path) -> Path:
+        import socket
+
+        path = root / name
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        sock.close()  # the socket file stays
+        return path
+
+    return build
+
+
+def replaced_by_fifo(build: Builder, member: str) -> Builder:
+    """`build`, then the file `member` (relative to the case folder) replaced by a FIFO."""
+
+    def wrapped(root: Path) -> Path:
+        path = build(root)
+        target = root / member
+        target.unlink()
+        os.mkfifo(target)
+        return path
+
+    return wrapped
+
+
+def sparse_file(name: str, size: int, head: bytes = b"") -> Builder:
+    """A file of `size` bytes that costs no disk (a hole after `head`): for size limits checked before reading."""
+
+    def build(root: Path) -> Path:
+        path = root / name
+        with open(path, "wb") as fh:
+            fh.write(head)
+            fh.truncate(size)
+        return path
+
+    return build
+
+
+# --- zips that are not what we write: encrypted, exotic compression, lying sizes ----------------------------------
+def _zip_records(data: bytes) -> list[tuple[int, int]]:
+    """(local header offset, central header offset) of every member."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        locals_ = [info.header_offset for info in zf.infolist()]
+        central = zf.start_dir  # type: ignore[attr-defined]
+    out = []
+    for local in locals_:
+        assert data[central : central + 4] == b"PK\x01\x02"
+        n, m, k = struct.unpack("<HHH", data[central + 28 : central + 34])
+        out.append((local, central))
+        central += 46 + n + m + k
+    return out
+
+
+def patched_project(flag_bits: int = 0, method: int | None = None, size: int | None = None,
+                    only: str | None = None) -> Builder:
+    """Our project zip with member headers changed as another tool might write them: `flag_bits` or-ed in (bit 0 =
+    encrypted), the compression `method` set (9 deflate64, 98 PPMd, 99 AES), the uncompressed `size` claimed."""
+
+    def build(root: Path) -> Path:
+        path = project()(root)
+        data = bytearray(path.read_bytes())
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+            names = [info.filename for info in zf.infolist()]
+        for name, (local, central) in zip(names, _zip_records(bytes(data))):
+            if only is not None and name != only:
+                continue
+            for offset, flags_at, method_at, size_at in ((local, 6, 8, 22), (central, 8, 10, 24)):
+                flags = struct.unpack("<H", data[offset + flags_at : offset + flags_at + 2])[0] | flag_bits
+                data[offset + flags_at : offset + flags_at + 2] = struct.pack("<H", flags)
+                if method is not None:
+                    data[offset + method_at : offset + method_at + 2] = struct.pack("<H", method)
+                if size is not None:
+                    data[offset + size_at : offset + size_at + 4] = struct.pack("<I", size)
+        path.write_bytes(bytes(data))
+        return path
+
+    return build
+
+
+def recompressed_project(method: int) -> Builder:
+    """A valid project re-zipped by another tool with bzip2 or LZMA (Python reads both)."""
+
+    def build(root: Path) -> Path:
+        from seethrough.core.io.project import save_project
+
+        path = root / "r.stproj"
+        save_project(tiny_document(), path)
+        with zipfile.ZipFile(path) as zf:
+            members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+        with zipfile.ZipFile(path, "w", compression=method) as zf:
+            for name, blob in members:
+                zf.writestr(name, blob)
+        return path
+
+    return build
+
+
+def image_header(kind: str, width: int, height: int) -> bytes:
+    """The first bytes of a JPEG, GIF, BMP, TIFF or WebP file claiming width×height (no pixel data)."""
+    if kind == "jpeg":
+        sof = b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3) + b"\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+        return b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + sof
+    if kind == "gif":
+        return b"GIF89a" + struct.pack("<HHBBB", width, height, 0, 0, 0) + b"\x2c" + struct.pack(
+            "<HHHHB", 0, 0, width, height, 0) + b"\x08\x02\x4c\x01\x00\x3b"
+    if kind == "bmp":
+        return b"BM" + struct.pack("<IHHI", 54, 0, 0, 54) + struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24,
+                                                                            0, 0, 0, 0, 0, 0)
+    if kind == "tiff":
+        entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+                   (273, 4, 1, 8), (277, 3, 1, 1), (278, 4, 1, height), (279, 4, 1, 1)]
+        ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries) + b"\x00" * 4
+        return b"II*\x00" + struct.pack("<I", 8) + ifd
+    if kind == "webp":
+        vp8l = b"\x2f" + struct.pack("<I", (width - 1) | ((height - 1) << 14) | (1 << 28))
+        chunk = b"VP8L" + struct.pack("<I", len(vp8l)) + vp8l
+        return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+    raise ValueError(kind)
 
 
 # --- PSD sets ----------------------------------------------------------------------------------------------------
@@ -650,6 +809,132 @@ def corpus() -> list[Case]:
     ]:
         add(f"args-{label}", raw_file("unused.txt", ""), commands=(argv,))
 
+    # --- issue 22: special files, exotic zips, inf/NaN in every number, huge sizes in every format -------------
+    hang = {"may_hang": True}
+    # a FIFO (or a device, a socket) where a file is expected: refused in one line, never a wait
+    for label, name in [("psd", "f.psd"), ("stproj", "f.stproj"), ("png", "f.png"), ("no-extension", "f")]:
+        add(f"special-fifo-document-{label}", fifo(name), commands=EVERY_DOC_COMMAND, **hang)
+    add("special-dev-zero-png", device_link("z.png"), commands=EVERY_DOC_COMMAND, **hang)
+    add("special-dev-zero-stproj", device_link("z.stproj"), commands=EVERY_DOC_COMMAND, **hang)
+    add("special-socket-psd", unix_socket("s.psd"), commands=EVERY_DOC_COMMAND, **hang)
+    add("special-fifo-layer-png", replaced_by_fifo(png_folder(), "pngs/00_face.png"), **hang)
+    add("special-fifo-manifest", replaced_by_fifo(png_folder(), "pngs/manifest.json"), **hang)
+    add("special-dev-zero-layer-png", png_folder(tamper=lambda root: (
+        (root / "pngs" / "00_face.png").unlink(), (root / "pngs" / "00_face.png").symlink_to("/dev/zero"))), **hang)
+    # a FIFO companion is no companion: the PSD is read alone, depth from the layer order
+    add("special-fifo-psd-companions", replaced_by_fifo(replaced_by_fifo(psd_set(), "c_depth.psd"), "c.psd.json"),
+        expect=ok, **hang)
+    add("special-fifo-model3", fifo("m.model3.json"), commands=MODEL_COMMANDS, **hang)
+    add("special-fifo-model2", fifo("m.model.json"), commands=MODEL_COMMANDS, **hang)
+    add("special-fifo-moc3", replaced_by_fifo(model3(), "model/Mark.moc3"), **f3, **hang)
+    add("special-fifo-moc2", replaced_by_fifo(model2(), "model/moc/shizuku.moc"), **f3, **hang)
+    add("special-fifo-texture", replaced_by_fifo(model3(), "model/Mark.2048/texture_00.png"), **f3, **hang)
+    add("special-fifo-poses", fifo("poses.json"), **fp, **hang)
+    add("special-fifo-labels", fifo("labels.json"), **fl, **hang)
+    add("special-fifo-dataset-index", replaced_by_fifo(dataset(_index()), "ds/dataset.json"), **fd, **hang)
+    add("special-fifo-seed", replaced_by_fifo(_seed_folder(png_bytes()), "seeds/face.png"), commands=seeds,
+        needs_fixtures=True, **hang)
+    add("special-fifo-animate-path", fifo("path.json"), commands=anim, **hang)
+    truth = (("live2d", "label", "{mark}", "--eval", "{in}"),)
+    add("special-fifo-ground-truth", fifo("truth.json"), commands=truth, needs_fixtures=True, **hang)
+    add("special-fifo-model-config", replaced_by_fifo(_model_folder('{"in_channels": 8}'), "model/unet/config.json"),
+        **report, **hang)
+    add("special-fifo-model-weights", _model_folder('{"in_channels": 8}', fifo_weights=True), **report, **hang)
+    models_list = (("models", "list", "--models-dir", "{in}", "--no-hf-cache"),)
+    add("special-fifo-models-list", replaced_by_fifo(_model_folder('{"in_channels": 8}'), "model/unet/config.json"),
+        commands=models_list, expect=ok, **hang)
+    add("special-fifo-train-config", fifo("c.yaml"), commands=(("train", "{in}"),), **hang)
+    # ground truth for `live2d label --eval`: nested deeper than any parser's recursion, not JSON, numbers
+    for label, text in [("deep", DEEP), ("deep-object", DEEP_OBJ), ("not-json", "{"), ("nan", '{"labels": NaN}'),
+                        ("labels-list", '{"labels": [1]}')]:
+        add(f"ground-truth-{label}", raw_file("truth.json", text), commands=truth, needs_fixtures=True)
+    # a truncated Cubism 2 .moc: every live2d action
+    every_live2d = (*MODEL_COMMANDS, ("live2d", "export", "{in}", "-o", "{out}/ds", "--size", "64"))
+    for keep in (0, 3, 100, 4096, 40_000):
+        add(f"model2-moc-truncated-{keep}", model2(extra=_moc2_truncated(keep)), needs_fixtures=True,
+            commands=every_live2d)
+    # projects zipped by other tools
+    every = {"commands": EVERY_DOC_COMMAND}  # every subcommand that reads a document
+    add("project-zip-encrypted", patched_project(flag_bits=0x1), **every)
+    add("project-zip-encrypted-member", patched_project(flag_bits=0x1, only="layers/a1.png"), **every)
+    for label, method in [("deflate64", 9), ("ppmd", 98), ("aes", 99), ("unknown", 77)]:
+        add(f"project-zip-method-{label}", patched_project(method=method), **every)
+        add(f"project-zip-member-method-{label}", patched_project(method=method, only="layers/a1.png"), **every)
+    add("project-zip-claims-4gb", patched_project(size=0xFFFF_FFF0))
+    add("project-zip-member-claims-4gb", patched_project(size=0xFFFF_FFF0, only="layers/a1.png"))
+    add("project-zip-bzip2", recompressed_project(zipfile.ZIP_BZIP2), expect=ok)
+    add("project-zip-lzma", recompressed_project(zipfile.ZIP_LZMA), expect=ok)
+    # inf/NaN/1e400 in every number
+    for label, value in [("inf", float("inf")), ("nan", float("nan")), ("neg-inf", float("-inf"))]:
+        add(f"project-layer-offset-{label}", layer(offset=[value, 0]))
+        add(f"project-layer-size-{label}", layer(size=[value, 8]))
+        add(f"project-canvas-{label}-both", project(_manifest(canvas=[value, value])))
+        add(f"png-depth-{label}", png_folder(layer_changes={"depth_value": value}))
+        add(f"png-offset-{label}", png_folder(layer_changes={"offset": [0, value]}))
+        add(f"png-canvas-{label}", png_folder({"canvas": [16, value]}))
+        add(f"png-order-{label}", png_folder(layer_changes={"order": value}))
+        add(f"psd-json-frame-{label}", psd_set(json.dumps({"parts": {}, "frame_size": [value, 20]}, allow_nan=True)))
+        add(f"psd-json-xyxy-{label}", psd_set(json.dumps({"parts": {"face": {"xyxy": [0, 0, value, 5]}}},
+                                                         allow_nan=True)))
+        add(f"model3-texture-{label}", model3({"Textures": [value]}), **f3)
+        add(f"dataset-canvas-{label}", dataset(_index(samples=[_sample(canvas=[64, value])])), **fd)
+        add(f"models-config-value-{label}", _model_folder(json.dumps({"in_channels": value}, allow_nan=True)), **report)
+        add(f"animate-path-t-{label}", raw_file("path.json", json.dumps([[value, 0, 0]], allow_nan=True)),
+            commands=anim)
+    for label, text in [("1e400", "1e400"), ("neg-1e400", "-1e400")]:
+        add(f"project-layer-depth-{label}", project(json.dumps(_manifest()).replace('"depth_value": 0.5',
+                                                                                       '"depth_value": ' + text)))
+        add(f"png-opacity-{label}", png_folder(manifest_text=json.dumps(
+            {"format": "seethrough-png-folder", "version": 1, "canvas": [16, 16], "layers": [
+                {"name": "face", "file": "00_face.png", "order": 0, "opacity": 0.5}]}).replace("0.5", text)))
+        add(f"animate-path-x-{label}", raw_file("path.json", f"[[0, {text}, 0]]"), commands=anim)
+        add(f"labels-time-{label}", labels_file('{"schema_version": 1, "entries": {"ArtMesh0": {"tag": "face", '
+                                                f'"source": "human", "time": {text}}}}}'), **fl)
+    # numbers on the command line
+    for label, argv in [
+        ("box-inf", ("redecompose", "{in}", "--box", "0,0,inf,5", "-o", "{out}/r.psd")),
+        ("box-neg-inf", ("redecompose", "{in}", "--box", "-inf,0,4,5", "-o", "{out}/r.psd")),
+        ("box-1e400", ("redecompose", "{in}", "--box", "0,0,1e400,5", "-o", "{out}/r.psd")),
+        ("box-nan", ("redecompose", "{in}", "--box", "nan,0,4,5", "-o", "{out}/r.psd")),
+        ("box-1e300", ("redecompose", "{in}", "--box", "0,0,1e300,5", "-o", "{out}/r.psd")),
+        ("box-three", ("redecompose", "{in}", "--box", "0,0,4", "-o", "{out}/r.psd")),
+        ("feather-inf", ("redecompose", "{in}", "--box", "0,0,4,4", "--feather", "inf", "-o", "{out}/r.psd")),
+        ("seconds-nan", ("animate", "sample", "-o", "{out}/a.gif", "--seconds", "nan")),
+        ("seconds-inf", ("animate", "sample", "-o", "{out}/a.gif", "--seconds", "inf")),
+        ("seconds-1e400", ("animate", "sample", "-o", "{out}/a.gif", "--seconds", "1e400")),
+        ("fps-inf", ("animate", "sample", "-o", "{out}/a.gif", "--fps", "inf")),
+        ("animate-size-1e400", ("animate", "sample", "-o", "{out}/a.gif", "--size", "1e400")),
+        ("k-inf", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "inf")),
+        ("k-nan", ("stratify", "sample", "-o", "{out}/s.psd", "--k", "nan")),
+        ("resolution-inf", ("decompose", "x.png", "-o", "{out}/x.psd", "--resolution", "inf")),
+        ("steps-nan", ("decompose", "x.png", "-o", "{out}/x.psd", "--steps", "nan")),
+        ("seed-1e400", ("decompose", "x.png", "-o", "{out}/x.psd", "--seed", "1e400")),
+        ("depth-steps-inf", ("decompose", "x.png", "-o", "{out}/x.psd", "--depth-steps", "inf")),
+        ("max-steps-inf", ("train", "x.yaml", "--max-steps", "inf")),
+        ("vote-poses-nan", ("live2d", "label", "x.model3.json", "--vote-poses", "nan")),
+        ("worst-inf", ("live2d", "label", "x.model3.json", "--worst", "inf")),
+        ("live2d-size-inf", ("live2d", "info", "x.model3.json", "--size", "inf")),
+        ("loop-nan", ("animate", "sample", "-o", "{out}/a.gif", "--loop", "nan")),
+    ]:
+        add(f"args-{label}", raw_file("unused.txt", ""), commands=(argv,))
+    # huge sizes in every format, from the header (nothing is decoded)
+    for kind in ("jpeg", "gif", "bmp", "tiff", "webp"):
+        add(f"image-{kind}-bomb", raw_file(f"b.{'jpg' if kind == 'jpeg' else kind}", image_header(kind, 60000, 50000)))
+        add(f"image-{kind}-over-cap", raw_file(f"c.{'jpg' if kind == 'jpeg' else kind}",
+                                               image_header(kind, 10000, 10000)))
+    add("png-wide-bomb", raw_file("w.png", png_bomb(2**31 - 1, 1)))
+    add("psd-layer-bomb", raw_file("l.psd", _psd_with_layer_claiming(60000, 60000)))
+    add("psd-mask-and-clipping", masked_psd(), commands=EVERY_DOC_COMMAND, expect=frozenset({0, 2}))  # no depth
+    add("psd-mask-bomb", masked_psd((29000, 29000)), commands=EVERY_DOC_COMMAND)
+    add("psd-json-over-64mib", psd_set(tamper=lambda root: sparse_file("c.psd.json", 65 * 2**20, b"{")(root)))
+    add("model3-over-64mib", sparse_file("m.model3.json", 65 * 2**20, b"{"), commands=MODEL_COMMANDS)
+    add("poses-over-64mib", sparse_file("poses.json", 65 * 2**20, b"["), **fp)
+    add("animate-path-over-64mib", sparse_file("path.json", 65 * 2**20, b"["), commands=anim)
+    add("ground-truth-over-64mib", sparse_file("truth.json", 65 * 2**20, b"{"), commands=truth, needs_fixtures=True)
+    add("train-config-over-1mib", sparse_file("c.yaml", 2 * 2**20, b"a: 1\n"), commands=(("train", "{in}"),))
+    add("models-header-claims-2-60", _model_folder('{"in_channels": 8}', header=None, raw_weights=struct.pack(
+        "<Q", 2**60) + b"{}"), **report)
+
     # outputs that must survive
     add("output-psd-exists", _existing("x.psd"), commands=(("export", "sample", "-o", "{in}"),), keep=("out/x.psd",))
     add("output-companion-exists", _existing("x.psd.json"), commands=(("export", "sample", "-o", "{out}/x.psd"),),
@@ -705,16 +990,80 @@ def _seed_folder(blob: bytes) -> Builder:
     return build
 
 
-def _model_folder(config: str, header: bytes | None = None) -> Builder:
-    """A model folder shaped like the released ones, with the given unet config and safetensors header."""
+def _model_folder(config: str, header: bytes | None = None, fifo_weights: bool = False,
+                  raw_weights: bytes | None = None) -> Builder:
+    """A model folder shaped like the released ones, with the given unet config and safetensors header (or a FIFO,
+    or the raw bytes given, in place of the weights)."""
 
     def build(root: Path) -> Path:
         folder = root / "model"
         (folder / "unet").mkdir(parents=True)
         (folder / "unet" / "config.json").write_text(config, encoding="utf-8")
+        weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
         if header is not None:
-            (folder / "unet" / "diffusion_pytorch_model.safetensors").write_bytes(
-                struct.pack("<Q", len(header)) + header + b"\x00" * 16)
+            weights.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * 16)
+        if fifo_weights:
+            os.mkfifo(weights)
+        if raw_weights is not None:
+            weights.write_bytes(raw_weights)
         return folder
 
     return build
+
+
+def _moc2_truncated(keep: int) -> Callable[[Path], None]:
+    """Replace the linked Cubism 2 .moc by its first `keep` bytes (a download cut short)."""
+
+    def extra(folder: Path) -> None:
+        src = fixtures_dir() / "shizuku"
+        spec = json.loads((src / "shizuku.model.json").read_text(encoding="utf-8"))
+        moc = folder / spec["model"]
+        data = (src / spec["model"]).read_bytes()[:keep]
+        moc.unlink()
+        moc.write_bytes(data)
+
+    return extra
+
+
+def masked_psd(mask_box: tuple[int, int] | None = None) -> Builder:
+    """A PSD with a layer mask and a clipping layer (written by psd-tools); `mask_box`: the mask's record then
+    claims that (width, height) with its data left as it was."""
+
+    def build(root: Path) -> Path:
+        from psd_tools import PSDImage
+
+        psd = PSDImage.new("RGBA", (24, 20))
+        base = np.zeros((12, 12, 4), np.uint8)
+        base[2:10, 2:10] = (200, 40, 40, 255)
+        masked = psd.create_pixel_layer(Image.fromarray(base, "RGBA"), name="face", top=2, left=2)
+        masked.create_mask(Image.fromarray(np.tile(np.arange(0, 220, 20, dtype=np.uint8), (10, 1)), "L"), top=3,
+                           left=4)
+        clip = psd.create_pixel_layer(Image.fromarray(np.full((20, 24, 4), 90, np.uint8), "RGBA"), name="shade",
+                                      top=0, left=0)
+        clip.clipping = True
+        path = root / "masked.psd"
+        psd.save(path)
+        if mask_box is not None:  # the mask record's rectangle (top, left, bottom, right) made to lie
+            data = path.read_bytes()
+            rect = struct.pack(">iiii", 3, 4, 13, 15)
+            assert data.count(rect) == 1
+            path.write_bytes(data.replace(rect, struct.pack(">iiii", 3, 4, 3 + mask_box[1], 4 + mask_box[0])))
+        return path
+
+    return build
+
+
+def _psd_with_layer_claiming(width: int, height: int) -> bytes:
+    """A 16×16 PSD whose one layer record claims a width×height rectangle (its channel data absent)."""
+    buf = io.BytesIO()
+    from psd_tools import PSDImage
+
+    psd = PSDImage.new("RGBA", (16, 16))
+    psd.create_pixel_layer(Image.fromarray(np.full((4, 4, 4), 200, np.uint8), "RGBA"), name="big", top=0, left=0)
+    psd.save(buf)
+    data = bytearray(buf.getvalue())
+    rect = struct.pack(">iiii", 0, 0, 4, 4)
+    at = data.find(rect)
+    assert at > 0
+    data[at : at + 16] = struct.pack(">iiii", 0, 0, height, width)
+    return bytes(data)
