@@ -3,9 +3,10 @@
 The estimate of a mode's peak is the weights it keeps on the GPU plus the activations of the largest stage, plus a
 safety margin. Weights come from the models' own sizes (`Footprint`: read from the weight files' headers before
 loading, `core/decompose/footprint.py`; `RELEASE_BF16` for the released models in bf16). Activations were measured
-on an H200 with the released architectures in bf16 (bench/RESULTS.md): peak 15.3 GB in mode `none` at 1024² and
-16.2 GB at 1280², 9.9 GB in mode `model` at 1024², i.e. about 1.75 GB per megapixel for a 13-frame pass on top of
-the weights (the decoders' peak per frame is of the same size, so each extra frame of a decoder batch adds as much).
+on an H200 with the released architectures in bf16 (bench/RESULTS.md, in GiB): peak 15.3 GiB in mode `none` at
+1024² and 16.2 GiB at 1280², 9.9 GiB in mode `model` at 1024², i.e. about 2.5 GB (10^9 bytes, the unit here) per
+megapixel for a 13-frame pass on top of the weights (the decoders' peak per frame is of the same size, so each extra
+frame of a decoder batch adds as much).
 
 | mode | on the GPU |
 |---|---|
@@ -24,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 GB = 1e9
-#: activations per megapixel of canvas of a 13-frame pass in bf16 (measured, see above)
-ACTIVATIONS_GB_PER_MP = 1.75
+#: activations per megapixel (2^20 pixels) of canvas of a 13-frame pass in bf16 (measured, see above)
+ACTIVATIONS_GB_PER_MP = 2.5
 FRAMES_MEASURED = 13
 MARGIN_GB = 1.0
 #: the memory modes from fastest to slowest (measured at 1024²: none 0.37 s/step, model 0.49; group and sequential
