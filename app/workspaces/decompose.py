@@ -38,10 +38,14 @@ from seethrough.app.jobs import Job, JobManager
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Workspace
-from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
+from seethrough.core.decompose.options import OFFLOAD_MODES, SPEED_SETTINGS, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
 LANE = "decompose"
+#: the workspace's speed choice: the GPU's defaults, or every speed-up off
+SPEED_CHOICES = ("auto", "eager")
+EAGER_OPTIONS = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1, decoder_tile=0,
+                     skip_empty="off")
 
 
 class EngineCache:
@@ -58,7 +62,8 @@ class EngineCache:
         from seethrough.core.decompose.engine import load_engine
 
         key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
-               options.dtype, options.offload, options.quantize)
+               options.dtype, options.offload, options.quantize, options.attention,
+               *(getattr(options, name) for name in SPEED_SETTINGS))  # applied when the models are loaded
         if self.engine is None or key != self.key:
             progress(0.0, "loading models…")
             self.engine, self.key = None, None
@@ -177,10 +182,16 @@ class DecomposeWorkspace(Workspace):
         self.offload.setToolTip("auto: the fastest mode that fits the free GPU memory (docs/models.md)")
         form.addRow("Memory mode", self.offload)
         self.quantize = QComboBox()
-        self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit"])
+        self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit", "fp8"])
         self.quantize.setToolTip("8-bit/4-bit weights need bitsandbytes and a CUDA GPU "
-                                 "(pip install 'seethrough-studio[lowvram]'); less memory, slightly lower quality")
+                                 "(pip install 'seethrough-studio[lowvram]'); less memory, slightly lower quality. "
+                                 "fp8 needs torchao and a GPU of compute capability 8.9+ (Ada, Hopper)")
         form.addRow("Weights", self.quantize)
+        self.speed = QComboBox()
+        self.speed.addItems(SPEED_CHOICES)
+        self.speed.setToolTip("auto: torch.compile, channels-last, CUDA graphs … as suit the GPU found; eager: every "
+                              "speed-up off (the reference path; docs/speed.md)")
+        form.addRow("Speed", self.speed)
         self.device = QComboBox()
         self.device.addItems(["auto", "cuda", "cpu"])
         form.addRow("Device", self.device)
@@ -246,6 +257,7 @@ class DecomposeWorkspace(Workspace):
         self.steps.setValue(settings.get(keys.STEPS))
         self.seed.setValue(settings.get(keys.SEED))
         self.offload.setCurrentText(settings.get(keys.OFFLOAD))
+        self.speed.setCurrentText(settings.get(keys.SPEED))
         self.device.setCurrentText(settings.get(keys.DEVICE))
         self.with_depth.setChecked(settings.get(keys.WITH_DEPTH))
 
@@ -261,6 +273,7 @@ class DecomposeWorkspace(Workspace):
         settings.set(keys.STEPS, self.steps.value())
         settings.set(keys.SEED, self.seed.value())
         settings.set(keys.OFFLOAD, self.offload.currentText())
+        settings.set(keys.SPEED, self.speed.currentText())
         settings.set(keys.DEVICE, self.device.currentText())
         settings.set(keys.WITH_DEPTH, self.with_depth.isChecked())
 
@@ -279,7 +292,9 @@ class DecomposeWorkspace(Workspace):
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
             seed=self.seed.value(), depth=self.with_depth.isChecked(), depth_resolution=self.depth_resolution.value(),
             device=self.device.currentText(),
-            offload=self.offload.currentText(), quantize=(None, "8bit", "4bit")[self.quantize.currentIndex()],
+            offload=self.offload.currentText(),
+            quantize=(None, "8bit", "4bit", "fp8")[self.quantize.currentIndex()],
+            **(EAGER_OPTIONS if self.speed.currentText() == "eager" else {}),
             layer_model=folder(self.layer_model),
             depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )
