@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from stage_timer import StageTimer, character, peak_gb, reset_peak, sync  # noqa: E402
+from stage_timer import StageTimer, character, gib, peak_gb, reset_peak, sync  # noqa: E402
 
 HUB_SCHEDULER = "frankjoshua/juggernautXL_version6Rundiffusion"
 SEED = 42
@@ -173,10 +173,10 @@ def main() -> None:
                 continue
             sync()
             row = timer.report(time.perf_counter() - t0, size, args.steps)
-            row.update(size=size, steps=args.steps, peak_gb=round(peak_gb(), 2))
+            row.update(size=size, steps=args.steps, peak_gb=peak_gb())
             rows.append(row)
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in row["stages"].items())
-            print(f"authors {size}²: {row['total_s']:.1f} s, peak {row['peak_gb']:.1f} GiB, {row['s_per_step']:.3f} "
+            print(f"authors {size}²: {row['total_s']:.1f} s, peak {gib(row['peak_gb'])}, {row['s_per_step']:.3f} "
                   f"s/step, UNet {row['unet_tflops']:.0f} TFLOP/s; {stages}", flush=True)
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=1))

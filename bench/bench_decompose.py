@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from stage_timer import StageTimer, character, peak_gb, reset_peak, sync  # noqa: E402
+from stage_timer import StageTimer, character, gib, peak_gb, reset_peak, sync  # noqa: E402
 
 EAGER_SETTINGS = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1, decoder_tile=0,
                       skip_empty="off")
@@ -188,7 +188,7 @@ def run_settings(layers: Path, depth: Path, device: str, mode: str, settings: st
         engine.decompose(image, options)
         sync()
         row = timer.report(time.perf_counter() - t0, size, steps)
-        row.update(size=size, mode=mode, settings=settings, steps=steps, peak_gb=round(peak_gb(), 2),
+        row.update(size=size, mode=mode, settings=settings, steps=steps, peak_gb=peak_gb(),
                    load_s=round(load_s, 1), warmup_s=warmup_s, speed=engine.speed.describe(), offload=engine.offload)
         rows.append(row)
         print(_line(row), flush=True)
@@ -215,7 +215,7 @@ def _line(row: dict[str, Any]) -> str:
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in row["stages"].items())
     warm = f", warm-up {row['warmup_s']} s" if row.get("warmup_s") is not None else ""
     return (f"ours {row['size']}² {row['mode']:>10} {row['settings']:>16}: {row['total_s']:.1f} s, peak "
-            f"{row['peak_gb']:.1f} GiB, {row['s_per_step']:.3f} s/step, UNet {row['unet_tflops']:.0f} TFLOP/s; "
+            f"{gib(row['peak_gb'])}, {row['s_per_step']:.3f} s/step, UNet {row['unet_tflops']:.0f} TFLOP/s; "
             f"{stages}{warm} [{row['speed']}]")
 
 

@@ -75,10 +75,15 @@ def character(size: int) -> np.ndarray:
     return image
 
 
-def peak_gb() -> float:
+def peak_gb() -> float | None:
+    """Peak GPU memory allocated since the last reset, in GiB (None without a GPU)."""
     import torch
 
-    return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else float("nan")
+    return round(torch.cuda.max_memory_allocated() / 2**30, 2) if torch.cuda.is_available() else None
+
+
+def gib(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} GiB"
 
 
 def reset_peak() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -44,8 +45,8 @@ from seethrough.core.errors import ModelNotFound, SeeThroughError
 LANE = "decompose"
 #: the workspace's speed choice: the GPU's defaults, or every speed-up off
 SPEED_CHOICES = ("auto", "eager")
-EAGER_OPTIONS = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1, decoder_tile=0,
-                     skip_empty="off")
+EAGER_OPTIONS: dict[str, Any] = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1,
+                                     decoder_tile=0, skip_empty="off")
 
 
 class EngineCache:

@@ -63,7 +63,7 @@ def compile_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or user_data_dir() / "torch-compile-cache")
 
 
-def compile_regional(unet: nn.Module) -> bool:
+def compile_regional(unet: Any) -> bool:
     """`torch.compile` each repeated transformer block of `unet` (regional compilation: one compiled graph per block
     shape instead of the whole UNet, so the warm-up is a fraction of a full compile). Compiles lazily, at the first
     call; False (eager kept) when this torch or model cannot."""
