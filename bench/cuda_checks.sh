@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything that needs a CUDA GPU, in one run under one time budget (BUDGET_S, default 720 s = 12 minutes), then
-# one table (docs/speed.md):
+# Everything that needs a CUDA GPU under one time budget (BUDGET_S, default 570 s: the device tool runs one command
+# for at most 10 minutes, so the 12 minutes of issue 21 are two calls on the same warm machine, see below), then one
+# table (docs/speed.md):
 #   folders:    random full-size weights in the released layout, drawn on the GPU (read by both sides);
 #   authors:    the authors' inference on those folders (bench/bench_authors.py; needs OFFICIAL_REPO), per stage,
 #               at each size in $SIZES (default 1024 1280), 30 steps, peak memory;
@@ -16,12 +17,16 @@
 # bench/gpu_results.json, and copies both, the summary and the logs (logs.tar.gz) to $OUT.
 #
 # On the GPU machine of the device tool (no network): carry the authors' checkout and the wheels the image lacks,
-# both prepared here by `bash bench/prepare_gpu_run.sh` (.official/see-through, .whl/), and run
-#   bash bench/cuda_checks.sh                       (run's carry: [".official", ".whl"], timeout_s 780)
+# both prepared here by `bash bench/prepare_gpu_run.sh` (.official/see-through, .whl/), and run, back to back:
+#   bash bench/cuda_checks.sh                                     (carry [".official", ".whl"], timeout_s 600)
+#   PARTS="modes training ablation" BUDGET_S=240 bash bench/cuda_checks.sh          (same carry, timeout_s 270)
+# (add `tests` to the second call's PARTS when the first call's summary says the budget skipped them)
+# The parts' JSON and logs stay in $PARTS_DIR (default /tmp/cuda-checks-parts; emptied when a run builds the
+# folders), so the second call's table holds both calls' numbers; each call's files come back in $OUT.
 # Smoke check on a CPU (the tiny parity release, minutes; the authors' side too when OFFICIAL_REPO is set up):
 #   DEVICE=cpu SIZES=64 STEPS=2 OUT=/tmp/smoke bash bench/cuda_checks.sh
-# Each part gets what is left of the budget (at most its own cap), writes OUT/logs/<part>.log and one line to
-# OUT/summary.txt; a part that fails or times out does not stop the others.
+# Each part gets what is left of the budget (at most its own cap; on a CPU only the budget), writes
+# $PARTS_DIR/logs/<part>.log and one line to summary.txt; a part that fails or times out does not stop the others.
 set -u
 OUT=${OUT:-/tmp/cuda-checks}
 PYTHON=${PYTHON:-python3}
@@ -30,15 +35,16 @@ SIZES=${SIZES:-1024 1280}
 STEPS=${STEPS:-30}
 MODE_STEPS=${MODE_STEPS:-10}
 PARTS=${PARTS:-folders authors ours eager tests modes training ablation}
+PARTS_DIR=${PARTS_DIR:-/tmp/cuda-checks-parts}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO" || exit 1
 OFFICIAL_REPO=${OFFICIAL_REPO:-$( [[ -d .official/see-through ]] && echo "$REPO/.official/see-through" )}
 AUTHORS_EXTRA=${AUTHORS_EXTRA:-$( [[ -d .official/extra ]] && echo "$REPO/.official/extra" )}
 PARITY_HARNESS=${PARITY_HARNESS:-}
 FOLDERS=${FOLDERS:-/tmp/seethrough-bench-folders}
-mkdir -p "$OUT/logs"
-rm -f "$OUT/summary.txt" "$OUT"/ours*.json "$OUT/authors.json" "$OUT/training.json"
-end=$(( $(date +%s) + ${BUDGET_S:-720} ))
+[[ " $PARTS " == *" folders "* ]] && rm -rf "$PARTS_DIR"  # a first call starts afresh
+mkdir -p "$OUT" "$PARTS_DIR/logs"
+end=$(( $(date +%s) + ${BUDGET_S:-570} ))
 first_size=${SIZES%% *}
 export PYTHONUNBUFFERED=1 OFFICIAL_REPO AUTHORS_EXTRA
 
@@ -49,7 +55,7 @@ if [[ -d .whl ]] && ! "$PYTHON" -c "import diffusers, psd_tools, pydantic" 2>/de
 fi
 "$PYTHON" -c "import seethrough.core" 2>/dev/null || export PYTHONPATH=$REPO/namespace:$REPO${PYTHONPATH:+:$PYTHONPATH}
 
-note() { echo "$1" | tee -a "$OUT/summary.txt"; }
+note() { echo "$1" | tee -a "$PARTS_DIR/summary.txt"; }
 wanted() { [[ " $PARTS " == *" $1 "* ]]; }
 part() {  # NAME CAP_S COMMAND...
   local name=$1 cap=$2 left started rc
@@ -63,14 +69,14 @@ part() {  # NAME CAP_S COMMAND...
   fi
   echo "== $name (at most $left s)"
   started=$(date +%s)
-  timeout -k 5 "$left" bash -c '"$@"' "$name" "$@" > "$OUT/logs/$name.log" 2>&1  # bash -c: parts may be functions
+  timeout -k 5 "$left" bash -c '"$@"' "$name" "$@" > "$PARTS_DIR/logs/$name.log" 2>&1  # parts may be functions
   rc=$?
   note "$name: exit $rc after $(( $(date +%s) - started )) s"
-  grep -v -E "Warning|warn\(|Loading weights|Writing model shards|it/s\]" "$OUT/logs/$name.log" | tail -n 25
+  grep -v -E "Warning|warn\(|Loading weights|Writing model shards|it/s\]" "$PARTS_DIR/logs/$name.log" | tail -n 25
 }
 
 environment() {
-  "$PYTHON" - "$OUT/environment.json" "$DEVICE" <<'EOF'
+  "$PYTHON" - "$PARTS_DIR/environment.json" "$DEVICE" <<'EOF'
 import json, sys
 import diffusers, torch, transformers
 import seethrough.core
@@ -118,7 +124,7 @@ goldens_on_gpu() {
 }
 
 work=$(mktemp -d)
-export work PYTHON PARITY_HARNESS DEVICE OUT FOLDERS
+export work PYTHON PARITY_HARNESS DEVICE OUT FOLDERS PARTS_DIR
 export -f environment folders gpu_tests goldens_on_gpu
 # shellcheck disable=SC2086  # SIZES is a list of sizes
 {
@@ -126,16 +132,16 @@ part environment 60 environment
 part folders 150 folders
 if [[ -n "${OFFICIAL_REPO:-}" ]]; then
   part authors 240 "$PYTHON" bench/bench_authors.py --folders "$FOLDERS" --device "$DEVICE" --sizes $SIZES \
-    --steps "$STEPS" --json "$OUT/authors.json"
+    --steps "$STEPS" --json "$PARTS_DIR/authors.json"
 elif wanted authors; then
   note "authors: skipped: OFFICIAL_REPO is not set (a checkout of the authors' repository; bench/prepare_gpu_run.sh)"
 fi
 part ours 270 "$PYTHON" bench/bench_decompose.py --folders "$FOLDERS" --device "$DEVICE" \
   $( [[ $DEVICE == cpu ]] && echo --tiny ) --sizes $SIZES --steps "$STEPS" --settings default \
-  --json "$OUT/ours-default.json"
+  --json "$PARTS_DIR/ours-default.json"
 part eager 90 "$PYTHON" bench/bench_decompose.py --folders "$FOLDERS" --device "$DEVICE" \
   $( [[ $DEVICE == cpu ]] && echo --tiny ) --sizes "$first_size" --steps "$STEPS" --settings eager \
-  --json "$OUT/ours-eager.json"
+  --json "$PARTS_DIR/ours-eager.json"
 if [[ $DEVICE == cpu ]]; then
   for name in tests modes training ablation; do
     wanted $name && note "$name: skipped on the CPU (needs a CUDA GPU)"
@@ -143,12 +149,12 @@ if [[ $DEVICE == cpu ]]; then
 else
   part tests 100 gpu_tests
   part modes 120 "$PYTHON" bench/bench_decompose.py --folders "$FOLDERS" --sizes "$first_size" --steps "$MODE_STEPS" \
-    --modes model group --json "$OUT/ours-modes.json"
+    --modes model group --json "$PARTS_DIR/ours-modes.json"
   part training 160 "$PYTHON" bench/bench_training.py --gpu --samples 8 --batches 1 2 \
-    --layers-model "$FOLDERS/layers" --depth-model "$FOLDERS/depth" --json "$OUT/training.json"
+    --layers-model "$FOLDERS/layers" --depth-model "$FOLDERS/depth" --json "$PARTS_DIR/training.json"
   part ablation 240 "$PYTHON" bench/bench_decompose.py --folders "$FOLDERS" --sizes "$first_size" --steps 10 \
     --settings eager --set channels_last=on --set compile=regional --set cuda_graphs=on --set decoder_batch=4 \
-    --set skip_empty=on --json "$OUT/ours-ablation.json"
+    --set skip_empty=on --json "$PARTS_DIR/ours-ablation.json"
   if wanted parity && [[ -n "${OFFICIAL_REPO:-}" && -n "${PARITY_HARNESS:-}" ]]; then
     part parity 200 goldens_on_gpu
     part parity-report 120 "$PYTHON" bench/parity_report.py --device cuda --dtype bfloat16 --goldens "$work/goldens"
@@ -160,10 +166,10 @@ rm -rf "$work"
 # the table: into the repository's files on a GPU (the smoke check leaves them alone), always into $OUT
 if [[ $DEVICE == cpu ]]; then
   cp bench/RESULTS.md "$OUT/RESULTS.md"
-  "$PYTHON" bench/gpu_report.py --parts "$OUT" --json "$OUT/gpu_results.json" --markdown "$OUT/RESULTS.md"
+  "$PYTHON" bench/gpu_report.py --parts "$PARTS_DIR" --json "$OUT/gpu_results.json" --markdown "$OUT/RESULTS.md"
 else
-  "$PYTHON" bench/gpu_report.py --parts "$OUT" --json bench/gpu_results.json --markdown bench/RESULTS.md
+  "$PYTHON" bench/gpu_report.py --parts "$PARTS_DIR" --json bench/gpu_results.json --markdown bench/RESULTS.md
   cp bench/gpu_results.json bench/RESULTS.md "$OUT/"
 fi
-tar czf "$OUT/logs.tar.gz" -C "$OUT" logs environment.json $(cd "$OUT" && ls ours*.json authors.json training.json \
-  2>/dev/null) && rm -rf "$OUT/logs" "$OUT"/ours*.json "$OUT/authors.json" "$OUT/training.json" "$OUT/environment.json"
+cp "$PARTS_DIR/summary.txt" "$OUT/"
+tar czf "$OUT/logs.tar.gz" -C "$PARTS_DIR" .

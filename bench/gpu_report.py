@@ -84,11 +84,13 @@ def _n(value: Any, digits: int = 1) -> str:
 
 
 def table(report: dict[str, Any]) -> str:
+    weights = ("the tiny parity release, fp32 (a smoke check of the code paths: not a measurement)"
+               if report["device"] == "cpu" else "random full-size weights, bf16")
     lines = [
         f"Measured on {report['gpu']} ({report['device']}), torch {report['torch']}, diffusers "
-        f"{report['diffusers']}, on {report['date']} by `bench/cuda_checks.sh` (random full-size weights, bf16, "
-        f"seed 42; memory in GiB; ours = `engine.decompose`, authors = their `apply_layerdiff` + `apply_marigold` + "
-        f"`further_extr` after a loading warm-up):",
+        f"{report['diffusers']}, on {report['date']} by `bench/cuda_checks.sh` ({weights}; seed 42; memory in GiB; "
+        f"ours = `engine.decompose`, authors = their `apply_layerdiff` + `apply_marigold` + `further_extr` after a "
+        f"loading warm-up):",
         "",
         "| size | mode / settings | steps | ours | authors | speed-up | peak ours / authors | UNet TFLOP/s ours / "
         "authors | ours per stage: " + " / ".join(STAGES) + " | warm-up |",
