@@ -61,6 +61,8 @@ SEED = _key("decompose/seed", int, 42, "Random seed of a run.")
 OFFLOAD = _key("decompose/offload", str, "auto",
                "Memory mode: auto (from the free GPU memory), none, model, sequential or group offload.")
 DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
+SPEED = _key("decompose/speed", str, "auto",
+             "Speed settings: auto (chosen for the GPU found) or eager (every speed-up off; docs/speed.md).")
 WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
 AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
 ANIMATION_FOLDER = _key("animation/folder", str, "",

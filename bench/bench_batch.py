@@ -4,7 +4,7 @@ local workers and on a local Ray cluster; the driver's own time as a share of th
 memory of a worker. Optionally (`--paper N`) the per-model time at the paper's settings (9 poses at 1024²) on N
 models with one worker, the number the docs scale to 9,102 models. Prints numbers, asserts nothing.
 
-    python bench/bench_batch.py [--copies 23] [--size 256] [--poses 3] [--ray] [--paper 9]
+    python -m bench.bench_batch [--copies 23] [--size 256] [--poses 3] [--ray] [--paper 9]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 
 def build(fixtures: Path, root: Path, copies: int) -> int:

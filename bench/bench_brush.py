@@ -5,7 +5,7 @@ stroke's coverage tiles (`StrokeEngine.add`), plus, reported apart, the preview 
 (`stroke_preview`). "Commit" is `stroke_command(doc, params, engine)` and `history.push`: the tools applied to every
 covered tile and the new layer swapped in. Targets (issue 19): ≤ 2 ms per dab on average, commit ≤ 30 ms.
 Each number is the best and the median of `--repeat` runs, in wall time and in this process's CPU time (on a
-machine shared with other work the wall time also counts the waits for a core). Run: python bench/bench_brush.py
+machine shared with other work the wall time also counts the waits for a core). Run: python -m bench.bench_brush
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.core.brush import StrokeEngine, StrokeParams, stroke_command
 from seethrough.core.brush.apply import stroke_preview

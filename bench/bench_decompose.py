@@ -1,33 +1,80 @@
-"""GPU benchmark of the whole decomposition with the released (full-size) architectures and random weights
-(timing does not depend on the weight values): time and peak memory of one 1024² and one 1280² run (both V3
-passes, 30 steps, decoding, depth), per memory mode, in bf16; seconds per step, the share of time in the UNet,
-the VAE and the transparent decoder, and the UNet's achieved TFLOP/s.
+"""GPU benchmark of our whole decomposition with the released (full-size) architectures and random weights (timing
+does not depend on the weight values): per stage (body pass, head pass, VAE decode, transparent decoder, depth), the
+total, the peak memory and the layer UNet's TFLOP/s, per size, memory mode and speed settings, in bf16.
 
-    python -m bench.bench_decompose [--sizes 1024 1280] [--modes none model group] [--steps 30] [--folders DIR]
+    python -m bench.bench_decompose [--sizes 1024 1280] [--modes none model group] [--steps 30]
+        [--settings default eager] [--folders DIR] [--json OUT.json] [--warmup-steps 2]
 
-Needs a CUDA GPU (prints why not otherwise; `--device cpu --sizes 64 --steps 1` only checks that it runs).
-`--folders DIR` keeps the full-size folders there (built once, reused; bench_training.py --layers-model DIR/layers
---depth-model DIR/depth times training steps on them). Each run prints as soon as it ends. Results go to
-bench/RESULTS.md by hand, with the device and date.
+`--settings default` uses the speed settings chosen for the GPU found (core/decompose/speed.py), `eager` turns every
+one off (the path they are proven against); `--set name=value` adds a run with one setting changed from the eager
+path (an ablation, e.g. `--set compile=regional`). With a compiling setting, a short warm-up run (`--warmup-steps`)
+at each size comes first and its time is reported as the warm-up cost. `--mode-steps group=10` runs a mode with
+fewer steps (its s/step is what compares). One engine is loaded per mode and settings and runs every size.
+
+Needs a CUDA GPU (prints why not otherwise); `--device cpu --tiny --sizes 64 --steps 1` is the smoke check on the
+tiny models. `--folders DIR` keeps the model folders there (built once, reused; bench_training.py and
+bench_authors.py read the same folders). Each run prints as soon as it ends; `--json` writes every row.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
-#: V3 layer UNet cost per layer per step, counted on the released architecture (issue 4)
-TFLOP_PER_LAYER_STEP = {1024: 10.5, 1280: 17.1}
+from bench.stage_timer import StageTimer, character, gib, peak_gb, reset_peak, sync
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+EAGER_SETTINGS = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1, decoder_tile=0,
+                      skip_empty="off")
+
+
+def authors_model_index(layers: Path, depth: Path) -> None:
+    """The diffusers `model_index.json` files the authors' pipeline classes load the same folders with (our loader
+    reads the subfolders only, and the depth folder's `default_denoising_steps`), and the depth scheduler folder."""
+    from seethrough.core.pipelines.schedulers import depth_scheduler
+
+    (layers / "model_index.json").write_text(json.dumps({
+        "_class_name": "KDiffusionStableDiffusionXLPipeline", "_diffusers_version": "0.37.0",
+        "force_zeros_for_empty_prompt": True, "requires_aesthetics_score": False,
+        "feature_extractor": [None, None], "image_encoder": [None, None],
+        "scheduler": ["diffusers", "DPMSolverMultistepScheduler"],
+        "text_encoder": ["transformers", "CLIPTextModel"],
+        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
+        "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "CLIPTokenizer"],
+        "trans_vae": [None, None], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
+    }, indent=1))
+    depth_scheduler().save_pretrained(depth / "scheduler")
+    (depth / "model_index.json").write_text(json.dumps({
+        "_class_name": "MarigoldDepthPipeline", "_diffusers_version": "0.37.0", "default_denoising_steps": 4,
+        "default_processing_resolution": 768, "scale_invariant": True, "shift_invariant": True,
+        "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
+        "tokenizer": ["transformers", "CLIPTokenizer"], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
+    }, indent=1))
+
+
+def _opaque_enough(trans_vae: Any) -> None:
+    """Random weights would leave the transparent decoder's alpha at 0 or 1 by chance; a mid-range alpha makes every
+    frame non-empty on both sides, so both run the head pass and decode every frame (the timed work is the real)."""
+    import torch
+
+    with torch.no_grad():
+        conv = trans_vae.decoder.model.conv_out
+        conv.weight.mul_(0.01)
+        conv.bias.copy_(torch.tensor([0.8, 0.5, 0.5, 0.5], dtype=conv.bias.dtype))
 
 
 def build_full_size_folders(root: Path, device: str = "cpu") -> tuple[Path, Path]:
     """Released-layout folders with full-size random weights (the tokenizers are the tiny character-level one:
-    prompt length is what matters for timing, and it is fixed at 77). The weights are drawn on `device` (a GPU
-    draws the ~4.5 billion parameters in seconds). Folders already complete under `root` are reused."""
+    prompt length is what matters for timing, and it is fixed at 77), readable by our loader and the authors'. The
+    weights are drawn on `device` (a GPU draws the ~4.5 billion parameters in seconds). Folders already complete
+    under `root` are reused."""
     import torch
     from diffusers import AutoencoderKL
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
@@ -61,84 +108,130 @@ def build_full_size_folders(root: Path, device: str = "cpu") -> tuple[Path, Path
         AutoencoderKL(**sdxl_vae, scaling_factor=0.18215).save_pretrained(depth / "vae")
         UNetFrameConditionModel(**LAYER_UNET_V3).save_pretrained(layers / "unet")
         UNetFrameConditionModel(**DEPTH_UNET).save_pretrained(depth / "unet")
-        TransparentVAE().save_pretrained(layers / "trans_vae")
+        trans_vae = TransparentVAE()
+        _opaque_enough(trans_vae)
+        trans_vae.save_pretrained(layers / "trans_vae")
     finally:
         torch.set_default_dtype(torch.float32)
         torch.set_default_device("cpu")
+    authors_model_index(layers, depth)
     (root / "complete").write_text("full-size random weights\n")
     return layers, depth
 
 
-def _sync() -> None:
-    import torch
+def build_tiny_folders(root: Path) -> tuple[Path, Path]:
+    """The tiny parity release (tests/support/parity_release.py: loadable by our loader and by the authors' classes,
+    whose group embeddings fix the text widths) for the CPU smoke check."""
+    from tests.support.parity_release import depth_folder, layer_folder
 
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-
-
-class Timer:
-    """Accumulates CUDA time per module kind through forward hooks."""
-
-    def __init__(self) -> None:
-        self.totals: dict[str, float] = defaultdict(float)
-
-    def attach(self, module, name: str) -> None:
-        def pre(_m, _i):
-            _sync()
-            _m._bench_t0 = time.perf_counter()
-
-        def post(_m, _i, _o):
-            _sync()
-            self.totals[name] += time.perf_counter() - _m._bench_t0
-
-        module.register_forward_pre_hook(pre)
-        module.register_forward_hook(post)
+    layers, depth = root / "layers", root / "depth"
+    if (root / "complete").exists():
+        return layers, depth
+    layer_folder(layers, v3=True)
+    depth_folder(depth)
+    (root / "complete").write_text("tiny random weights\n")
+    return layers, depth
 
 
-def run(size: int, mode: str, steps: int, layers: Path, depth: Path, device: str = "cuda") -> dict:
-    import numpy as np
+def settings_of(name: str) -> dict[str, Any]:
+    """`default` (the GPU's defaults), `eager` (all off), or `NAME=VALUE` (eager with one setting changed)."""
+    if name == "default":
+        return {}
+    if name == "eager":
+        return dict(EAGER_SETTINGS)
+    key, _, value = name.partition("=")
+    changed = dict(EAGER_SETTINGS)
+    changed[key] = int(value) if key in ("decoder_batch", "decoder_tile") else value
+    return changed
+
+
+def run_settings(layers: Path, depth: Path, device: str, mode: str, settings: str, sizes: list[int], steps: int,
+                 warmup_steps: int) -> list[dict[str, Any]]:
+    """Load one engine in `mode` with `settings` and time a decomposition at every size."""
     import torch
 
     from seethrough.core.decompose.engine import load_engine
     from seethrough.core.decompose.options import DecomposeOptions
 
     cuda = device.startswith("cuda")
+    base = DecomposeOptions(resolution=sizes[0], steps=steps, layer_model=layers, depth_model=depth, offload=mode,
+                            device=device, dtype="bfloat16" if cuda else "float32",
+                            depth_resolution=min(sizes[0], 768), **settings_of(settings))
+    reset_peak()
+    t0 = time.perf_counter()
+    engine = load_engine(base)
+    load_s = time.perf_counter() - t0
+    timer = StageTimer()
+    layer, depth_pipe = engine.layer_pipeline, engine.depth_pipeline
+    timer.module(layer.vae.decoder, "VAE decode")
+    timer.module(layer.trans_vae.decoder, "transparent decoder")
+    layer_call = type(layer).__call__
+    depth_call = type(depth_pipe).__call__
+    pass_name = {13: "body pass", 11: "head pass", 19: "layer pass"}
+    engine.layer_pipeline = _Timed(layer, timer.wrap(lambda *a, **k: layer_call(layer, *a, **k),
+                                                      lambda _image, tags, *a, **k: pass_name.get(len(tags), "pass")))
+    engine.depth_pipeline = _Timed(depth_pipe, timer.wrap(lambda *a, **k: depth_call(depth_pipe, *a, **k), "depth"))
+    rows = []
+    for size in sizes:
+        options = base.with_(resolution=size, depth_resolution=min(size, 768))
+        image = character(size)
+        warmup_s = None
+        if warmup_steps and engine.speed.compile != "off":
+            t0 = time.perf_counter()
+            engine.decompose(image, options.with_(steps=warmup_steps))
+            sync()
+            warmup_s = round(time.perf_counter() - t0, 2)
+        timer.totals.clear()
+        reset_peak()
+        t0 = time.perf_counter()
+        engine.decompose(image, options)
+        sync()
+        row = timer.report(time.perf_counter() - t0, size, steps)
+        row.update(size=size, mode=mode, settings=settings, steps=steps, peak_gb=peak_gb(),
+                   load_s=round(load_s, 1), warmup_s=warmup_s, speed=engine.speed.describe(), offload=engine.offload)
+        rows.append(row)
+        print(_line(row), flush=True)
+    del engine
     if cuda:
         torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats()
-    options = DecomposeOptions(resolution=size, steps=steps, layer_model=layers, depth_model=depth, offload=mode,
-                               device=device, dtype="bfloat16" if cuda else "float32",
-                               depth_resolution=min(size, 768))
-    engine = load_engine(options)
-    timer = Timer()
-    timer.attach(engine.layer_pipeline.unet, "layer UNet")
-    timer.attach(engine.layer_pipeline.vae.decoder, "SDXL VAE decode")
-    timer.attach(engine.layer_pipeline.trans_vae.decoder, "transparent decoder")
-    timer.attach(engine.depth_pipeline.unet, "depth UNet")
-    image = np.zeros((size, size, 4), np.uint8)
-    image[..., :3] = 128
-    image[size // 8 : -size // 8, size // 4 : -size // 4, 3] = 255
-    t0 = time.perf_counter()
-    engine.decompose(image, options)
-    _sync()
-    total = time.perf_counter() - t0
-    unet_s = timer.totals["layer UNet"]
-    frames = 24
-    return {
-        "size": size, "mode": mode, "total_s": total,
-        "peak_gb": torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan"),
-        "s_per_step": unet_s / (2 * steps), "shares": {k: v / total for k, v in timer.totals.items()},
-        "unet_tflops": TFLOP_PER_LAYER_STEP.get(size, float("nan")) * frames * steps / max(unet_s, 1e-9),
-    }
+    return rows
+
+
+class _Timed:
+    """A pipeline whose calls go through `call`; every attribute is the pipeline's."""
+
+    def __init__(self, pipeline: Any, call: Any) -> None:
+        self._pipeline, self._call = pipeline, call
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pipeline, name)
+
+
+def _line(row: dict[str, Any]) -> str:
+    stages = ", ".join(f"{k} {v:.1f} s" for k, v in row["stages"].items())
+    warm = f", warm-up {row['warmup_s']} s" if row.get("warmup_s") is not None else ""
+    return (f"ours {row['size']}² {row['mode']:>10} {row['settings']:>16}: {row['total_s']:.1f} s, peak "
+            f"{gib(row['peak_gb'])}, {row['s_per_step']:.3f} s/step, UNet {row['unet_tflops']:.0f} TFLOP/s; "
+            f"{stages}{warm} [{row['speed']}]")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 1280])
-    parser.add_argument("--modes", nargs="+", default=["none", "model", "group"])
+    parser.add_argument("--modes", nargs="+", default=["none"])
+    parser.add_argument("--settings", nargs="+", default=["default"])
+    parser.add_argument("--set", dest="ablations", action="append", default=[],
+                        help="NAME=VALUE: a run with one speed setting changed from the eager path")
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--mode-steps", nargs="*", default=[], help="MODE=STEPS: fewer steps for slow modes")
+    parser.add_argument("--warmup-steps", type=int, default=2)
     parser.add_argument("--device", default="cuda")
-    parser.add_argument("--folders", type=Path, help="build (or reuse) the full-size folders here")
+    parser.add_argument("--tiny", action="store_true", help="the tiny test models (CPU smoke check)")
+    parser.add_argument("--folders", type=Path, help="build (or reuse) the model folders here")
+    parser.add_argument("--json", type=Path, help="write every row here")
     args = parser.parse_args()
     import torch
 
@@ -146,21 +239,23 @@ def main() -> None:
         if not torch.cuda.is_available():
             sys.exit("bench_decompose needs a CUDA GPU (torch sees none): nothing measured")
         print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}", flush=True)
+    mode_steps = {k: int(v) for k, v in (item.split("=") for item in args.mode_steps)}
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        layers, depth = build_full_size_folders(args.folders or Path(tmp), args.device)
-        print(f"full-size random folders ready in {time.perf_counter() - start:.0f} s", flush=True)
-        for size in args.sizes:
-            for mode in args.modes:
-                try:
-                    r = run(size, mode, args.steps, layers, depth, args.device)
-                except Exception as exc:  # one failed mode must not hide the others' numbers
-                    print(f"{size}² {mode:>10}: failed: {type(exc).__name__}: {exc}", flush=True)
-                    continue
-                shares = ", ".join(f"{k} {v:.0%}" for k, v in r["shares"].items())
-                print(f"{size}² {mode:>10}: {r['total_s']:.1f} s total, peak {r['peak_gb']:.1f} GB, "
-                      f"{r['s_per_step']:.2f} s/step (13+11 frames), UNet {r['unet_tflops']:.0f} TFLOP/s; {shares}",
-                      flush=True)
+        root = args.folders or Path(tmp)
+        layers, depth = build_tiny_folders(root) if args.tiny else build_full_size_folders(root, args.device)
+        print(f"model folders ready in {time.perf_counter() - start:.0f} s", flush=True)
+        plan = [(mode, s) for mode in args.modes for s in args.settings] + [("none", a) for a in args.ablations]
+        for mode, settings in plan:
+            try:
+                rows += run_settings(layers, depth, args.device, mode, settings, args.sizes,
+                                     mode_steps.get(mode, args.steps), args.warmup_steps)
+            except Exception as exc:
+                print(f"ours {mode} {settings}: failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", flush=True)
+                rows.append({"mode": mode, "settings": settings, "error": f"{type(exc).__name__}: {exc}"})
+            if args.json:  # after every engine: a later timeout keeps what was measured
+                args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Peak memory of the exports that used to grow with their input (issue 22): `animate` per writer, and `live2d psd`
 at a given size. Each run is a child process; its peak RSS (and its ffmpeg's) is read from the kernel. Prints
-numbers; run: python bench/bench_memory.py [--side 2000] [--frames 30] [--live2d-size 4096]"""
+numbers; run: python -m bench.bench_memory [--side 2000] [--frames 30] [--live2d-size 4096]"""
 
 from __future__ import annotations
 

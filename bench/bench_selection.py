@@ -2,22 +2,18 @@
 other shapes and modifiers, and transforms of a large layer. Prints the best of a few runs per case (ms).
 
 The canvas is the built-in sample character scaled ×4 (3072×4096, soft anti-aliased edges, flat cel-shaded
-regions, a transparent background), centred on 4096². Run: python bench/bench_selection.py
+regions, a transparent background), centred on 4096². Run: python -m bench.bench_selection
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.core.document import Document, Layer
 from seethrough.core.sample import build_sample_document

@@ -12,7 +12,7 @@
    cache's hit rate when, after each stroke, the painted layer is read twice (the canvas, a check), and when every
    layer of the 40 is read after a stroke (a full composite; with the default limit, an eighth of the memory, they fit
    here; where they do not, the reads thrash: the canvas should read `pixels.region` rather than `rgba`).
-Run: python bench/bench_tiles.py [--strokes 100]
+Run: python -m bench.bench_tiles [--strokes 100]
 """
 
 from __future__ import annotations
@@ -20,14 +20,10 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seethrough.core.brush import StrokeParams, stroke_command
 from seethrough.core.document import Document, Layer

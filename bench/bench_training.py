@@ -40,22 +40,40 @@ def loader_rate(dataset: Path, resolution: int, samples: int) -> float:
     return samples / (time.perf_counter() - t0)
 
 
-def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str]) -> None:
+def gpu_steps(dataset: Path, resolution: int, init_from: dict[str, str], batches: list[int]) -> list[dict]:
     """Per job: the tiny preset, or the full-size architecture when a released-layout folder is given
-    (`--layers-model`, `--depth-model`: their weights are loaded, the step time is that of the real model)."""
+    (`--layers-model`, `--depth-model`: their weights are loaded, the step time is that of the real model); one row
+    per batch size, and per job the largest batch estimated to fit 24 GB and 80 GB (a line through the peaks)."""
     import torch
 
+    rows: list[dict] = []
     for job_name in ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2"):
         base = init_from.get("depth" if job_name.startswith("depth") else "layers")
-        try:
-            _time_job(job_name, dataset, resolution, base)
-        except Exception as exc:  # one failed job must not hide the others' numbers
-            print(f"{job_name:>14}: failed: {type(exc).__name__}: {exc}", flush=True)
-        torch.cuda.empty_cache()
+        peaks = {}
+        for batch in batches:
+            try:
+                row = _time_job(job_name, dataset, resolution, base, batch)
+            except Exception as exc:  # one failed job must not hide the others' numbers
+                print(f"{job_name:>14} batch {batch}: failed: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                      flush=True)
+                rows.append({"job": job_name, "batch": batch, "error": f"{type(exc).__name__}: {exc}"})
+                torch.cuda.empty_cache()
+                break
+            peaks[batch] = row["peak_gb"]
+            rows.append(row)
+            torch.cuda.empty_cache()
+        if len(peaks) >= 2:
+            (b1, p1), (b2, p2) = sorted(peaks.items())[:2]
+            per_sample = max((p2 - p1) / (b2 - b1), 1e-6)
+            fits = {f"largest_batch_{gb}gb": max(0, int(b1 + (gb * 1e9 / 2**30 - p1) / per_sample)) for gb in (24, 80)}
+            rows[-1].update(fits)
+            print(f"{job_name:>14}: about {per_sample:.2f} GiB per sample; largest batch on 24 GB "
+                  f"{fits['largest_batch_24gb']}, on 80 GB {fits['largest_batch_80gb']} (estimated)", flush=True)
+    return rows
 
 
-def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -> None:
-    """Median time of steps 2-4 of `job_name` (bf16 autocast, AdamW) and the peak memory."""
+def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None, batch: int = 1) -> dict:
+    """Median time of steps 2.. of `job_name` (bf16 autocast, AdamW) and the peak memory, at `batch` samples."""
     import torch
 
     from seethrough.training.config import TrainConfig
@@ -71,19 +89,25 @@ def _time_job(job_name: str, dataset: Path, resolution: int, base: str | None) -
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5)
     torch.cuda.reset_peak_memory_stats()
     times = []
-    for step in range(4):
-        batch = job.batch([0], step_draws(0, step, [0]))
+    indices = [i % 8 for i in range(batch)]
+    for step in range(3):
+        sample = job.batch(indices, step_draws(0, step, indices))
         t0 = time.perf_counter()
         with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = job.loss(model, batch, step_draws(0, step, [0]))
+            loss = job.loss(model, sample, step_draws(0, step, indices))
         loss.backward()
         opt.step()
         opt.zero_grad()
         torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
-    print(f"{job_name:>14}: {np.median(times[1:]) * 1000:.0f} ms/step, "
-          f"peak {torch.cuda.max_memory_allocated() / 2**30:.2f} GB{' (full size)' if base else ' (tiny preset)'}",
-          flush=True)
+    step_s = float(np.median(times[1:]))
+    row = {"job": job_name, "batch": batch, "s_per_step": round(step_s, 4), "samples_per_s": round(batch / step_s, 3),
+           "peak_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2), "model": "full size" if base else "tiny"}
+    print(f"{job_name:>14} batch {batch}: {step_s * 1000:.0f} ms/step, {row['samples_per_s']:.2f} samples/s, "
+          f"peak {row['peak_gb']:.2f} GiB ({row['model']})", flush=True)
+    del model, opt
+    return row
+
 
 
 JOBS = ("vae", "layers-stage1", "layers-stage2", "depth-stage1", "depth-stage2")
@@ -260,6 +284,8 @@ def main() -> None:
     parser.add_argument("--gpu", action="store_true")
     parser.add_argument("--layers-model", help="released-layout layer model folder (full-size GPU timing)")
     parser.add_argument("--depth-model", help="released-layout depth model folder (full-size GPU timing)")
+    parser.add_argument("--batches", type=int, nargs="+", default=[1, 2], help="batch sizes timed per job (--gpu)")
+    parser.add_argument("--json", type=Path, help="with --gpu: write the timed rows here")
     parser.add_argument("--max-batch", type=float, action="append", metavar="GB",
                         help="find the largest batch per job whose step fits in GB (repeatable)")
     parser.add_argument("--jobs", default=",".join(JOBS), help="comma-separated jobs for --max-batch")
@@ -279,7 +305,11 @@ def main() -> None:
             if not torch.cuda.is_available():
                 sys.exit("--gpu: torch sees no CUDA device")
             models = {k: v for k, v in (("layers", args.layers_model), ("depth", args.depth_model)) if v}
-            gpu_steps(dataset, args.resolution, models)
+            rows = gpu_steps(dataset, args.resolution, models, args.batches)
+            if args.json:
+                import json
+
+                args.json.write_text(json.dumps(rows, indent=1))
         if args.max_batch:
             models = {k: v for k, v in (("layers", args.layers_model), ("depth", args.depth_model)) if v}
             max_batch(dataset, args.resolution, args.max_batch, args.jobs.split(","), args.gpu, models,

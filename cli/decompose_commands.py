@@ -61,11 +61,26 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=seed, default=42)
     p.add_argument("--offload", choices=("auto", "none", "model", "sequential", "group"), default="auto",
                    help="GPU memory mode; auto picks the fastest that fits the free memory (docs/models.md)")
-    p.add_argument("--quantize", choices=("none", "8bit", "4bit"), default="none",
-                   help="8-bit/4-bit weights with bitsandbytes (CUDA only; pip install 'seethrough-studio[lowvram]')")
+    p.add_argument("--quantize", choices=("none", "8bit", "4bit", "fp8"), default="none",
+                   help="8-bit/4-bit weights with bitsandbytes (CUDA only; pip install 'seethrough-studio[lowvram]'), "
+                        "or fp8 with torchao (GPUs of compute capability 8.9+: Ada, Hopper; pip install torchao)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
     p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
     p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
+    add_speed_options(p)
+
+
+def add_speed_options(p: argparse.ArgumentParser) -> None:
+    """One flag per speed setting, with the limits and help of `SPEED_SETTINGS` (docs/speed.md)."""
+    from seethrough.core.decompose.options import SPEED_SETTINGS
+
+    group = p.add_argument_group("speed (default: chosen for the GPU found; docs/speed.md)")
+    for name, (limits, help_text) in SPEED_SETTINGS.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(limits[0], str):
+            group.add_argument(flag, choices=limits, default="auto", help=help_text)
+        else:
+            group.add_argument(flag, type=int_in(*limits), default=0, help=f"{help_text} ({limits[0]}–{limits[1]})")
 
 
 def options_from_args(args: argparse.Namespace) -> DecomposeOptions:
@@ -79,11 +94,18 @@ def options_from_args(args: argparse.Namespace) -> DecomposeOptions:
         depth_model=args.depth_model, models_dir=args.models_dir,
         output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
         fp32_latents=getattr(args, "fp32_latents", False),
+        **{name: getattr(args, name) for name in _speed_names() if hasattr(args, name)},
     )
 
 
 #: |a --box coordinate|: far beyond any canvas (the pixel cap allows at most 65 536 on a side), far below overflow
 BOX_LIMIT = 1 << 20
+
+
+def _speed_names() -> tuple[str, ...]:
+    from seethrough.core.decompose.options import SPEED_SETTINGS
+
+    return tuple(SPEED_SETTINGS)
 
 
 def _box(text: str) -> tuple[int, int, int, int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -41,7 +41,7 @@ from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Panel, Workspace
 from seethrough.app.wrapped_text import WrappedText
-from seethrough.core.decompose.options import OFFLOAD_MODES, DecomposeOptions
+from seethrough.core.decompose.options import OFFLOAD_MODES, SPEED_SETTINGS, DecomposeOptions
 from seethrough.core.errors import ModelNotFound, SeeThroughError
 
 if TYPE_CHECKING:  # the engine module loads torch: imported where a model is loaded, not with the app
@@ -50,6 +50,10 @@ if TYPE_CHECKING:  # the engine module loads torch: imported where a model is lo
 LANE = "decompose"
 REGION_TIP = ("Run the model again on the region selected on the canvas (View ▸ Select Region, R) at full resolution; "
               "the rest of the document stays as it is")
+#: the workspace's speed choice: the GPU's defaults, or every speed-up off
+SPEED_CHOICES = ("auto", "eager")
+EAGER_OPTIONS: dict[str, Any] = dict(compile="off", channels_last="off", cuda_graphs="off", decoder_batch=1,
+                                     decoder_tile=0, skip_empty="off")
 
 
 class EngineCache:
@@ -66,7 +70,8 @@ class EngineCache:
         from seethrough.core.decompose.engine import load_engine
 
         key = (options.tagset, options.layer_model, options.depth_model, options.depth, options.device,
-               options.dtype, options.offload, options.quantize)
+               options.dtype, options.offload, options.quantize, options.attention,
+               *(getattr(options, name) for name in SPEED_SETTINGS))  # applied when the models are loaded
         engine = self.engine
         if engine is None or key != self.key:
             progress(0.0, "loading models…")
@@ -207,10 +212,16 @@ class DecomposeWorkspace(Workspace):
         self.offload.setToolTip("auto: the fastest mode that fits the free GPU memory (docs/models.md)")
         form.addRow("Memory mode", self.offload)
         self.quantize = QComboBox()
-        self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit"])
+        self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit", "fp8"])
         self.quantize.setToolTip("8-bit/4-bit weights need bitsandbytes and a CUDA GPU "
-                                 "(pip install 'seethrough-studio[lowvram]'); less memory, slightly lower quality")
+                                 "(pip install 'seethrough-studio[lowvram]'); less memory, slightly lower quality. "
+                                 "fp8 needs torchao and a GPU of compute capability 8.9+ (Ada, Hopper)")
         form.addRow("Weights", self.quantize)
+        self.speed = QComboBox()
+        self.speed.addItems(SPEED_CHOICES)
+        self.speed.setToolTip("auto: torch.compile, channels-last, CUDA graphs … as suit the GPU found; eager: every "
+                              "speed-up off (the reference path; docs/speed.md)")
+        form.addRow("Speed", self.speed)
         self.device = QComboBox()
         self.device.addItems(["auto", "cuda", "cpu"])
         form.addRow("Device", self.device)
@@ -293,6 +304,7 @@ class DecomposeWorkspace(Workspace):
         self.steps.setValue(settings.get(keys.STEPS))
         self.seed.setValue(settings.get(keys.SEED))
         self.offload.setCurrentText(settings.get(keys.OFFLOAD))
+        self.speed.setCurrentText(settings.get(keys.SPEED))
         self.device.setCurrentText(settings.get(keys.DEVICE))
         self.with_depth.setChecked(settings.get(keys.WITH_DEPTH))
 
@@ -308,6 +320,7 @@ class DecomposeWorkspace(Workspace):
         settings.set(keys.STEPS, self.steps.value())
         settings.set(keys.SEED, self.seed.value())
         settings.set(keys.OFFLOAD, self.offload.currentText())
+        settings.set(keys.SPEED, self.speed.currentText())
         settings.set(keys.DEVICE, self.device.currentText())
         settings.set(keys.WITH_DEPTH, self.with_depth.isChecked())
 
@@ -326,7 +339,9 @@ class DecomposeWorkspace(Workspace):
             tagset=self.tagset.currentText(), resolution=self.resolution.value(), steps=self.steps.value(),
             seed=self.seed.value(), depth=self.with_depth.isChecked(), depth_resolution=self.depth_resolution.value(),
             device=self.device.currentText(),
-            offload=self.offload.currentText(), quantize=(None, "8bit", "4bit")[self.quantize.currentIndex()],
+            offload=self.offload.currentText(),
+            quantize=(None, "8bit", "4bit", "fp8")[self.quantize.currentIndex()],
+            **(EAGER_OPTIONS if self.speed.currentText() == "eager" else {}),
             layer_model=folder(self.layer_model),
             depth_model=folder(self.depth_model), models_dir=folder(self.models_dir),
         )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from seethrough.core.decompose.geometry import _resize
+from seethrough.core.decompose.postprocess import keep_part
 from seethrough.core.taxonomy import taxonomy
 
 #: alpha (0..255) below which a layer's alpha is zeroed before depth, and above which a sub-layer pixel is its own
@@ -70,22 +71,34 @@ def depth_frames(layers: Mapping[str, np.ndarray], canvas: np.ndarray) -> tuple[
     return np.stack([*frames, page]), composed
 
 
+def unused_frames(layers: Mapping[str, np.ndarray], composed: Mapping[str, list[str]]) -> list[bool]:
+    """Per depth frame (the 19 V2 classes, then the page): True when no part will read its depth: every layer it is
+    made of fails the drop rule (`postprocess.keep_part`), and the page's depth is never read."""
+    flags = []
+    for tag in taxonomy().v2:
+        sources = composed.get(tag) or ([tag] if tag in layers else [])
+        flags.append(not any(keep_part(layers[t][..., 3]) for t in sources))
+    return [*flags, True]
+
+
 def run_depth(
     layers: Mapping[str, np.ndarray],
     canvas: np.ndarray,
     depth_resolution: int,
-    estimate: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    estimate: Callable[[np.ndarray, np.ndarray, list[bool] | None], np.ndarray],
     composites: dict[str, np.ndarray] | None = None,
+    skip_unused: bool = False,
 ) -> dict[str, np.ndarray]:
     """Per-layer uint8 depth maps on the canvas, keyed in the authors' order (the V2 classes, each composite
-    replaced by its sub-layers top to bottom). `estimate(layer_frames, page)` runs the depth model at
+    replaced by its sub-layers top to bottom). `estimate(layer_frames, page, unused)` runs the depth model at
     `depth_resolution` and returns (20, r, r) float depth. `composites`, if given, receives the uint8 map of each
-    composite built (`hair`, `eyes`)."""
+    composite built (`hair`, `eyes`). `skip_unused` hands `estimate` the frames whose depth no part reads
+    (`unused_frames`; else None): the maps of layers that are dropped anyway may then differ, nothing else."""
     size = canvas.shape[0]
     frames, composed = depth_frames(layers, canvas)
     if depth_resolution != size:
         frames = np.stack([_resize(f, (depth_resolution, depth_resolution)) for f in frames])
-    depth = estimate(frames[:-1], frames[-1])
+    depth = estimate(frames[:-1], frames[-1], unused_frames(layers, composed) if skip_unused else None)
     if depth.shape[-1] != size:
         depth = np.stack([_resize(np.ascontiguousarray(d), (size, size)) for d in depth])
     maps: dict[str, np.ndarray] = {}

@@ -25,6 +25,7 @@ from seethrough.core.decompose.depth_stage import run_depth
 from seethrough.core.decompose.geometry import SquareFrame, head_crop, head_to_canvas, paste
 from seethrough.core.decompose.options import DEFAULT_DEPTH_STEPS, NEXT_MEMORY_MODE, DecomposeOptions
 from seethrough.core.decompose.postprocess import Part, authors_parts, part_tag
+from seethrough.core.decompose.speed import EAGER, SpeedSettings
 from seethrough.core.document import Document, Layer, crop_to_content, place
 from seethrough.core.errors import BadInput, OutOfMemory
 from seethrough.core.taxonomy import taxonomy
@@ -86,9 +87,12 @@ def depth_frames(layers: dict[str, np.ndarray], shape: tuple[int, int]) -> tuple
 class DecomposeEngine:
     """Holds the loaded layer and depth pipelines between jobs (load once, run many)."""
 
-    def __init__(self, layer_pipeline=None, depth_pipeline=None, offload: str = "none") -> None:  # noqa: ANN001
+    def __init__(self, layer_pipeline=None, depth_pipeline=None, offload: str = "none",  # noqa: ANN001
+                 speed: SpeedSettings = EAGER) -> None:
         self.layer_pipeline = layer_pipeline
         self.depth_pipeline = depth_pipeline
+        #: the speed settings the pipelines were prepared with (`load_engine`; the eager path when built directly)
+        self.speed = speed
         #: the last run's stage outputs on the canvas (canvas, head_crop, layers, depth_maps, depth_composites,
         #: parts), for checks
         self.last_run: dict = {}
@@ -131,6 +135,7 @@ class DecomposeEngine:
                 out = self.layer_pipeline(
                     canvas, body.tags, body.group_index, options.steps, generator,
                     on_step=stage(0, f"{body.name} pass"), is_cancelled=is_cancelled, fp32_latents=options.fp32_latents,
+                    **self._layer_speed(),
                 )
                 layers.update(zip(body.tags, out))
                 if len(passes) > 1:
@@ -182,7 +187,7 @@ class DecomposeEngine:
         crop_frame = SquareFrame(pixels.shape[1], pixels.shape[0], options.resolution)
         out = self.layer_pipeline(
             crop_frame.to_canvas(pixels), head.tags, head.group_index, options.steps, generator,
-            on_step=on_step, is_cancelled=is_cancelled, fp32_latents=options.fp32_latents,
+            on_step=on_step, is_cancelled=is_cancelled, fp32_latents=options.fp32_latents, **self._layer_speed(),
         )
         size = options.resolution
         page_alpha = layers_page_alpha(frame, image) if options.clip_head_halo else None
@@ -195,13 +200,28 @@ class DecomposeEngine:
     def _depth(self, canvas, layers, options, on_step, is_cancelled) -> dict[str, np.ndarray]:  # noqa: ANN001
         steps = options.depth_steps or getattr(self.depth_pipeline, "default_steps", None) or DEFAULT_DEPTH_STEPS
 
-        def estimate(frames: np.ndarray, page: np.ndarray) -> np.ndarray:
+        def estimate(frames: np.ndarray, page: np.ndarray, unused: list[bool] | None) -> np.ndarray:
+            extra = {} if unused is None else {"unused": unused}
             return self.depth_pipeline(frames, page, steps, None, on_step=on_step, is_cancelled=is_cancelled,
-                                       fp32_latents=options.fp32_latents)
+                                       fp32_latents=options.fp32_latents, **extra)
 
         composites: dict[str, np.ndarray] = {}
         self.last_run["depth_composites"] = composites
-        return run_depth(layers, canvas, options.depth_resolution, estimate, composites)
+        return run_depth(layers, canvas, options.depth_resolution, estimate, composites,
+                         skip_unused=self.speed.skip_empty)
+
+    def _layer_speed(self) -> dict:
+        """The layer pipeline's speed arguments, only those that differ from its defaults (so a test double or an
+        older pipeline that lacks them still runs the eager path)."""
+        speed = self.speed
+        extra: dict = {}
+        if speed.cuda_graphs:
+            extra["cuda_graphs"] = True
+        if speed.decoder_batch != 1:
+            extra["decoder_batch"] = speed.decoder_batch
+        if speed.decoder_tile:
+            extra["decoder_tile"] = speed.decoder_tile
+        return extra
 
 
 def split_left_right(doc: Document) -> Document:
@@ -310,43 +330,102 @@ def resolve_device_dtype(options: DecomposeOptions) -> tuple[str, torch.dtype]:
 
 def load_engine(options: DecomposeOptions) -> DecomposeEngine:
     """Find the models (options' folders, else the catalogue: settings, $SEETHROUGH_MODELS, the HF cache) and
-    load them on the requested device in the requested memory mode. Missing weights → ModelNotFound."""
+    load them on the requested device in the requested memory mode, prepared with the speed settings for that
+    device (core/decompose/speed.py). Missing weights → ModelNotFound; a run that would not fit the GPU's free memory
+    in the chosen mode → BadInput naming the mode that would, before anything is loaded."""
+    from seethrough.core.decompose.speed import fp8_problem, resolve_speed
+    from seethrough.core.pipelines.acceleration import torchao_found
     from seethrough.core.pipelines.layer_depth import LayerDepthPipeline
     from seethrough.core.pipelines.layer_diffusion import LayerDiffusionPipeline
 
     device, dtype = resolve_device_dtype(options)
-    if options.quantize and not device.startswith("cuda"):
+    props = device_properties(device)
+    if options.quantize in ("8bit", "4bit") and not device.startswith("cuda"):
         raise BadInput(f"8-bit/4-bit weights need a CUDA GPU (bitsandbytes); on {device} use the default precision")
+    if options.quantize == "fp8":
+        problem = fp8_problem(props, torchao_found())
+        if problem:
+            raise BadInput(problem)
     layer_kind = "layers-v3" if options.tagset == "v3" else "layers-v2"
     layer_dir = _model_folder(layer_kind, options.layer_model, options.models_dir)
-    layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=options.quantize)
-    depth = None
-    if options.depth:
-        depth = LayerDepthPipeline.load(_model_folder("depth", options.depth_model, options.models_dir), dtype=dtype,
-                                        quantize=options.quantize)
-    offload = resolve_offload(options, device)
+    depth_dir = _model_folder("depth", options.depth_model, options.models_dir) if options.depth else None
+    offload = resolve_offload(options, device, _footprint(options, layer_dir, depth_dir, dtype))
+    speed = resolve_speed(options, props, offload)
+    log.info("speed settings: %s", speed.describe())
+    bnb = options.quantize if options.quantize in ("8bit", "4bit") else None
+    layer = LayerDiffusionPipeline.load(layer_dir, dtype=dtype, quantize=bnb)
+    depth = LayerDepthPipeline.load(depth_dir, dtype=dtype, quantize=bnb) if depth_dir is not None else None
     for pipeline in (layer, depth):
         if pipeline is not None:
-            if options.attention == "eager":
-                from diffusers.models.attention_processor import AttnProcessor
-
-                pipeline.unet.set_attn_processor(AttnProcessor())
-            _place(pipeline, device, offload)
-    return DecomposeEngine(layer, depth, offload)
+            prepare(pipeline, device, offload, speed, options)
+    return DecomposeEngine(layer, depth, offload, speed)
 
 
-def resolve_offload(options: DecomposeOptions, device: str) -> str:
-    """The memory mode to use: the user's, or for "auto" the one that fits the device's free memory now."""
-    if options.offload != "auto":
-        return options.offload
-    from seethrough.core.decompose.memory import choose_memory_mode
+def prepare(pipeline, device: str, offload: str, speed: SpeedSettings, options: DecomposeOptions) -> None:  # noqa: ANN001
+    """One loaded pipeline made ready to run: one attention implementation everywhere, channels-last, float8,
+    placement in the memory mode, regional compilation (lazy: it compiles at the first step)."""
+    from seethrough.core.pipelines.acceleration import (
+        compile_regional,
+        models_of,
+        quantize_fp8,
+        set_attention,
+        use_channels_last,
+    )
 
+    set_attention(models_of(pipeline), eager=options.attention == "eager")
+    if speed.channels_last and options.quantize not in ("8bit", "4bit"):  # bitsandbytes weights keep their layout
+        use_channels_last(pipeline)
+    _place(pipeline, device, offload)
+    if options.quantize == "fp8":
+        quantize_fp8(pipeline.unet)
+    if speed.compile == "regional":
+        compile_regional(pipeline.unet)
+
+
+def device_properties(device: str):  # noqa: ANN201 - torch's _CudaDeviceProperties, or None for the CPU
+    """`torch.cuda.get_device_properties` of a CUDA device, None for any other."""
+    if not device.startswith("cuda"):
+        return None
+    import torch
+
+    return torch.cuda.get_device_properties(torch.device(device))
+
+
+def _footprint(options: DecomposeOptions, layer_dir: Path, depth_dir: Path | None, dtype: torch.dtype):
+    """The models' weight sizes at the run's precision, from their headers (None if they cannot be read: the
+    release's figures are used)."""
+    from seethrough.core.decompose.footprint import footprint_of
+
+    frames = max(len(p.tags) for p in layer_passes(options.tagset))
+    try:
+        return footprint_of(layer_dir, depth_dir, dtype.itemsize, frames)
+    except (BadInput, OSError) as exc:
+        log.info("model sizes unreadable (%s): using the release's", exc)
+        return None
+
+
+def resolve_offload(options: DecomposeOptions, device: str, footprint=None) -> str:  # noqa: ANN001
+    """The memory mode to use: the user's, or for "auto" the fastest that fits the device's free memory now.
+    Raises BadInput, before anything is loaded, when the estimate says the run cannot fit (with the mode, or the
+    resolution, that would)."""
+    from seethrough.core.decompose.memory import RELEASE_BF16, check_fits, choose_memory_mode
+
+    footprint = footprint or RELEASE_BF16
     free = None
     if device.startswith("cuda"):
         import torch
 
         free, _total = torch.cuda.mem_get_info(torch.device(device))
-    choice = choose_memory_mode(free, options.resolution, options.quantize)
+    batch = options.decoder_batch or 1
+    if options.offload != "auto":
+        problem = check_fits(options.offload, free, options.resolution, options.quantize, footprint, batch)
+        if problem:
+            raise BadInput(f"{problem} (--offload / Decompose ▸ Memory mode)")
+        return options.offload
+    choice = choose_memory_mode(free, options.resolution, options.quantize, footprint, batch)
+    problem = check_fits(choice.offload, free, options.resolution, options.quantize, footprint, batch)
+    if problem:
+        raise BadInput(problem)
     log.info("memory mode auto → %s: %s", choice.offload, choice.reason)
     return choice.offload
 

@@ -20,6 +20,33 @@ NEXT_MEMORY_MODE = {"none": "model", "model": "group", "group": "sequential", "s
 OUTPUT_FRAMES = ("input", "canvas")
 #: depth steps when neither the options nor the depth folder's model_index.json (`default_denoising_steps`) say
 DEFAULT_DEPTH_STEPS = 4
+#: weight precisions besides the models' own: bitsandbytes int8 / NF4, or torchao float8 (compute capability ≥ 8.9)
+QUANTIZE = (None, "8bit", "4bit", "fp8")
+#: values of the on/off speed settings; "auto" = the default for the device found (core/decompose/speed.py)
+SWITCH = ("auto", "on", "off")
+COMPILE_MODES = ("auto", "off", "regional")
+#: most frames handed to the decoders in one call (0 = auto)
+MAX_DECODER_BATCH = 32
+#: smallest transparent-decoder tile side, in pixels (0 = no tiles); tiles are multiples of 64
+MIN_DECODER_TILE = 256
+
+#: The speed settings: field → (allowed values or (lowest, highest), help). One place for their limits and help
+#: (the CLI flags and the workspace read it); what each trades and its default per GPU: docs/speed.md.
+SPEED_SETTINGS: dict[str, tuple[tuple, str]] = {
+    "compile": (COMPILE_MODES, "torch.compile of the UNets' repeated transformer blocks (regional): faster steps "
+                               "after a warm-up of about a minute per resolution, cached across runs in the user data "
+                               "folder; auto: on CUDA GPUs of compute capability 8.0 or newer"),
+    "channels_last": (SWITCH, "channels-last memory layout for the UNets and decoders (faster convolutions on "
+                              "tensor cores); auto: on CUDA GPUs of compute capability 7.0 or newer"),
+    "cuda_graphs": (SWITCH, "replay the layer sampler's UNet call as a CUDA graph (less launch overhead); CUDA "
+                            "with memory mode none only, else ignored; auto: on from compute capability 8.0"),
+    "decoder_batch": ((0, MAX_DECODER_BATCH), "frames decoded per call by the VAE and the transparent decoder; "
+                                              "0 = auto (more on GPUs with more memory, 1 on the CPU)"),
+    "decoder_tile": ((0, 8192), "decode alpha in overlapping tiles of this side (a multiple of 64, at least "
+                                f"{MIN_DECODER_TILE}) to bound memory; approximate; 0 = whole frames"),
+    "skip_empty": (SWITCH, "skip the depth model's VAE work for frames with nothing in them (their depth is never "
+                           "used); exact; auto: on"),
+}
 
 
 @dataclass(frozen=True)
@@ -34,8 +61,16 @@ class DecomposeOptions:
     device: str = "auto"  # "auto" = cuda if available, else cpu
     dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
     offload: str = "auto"
-    quantize: str | None = None  # "8bit" | "4bit" (bitsandbytes) or None
+    quantize: str | None = None  # see QUANTIZE
     attention: str = "sdpa"
+    # speed settings (SPEED_SETTINGS: limits and help; docs/speed.md): none changes the result beyond the parity
+    # tolerances of the eager path, except decoder_tile
+    compile: str = "auto"
+    channels_last: str = "auto"
+    cuda_graphs: str = "auto"
+    decoder_batch: int = 0
+    decoder_tile: int = 0
+    skip_empty: str = "auto"
     lr_split: bool = False
     output_frame: str = "input"  # see OUTPUT_FRAMES and docs/parity.md
     clip_head_halo: bool = False  # keep head-pass alpha within the input's alpha on the canvas (not the authors')
@@ -64,8 +99,22 @@ class DecomposeOptions:
             raise BadInput("the number of steps must be at least 1")
         if self.attention not in ATTENTION:
             raise BadInput(f"attention must be one of {', '.join(ATTENTION)}, not {self.attention!r}")
-        if self.quantize not in (None, "8bit", "4bit"):
-            raise BadInput(f"quantize must be 8bit, 4bit or none, not {self.quantize!r}")
+        if self.quantize not in QUANTIZE:
+            raise BadInput(f"quantize must be 8bit, 4bit, fp8 or none, not {self.quantize!r}")
+        self._check_speed_settings()
+
+    def _check_speed_settings(self) -> None:
+        for name, (limits, _help) in SPEED_SETTINGS.items():
+            value = getattr(self, name)
+            if isinstance(limits[0], str):
+                if value not in limits:
+                    raise BadInput(f"{name.replace('_', ' ')} must be one of {', '.join(limits)}, not {value!r}")
+            elif not isinstance(value, int) or not limits[0] <= value <= limits[1]:
+                raise BadInput(f"{name.replace('_', ' ')} must be a whole number from {limits[0]} to {limits[1]}, "
+                               f"not {value!r}")
+        if self.decoder_tile and (self.decoder_tile < MIN_DECODER_TILE or self.decoder_tile % 64):
+            raise BadInput(f"decoder tile must be 0 (whole frames) or a multiple of 64 of at least {MIN_DECODER_TILE}"
+                           f", not {self.decoder_tile}")
 
     def with_(self, **changes: Any) -> DecomposeOptions:
         return replace(self, **changes)

@@ -165,8 +165,8 @@ class TransparentVAE(ModelMixin, ConfigMixin):
 
     @torch.no_grad()
     @apply_forward_hook  # with CPU offload, this (not `forward`) is what brings the decoder to the GPU
-    def decode_rgba(self, latents_scaled: torch.Tensor, sdxl_vae: Any,
-                    input_alpha: torch.Tensor | None = None) -> torch.Tensor:
+    def decode_rgba(self, latents_scaled: torch.Tensor, sdxl_vae: Any, input_alpha: torch.Tensor | None = None,
+                    batch: int = 1, tile: int = 0) -> torch.Tensor:
         """Decode layer latents to straight-alpha RGBA in [0, 1], one image per latent (authors' §2.6 numerics).
 
         Args:
@@ -174,23 +174,26 @@ class TransparentVAE(ModelMixin, ConfigMixin):
             sdxl_vae: the SDXL `AutoencoderKL` (decodes RGB; its dtype/device are used for that step).
             input_alpha: optional `(H, W)`, `(1, H, W)` or `(N, 1, H, W)` alpha in [0, 1] of the source image;
                 the predicted alpha is multiplied by it (so nothing appears outside the character).
+            batch: latents per decoder call (the full-resolution UNet is memory hungry: each one of a batch adds
+                about as much memory as the first).
+            tile: > 0: both decoders run in overlapping tiles of this side (a multiple of 64), blended linearly
+                over the overlaps; bounds memory at large sizes, approximate (the deepest attention sees a tile).
         Returns:
             `(N, 4, H, W)` float tensor, channels `[R, G, B, A]`, RGB not premultiplied, on this model's device.
         """
         latents = latents_scaled / sdxl_vae.config.scaling_factor
         rgba: list[torch.Tensor] = []
-        for latent in latents:  # one at a time: the full-resolution UNet is memory hungry
-            latent = latent[None]
+        for chunk in latents.split(max(1, batch)):
             # on this model's device, the computing one once the offload hook ran (the SDXL VAE may still sit on the
             # CPU: its own decode hook moves it)
-            pixel = sdxl_vae.decode(latent.to(device=self.device, dtype=sdxl_vae.dtype)).sample
+            pixel = _decode_rgb(sdxl_vae, chunk.to(device=self.device, dtype=sdxl_vae.dtype), tile)
             pixel = (pixel * 0.5 + 0.5).to(device=self.device, dtype=self.dtype)
-            y = self.decoder(pixel, latent.to(device=self.device, dtype=self.dtype))
+            y = tiled(self.decoder, pixel, chunk.to(device=self.device, dtype=self.dtype), tile)
             alpha, rgb = y[:, :1], y[:, 1:]
             if input_alpha is not None:
-                alpha = alpha * _as_alpha(input_alpha, len(rgba)).to(alpha)
-            rgba.append(torch.cat([rgb, alpha], dim=1))
-        return torch.cat(rgba, dim=0)
+                alpha = alpha * _as_alpha(input_alpha, len(rgba), len(chunk)).to(alpha)
+            rgba.extend(torch.cat([rgb, alpha], dim=1))
+        return torch.stack(rgba)
 
     @torch.no_grad()
     def encode_condition(self, rgb: torch.Tensor, sdxl_vae: Any, generator: torch.Generator | None = None
@@ -204,9 +207,71 @@ class TransparentVAE(ModelMixin, ConfigMixin):
         return latent * sdxl_vae.config.scaling_factor
 
 
-def _as_alpha(alpha: torch.Tensor, index: int) -> torch.Tensor:
+def _as_alpha(alpha: torch.Tensor, index: int, count: int = 1) -> torch.Tensor:
+    """The input alpha for latents `index … index + count - 1`, shaped to broadcast over them."""
     if alpha.ndim == 2:
         return alpha[None, None]
     if alpha.ndim == 3:
         return alpha[None]
-    return alpha[index:index + 1] if alpha.shape[0] > 1 else alpha
+    return alpha[index:index + count] if alpha.shape[0] > 1 else alpha
+
+
+def _decode_rgb(sdxl_vae: Any, latents: torch.Tensor, tile: int) -> torch.Tensor:
+    """The SDXL VAE's decode, in its own tiles of `tile` pixels when asked (diffusers' tiled decode)."""
+    if not tile:
+        return sdxl_vae.decode(latents).sample
+    if hasattr(sdxl_vae, "tile_sample_min_size"):
+        sdxl_vae.tile_sample_min_size, sdxl_vae.tile_latent_min_size = tile, tile // 8
+    sdxl_vae.enable_tiling()
+    try:
+        return sdxl_vae.decode(latents).sample
+    finally:
+        sdxl_vae.disable_tiling()
+
+
+#: the transparent decoder's tiles start at multiples of this (it halves the image six times)
+TILE_GRID = 64
+
+
+def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
+    """Start offsets of tiles of side `tile` covering `size`, overlapping by at least `overlap`, on the 64 grid."""
+    if tile >= size:
+        return [0]
+    step = max(TILE_GRID, (tile - overlap) // TILE_GRID * TILE_GRID)
+    starts = list(range(0, size - tile, step))
+    return [*starts, size - tile]
+
+
+def _ramp(length: int, start: int, size: int, overlap: int, device: torch.device) -> torch.Tensor:
+    """Blend weights along one axis of a tile: rising over `overlap` pixels on each side that has a neighbour."""
+    w = torch.ones(length, device=device)
+    ramp = (torch.arange(overlap, device=device, dtype=torch.float32) + 0.5) / overlap
+    if start > 0:
+        w[:overlap] = torch.minimum(w[:overlap], ramp)
+    if start + length < size:
+        w[-overlap:] = torch.minimum(w[-overlap:], ramp.flip(0))
+    return w
+
+
+def tiled(decoder: Any, pixel: torch.Tensor, latent: torch.Tensor, tile: int) -> torch.Tensor:
+    """`decoder(pixel, latent)` over overlapping tiles of side `tile` (a multiple of 64), blended linearly; the
+    whole image in one call when `tile` is 0 or covers it."""
+    height, width = pixel.shape[-2:]
+    if not tile or (tile >= height and tile >= width):
+        return decoder(pixel, latent)
+    overlap = max(TILE_GRID, tile // 4 // TILE_GRID * TILE_GRID)
+    out: torch.Tensor | None = None
+    weight = torch.zeros((1, 1, height, width), device=pixel.device, dtype=torch.float32)
+    for y in tile_starts(height, tile, overlap):
+        for x in tile_starts(width, tile, overlap):
+            th, tw = min(tile, height), min(tile, width)
+            part = decoder(pixel[..., y:y + th, x:x + tw], latent[..., y // 8:(y + th) // 8, x // 8:(x + tw) // 8])
+            w = (_ramp(th, y, height, overlap, pixel.device)[:, None]
+                 * _ramp(tw, x, width, overlap, pixel.device)[None, :])[None, None]
+            if out is None:
+                out = torch.zeros((part.shape[0], part.shape[1], height, width), device=pixel.device,
+                                  dtype=torch.float32)
+            out[..., y:y + th, x:x + tw] += part.float() * w
+            weight[..., y:y + th, x:x + tw] += w
+    assert out is not None
+    return (out / weight).to(pixel.dtype)

@@ -7,7 +7,7 @@ steps; the decoded depth is the channel mean mapped from [−1, 1] to [0, 1], 0 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,10 +57,26 @@ class LayerDepthPipeline(DiffusionPipeline):
         """One RGBA image (S, S, 4) uint8 → the VAE latent mean × 0.18215, (1, 4, S/8, S/8); transparent colours are
         filled with the padding the model was trained with. `rounded`: the 0..1 input is rounded to the VAE's
         precision before the padding, as the authors' frames are; their full-page condition is padded unrounded."""
-        rgb = torch.from_numpy(pad_colours_training(rgba, self.vae.dtype if rounded else None)).permute(2, 0, 1)[None]
+        return self._encode_padded(pad_colours_training(rgba, self.vae.dtype if rounded else None))
+
+    def _encode_padded(self, padded: np.ndarray) -> torch.Tensor:
+        rgb = torch.from_numpy(padded).permute(2, 0, 1)[None]
         # in the VAE's precision, in the authors' order; on the computing device (an offloaded VAE is still on the CPU)
         rgb = rgb.to(self._execution_device, self.vae.dtype) * 2.0 - 1.0
         return self.vae.encode(rgb).latent_dist.mean * DEPTH_LATENT_SCALE
+
+    def encode_frames(self, frames: np.ndarray, share_identical: bool = False) -> torch.Tensor:
+        """`encode` of every frame, (F, 4, S/8, S/8). `share_identical`: frames whose padded input is the same (the
+        empty ones) are encoded once: the latent mean is deterministic, so the result is the same."""
+        done: dict[bytes, torch.Tensor] = {}
+        latents = []
+        for frame in frames:
+            padded = pad_colours_training(frame, self.vae.dtype)
+            key = padded.tobytes() if share_identical else b""
+            if not share_identical or key not in done:
+                done[key] = self._encode_padded(padded)
+            latents.append(done[key])
+        return torch.cat(latents)
 
     @torch.no_grad()
     def __call__(
@@ -72,18 +88,22 @@ class LayerDepthPipeline(DiffusionPipeline):
         on_step: Callable[[int, int], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
         fp32_latents: bool = False,
+        unused: Sequence[bool] | None = None,
     ) -> np.ndarray:
         """`layers` (F, S, S, 4) uint8 and `full_image` (S, S, 4) → depth (F + 1, S, S) float32 in [0, 1].
 
         The full image is the last frame, as in the authors' code. The initial noise comes from `generator`, or,
         when it is None, from the global torch RNG in the UNet's dtype, as the authors draw it after re-seeding.
         The latents stay in the UNet's precision between steps, as the authors' (`fp32_latents` keeps them in fp32).
+        `unused` (F + 1 flags, the page last): frames whose depth the caller will not read: identical inputs among
+        them are encoded once and they are not decoded (their depth is 1, far); the other frames are unchanged (the
+        UNet still sees every frame, as the cross-frame attention needs).
         """
         device, dtype = self._execution_device, self.unet.dtype
         frames = np.concatenate([layers, full_image[None]], axis=0)
         count, size = frames.shape[0], frames.shape[1]
         full_latent = self.encode(full_image, rounded=False)
-        layer_latents = torch.cat([self.encode(f) for f in frames])
+        layer_latents = self.encode_frames(frames, share_identical=unused is not None)
         cond = torch.cat([full_latent.expand_as(layer_latents), layer_latents], dim=1)[None].to(device, dtype)
         ehs = self.empty_embedding().to(device, dtype).expand(count, -1, -1)
 
@@ -105,7 +125,10 @@ class LayerDepthPipeline(DiffusionPipeline):
             if on_step is not None:
                 on_step(i + 1, total)
         depth = []
-        for frame in latents[0]:
+        for index, frame in enumerate(latents[0]):
+            if unused is not None and unused[index]:
+                depth.append(np.ones((size, size), np.float32))
+                continue
             decoded = self.vae.decode((frame[None] / DEPTH_LATENT_SCALE).to(self.vae.dtype)).sample
             d = decoded.mean(dim=1)[0].clamp(-1.0, 1.0)  # in the VAE's precision, as the authors' decode_depth
             depth.append(((d + 1.0) / 2.0).float().cpu().numpy())

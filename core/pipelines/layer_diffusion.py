@@ -16,6 +16,7 @@ import torch
 from diffusers import AutoencoderKL, DiffusionPipeline
 
 from seethrough.core.errors import Cancelled
+from seethrough.core.pipelines.acceleration import GraphedUNet
 from seethrough.core.pipelines.schedulers import layer_scheduler
 from seethrough.core.pipelines.text import TagEmbeddingCache
 
@@ -79,6 +80,9 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         on_step: StepCallback | None = None,
         is_cancelled: CancelCheck | None = None,
         fp32_latents: bool = False,
+        cuda_graphs: bool = False,
+        decoder_batch: int = 1,
+        decoder_tile: int = 0,
     ) -> np.ndarray:
         """Decompose a square RGBA image (S, S, 4) uint8 into one RGBA frame per tag: (F, S, S, 4) uint8.
 
@@ -87,6 +91,9 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         noise of every step come from the global torch RNG, which the caller seeds (`DecomposeEngine` does).
         The latents are kept in the UNet's precision between steps, as the authors keep them (the scheduler computes
         each step in fp32 and rounds the result back); `fp32_latents` keeps them in fp32 instead.
+        All F frames go through the UNet in one batched call per step (the cross-frame attention needs them together).
+        `cuda_graphs` replays the UNet call as a CUDA graph (on a CUDA device); `decoder_batch` and `decoder_tile` are
+        the decoders' (see `decode`).
         """
         size = image.shape[0]
         if image.shape[:2] != (size, size) or size % 8:
@@ -109,33 +116,38 @@ class LayerDiffusionPipeline(DiffusionPipeline):
         latents = noise.to(device).expand(1, frames, *latent_shape[2:]).clone()
         latents = latents * self.scheduler.init_noise_sigma
 
+        fixed = {"encoder_hidden_states": embeds, "added_cond_kwargs": {"text_embeds": pooled, "time_ids": time_ids},
+                 "group_index": group_index}
+        graphed = GraphedUNet(unet, fixed) if cuda_graphs and torch.device(device).type == "cuda" else None
         total = len(self.scheduler.timesteps)
-        for i, t in enumerate(self.scheduler.timesteps):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("decomposition cancelled")
-            model_in = torch.cat([self.scheduler.scale_model_input(latents, t).to(dtype), cond], dim=2)
-            noise_pred = unet(
-                model_in,
-                t,
-                encoder_hidden_states=embeds,
-                added_cond_kwargs={"text_embeds": pooled, "time_ids": time_ids},
-                group_index=group_index,
-                return_dict=False,
-            )[0]
-            latents = self.scheduler.step(noise_pred.to(latent_dtype), t, latents).prev_sample
-            if on_step is not None:
-                on_step(i + 1, total)
-        return self.decode(latents[0], image)
+        try:
+            for i, t in enumerate(self.scheduler.timesteps):
+                if is_cancelled is not None and is_cancelled():
+                    raise Cancelled("decomposition cancelled")
+                model_in = torch.cat([self.scheduler.scale_model_input(latents, t).to(dtype), cond], dim=2)
+                if graphed is not None:
+                    noise_pred = graphed(model_in, t)
+                else:
+                    noise_pred = unet(model_in, t, **fixed, return_dict=False)[0]
+                latents = self.scheduler.step(noise_pred.to(latent_dtype), t, latents).prev_sample
+                if on_step is not None:
+                    on_step(i + 1, total)
+        finally:
+            if graphed is not None:
+                graphed.release()
+        return self.decode(latents[0], image, batch=decoder_batch, tile=decoder_tile)
 
     @torch.no_grad()
-    def decode(self, latents: torch.Tensor, image: np.ndarray) -> np.ndarray:
-        """Per frame: SDXL VAE → RGB, transparent decoder → alpha (× the input's alpha). (F, S, S, 4) uint8."""
+    def decode(self, latents: torch.Tensor, image: np.ndarray, batch: int = 1, tile: int = 0) -> np.ndarray:
+        """Per frame: SDXL VAE → RGB, transparent decoder → alpha (× the input's alpha). (F, S, S, 4) uint8.
+        `batch` frames per decoder call; `tile` > 0 runs both decoders in overlapping tiles of that side."""
         input_alpha = torch.from_numpy(image[..., 3].astype(np.float32) / 255.0)
         out = []
-        for frame in latents:
-            rgba = self.trans_vae.decode_rgba(frame[None], self.vae, input_alpha=input_alpha)  # (1, 4, S, S)
-            # scaled in the decoder's precision (bf16 rounds there, as in the authors' decoder), then truncated to
-            # uint8 as they store them (rounding would move thresholded masks at alpha 10/15)
-            scaled = rgba[0].permute(1, 2, 0).clamp(0, 1) * 255.0
-            out.append(scaled.float().cpu().numpy().clip(0, 255).astype(np.uint8))
+        for chunk in latents.split(max(1, batch)):
+            rgba = self.trans_vae.decode_rgba(chunk, self.vae, input_alpha=input_alpha, batch=len(chunk), tile=tile)
+            for frame in rgba:  # (4, S, S)
+                # scaled in the decoder's precision (bf16 rounds there, as in the authors' decoder), then truncated
+                # to uint8 as they store them (rounding would move thresholded masks at alpha 10/15)
+                scaled = frame.permute(1, 2, 0).clamp(0, 1) * 255.0
+                out.append(scaled.float().cpu().numpy().clip(0, 255).astype(np.uint8))
         return np.stack(out)

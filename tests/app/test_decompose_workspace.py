@@ -92,6 +92,19 @@ def test_weights_and_memory_mode_choices_reach_the_options(workspace):
     assert options.quantize == "4bit" and options.offload == "group"
 
 
+def test_speed_choice_reaches_the_options_and_is_remembered(workspace):
+    from PySide6.QtCore import QSettings
+
+    assert workspace.options().compile == "auto" and workspace.options().skip_empty == "auto"
+    workspace.speed.setCurrentText("eager")
+    workspace.quantize.setCurrentText("fp8")
+    options = workspace.options()
+    assert (options.compile, options.channels_last, options.cuda_graphs, options.skip_empty, options.quantize) == \
+        ("off", "off", "off", "off", "fp8")
+    workspace.save_options()
+    assert QSettings().value("decompose/speed") == "eager"
+
+
 def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qtbot, tmp_path):
     layers, depth = models
     workspace.layer_model.setText(str(layers))

@@ -129,9 +129,9 @@ def run(case: Case, release: dict, where: Where = CPU):
     pipeline = release[case.layer_folder]
     real_decode = pipeline.decode
 
-    def decode(lat, image):
+    def decode(lat, image, **kwargs):
         latents.append((lat / pipeline.vae.config.scaling_factor).float().cpu().numpy())
-        return real_decode(lat, image)
+        return real_decode(lat, image, **kwargs)
 
     pipeline.decode = decode
     try:
