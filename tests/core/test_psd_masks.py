@@ -67,7 +67,9 @@ def test_masks_and_clipping_are_applied_and_the_composite_matches_psd_tools(tmp_
     colour, alpha = _difference(composite(doc), _psd_tools_composite(path))
     assert alpha <= 1 and colour <= 2, (colour, alpha)
     warnings = doc.metadata["import_warnings"]
-    assert "layer 'masked': its layer mask was applied to its pixels" in warnings
+    masked = doc.find("masked")
+    assert masked.layer_mask is not None and masked.layer_mask.enabled  # kept as the layer's mask, not baked in
+    assert not any("'masked'" in w for w in warnings)
     assert "layer 'shade': clipped to 'skin' (the clipping was applied to its pixels)" in warnings
     assert "layer 'light': clipped to 'skin' (the clipping was applied to its pixels)" in warnings
     assert [layer.name for layer in doc.layers] == ["paper", "masked", "skin", "shade", "light", "on top"]
@@ -102,5 +104,6 @@ def test_a_disabled_mask_is_left_alone(tmp_path):
     psd.save(path)
     doc = import_psd(path, companions=False)
     assert doc.find("a").bbox == (4, 4, 24, 24) and not doc.metadata["import_warnings"]
+    assert doc.find("a").layer_mask is not None and not doc.find("a").layer_mask.enabled  # kept, and off
     colour, alpha = _difference(composite(doc), _psd_tools_composite(path))
     assert alpha <= 1 and colour <= 1
