@@ -39,7 +39,7 @@ from seethrough.app.screen_fit import fit_to_screen
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.theme import THEMES, apply_theme
-from seethrough.app.tools.navigation import PanTool, RegionTool
+from seethrough.app.tools.registry import default_tools
 from seethrough.app.tools.toolbox import Toolbox
 from seethrough.app.workspace_host import WorkspaceHost
 from seethrough.app.workspaces.base import Navigable, UndoProvider, Workspace
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.host.stack)
         self.tabs = self.host.bar  # the workspace switcher (a tab bar at the top)
         self.toolbox = Toolbox(self.canvas, self)
-        for tool in (PanTool(self.canvas), RegionTool(self.canvas)):
+        for tool in default_tools(self.canvas):
             self.toolbox.add(tool)
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.toolbox.toolbar)
         self.layers_panel = LayersPanel(self.session, jobs=self.jobs)

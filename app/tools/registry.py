@@ -1,0 +1,20 @@
+"""The canvas tools in tool-bar order: each entry builds one tool for the window's canvas. A new tool is one line
+here (and its module)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from seethrough.app.canvas import CanvasView
+from seethrough.app.tools.base import Tool
+from seethrough.app.tools.navigation import PanTool, RegionTool
+
+#: (tool factory) in tool-bar order; the first is active at start
+TOOLS: list[Callable[[CanvasView], Tool]] = [
+    PanTool,
+    RegionTool,
+]
+
+
+def default_tools(canvas: CanvasView) -> list[Tool]:
+    return [factory(canvas) for factory in TOOLS]
