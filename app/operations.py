@@ -31,15 +31,18 @@ def run_operation(
     on_refused: Callable[[BaseException], Any] | None = None,
     lane: str = MAIN,
     resources: Any = None,
+    show_errors: bool = True,
 ) -> Job | None:
     """Apply `op` to the open document (see the module doc): `on_applied(command)` after it was applied,
-    `on_refused(error)` after a refusal, failure or stale result was shown. Returns the job when one was started."""
+    `on_refused(error)` after a refusal, failure or stale result was shown (`show_errors=False`: not shown, the
+    caller tells the user itself). Returns the job when one was started."""
     if session.document is None:
         return None
     snapshot = session.snapshot()
 
     def fail(exc: BaseException) -> None:
-        show_error(parent, exc)
+        if show_errors:
+            show_error(parent, exc)
         if on_refused is not None:
             on_refused(exc)
 

@@ -53,17 +53,25 @@ def layout_key(workspace: str) -> Key[QByteArray]:
 MODELS_FOLDER = _key("models/folder", str, "", "Folder holding downloaded models (also $SEETHROUGH_MODELS).")
 LAYER_MODEL = _key("decompose/layer_model", str, "", "Layer model folder; empty: the installed one.")
 DEPTH_MODEL = _key("decompose/depth_model", str, "", "Depth model folder; empty: the installed one.")
-TAGSET = _key("decompose/tagset", str, "v3", "Tag set of the layer model: v3 or v2.")
-RESOLUTION = _key("decompose/resolution", int, 1280, "Working resolution of the layer model (pixels).")
-DEPTH_RESOLUTION = _key("decompose/depth_resolution", int, 768, "Working resolution of the depth model (pixels).")
-STEPS = _key("decompose/steps", int, 30, "Diffusion steps per pass.")
-SEED = _key("decompose/seed", int, 42, "Random seed of a run.")
-OFFLOAD = _key("decompose/offload", str, "auto",
-               "Memory mode: auto (from the free GPU memory), none, model, sequential or group offload.")
-DEVICE = _key("decompose/device", str, "auto", "Device: auto, cuda or cpu.")
+def _decompose_key(name: str, kind: type, field: str) -> Key[Any]:
+    """A stored Decompose option whose default and help are `DecomposeOptions`' declared ones."""
+    from seethrough.core.decompose.options import DecomposeOptions
+    from seethrough.core.operations.params import param_named
+
+    p = param_named(DecomposeOptions, field)
+    return _key(f"decompose/{name}", kind, p.default, p.spec.help)
+
+
+TAGSET: Key[str] = _decompose_key("tagset", str, "tagset")
+RESOLUTION: Key[int] = _decompose_key("resolution", int, "resolution")
+DEPTH_RESOLUTION: Key[int] = _decompose_key("depth_resolution", int, "depth_resolution")
+STEPS: Key[int] = _decompose_key("steps", int, "steps")
+SEED: Key[int] = _decompose_key("seed", int, "seed")
+OFFLOAD: Key[str] = _decompose_key("offload", str, "offload")
+DEVICE: Key[str] = _decompose_key("device", str, "device")
 SPEED = _key("decompose/speed", str, "auto",
              "Speed settings: auto (chosen for the GPU found) or eager (every speed-up off; docs/speed.md).")
-WITH_DEPTH = _key("decompose/depth", bool, True, "Estimate pseudo-depth after the layers.")
+WITH_DEPTH: Key[bool] = _decompose_key("depth", bool, "depth")
 AUTOSAVE_MINUTES = _key("autosave/minutes", int, 5, "Autosave the open document every N minutes (0: never).")
 ANIMATION_FOLDER = _key("animation/folder", str, "",
                         "Folder of the last animation export (Preview ▸ Export animation…); empty: the document's.")

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seethrough.cli import print_json
-from seethrough.cli.arg_types import int_in, resolution, seed, steps
+from seethrough.cli.arg_types import int_in
+from seethrough.cli.params import add_params, values_from_args
 
 if TYPE_CHECKING:  # the command line imports the core's modules when a command runs
     from seethrough.core.decompose.options import DecomposeOptions
@@ -24,14 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("decompose", help="decompose an illustration (or a folder of them) into a layered PSD")
     p.add_argument("input", help="an image, or a folder of images")
     p.add_argument("-o", "--output", required=True, help="OUT.psd for one image, or an output folder")
-    add_model_options(p)
-    p.add_argument("--lr-split", action="store_true", help="split handwear, ears and eye parts left/right")
-    p.add_argument("--output-frame", choices=("input", "canvas"), default="input",
-                   help="layers at the input's size (default) or on the model's square canvas, as the authors' PSD")
-    p.add_argument("--clip-head-halo", action="store_true", help="keep head-pass alpha within the input's alpha")
-    p.add_argument("--fp32-latents", action="store_true",
-                   help="keep the sampler's latents in fp32 with bf16/fp16 models (the authors round them to the "
-                        "models' precision at every step)")
+    add_model_options(p, DECOMPOSE_ONLY)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=run_decompose)
 
@@ -48,64 +42,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=run_redecompose)
 
 
-def add_model_options(p: argparse.ArgumentParser) -> None:
-    """The model and sampling options shared by `decompose` and `redecompose`."""
-    p.add_argument("--model", type=Path, help="layer model folder (default: the installed model)")
-    p.add_argument("--depth-model", type=Path, help="depth model folder (default: the installed model)")
-    p.add_argument("--models-dir", type=Path, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
-    p.add_argument("--tags", choices=("v3", "v2"), default="v3", help="tag set of the layer model")
-    p.add_argument("--resolution", type=resolution, default=1280, help="64–8192 (default 1280)")
-    p.add_argument("--steps", type=steps, default=30, help="1–1000 (default 30)")
-    p.add_argument("--depth-resolution", type=resolution, default=768, help="64–8192 (default 768)")
-    p.add_argument("--depth-steps", type=steps, default=None, help="1–1000 (default: the depth model's own, else 4)")
-    p.add_argument("--seed", type=seed, default=42)
-    p.add_argument("--offload", choices=("auto", "none", "model", "sequential", "group"), default="auto",
-                   help="GPU memory mode; auto picks the fastest that fits the free memory (docs/models.md)")
-    p.add_argument("--quantize", choices=("none", "8bit", "4bit", "fp8"), default="none",
+#: options only a whole decomposition takes (a region keeps the document's frame and splits)
+DECOMPOSE_ONLY = ("lr_split", "output_frame", "clip_head_halo", "fp32_latents")
+#: options with a flag of their own (quantize takes "none")
+OWN_FLAGS = ("quantize",)
+
+
+def add_model_options(p: argparse.ArgumentParser, include: tuple[str, ...] = ()) -> None:
+    """The model and sampling options of `decompose` and `redecompose`, made from `DecomposeOptions`'s declared
+    fields (flags, limits, defaults and help in one place); `include`: the decompose-only options to add too."""
+    from seethrough.core.decompose.options import DecomposeOptions
+
+    add_params(p, DecomposeOptions, skip=(*OWN_FLAGS, *(n for n in DECOMPOSE_ONLY if n not in include)))
+    p.add_argument("--quantize", choices=("none", "8bit", "4bit", "fp8"), default=None,
                    help="8-bit/4-bit weights with bitsandbytes (CUDA only; pip install 'seethrough-studio[lowvram]'), "
                         "or fp8 with torchao (GPUs of compute capability 8.9+: Ada, Hopper; pip install torchao)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 …")
-    p.add_argument("--dtype", choices=("auto", "bfloat16", "float16", "float32"), default="auto")
-    p.add_argument("--no-depth", action="store_true", help="skip the depth model (depth follows layer order)")
-    add_speed_options(p)
-
-
-def add_speed_options(p: argparse.ArgumentParser) -> None:
-    """One flag per speed setting, with the limits and help of `SPEED_SETTINGS` (docs/speed.md)."""
-    from seethrough.core.decompose.options import SPEED_SETTINGS
-
-    group = p.add_argument_group("speed (default: chosen for the GPU found; docs/speed.md)")
-    for name, (limits, help_text) in SPEED_SETTINGS.items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(limits[0], str):
-            group.add_argument(flag, choices=limits, default="auto", help=help_text)
-        else:
-            group.add_argument(flag, type=int_in(*limits), default=0, help=f"{help_text} ({limits[0]}–{limits[1]})")
 
 
 def options_from_args(args: argparse.Namespace) -> DecomposeOptions:
+    """The options given on the command line; what is left out keeps its declared default. Limits are checked by
+    `DecomposeOptions` itself: the same sentence as the GUI's."""
     from seethrough.core.decompose.options import DecomposeOptions
 
-    return DecomposeOptions(
-        tagset=args.tags, resolution=args.resolution, steps=args.steps, seed=args.seed, depth=not args.no_depth,
-        depth_resolution=args.depth_resolution, depth_steps=args.depth_steps, device=args.device, dtype=args.dtype,
-        offload=args.offload, quantize=None if args.quantize == "none" else args.quantize,
-        lr_split=getattr(args, "lr_split", False), layer_model=args.model,
-        depth_model=args.depth_model, models_dir=args.models_dir,
-        output_frame=getattr(args, "output_frame", "input"), clip_head_halo=getattr(args, "clip_head_halo", False),
-        fp32_latents=getattr(args, "fp32_latents", False),
-        **{name: getattr(args, name) for name in _speed_names() if hasattr(args, name)},
-    )
+    values = values_from_args(DecomposeOptions, args, skip=OWN_FLAGS)
+    if args.quantize not in (None, "none"):
+        values["quantize"] = args.quantize
+    return DecomposeOptions(**values)
 
 
 #: |a --box coordinate|: far beyond any canvas (the pixel cap allows at most 65 536 on a side), far below overflow
 BOX_LIMIT = 1 << 20
-
-
-def _speed_names() -> tuple[str, ...]:
-    from seethrough.core.decompose.options import SPEED_SETTINGS
-
-    return tuple(SPEED_SETTINGS)
 
 
 def _box(text: str) -> tuple[int, int, int, int]:
@@ -158,13 +124,13 @@ def check_models(options: DecomposeOptions) -> None:
 def run_decompose(args: argparse.Namespace) -> int:
     from seethrough.core.io.images import load_image
 
+    options = options_from_args(args)  # refused before anything is read
     images = list_inputs(Path(args.input))
     batch = Path(args.input).is_dir()
     output = Path(args.output)
     from seethrough.cli.outputs import clean_output_folders
 
     clean_output_folders(output)  # a killed run's temp files, before this one starts
-    options = options_from_args(args)
     images, options = _shard_for_this_process(images, options)
     todo = [img for img in images if not output_for(img, output, batch).exists()]
     skipped = len(images) - len(todo)

@@ -67,7 +67,7 @@ def help_text(p: Param) -> str:
     text = p.spec.help
     limits = p.range_text()
     if limits and get_origin(p.base) is not tuple:
-        text += f" ({limits})"
+        text += f" ({limits}{f', a multiple of {p.spec.multiple_of}' if p.spec.multiple_of else ''})"
     if not p.required and p.default not in (None, (), False) and p.base is not bool:
         shown = ",".join(map(str, p.default)) if isinstance(p.default, tuple) else p.default
         text += f"; default {shown}"

@@ -37,12 +37,16 @@ from PySide6.QtWidgets import (
 
 from seethrough.app import settings as keys
 from seethrough.app.jobs import Job, JobManager
+from seethrough.app.operations import run_operation
+from seethrough.app.params import bind_combo, bind_spin
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.workspaces.base import Panel, Workspace
 from seethrough.app.wrapped_text import WrappedText
-from seethrough.core.decompose.options import OFFLOAD_MODES, SPEED_SETTINGS, DecomposeOptions
+from seethrough.core.decompose.options import SPEED_SETTINGS, DecomposeOptions
+from seethrough.core.document import Document
 from seethrough.core.errors import ModelNotFound, SeeThroughError
+from seethrough.core.operations.decomposing import Decompose, RedecomposeRegion
 
 if TYPE_CHECKING:  # the engine module loads torch: imported where a model is loaded, not with the app
     from seethrough.core.decompose.engine import DecomposeEngine
@@ -117,6 +121,7 @@ class DecomposeWorkspace(Workspace):
         super().__init__(session, parent)
         self.image: np.ndarray | None = None
         self.image_path: Path | None = None
+        self.image_from_document = False
         self._started = 0.0
         #: every model the run needs is where the status box says (Run and Re-decompose region need them)
         self.models_ready = False
@@ -198,18 +203,22 @@ class DecomposeWorkspace(Workspace):
 
     def _add_run_option_rows(self, form: QFormLayout) -> None:
         """How a run goes: working sizes, steps, seed, memory mode, weights, device, and whether depth follows."""
-        self.resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=1280)
+        # ranges, steps, defaults and tooltips from DecomposeOptions' declaration (the CLI's flags come from it too)
+        self.resolution = QSpinBox()
+        bind_spin(self.resolution, DecomposeOptions, "resolution")
         form.addRow("Resolution", self.resolution)
-        self.depth_resolution = QSpinBox(minimum=64, maximum=2048, singleStep=64, value=768)
-        self.depth_resolution.setToolTip("the pseudo-depth model's working size (the authors use 768)")
+        self.depth_resolution = QSpinBox()
+        bind_spin(self.depth_resolution, DecomposeOptions, "depth_resolution")
+        self.depth_resolution.setSingleStep(64)
         form.addRow("Depth resolution", self.depth_resolution)
-        self.steps = QSpinBox(minimum=1, maximum=200, value=30)
+        self.steps = QSpinBox()
+        bind_spin(self.steps, DecomposeOptions, "steps")
         form.addRow("Steps", self.steps)
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=42)
+        self.seed = QSpinBox()
+        bind_spin(self.seed, DecomposeOptions, "seed")
         form.addRow("Seed", self.seed)
         self.offload = QComboBox()
-        self.offload.addItems(OFFLOAD_MODES)
-        self.offload.setToolTip("auto: the fastest mode that fits the free GPU memory (docs/models.md)")
+        bind_combo(self.offload, DecomposeOptions, "offload")
         form.addRow("Memory mode", self.offload)
         self.quantize = QComboBox()
         self.quantize.addItems(["bf16 (full)", "8-bit", "4-bit", "fp8"])
@@ -366,8 +375,9 @@ class DecomposeWorkspace(Workspace):
         self.result_label.setText(text)
         self._message_cause = cause if text else ""
 
-    def set_image(self, rgba: np.ndarray, path: Path | None = None) -> None:
-        self.image, self.image_path = rgba, path
+    def set_image(self, rgba: np.ndarray, path: Path | None = None, from_document: bool = False) -> None:
+        """The illustration to decompose: a file's (`path`), or the open document's own (`from_document`)."""
+        self.image, self.image_path, self.image_from_document = rgba, path, from_document
         h, w = rgba.shape[:2]
         self.image_label.setText(f"{path.name if path else 'document source'} — {w}×{h}")
         self.preview.setPixmap(_preview(rgba, 384))
@@ -386,7 +396,7 @@ class DecomposeWorkspace(Workspace):
     def use_session_source(self) -> None:
         doc = self.session.document
         if doc is not None:
-            self.set_image(doc.source_or_composite(), self.session.path)
+            self.set_image(doc.source_or_composite(), self.session.path, from_document=True)
 
     def _browse_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open illustration", "", "Images (*.png *.jpg *.jpeg *.webp *.bmp)")
@@ -426,19 +436,14 @@ class DecomposeWorkspace(Workspace):
         self._say("")
         self.progress.setValue(0)
         self._started = time.monotonic()
-        image, engines = self.image.copy(), self.engines  # the job's own input: nothing changes it underneath
-
-        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
-            from seethrough.core.metrics import reconstruction_check
-
-            engine = engines.get(options, progress)
-            doc = engine.decompose(image, options, progress=progress, is_cancelled=is_cancelled)
-            progress(1.0, "reconstruction check")
-            return doc, reconstruction_check(doc)
-
-        name = self.image_path.name if self.image_path else "decomposition"
-        self.job = self.jobs.submit(f"Decompose {name}", job, lambda r: self._on_finished(r, name),
-                                    self._on_failed, lane=LANE)
+        name = self.image_path.name if self.image_path and not self.image_from_document else "decomposition"
+        image = None if self.image_from_document else self.image_path
+        if self.session.document is None or (image is None and self.session.document.source is None):
+            # nothing to decompose through the document yet: it becomes the illustration (one undo step undoes both)
+            self.session.set_document(Document(self.image.shape[1::-1], [], source=self.image.copy()), None)
+        op = Decompose(image=image, options=options)
+        self.job = run_operation(self.session, self.jobs, op, self, lambda _c: self._on_finished(name),
+                                 self._on_failed, lane=LANE, resources=self.engines, show_errors=False)
         self._update_buttons()
 
     def _busy(self) -> bool:
@@ -468,33 +473,20 @@ class DecomposeWorkspace(Workspace):
 
     def redecompose_region(self) -> None:
         """Decompose the selected region again (decompose lane); the result is one undo step on the document."""
-        from seethrough.core.decompose.region import redecompose_region
-
         region = self.session.region
         if region is None or self.session.document is None or not self.models_ready or self._busy():
             return
-        options = self.options()
-        snapshot, engines = self.session.snapshot(), self.engines
         self._say("")
         self.progress.setValue(0)
         self._started = time.monotonic()
-
-        def job(progress, is_cancelled):  # noqa: ANN001 - runs in the decompose lane
-            engine = engines.get(options, progress)
-            return snapshot, redecompose_region(snapshot, region, engine, options,
-                                                progress=progress, is_cancelled=is_cancelled)
-
-        self.job = self.jobs.submit("Re-decompose region", job, self._on_region_done, self._on_failed, lane=LANE)
+        op = RedecomposeRegion(box=region, options=self.options())
+        self.job = run_operation(self.session, self.jobs, op, self, lambda _c: self._on_region_done(),
+                                 self._on_failed, lane=LANE, resources=self.engines, show_errors=False)
         self._update_buttons()
 
-    def _on_region_done(self, result: tuple) -> None:
-        snapshot, command = result
+    def _on_region_done(self) -> None:
         self.progress.setValue(1000)
-        if not self.session.unchanged_since(snapshot):
-            self._say("The document changed while the region was decomposed: run it again.")
-        else:
-            self.session.push(command)
-            self._say(f"Region re-decomposed in {time.monotonic() - self._started:.1f} s (Ctrl+Z undoes it)")
+        self._say(f"Region re-decomposed in {time.monotonic() - self._started:.1f} s (Ctrl+Z undoes it)")
         self._update_buttons()
 
     def cancel(self) -> None:
@@ -516,13 +508,22 @@ class DecomposeWorkspace(Workspace):
         eta = elapsed / fraction * (1 - fraction) if fraction > 0.01 else None
         self.progress_label.setText(message + (f" — about {eta:.0f} s left" if eta is not None else ""))
 
-    def _on_finished(self, result: tuple, name: str) -> None:
-        doc, report = result
+    def _on_finished(self, name: str) -> None:
+        """The decomposition replaced the document (one undo step): say how long it took and how well the layers
+        reconstruct the illustration (checked in a job)."""
+        from seethrough.core.metrics import reconstruction_check
+
+        seconds = time.monotonic() - self._started
+        self.session.path, self.session.display_name = None, name  # Save asks where: it is a new document
         self.session.set_region(None)  # a region of the old document means nothing on the new one
         self.progress.setValue(1000)
-        self.session.offer_document(doc, name, f"Decompose {name}")  # undoable when a document was open
-        self._say(f"{len(doc.layers)} layers in {time.monotonic() - self._started:.1f} s — reconstruction "
-                  f"PSNR {report.psnr:.1f} dB, SSIM {report.ssim:.3f}")
+        doc = self.session.require_document()
+        count, snapshot = len(doc.layers), self.session.snapshot()
+        self._say(f"{count} layers in {seconds:.1f} s")
+        self.jobs.submit("Reconstruction check", lambda p, c: reconstruction_check(snapshot),
+                         lambda report: self._say(f"{count} layers in {seconds:.1f} s — reconstruction PSNR "
+                                                  f"{report.psnr:.1f} dB, SSIM {report.ssim:.3f}"),
+                         lane="reconstruction")
         self._update_buttons()
 
     def _on_failed(self, exc: BaseException) -> None:

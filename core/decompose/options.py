@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from seethrough.core.errors import BadInput
+from seethrough.core.operations.params import param, validate
 
 TAG_SETS = ("v3", "v2")
 #: "auto" picks one of the others from the free GPU memory at load time (core/decompose/memory.py)
@@ -49,72 +50,68 @@ SPEED_SETTINGS: dict[str, tuple[tuple, str]] = {
 }
 
 
+#: the working sizes' and steps' limits (the one place they are declared: the CLI's flags, the Decompose workspace's
+#: widgets and the stored settings' defaults all read them from the fields below)
+RESOLUTION_RANGE = (64, 4096)
+STEPS_RANGE = (1, 1000)
+#: a seed the GUI's spin box can hold (a C int) is one the CLI takes too
+SEED_RANGE = (0, 2**31 - 1)
+
+
+def _speed(name: str, default: Any) -> Any:
+    limits, help_text = SPEED_SETTINGS[name]
+    if isinstance(limits[0], str):
+        return param(default, help=help_text, choices=limits)
+    return param(default, help=help_text, lo=limits[0], hi=limits[1])
+
+
 @dataclass(frozen=True)
 class DecomposeOptions:
-    tagset: str = "v3"
-    resolution: int = 1280
-    steps: int = 30
-    seed: int = 42
-    depth: bool = True
-    depth_resolution: int = 768
-    depth_steps: int | None = None  # None = the depth model's `default_denoising_steps` (model_index.json), else 4
-    device: str = "auto"  # "auto" = cuda if available, else cpu
-    dtype: str = "auto"  # "auto" = bfloat16 on CUDA, float32 on CPU
-    offload: str = "auto"
-    quantize: str | None = None  # see QUANTIZE
-    attention: str = "sdpa"
+    """Everything a decomposition needs to know: each field declared once with its limits and help (the CLI's
+    flags, the workspace's widgets and the settings' defaults come from here)."""
+
+    tagset: str = param("v3", help="tag set of the layer model", choices=TAG_SETS, flag="--tags")
+    resolution: int = param(1280, help="working resolution of the layer model (pixels; the transparent decoder "
+                            "halves it six times)", lo=RESOLUTION_RANGE[0], hi=RESOLUTION_RANGE[1], multiple_of=64)
+    steps: int = param(30, help="diffusion steps per pass", lo=STEPS_RANGE[0], hi=STEPS_RANGE[1])
+    seed: int = param(42, help="random seed of a run (the authors' is 42)", lo=SEED_RANGE[0], hi=SEED_RANGE[1])
+    depth: bool = param(True, help="estimate pseudo-depth after the layers (--no-depth: depth follows layer order)")
+    depth_resolution: int = param(768, help="working resolution of the depth model (the authors use 768)",
+                                  lo=RESOLUTION_RANGE[0], hi=RESOLUTION_RANGE[1], multiple_of=8)
+    depth_steps: int | None = param(None, help="depth denoising steps (default: the depth model's own, else "
+                                    f"{DEFAULT_DEPTH_STEPS})", lo=STEPS_RANGE[0], hi=STEPS_RANGE[1])
+    device: str = param("auto", help="auto (CUDA when there is one), cpu, cuda, cuda:1 …")
+    dtype: str = param("auto", help="auto: bfloat16 on CUDA, float32 on the CPU", choices=DTYPES)
+    offload: str = param("auto", help="GPU memory mode; auto picks the fastest that fits the free memory "
+                         "(docs/models.md)", choices=OFFLOAD_MODES)
+    quantize: str | None = param(None, help="8-bit/4-bit weights with bitsandbytes (CUDA only), or fp8 with torchao "
+                                 "(compute capability 8.9+)", choices=QUANTIZE[1:])
+    attention: str = param("sdpa", help="scaled-dot-product attention, or eager matmul-softmax (debugging)",
+                           choices=ATTENTION)
     # speed settings (SPEED_SETTINGS: limits and help; docs/speed.md): none changes the result beyond the parity
     # tolerances of the eager path, except decoder_tile
-    compile: str = "auto"
-    channels_last: str = "auto"
-    cuda_graphs: str = "auto"
-    decoder_batch: int = 0
-    decoder_tile: int = 0
-    skip_empty: str = "auto"
-    lr_split: bool = False
-    output_frame: str = "input"  # see OUTPUT_FRAMES and docs/parity.md
-    clip_head_halo: bool = False  # keep head-pass alpha within the input's alpha on the canvas (not the authors')
-    #: keep the sampler's latents in fp32 when the models run in bf16/fp16 (the authors keep them in the models'
-    #: precision, rounded at every step: the default, for their result; see docs/parity.md)
-    fp32_latents: bool = False
-    layer_model: Path | None = None  # folder with model_index.json/unet/trans_vae/vae/… (None = catalogue)
-    depth_model: Path | None = None
-    models_dir: Path | None = None  # the app's "models folder" setting, searched before $SEETHROUGH_MODELS
+    compile: str = _speed("compile", "auto")
+    channels_last: str = _speed("channels_last", "auto")
+    cuda_graphs: str = _speed("cuda_graphs", "auto")
+    decoder_batch: int = _speed("decoder_batch", 0)
+    decoder_tile: int = _speed("decoder_tile", 0)
+    skip_empty: str = _speed("skip_empty", "auto")
+    lr_split: bool = param(False, help="split handwear, ears and eye parts left/right (the authors' rule)")
+    output_frame: str = param("input", help="layers at the input's size, or on the model's square canvas as the "
+                              "authors' PSD (docs/parity.md)", choices=OUTPUT_FRAMES)
+    clip_head_halo: bool = param(False, help="keep head-pass alpha within the input's alpha (not the authors')")
+    fp32_latents: bool = param(False, help="keep the sampler's latents in fp32 with bf16/fp16 models (the authors "
+                               "round them to the models' precision at every step)")
+    layer_model: Path | None = param(None, help="layer model folder (default: the installed model)", flag="--model")
+    depth_model: Path | None = param(None, help="depth model folder (default: the installed model)")
+    models_dir: Path | None = param(None, help="a folder holding downloaded models (also $SEETHROUGH_MODELS)")
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.tagset not in TAG_SETS:
-            raise BadInput(f"tag set must be one of {', '.join(TAG_SETS)}, not {self.tagset!r}")
-        if self.offload not in OFFLOAD_MODES:
-            raise BadInput(f"memory mode must be one of {', '.join(OFFLOAD_MODES)}, not {self.offload!r}")
-        if self.dtype not in DTYPES:
-            raise BadInput(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
-        if self.resolution < 64 or self.resolution % 64:  # the transparent decoder halves the size six times
-            raise BadInput(f"resolution must be a multiple of 64 (≥ 64), not {self.resolution}")
-        if self.depth_resolution < 64 or self.depth_resolution % 8:
-            raise BadInput(f"depth resolution must be a multiple of 8 (≥ 64), not {self.depth_resolution}")
-        if self.output_frame not in OUTPUT_FRAMES:
-            raise BadInput(f"output frame must be one of {', '.join(OUTPUT_FRAMES)}, not {self.output_frame!r}")
-        if self.steps < 1 or (self.depth_steps is not None and self.depth_steps < 1):
-            raise BadInput("the number of steps must be at least 1")
-        if self.attention not in ATTENTION:
-            raise BadInput(f"attention must be one of {', '.join(ATTENTION)}, not {self.attention!r}")
-        if self.quantize not in QUANTIZE:
-            raise BadInput(f"quantize must be 8bit, 4bit, fp8 or none, not {self.quantize!r}")
-        self._check_speed_settings()
-
-    def _check_speed_settings(self) -> None:
-        for name, (limits, _help) in SPEED_SETTINGS.items():
-            value = getattr(self, name)
-            if isinstance(limits[0], str):
-                if value not in limits:
-                    raise BadInput(f"{name.replace('_', ' ')} must be one of {', '.join(limits)}, not {value!r}")
-            elif not isinstance(value, int) or not limits[0] <= value <= limits[1]:
-                raise BadInput(f"{name.replace('_', ' ')} must be a whole number from {limits[0]} to {limits[1]}, "
-                               f"not {value!r}")
+        validate(self)
         if self.decoder_tile and (self.decoder_tile < MIN_DECODER_TILE or self.decoder_tile % 64):
-            raise BadInput(f"decoder tile must be 0 (whole frames) or a multiple of 64 of at least {MIN_DECODER_TILE}"
-                           f", not {self.decoder_tile}")
+            raise BadInput(f"decoder_tile: {self.decoder_tile} is neither 0 (whole frames) nor a multiple of 64 of "
+                           f"at least {MIN_DECODER_TILE}")
 
     def with_(self, **changes: Any) -> DecomposeOptions:
         return replace(self, **changes)

@@ -1,3 +1,3 @@
 """Imports every module that defines operations, so that each registers itself (core.operations.registry)."""
 
-from seethrough.core.operations import editing, layer_edits, quality_fixes, splits  # noqa: F401
+from seethrough.core.operations import decomposing, editing, layer_edits, quality_fixes, splits  # noqa: F401

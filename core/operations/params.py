@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import types
 import typing
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -97,6 +97,8 @@ def params_of(cls: type) -> tuple[Param, ...]:
     """The declared parameters of a dataclass, in field order (fields without `param` are not parameters)."""
     known = _PARAMS.get(cls)
     if known is None:
+        if not is_dataclass(cls):
+            return ()
         hints = typing.get_type_hints(cls)
         known = tuple(Param(f.name, hints[f.name], _default_of(f), f.metadata["param"])
                       for f in fields(cls) if isinstance(f.metadata.get("param"), Spec))
@@ -186,6 +188,10 @@ def _check_as(hint: Any, spec: Spec, value: Any, name: str) -> Any:
         if not isinstance(value, (str, Path)) or not str(value):
             raise BadInput(f"{name}: {_shown(value)} is not a path")
         return Path(value)
+    if isinstance(hint, type) and params_of(hint):  # a nested parameter object (e.g. a decomposition's options)
+        if isinstance(value, hint):
+            return value
+        return from_json(hint, value, f"{name}.")
     raise TypeError(f"{name}: parameters of type {hint!r} are not supported")
 
 
@@ -263,6 +269,8 @@ def to_json(obj: Any, defaults: bool = False) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    if params_of(type(value)):  # a nested parameter object
+        return to_json(value)
     if isinstance(value, tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, Path):

@@ -28,7 +28,9 @@ def _psd_bytes(doc, folder, name) -> dict[str, bytes]:
     """The document as the PSD set a user exports (no uids in it: split layers get new ones every run), with the
     set's own file names (which the companion file records) made neutral."""
     written = export_psd(doc, folder / f"{name}.psd")
-    return {p.name.replace(name, "X"): p.read_bytes().replace(name.encode(), b"X") for p in written}
+    # the companion file names the set's files; the PSDs' own bytes are compared as they are
+    return {p.name.replace(name, "X"): p.read_bytes().replace(name.encode(), b"X") if p.suffix == ".json"
+            else p.read_bytes() for p in written}
 
 
 def _select(window, name) -> None:

@@ -61,7 +61,7 @@ def test_a_png_folder_export_with_force_still_spares_foreign_files(tmp_path):
         (("live2d", "export", "m", "-o", "d", "--size", "100000"), "between 64 and 8192"),
         (("live2d", "export", "m", "-o", "d", "--margin", "-2"), "argument --margin: -2 is out of range"),
         (("live2d", "export", "m", "-o", "d", "--margin", "nan"), "argument --margin"),
-        (("decompose", "x.png", "-o", "x.psd", "--steps", "0"), "argument --steps"),
+        (("decompose", "x.png", "-o", "x.psd", "--steps", "0"), "steps: 0 is out of range (must be between 1 and 1000"),
         (("eval", "--model", "m", "--data", "d", "-o", "r.json", "--limit", "0"), "--limit: 0 is out of range"),
         (("info",), "the following arguments are required: file"),
     ],
