@@ -362,3 +362,15 @@ def test_a_stroke_off_the_canvas_changes_nothing() -> None:
     command = stroke_command(doc, StrokeParams("face", "paint", size=20, points=((-100, -100, 1.0), (-50, -60, 1.0))))
     assert command.edits[0].pixels.shared_tiles(face.pixels) == len(face.pixels.tiles)  # type: ignore[union-attr]
     assert StrokeMask(doc.size).coverage((0, 0, 10, 10)).sum() == 0
+
+
+def test_a_save_started_before_a_stroke_lands_writes_the_state_before_it(tmp_path) -> None:
+    doc = _sample()
+    before = doc.find("face")
+    assert before is not None
+    snapshot = doc.snapshot()  # what a save job takes when it starts
+    _stroke(doc, layer="face", tool="paint", size=40, color="#ff00ff", points=((300, 300, 1.0), (420, 330, 1.0)))
+    assert not np.array_equal(doc.find("face").rgba, before.rgba)  # type: ignore[union-attr]
+    save_project(snapshot, tmp_path / "during.seethrough")  # the job writes while the stroke has landed
+    saved = load_project(tmp_path / "during.seethrough").find("face")
+    assert saved is not None and np.array_equal(saved.rgba, before.rgba) and saved.bbox == before.bbox
