@@ -935,6 +935,42 @@ def corpus() -> list[Case]:
     add("models-header-claims-2-60", _model_folder('{"in_channels": 8}', header=None, raw_weights=struct.pack(
         "<Q", 2**60) + b"{}"), **report)
 
+    # operation logs for `apply` (File ▸ Export Actions…): refused whole, with the key's path, before anything runs
+    replay = (("apply", "sample", "{in}", "-o", "{out}/r.psd"),)
+
+    def op_log(*operations: object, text: str | None = None, **top: object) -> Builder:
+        data = {"format": "seethrough-operations", "version": 1, "operations": list(operations), **top}
+        return raw_file("actions.json", text if text is not None else json.dumps(data, allow_nan=True))
+
+    add("oplog-deep", op_log(text=DEEP), commands=replay)
+    add("oplog-deep-object", op_log(text=DEEP_OBJ), commands=replay)
+    add("oplog-not-json", op_log(text="{"), commands=replay)
+    add("oplog-list", op_log(text="[]"), commands=replay)
+    add("oplog-other-format", op_log(format="something-else"), commands=replay)
+    add("oplog-newer", op_log(version=99), commands=replay)
+    add("oplog-version-nan", op_log(text='{"format": "seethrough-operations", "version": NaN, "operations": []}'),
+        commands=replay)
+    add("oplog-unknown-op", op_log({"op": "explode"}), commands=replay)
+    add("oplog-unknown-key", op_log({"op": "stratify", "layer": "face", "kk": 1}), commands=replay)
+    add("oplog-k-string", op_log({"op": "stratify", "layer": "face", "k": "2"}), commands=replay)
+    add("oplog-missing-layer", op_log({"op": "rename", "layer": "no such layer", "name": "x"}), commands=replay)
+    add("oplog-locked", op_log({"op": "lock", "layer": "face", "locked": True}, {"op": "delete", "layer": "face"}),
+        commands=replay)
+    for label, value in [("inf", float("inf")), ("nan", float("nan")), ("1e300", 1e300)]:
+        add(f"oplog-opacity-{label}", op_log({"op": "opacity", "layer": "face", "value": value}), commands=replay)
+        add(f"oplog-stroke-point-{label}", op_log({"op": "stroke", "layer": "face", "tool": "paint",
+                                                   "points": [[value, 10, 1]]}), commands=replay)
+        add(f"oplog-transform-rotate-{label}", op_log({"op": "transform", "layer": "face", "rotate": value}),
+            commands=replay)
+        add(f"oplog-select-box-{label}", op_log({"op": "select", "shape": "rect", "box": [0, 0, value, 10]}),
+            commands=replay)
+    add("oplog-stroke-points-too-many", op_log({"op": "stroke", "layer": "face", "tool": "paint",
+                                                "points": [[1, 1, 1]] * 100_001}), commands=replay)
+    add("oplog-decompose-resolution", op_log({"op": "decompose", "options": {"resolution": 100}}), commands=replay)
+    add("oplog-decompose-options-list", op_log({"op": "decompose", "options": [1, 2]}), commands=replay)
+    add("oplog-over-64mib", sparse_file("actions.json", 65 * 2**20, b"{"), commands=replay)
+    add("special-fifo-oplog", fifo("actions.json"), commands=replay, **hang)
+
     # outputs that must survive
     add("output-psd-exists", _existing("x.psd"), commands=(("export", "sample", "-o", "{in}"),), keep=("out/x.psd",))
     add("output-companion-exists", _existing("x.psd.json"), commands=(("export", "sample", "-o", "{out}/x.psd"),),
