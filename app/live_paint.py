@@ -29,7 +29,7 @@ from seethrough.core.brush.preview import preview_layers
 from seethrough.core.compositing import composite_region
 from seethrough.core.document import DocumentLike
 from seethrough.core.operations.editing import Stroke
-from seethrough.core.tiles import Rect, intersect_rects
+from seethrough.core.tiles import Rect, intersect_rects, tile_rect
 
 if TYPE_CHECKING:
     from seethrough.app.canvas import CanvasView
@@ -49,9 +49,9 @@ class LiveStroke:
     params: StrokeParams
     engine: StrokeEngine
 
-    @property
-    def bbox(self) -> Rect:
-        return self.engine.mask.bbox
+    def covered(self) -> list[Rect]:
+        """The canvas tiles the stroke reached (a long diagonal stroke covers far less than its bounding box)."""
+        return [tile_rect(key) for key in self.engine.mask.keys]
 
 
 class LivePaint(QObject):
@@ -62,8 +62,8 @@ class LivePaint(QObject):
         self.canvas = canvas
         #: strokes shown over the document, oldest first: the one being drawn, and those waiting to commit
         self.strokes: list[LiveStroke] = []
-        #: (render serial when it landed, its box) of committed strokes a composite started earlier lacks
-        self._landed: list[tuple[int, Rect]] = []
+        #: (render serial when it landed, its tiles) of committed strokes a composite started earlier lacks
+        self._landed: list[tuple[int, list[Rect]]] = []
         self._dirty: OrderedDict[tuple[int, int], Rect] = OrderedDict()
         self._commits: deque[tuple[LiveStroke, Stroke]] = deque()
         self._committing: LiveStroke | None = None
@@ -83,7 +83,7 @@ class LivePaint(QObject):
         """Drop a stroke that will not be committed (its rectangle is repainted without it)."""
         if stroke in self.strokes:
             self.strokes.remove(stroke)
-            self.refresh(stroke.bbox)
+            self.refresh_all(stroke.covered())
 
     def commit(self, stroke: LiveStroke, op: Stroke) -> None:
         """Commit `op` (the finished stroke) after those before it; the stroke stays shown until it lands."""
@@ -113,17 +113,22 @@ class LivePaint(QObject):
         if stroke in self.strokes:
             self.strokes.remove(stroke)
         if landed:  # the displayed image shows it already; a composite begun before now does not
-            self._landed.append((self.canvas.render_serial, stroke.bbox))
+            self._landed.append((self.canvas.render_serial, stroke.covered()))
         else:
-            self.refresh(stroke.bbox)
+            self.refresh_all(stroke.covered())
         self._next_commit()
 
     def after_render(self, serial: int) -> None:
         """A composite (job number `serial`) replaced the displayed image: repaint what it lacks."""
-        lacking = [box for landed_at, box in self._landed if landed_at >= serial]
-        self._landed = [(landed_at, box) for landed_at, box in self._landed if landed_at >= serial]
-        for box in lacking + [stroke.bbox for stroke in self.strokes]:
-            self.refresh(box)
+        self._landed = [(landed_at, tiles) for landed_at, tiles in self._landed if landed_at >= serial]
+        for _landed_at, tiles in self._landed:
+            self.refresh_all(tiles)
+        for stroke in self.strokes:
+            self.refresh_all(stroke.covered())
+
+    def refresh_all(self, rects: list[Rect]) -> None:
+        for rect in rects:
+            self.refresh(rect)
 
     # --- repainting ----------------------------------------------------------------------------------------------
     def refresh(self, rect: Rect | None) -> None:

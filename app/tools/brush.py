@@ -225,6 +225,9 @@ class BrushTool(Tool):
             return
         try:
             op = stroke_operation(doc, stroke.params, tuple(stroke.engine.points))
+        except KeyError:  # the layer went away during the stroke (another document was opened)
+            live.cancel(stroke)
+            return
         except SeeThroughError as exc:
             live.cancel(stroke)
             self.canvas.session.notice.emit(f"Brush: {exc}")
@@ -283,7 +286,10 @@ def refusal_of(doc: DocumentLike, layer: Layer, params: StrokeParams) -> str:
     if params.tool == "move-to-layer":
         if params.target is None:
             return "choose the target layer in the Tool Options"
-        target = doc.layer(params.target)
+        try:
+            target = doc.layer(params.target)
+        except KeyError:
+            return "the target layer is gone: choose another in the Tool Options"
         if target.locked:
             return f"the target “{target.name}” is locked"
     return ""

@@ -369,3 +369,31 @@ def test_the_options_follow_the_operations_declaration_and_fit(window, qtbot, sc
     shown = [w for w in options.findChildren(type(options.brush_size)) if w.isVisibleTo(options)]
     assert shown and all(w.width() >= 120 for w in shown)  # nothing squeezed
     assert window.grab().save(str(screens / "brush.png"))
+
+
+def test_strokes_in_quick_succession_all_land_and_a_composite_mid_stroke_keeps_the_dabs(window, qtbot):
+    doc = window.session.document
+    window.layers_panel.new_layer()
+    layer = window.session.current_layer
+    tool = _brush(window, qtbot)
+    tool.panel.colours.set_foreground(tool.panel.colours.foreground.fromRgb(20, 200, 90))
+    canvas = window.canvas
+    steps = doc.history.index
+    first = [(300.0, 200.0), (360.0, 210.0)]
+    second = [(300.0, 600.0), (360.0, 610.0)]
+    _drag(qtbot, canvas, first)  # released: its commit is queued ...
+
+    def composite_lands_mid_stroke() -> None:  # ... while the second is drawn and a whole composite lands
+        rendered = []
+        canvas.rendered.connect(lambda: rendered.append(True))
+        canvas.render_now()
+        qtbot.waitUntil(lambda: bool(rendered), timeout=30_000)
+        qtbot.waitUntil(lambda: not canvas.live._dirty, timeout=10_000)
+        for x, y in (first[0], second[0]):
+            assert tuple(canvas.displayed_rgba((int(x), int(y), int(x) + 1, int(y) + 1))[0, 0]) == (20, 200, 90, 255)
+
+    _drag(qtbot, canvas, second, midway=composite_lands_mid_stroke)
+    _settle(window, qtbot)
+    assert doc.history.index == steps + 2  # two strokes, two steps, neither refused as stale
+    alpha = doc.layer(layer.uid).on_canvas(doc.size)[..., 3]
+    assert alpha[200, 330] == 255 and alpha[605, 330] == 255
