@@ -361,7 +361,7 @@ def test_the_options_follow_the_operations_declaration_and_fit(window, qtbot, sc
     dock = window.docks["Tool Options"]
     dock.show()
     dock.raise_()
-    for mode in ("move-to-layer", "paint"):
+    for mode in ("move-to-layer", "mask", "depth", "paint"):
         tool.set_mode(mode)
         qtbot.wait(50)
         assert dock.grab().save(str(screens / f"brush-options-{mode}.png"))
