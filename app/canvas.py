@@ -9,6 +9,7 @@ panel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,10 +28,19 @@ from PySide6.QtGui import (
     QTabletEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
 
 from seethrough.app.jobs import JobManager
+from seethrough.app.live_paint import LivePaint
 from seethrough.app.session import DocumentSession
+from seethrough.core.document import Layer
 
 if TYPE_CHECKING:
     from seethrough.app.tools.base import Tool
@@ -64,16 +74,63 @@ def to_display_qimage(rgba: np.ndarray) -> QImage:
 
 def depth_image(doc) -> np.ndarray:  # noqa: ANN001 - Document
     """The nearest pseudo-depth per pixel as grey (near = white), transparent where no layer is."""
-    near = np.ones((doc.height, doc.width), np.float32)
-    cover = np.zeros((doc.height, doc.width), bool)
-    for layer in doc.layers:
+    return depth_region(doc.layers, (0, 0, doc.width, doc.height))
+
+
+def depth_region(layers: Sequence[Layer], rect: tuple[int, int, int, int]) -> np.ndarray:
+    """`depth_image` on the canvas rectangle `rect` only (what a live depth stroke repaints)."""
+    x0, y0, x1, y1 = rect
+    near = np.ones((y1 - y0, x1 - x0), np.float32)
+    cover = np.zeros((y1 - y0, x1 - x0), bool)
+    for layer in layers:
         if not layer.visible:
             continue
-        alpha = layer.shown_on_canvas(doc.size)[..., 3] > 10
-        near = np.where(alpha, np.minimum(near, layer.depth_on_canvas(doc.size)), near)
-        cover |= alpha
+        lx0, ly0, lx1, ly1 = layer.bbox
+        ix0, iy0, ix1, iy1 = max(lx0, x0), max(ly0, y0), min(lx1, x1), min(ly1, y1)
+        if ix1 <= ix0 or iy1 <= iy0:
+            continue
+        alpha = layer.shown_rgba[iy0 - ly0 : iy1 - ly0, ix0 - lx0 : ix1 - lx0, 3] > 10
+        depth = layer.depth_or_constant()[iy0 - ly0 : iy1 - ly0, ix0 - lx0 : ix1 - lx0]
+        target = (slice(iy0 - y0, iy1 - y0), slice(ix0 - x0, ix1 - x0))
+        near[target] = np.where(alpha, np.minimum(near[target], depth), near[target])
+        cover[target] |= alpha
     grey = ((1.0 - near) * 255).astype(np.uint8)
     return np.dstack([grey, grey, grey, np.where(cover, 255, 0).astype(np.uint8)])
+
+
+class CanvasImage(QGraphicsItem):
+    """The displayed picture: a premultiplied QImage the canvas swaps whole (a finished composite) or patches in
+    place (a live stroke's rectangle), repainting only what is exposed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.image = QImage()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self.image.width(), self.image.height())
+
+    def set_image(self, image: QImage) -> None:
+        self.prepareGeometryChange()
+        self.image = image
+        self.update()
+
+    def patch(self, x: int, y: int, part: QImage) -> None:
+        """Replace the pixels at (x, y) with `part` and repaint just them."""
+        if self.image.isNull():
+            return
+        painter = QPainter(self.image)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        painter.drawImage(x, y, part)
+        painter.end()
+        self.update(QRectF(x, y, part.width(), part.height()))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self.image.isNull():
+            return
+        # a margin beyond the exposed rectangle, so smooth scaling reads the same neighbours as a whole repaint
+        exposed = option.exposedRect.adjusted(-2, -2, 2, 2).intersected(self.boundingRect()).toAlignedRect()
+        painter.drawImage(exposed, self.image, exposed)
 
 
 class CanvasView(QGraphicsView):
@@ -92,9 +149,8 @@ class CanvasView(QGraphicsView):
         self.outline_current = True
         self._scene = QGraphicsScene(self)
         self.setScene(self._scene)
-        self._pixmap = QGraphicsPixmapItem()
-        self._pixmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self._scene.addItem(self._pixmap)
+        self.picture = CanvasImage()
+        self._scene.addItem(self.picture)
         self._outline = QGraphicsRectItem()
         pen = QPen(QColor(40, 140, 255), 0, Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
@@ -136,6 +192,10 @@ class CanvasView(QGraphicsView):
         session.current_layer_changed.connect(lambda _uid: self._update_outline())
         session.region_changed.connect(self._show_region)
         self.last_image: np.ndarray | None = None
+        #: each composite job's number: a result shows the document as it was when its number was given
+        self.render_serial = 0
+        #: live strokes and the partial repaints they need (app/live_paint.py)
+        self.live = LivePaint(self)
 
     # --- rendering -----------------------------------------------------------------------------------------
     def schedule_render(self) -> None:
@@ -159,26 +219,38 @@ class CanvasView(QGraphicsView):
 
         doc = self.session.document
         if doc is None:
-            self._pixmap.setPixmap(QPixmap())
+            self.picture.set_image(QImage())
             self.last_image = None
             return
         snapshot, show_depth, mode = self.session.snapshot(), self.show_depth, self.mode
+        self.render_serial += 1
+        serial = self.render_serial
 
         def job(progress, is_cancelled):  # noqa: ANN001
             image = depth_image(snapshot) if show_depth else composite(snapshot, mode=mode)
-            return snapshot, image, to_display_qimage(image)
+            return snapshot, image, to_display_qimage(image), serial
 
         self.jobs.submit("Canvas", job, self._show, lane="canvas", key="composite")
 
     def _show(self, result: tuple) -> None:
-        snapshot, image, qimage = result
+        snapshot, image, qimage, serial = result
         self.last_image = image
-        self._pixmap.setPixmap(QPixmap.fromImage(qimage))
+        self.picture.set_image(qimage)
         self._scene.setSceneRect(QRectF(0, 0, snapshot.width, snapshot.height))
+        self.live.after_render(serial)
         self._update_outline()
         if self.fitting:
             self.fit()
         self.rendered.emit()
+
+    def displayed_rgba(self, rect: tuple[int, int, int, int]) -> np.ndarray:
+        """What the canvas shows on a canvas rectangle (straight RGBA uint8): the last composite with any live
+        repaint laid over it."""
+        x0, y0, x1, y1 = rect
+        part = self.picture.image.copy(QRect(x0, y0, x1 - x0, y1 - y0)).convertToFormat(QImage.Format.Format_RGBA8888)
+        row = part.bytesPerLine()
+        data = np.frombuffer(part.constBits(), np.uint8, count=row * part.height()).reshape(part.height(), row)
+        return data[:, : 4 * part.width()].reshape(part.height(), part.width(), 4).copy()
 
     def _update_outline(self) -> None:
         layer = self.session.current_layer
@@ -311,6 +383,11 @@ class CanvasView(QGraphicsView):
             self._tool_drag = False
             self.tool.release(pos, event.modifiers())
         event.accept()
+
+    def leaveEvent(self, event: QEvent) -> None:
+        if self.tool is not None:
+            self.tool.leave()
+        super().leaveEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
             workspace.history_changed.connect(self._update_undo)
         self._update_undo()
         self._build_view_menu()
+        layer_menu = self.menuBar().addMenu("&Layer")
+        self._action(layer_menu, "New Layer", self.layers_panel.new_layer, "Ctrl+Shift+N")
         w = self.menuBar().addMenu("&Window")
         for i, workspace in enumerate(self.workspaces.values()):
             self._action(w, workspace.title, lambda _=False, ws=workspace: self.tabs.setCurrentWidget(ws),

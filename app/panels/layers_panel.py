@@ -31,6 +31,7 @@ from seethrough.app.session import DocumentSession
 from seethrough.core.document import Layer
 from seethrough.core.errors import SeeThroughError
 from seethrough.core.operations import Operation, layer_ref
+from seethrough.core.operations.editing import NewLayer
 from seethrough.core.operations.layer_edits import (
     Delete,
     Duplicate,
@@ -47,6 +48,7 @@ from seethrough.core.taxonomy import taxonomy
 MIME = "application/x-seethrough-layer"
 #: the panel's buttons: (action, icon, tooltip)
 BUTTONS = (
+    ("new", "new-layer", "New layer above the current one (Ctrl+Shift+N)"),
     ("up", "layer-up", "Raise layer"), ("down", "layer-down", "Lower layer"),
     ("merge", "merge-down", "Merge down (into the layer below)"), ("duplicate", "duplicate", "Duplicate layer"),
     ("delete", "delete", "Delete layer"), ("lock", "lock", "Lock layer"),
@@ -73,6 +75,15 @@ def thumbnail(layer: Layer, size: int = THUMB) -> QPixmap:
         painter.drawImage(6 + (size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
     painter.end()
     return pix
+
+
+def unused_name(layers: Sequence[Layer], stem: str = "Layer") -> str:
+    """"Layer 1", "Layer 2", …: the first not taken, so that an operation log finds the new layer by its name."""
+    taken = {layer.name for layer in layers}
+    n = 1
+    while f"{stem} {n}" in taken:
+        n += 1
+    return f"{stem} {n}"
 
 
 class LayersModel(QAbstractListModel):
@@ -309,6 +320,9 @@ class LayersPanel(QWidget):
         if key == "sort":
             self.run(SortByDepth())
             return
+        if key == "new":
+            self.new_layer()
+            return
         if layer is None:
             return
         index, ref = doc.index_of(layer.uid), self._ref(layer.uid)
@@ -324,6 +338,21 @@ class LayersPanel(QWidget):
             self.run(Delete(layer=ref))
         elif key == "lock":
             self.run(SetLocked(layer=ref, locked=not layer.locked))
+
+    def new_layer(self) -> None:
+        """An empty layer above the current one (on top when none is), at its depth, made current: ready to paint."""
+        doc, current = self.session.document, self.session.current_layer
+        if doc is None:
+            return
+        op = NewLayer(name=unused_name(doc.layers), above=self._ref(current.uid) if current else None,
+                      depth=current.depth_value if current else 0.5)
+
+        def select(command: object) -> None:
+            added = getattr(command, "new_layers", ())
+            if added:
+                self.session.set_current(added[0].uid)
+
+        run_operation(self.session, None, op, self, on_applied=select)
 
     def _merge_down(self, uid: str) -> None:
         """Merge the layer into the one below. A refusal (bottom or locked layer) is shown at once; the merged

@@ -69,6 +69,9 @@ class Tool(QObject):
     def release(self, pos: QPointF, modifiers: Qt.KeyboardModifier) -> None:
         """The drag ended."""
 
+    def leave(self) -> None:
+        """The pointer left the canvas (hide what follows it)."""
+
     def key_press(self, event: QKeyEvent) -> bool:
         """A key while the canvas has the focus (Enter, Esc, …); True when the tool used it."""
         return False

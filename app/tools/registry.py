@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from seethrough.app.canvas import CanvasView
 from seethrough.app.tools.base import Tool
+from seethrough.app.tools.brush import BrushTool
 from seethrough.app.tools.navigation import PanTool, RegionTool
 
 #: (tool factory) in tool-bar order; the first is active at start
 TOOLS: list[Callable[[CanvasView], Tool]] = [
     PanTool,
     RegionTool,
+    BrushTool,
 ]
 
 

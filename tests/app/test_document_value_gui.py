@@ -57,7 +57,7 @@ def test_locked_layer_in_the_panels(session, qtbot):
     kept = doc.find("kept")
     session.set_current(kept.uid)
     assert not panel.buttons["merge"].isEnabled() and not panel.buttons["delete"].isEnabled()
-    assert not panel.opacity.isEnabled() and panel.buttons["lock"].text() == "Unlock"
+    assert not panel.opacity.isEnabled() and panel.buttons["lock"].toolTip() == "Unlock layer"
     assert not props.name.isEnabled() and not props.opacity.isEnabled() and props.visible.isEnabled()
     row = panel.model.row_of(kept.uid)
     index = panel.model.index(row)
