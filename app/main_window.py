@@ -30,6 +30,7 @@ from seethrough.app.autosave import Autosave
 from seethrough.app.canvas import CanvasView
 from seethrough.app.file_actions import FileActions
 from seethrough.app.jobs import JobManager
+from seethrough.app.menus.editing import EditingMenus
 from seethrough.app.panels.checks_panel import ChecksPanel
 from seethrough.app.panels.jobs_panel import JobsPanel
 from seethrough.app.panels.layers_panel import LayersPanel
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
             workspace.history_changed.connect(self._update_undo)
         self._update_undo()
         self._build_view_menu()
+        self.editing = EditingMenus(self, e)  # Layer and Select menus, selection actions in Edit, marching ants
         w = self.menuBar().addMenu("&Window")
         for i, workspace in enumerate(self.workspaces.values()):
             self._action(w, workspace.title, lambda _=False, ws=workspace: self.tabs.setCurrentWidget(ws),

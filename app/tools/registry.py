@@ -8,11 +8,13 @@ from collections.abc import Callable
 from seethrough.app.canvas import CanvasView
 from seethrough.app.tools.base import Tool
 from seethrough.app.tools.navigation import PanTool, RegionTool
+from seethrough.app.tools.selection_tools import SELECTION_TOOLS
 
 #: (tool factory) in tool-bar order; the first is active at start
 TOOLS: list[Callable[[CanvasView], Tool]] = [
     PanTool,
     RegionTool,
+    *SELECTION_TOOLS,  # rectangle, ellipse, lasso, polygon, wand (app/tools/selection*.py) and transform
 ]
 
 
