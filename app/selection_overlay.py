@@ -38,6 +38,9 @@ def outline(selection: Selection) -> list[np.ndarray]:
     """The closed outlines of `selection` as (n, 2) arrays of canvas (x, y) points (the last equals the first)."""
     from skimage.measure import approximate_polygon, find_contours
 
+    if selection.outside and selection.alpha.size == 0:  # select all: the canvas's edge
+        w, h = selection.canvas
+        return [np.array([[0.0, 0.0], [w, 0.0], [w, h], [0.0, h], [0.0, 0.0]])]
     x0, y0, x1, y1 = selection.extent
     box = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)  # a ring of unselected pixels closes every outline
     values = selection.in_box(box).astype(np.float32)

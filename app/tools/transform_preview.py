@@ -5,9 +5,9 @@ The pending picture is three images over the canvas's own: what lies under the m
 and the rest of the layer when only the selection moves, over the canvas's checkerboard, so the canvas's picture
 is covered and the moving pixels' old place shows empty), the moving pixels with the affine as their item
 transform (Qt resamples them while dragging; the committed result is resampled by the core), and the layers
-above. The two composites are made in a job (latest wins) when the tool targets a layer, so they are ready when
-a drag starts. Layers are split below/above in the stack order (in the depth orders by depth: a preview of the
-z-buffer order takes the layer as one depth).
+above. The two composites (each over the box its layers cover) are made in a job (latest wins) when the tool
+targets a layer, so they are ready when a drag starts. Layers are split below/above in the stack order (in the
+depth orders by depth: a preview of the z-buffer order takes the layer as one depth).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPen, QPixmap, QPolygonF, QTransform
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap, QPolygonF, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsPolygonItem, QGraphicsRectItem
 
 from seethrough.app.canvas import CanvasView, to_display_qimage
 from seethrough.app.tools.transform_geometry import HANDLES, Box, Handle, Placement
-from seethrough.core.compositing import composite, order_layers
+from seethrough.core.compositing import composite_region, order_layers
 from seethrough.core.document import DocumentSnapshot, Layer
 from seethrough.core.selection import pixels as px
 from seethrough.core.selection.value import Selection
@@ -35,12 +35,32 @@ HANDLE_PX = 8
 CELL, LIGHT, DARK = 12, 245, 205
 
 
-def checkerboard(width: int, height: int) -> np.ndarray:
-    """The canvas's checkerboard as an opaque RGB image of the canvas (in canvas pixels, as the canvas draws it)."""
-    ys, xs = np.ogrid[:height, :width]
-    light = ((xs // CELL + ys // CELL) % 2) == 0
-    grey = np.where(light, LIGHT, DARK).astype(np.uint8)
-    return np.repeat(grey[..., None], 3, axis=2)
+def checkerboard(width: int, height: int) -> QImage:
+    """The canvas's checkerboard over a canvas of `width`×`height` (in canvas pixels, as the canvas draws it)."""
+    tile = QImage(2 * CELL, 2 * CELL, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(QColor(DARK, DARK, DARK))
+    out = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    painter = QPainter(tile)  # QImage painting is safe in a worker thread (QPixmap is not)
+    painter.fillRect(0, 0, CELL, CELL, QColor(LIGHT, LIGHT, LIGHT))
+    painter.fillRect(CELL, CELL, CELL, CELL, QColor(LIGHT, LIGHT, LIGHT))
+    painter.end()
+    painter = QPainter(out)
+    painter.fillRect(0, 0, width, height, QBrush(tile))
+    painter.end()
+    return out
+
+
+def composite_box(layers: list[Layer], size: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The layers composited over the canvas box they cover (not the whole canvas), and where it lies; None when
+    they cover nothing."""
+    boxes = [layer.bbox for layer in layers if layer.rgba.size]
+    if not boxes:
+        return None
+    x0, y0 = max(0, min(b[0] for b in boxes)), max(0, min(b[1] for b in boxes))
+    x1, y1 = min(size[0], max(b[2] for b in boxes)), min(size[1], max(b[3] for b in boxes))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return composite_region(layers, (x0, y0, x1, y1)), (x0, y0)
 
 
 @dataclass(frozen=True)
@@ -59,13 +79,15 @@ class Target:
 
 @dataclass(frozen=True)
 class Pictures:
-    """The pending picture's parts for one target: under (opaque), moving (at `offset`), above."""
+    """The pending picture's parts for one target: under (the whole canvas, opaque), moving (at `offset`), above
+    (at `above_offset`; None when no layer is above)."""
 
     target: Target
     under: QImage
     moving: QImage | None
     offset: tuple[int, int]
-    above: QImage
+    above: QImage | None
+    above_offset: tuple[int, int] = (0, 0)
 
 
 def split_layers(snapshot: DocumentSnapshot, uid: str, mode: str) -> tuple[list[Layer], list[Layer]]:
@@ -88,10 +110,16 @@ def make_pictures(target: Target, mode: str) -> Pictures:
         moving, offset = floating.rgba, floating.offset
         if layer.visible:
             under = [*under, replace(layer, rgba=px.with_alpha(layer.rgba, floating.remaining))]
-    under_image = composite(under, size, background=checkerboard(*size))
-    above_image = composite(above, size)
+    under_image = checkerboard(*size)
+    below = composite_box(under, size)
+    if below is not None:
+        painter = QPainter(under_image)
+        painter.drawImage(QPointF(*below[1]), to_display_qimage(below[0]))
+        painter.end()
+    over = composite_box(above, size)
     moving_image = to_display_qimage(moving) if moving.size and layer.visible else None
-    return Pictures(target, to_display_qimage(under_image), moving_image, offset, to_display_qimage(above_image))
+    return Pictures(target, under_image, moving_image, offset, None if over is None else to_display_qimage(over[0]),
+                    (0, 0) if over is None else over[1])
 
 
 def qtransform(placement: Placement, box: Box) -> QTransform:
@@ -148,7 +176,8 @@ class TransformPreview:
                 item.setPixmap(QPixmap())
             return
         self.under.setPixmap(QPixmap.fromImage(pictures.under))
-        self.above.setPixmap(QPixmap.fromImage(pictures.above))
+        self.above.setPixmap(QPixmap() if pictures.above is None else QPixmap.fromImage(pictures.above))
+        self.above.setOffset(QPointF(*pictures.above_offset))
         self.moving.setPixmap(QPixmap.fromImage(pictures.moving) if pictures.moving is not None else QPixmap())
         self.moving.setOffset(QPointF(*pictures.offset))
         self.moving.setOpacity(pictures.target.layer.opacity)

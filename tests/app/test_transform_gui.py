@@ -73,7 +73,7 @@ def test_drag_inside_moves_with_a_preview_and_enter_commits_one_step(window, qtb
     assert (preview.moving.transform().dx(), preview.moving.transform().dy()) == (dx, dy)
     under = preview.pictures.under
     assert under.pixelColor(40, 40).red() == PAPER[0]  # the layer's old place shows what is below it
-    assert preview.pictures.above.pixelColor(40, 40).alpha() == 0  # nothing above "shapes"
+    assert preview.pictures.above is None  # nothing above "shapes"
     assert (tool.panel.tx.value(), tool.panel.ty.value()) == (dx, dy)  # the numbers follow the drag
     QTest.mouseRelease(viewport, LEFT, NO_MODIFIER, b)
     assert shapes(window) is before and doc.history.index == steps  # untouched until Enter
@@ -183,3 +183,18 @@ def test_the_selected_part_moves_and_the_selection_follows(window, qtbot):
     x0, y0, x1, y1 = doc.selection.extent
     assert (x0, y0) == (round(corner[0]) + dx, round(corner[1]) + dy)
     assert doc.history.index == 2
+
+
+def test_the_preview_keeps_the_layers_above_over_the_moving_one(window, qtbot):
+    doc = window.session.document
+    window.session.set_current(doc.find("paper").uid)
+    tool = window.toolbox.activate("transform")
+    qtbot.waitUntil(lambda: tool.target is not None and tool.target.uid == doc.find("paper").uid
+                    and tool.preview.pictures is not None and tool.preview.pictures.target is tool.target,
+                    timeout=20_000)
+    pictures = tool.preview.pictures
+    assert pictures.above_offset == (20, 20)  # "shapes", over the box it covers
+    assert pictures.above.pixelColor(20, 20).red() == 200  # its square A, at canvas (40, 40)
+    assert pictures.under.pixelColor(5, 5).red() in (205, 245)  # nothing under the paper: the checkerboard
+    drag(window.canvas, [(230, 170), (200, 150)])
+    assert tool.preview.above.isVisible() and tool.preview.above.zValue() > tool.preview.moving.zValue()
