@@ -9,18 +9,20 @@ modifiers held when it starts: Shift adds, Alt subtracts, Shift+Alt intersects. 
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QCursor, QPainterPath, QPen
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGraphicsPathItem, QLabel, QWidget
 
 from seethrough.app.canvas import CanvasView
+from seethrough.app.jobs import Job
 from seethrough.app.operations import run_operation
 from seethrough.app.params import bind_combo
 from seethrough.app.tools.base import Tool
 from seethrough.core.errors import SeeThroughError
-from seethrough.core.operations import layer_ref
+from seethrough.core.operations import Operation, layer_ref
 from seethrough.core.operations.editing import Select
 
 #: above the picture, under the marching ants
@@ -55,6 +57,36 @@ def feedback_item(canvas: CanvasView) -> QGraphicsPathItem:
     return item
 
 
+class OperationQueue(QObject):
+    """A tool's operations run one after another, each planned on the document as the one before left it: a second
+    wand click while the first is still computed waits for it, instead of being refused as stale."""
+
+    def __init__(self, canvas: CanvasView) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+        self._waiting: deque[tuple[Operation, bool]] = deque()
+        self._job: Job | None = None
+        canvas.jobs.job_changed.connect(self._job_changed)
+
+    @property
+    def busy(self) -> bool:
+        return self._job is not None or bool(self._waiting)
+
+    def add(self, op: Operation, background: bool) -> None:
+        self._waiting.append((op, background))
+        self._start()
+
+    def _start(self) -> None:
+        while self._job is None and self._waiting:
+            op, background = self._waiting.popleft()
+            self._job = run_operation(self.canvas.session, self.canvas.jobs, op, self.canvas, background=background)
+
+    def _job_changed(self, job: Job) -> None:
+        if job is self._job and not job.state.active:
+            self._job = None
+            QTimer.singleShot(0, self._start)  # after the job's result was applied (that follows this signal)
+
+
 class SelectionTool(Tool):
     """What every selection tool shares: the mode (Tool Options, or the modifiers) and running `select`."""
 
@@ -64,6 +96,7 @@ class SelectionTool(Tool):
         bind_combo(self.mode_box, Select, "mode")
         self.mode_box.setObjectName(f"{self.key}-mode")
         self.feedback = feedback_item(canvas)
+        self.queue = OperationQueue(canvas)
 
     @property
     def mode(self) -> str:
@@ -103,7 +136,7 @@ class SelectionTool(Tool):
 
             show_error(self.canvas, exc)
             return
-        run_operation(self.canvas.session, self.canvas.jobs, op, self.canvas, background=background)
+        self.queue.add(op, background)
 
     def deselect_on_click(self, mode: str) -> None:
         """A click without a drag: deselect in replace mode (Krita)."""

@@ -269,3 +269,21 @@ def test_menu_entries_are_enabled_when_they_can_run(window, qtbot):
     assert not actions["select-all"].isEnabled() and not actions["delete"].isEnabled()
     window.tabs.setCurrentWidget(window.workspaces["stratify"])
     assert actions["delete"].isEnabled()
+
+
+def test_quick_wand_clicks_each_count(window, qtbot, monkeypatch):
+    """Clicks faster than the wand is computed wait for each other (each is planned on what the one before left),
+    instead of being refused as stale."""
+    from seethrough.app import errors
+
+    monkeypatch.setattr(errors, "last_message", "")
+    tool = window.toolbox.activate("select-wand")
+    tool.tolerance.setValue(10)
+    doc = window.session.document
+    click(window.canvas, 40, 40)
+    click(window.canvas, 100, 50, SHIFT)
+    click(window.canvas, 180, 120, SHIFT)
+    assert doc.history.index < 3  # the first is still being computed
+    qtbot.waitUntil(lambda: doc.history.index == 3 and not tool.queue.busy, timeout=30_000)
+    assert np.array_equal(selected(window), np.maximum.reduce([box_mask(A), box_mask(B), box_mask(C)]))
+    assert errors.last_message == ""
