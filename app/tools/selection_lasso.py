@@ -112,10 +112,14 @@ class PolygonLassoTool(SelectionTool):
         canvas.scene().addItem(self._catcher)
 
     def activate(self) -> None:
+        self._cover_canvas()
+        self._catcher.setVisible(True)
+
+    def _cover_canvas(self) -> None:
+        """The double-click catcher covers the document's canvas (which may have been replaced since)."""
         doc = self.canvas.session.document
         if doc is not None:
             self._catcher.setRect(QRectF(0, 0, doc.width, doc.height))
-        self._catcher.setVisible(True)
 
     def deactivate(self) -> None:
         self._catcher.setVisible(False)
@@ -127,6 +131,7 @@ class PolygonLassoTool(SelectionTool):
             return False
         if not self.points:
             self._mode = mode_of(modifiers, self.mode)
+            self._cover_canvas()
         elif len(self.points) >= 3 and self._near_first(pos):
             self.close()
             return False

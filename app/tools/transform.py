@@ -240,6 +240,7 @@ class TransformTool(Tool):
         if same:
             return
         self.target = target
+        self._drag = None  # a drag that began on what was there before ends here
         if self.placement != Placement():
             self.placement = Placement()
             self.panel.set_placement(self.placement)
