@@ -30,6 +30,7 @@ from seethrough.app.autosave import Autosave
 from seethrough.app.canvas import CanvasView
 from seethrough.app.file_actions import FileActions
 from seethrough.app.jobs import JobManager
+from seethrough.app.menus.editing import EditingMenus
 from seethrough.app.panels.checks_panel import ChecksPanel
 from seethrough.app.panels.jobs_panel import JobsPanel
 from seethrough.app.panels.layers_panel import LayersPanel
@@ -39,6 +40,7 @@ from seethrough.app.screen_fit import fit_to_screen
 from seethrough.app.session import DocumentSession
 from seethrough.app.settings import Settings
 from seethrough.app.theme import THEMES, apply_theme
+from seethrough.app.tools.brush import BrushTool
 from seethrough.app.tools.registry import default_tools
 from seethrough.app.tools.toolbox import Toolbox
 from seethrough.app.workspace_host import WorkspaceHost
@@ -184,8 +186,15 @@ class MainWindow(QMainWindow):
             workspace.history_changed.connect(self._update_undo)
         self._update_undo()
         self._build_view_menu()
-        layer_menu = self.menuBar().addMenu("&Layer")
-        self._action(layer_menu, "New Layer", self.layers_panel.new_layer, "Ctrl+Shift+N")
+        self.editing = EditingMenus(self, e)  # Layer and Select menus, selection actions in Edit, marching ants
+        layer_menu = self.editing.layer_menu
+        first = layer_menu.actions()[0]
+        layer_menu.insertAction(first, self._action(layer_menu, "New Layer", self.layers_panel.new_layer,
+                                                    "Ctrl+Shift+N"))  # first in the menu, above the masks
+        layer_menu.insertSeparator(first)
+        brush = self.toolbox.tools["brush"]
+        assert isinstance(brush, BrushTool)
+        self.editing.colour_source = lambda: brush.panel.colours.foreground  # Fill uses the brush's foreground
         w = self.menuBar().addMenu("&Window")
         for i, workspace in enumerate(self.workspaces.values()):
             self._action(w, workspace.title, lambda _=False, ws=workspace: self.tabs.setCurrentWidget(ws),

@@ -32,10 +32,12 @@ def run_operation(
     lane: str = MAIN,
     resources: Any = None,
     show_errors: bool = True,
+    background: bool = False,
 ) -> Job | None:
     """Apply `op` to the open document (see the module doc): `on_applied(command)` after it was applied,
     `on_refused(error)` after a refusal, failure or stale result was shown (`show_errors=False`: not shown, the
-    caller tells the user itself). Returns the job when one was started."""
+    caller tells the user itself). Returns the job when one was started. `background`: plan in a job even an
+    operation declared instant (one whose cost depends on its input, as the magic wand's composite or a wide grow)."""
     if session.document is None:
         return None
     snapshot = session.snapshot()
@@ -60,7 +62,7 @@ def run_operation(
         if on_applied is not None:
             on_applied(command)
 
-    if op.instant or jobs is None:
+    if (op.instant and not background) or jobs is None:
         try:
             planned = op.plan(snapshot, Context(resources=resources))
         except SeeThroughError as exc:

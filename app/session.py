@@ -6,6 +6,9 @@ Widgets never hold document state: they read `session.document` and change it on
 `session.snapshot()` (an immutable value) and hand back a Command. A whole new document (Decompose's result,
 Annotate → Stratify) comes in through `offer_document`: an undoable replacement when a document is open.
 Cross-workspace requests are signals here (`go_to`, `layer_model_chosen`), so no workspace touches another's widgets.
+Editing state shared by the canvas tools lives here too: `selection_changed` (the document's selection, for the
+marching ants and the menus) and `edit_mask` (Layer ▸ Edit Mask, M: the brush paints the current layer's mask; it
+is on only while that layer has a mask, `edit_mask_changed` says when it flips).
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class DocumentSession(QObject):
     region_changed = Signal(object)
     #: a short message for the status bar (an operation's note: a fallback used, an optional model missing)
     notice = Signal(str)
+    #: what is selected changed (`document.selection`: a select operation, its undo, a new document)
+    selection_changed = Signal()
+    #: the brush paints the current layer's mask instead of its pixels (Krita's M), or no longer does (bool)
+    edit_mask_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,12 +63,30 @@ class DocumentSession(QObject):
         #: the document came from an autosave: unsaved until the user saves it, whatever its history says
         self.recovered = False
         self.region: tuple[int, int, int, int] | None = None
+        #: the brush paints the current layer's mask (Layer ▸ Edit Mask, M); only ever on while that layer has one
+        self.edit_mask = False
         self._unsubscribe: Callable[[], None] | None = None
 
     def set_region(self, box: tuple[int, int, int, int] | None) -> None:
         """Select a canvas region (or clear it with None)."""
         self.region = None if box is None else (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         self.region_changed.emit(self.region)
+
+    def set_edit_mask(self, on: bool) -> None:
+        """Paint the current layer's mask with the brush (True) or its pixels (False)."""
+        on = bool(on) and self._current_has_mask()
+        if on != self.edit_mask:
+            self.edit_mask = on
+            self.edit_mask_changed.emit(on)
+
+    def _current_has_mask(self) -> bool:
+        layer = self.current_layer
+        return layer is not None and layer.layer_mask is not None
+
+    def _drop_edit_mask_without_mask(self) -> None:
+        """Mask editing ends when the current layer has no mask (another layer became current, or it was deleted)."""
+        if self.edit_mask and not self._current_has_mask():
+            self.set_edit_mask(False)
 
     # --- document lifetime ---------------------------------------------------------------------
     def set_document(self, doc: Document | None, path: Path | None = None, recovered: bool = False) -> None:
@@ -76,8 +101,10 @@ class DocumentSession(QObject):
             self.current_uid = doc.layers[-1].uid if doc.layers else ""
         else:
             self.current_uid = ""
+        self._drop_edit_mask_without_mask()
         self.document_replaced.emit(doc)
         self.current_layer_changed.emit(self.current_uid)
+        self.selection_changed.emit()
         self.history_changed.emit()
         self.changed.emit()
 
@@ -94,6 +121,9 @@ class DocumentSession(QObject):
                 self.current_uid = self.document.layers[-1].uid if self.document.layers else ""
             self.document_replaced.emit(self.document)
             self.current_layer_changed.emit(self.current_uid)
+            self.selection_changed.emit()
+        elif event == "selection":
+            self.selection_changed.emit()
         elif event == "layers":
             if self.document is not None and self.current_uid not in {layer.uid for layer in self.document}:
                 self.set_current(self.document.layers[-1].uid if self.document.layers else "")
@@ -104,6 +134,7 @@ class DocumentSession(QObject):
             self.changed.emit()
         elif event == "history":
             self.history_changed.emit()
+        self._drop_edit_mask_without_mask()
 
     @property
     def is_dirty(self) -> bool:
@@ -174,6 +205,7 @@ class DocumentSession(QObject):
     def set_current(self, uid: str) -> None:
         if uid != self.current_uid:
             self.current_uid = uid
+            self._drop_edit_mask_without_mask()
             self.current_layer_changed.emit(uid)
 
     @property

@@ -338,15 +338,50 @@ def move_layer_mask(mask: LayerMask, affine: Affine, window: Window) -> LayerMas
     return LayerMask.from_array(moved, out[:2], fill=mask.fill, enabled=mask.enabled)
 
 
-def _transform_selection(layer: Layer, selection: Selection, params: TransformParams, window: Window) -> Command:
-    """Cut the selected pixels, transform them and the selection, put them back over the rest."""
+@dataclass(frozen=True)
+class Floating:
+    """What a transform with a selection moves: the selected pixels of a layer cut out (cropped to them, `rgba`
+    and `depth` at `offset`; empty when the selection holds none of the layer's pixels), and the layer's alpha
+    that stays (`remaining`, over the layer's box)."""
+
+    rgba: np.ndarray
+    depth: np.ndarray | None
+    offset: tuple[int, int]
+    remaining: np.ndarray
+
+    @property
+    def box(self) -> Box | None:
+        if self.rgba.size == 0:
+            return None
+        x, y = self.offset
+        return (x, y, x + self.rgba.shape[1], y + self.rgba.shape[0])
+
+
+def floating_part(layer: Layer, selection: Selection) -> Floating:
+    """Split `layer` by `selection` as a transform does (the two parts put back together give the layer)."""
     remaining = px.remaining_alpha(layer.alpha, selection.in_box(layer.bbox))
-    piece_rgba, piece_depth, piece_offset = crop_to_content(
+    rgba, depth, offset = crop_to_content(
         px.with_alpha(layer.rgba, px.cut_alpha(layer.alpha, remaining)), layer.depth, layer.offset
     )
-    has_piece = piece_rgba.size > 0
-    box = (piece_offset[0], piece_offset[1], piece_offset[0] + piece_rgba.shape[1],
-           piece_offset[1] + piece_rgba.shape[0]) if has_piece else selection.extent
+    return Floating(rgba, depth, offset, remaining)
+
+
+def moving_box(layer: Layer, selection: Selection | None) -> Box:
+    """The box whose centre a transform turns and scales about: the layer's box, or with a selection the box of
+    the selected pixels (the selection's own box when it holds none of the layer's pixels)."""
+    if selection is None:
+        return layer.bbox
+    box = floating_part(layer, selection).box
+    return box if box is not None else selection.extent
+
+
+def _transform_selection(layer: Layer, selection: Selection, params: TransformParams, window: Window) -> Command:
+    """Cut the selected pixels, transform them and the selection, put them back over the rest."""
+    floating = floating_part(layer, selection)
+    remaining, piece_rgba, piece_depth, piece_offset = (floating.remaining, floating.rgba, floating.depth,
+                                                         floating.offset)
+    has_piece = floating.box is not None
+    box = floating.box if floating.box is not None else selection.extent
     affine = on_pixel_grid(transform_affine(params, _centre(box)), box)
     if selection.outside:  # the rest of the canvas is selected too: move the whole canvas's mask
         alpha, sel_box = move_mask(selection.on_canvas(), (0, 0), affine, window)

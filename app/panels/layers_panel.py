@@ -10,8 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -55,6 +64,8 @@ BUTTONS = (
     ("sort", "sort-depth", "Sort by depth (far at the bottom, near on top)"),
 )
 THUMB = 40
+#: the side of a layer mask's thumbnail, in the layer thumbnail's lower right corner
+MASK_THUMB = 20
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -73,6 +84,8 @@ def thumbnail(layer: Layer, size: int = THUMB) -> QPixmap:
         img = QImage(small.data, small.shape[1], small.shape[0], 4 * small.shape[1], QImage.Format.Format_RGBA8888)
         scaled = img.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         painter.drawImage(6 + (size - scaled.width()) // 2, (size - scaled.height()) // 2, scaled)
+    if layer.layer_mask is not None:
+        _draw_mask(painter, layer, 6 + size - MASK_THUMB, size - MASK_THUMB)
     painter.end()
     return pix
 
@@ -86,11 +99,37 @@ def unused_name(layers: Sequence[Layer], stem: str = "Layer") -> str:
     return f"{stem} {n}"
 
 
+def _draw_mask(painter: QPainter, layer: Layer, x: int, y: int) -> None:
+    """The layer's mask in grey (white shows) over the layer's box, framed; crossed out in red when disabled."""
+    mask = layer.layer_mask
+    assert mask is not None
+    x0, y0, x1, y1 = layer.bbox
+    if x1 > x0 and y1 > y0:
+        step = max(1, max(x1 - x0, y1 - y0) // (MASK_THUMB * 2))
+        grey = np.ascontiguousarray(mask.over(layer.bbox)[::step, ::step])
+    else:
+        grey = np.full((1, 1), mask.fill, np.uint8)
+    img = QImage(grey.data, grey.shape[1], grey.shape[0], grey.shape[1], QImage.Format.Format_Grayscale8)
+    painter.fillRect(x - 1, y - 1, MASK_THUMB + 2, MASK_THUMB + 2, QColor(30, 30, 30))
+    painter.drawImage(QRect(x, y, MASK_THUMB, MASK_THUMB), img)
+    if not mask.enabled:
+        painter.setPen(QPen(QColor(230, 40, 40), 2))
+        painter.drawLine(x, y, x + MASK_THUMB, y + MASK_THUMB)
+        painter.drawLine(x + MASK_THUMB, y, x, y + MASK_THUMB)
+
+
+def mask_text(layer: Layer) -> str:
+    """How a layer's row names its mask: "" without one."""
+    if layer.layer_mask is None:
+        return ""
+    return " · mask" if layer.layer_mask.enabled else " · mask off"
+
+
 class LayersModel(QAbstractListModel):
     def __init__(self, session: DocumentSession) -> None:
         super().__init__()
         self.session = session
-        self._thumbs: dict[tuple[str, int], QIcon] = {}
+        self._thumbs: dict[tuple[str, int, int, bool], QIcon] = {}
         session.document_replaced.connect(self._reset)
         session.layers_changed.connect(self._reset)
         session.layer_changed.connect(self._layer_changed)
@@ -131,17 +170,21 @@ class LayersModel(QAbstractListModel):
                 return layer.name
             lock = " [locked]" if layer.locked else ""
             opacity = "" if layer.opacity >= 1.0 else f"  {layer.opacity:.0%}"
-            return f"{layer.name}{lock}{opacity}\n{layer.tag or 'untagged'} · depth {layer.depth_value:.2f}"
+            return (f"{layer.name}{lock}{opacity}\n{layer.tag or 'untagged'} · depth {layer.depth_value:.2f}"
+                    f"{mask_text(layer)}")
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole:
-            key = (layer.uid, id(layer.shown_rgba))
+            mask = layer.layer_mask
+            key = (layer.uid, id(layer.shown_rgba), id(mask), mask is not None and mask.enabled)
             if key not in self._thumbs:
                 self._thumbs[key] = QIcon(thumbnail(layer))
             return self._thumbs[key]
         if role == Qt.ItemDataRole.ToolTipRole:
             x0, y0, x1, y1 = layer.bbox
-            return f"{layer.name} ({layer.tag or 'no tag'})\nbox {x0},{y0}–{x1},{y1}\n{layer.provenance}"
+            masked = "" if layer.layer_mask is None else (
+                "\nlayer mask" + ("" if layer.layer_mask.enabled else " (disabled)"))
+            return f"{layer.name} ({layer.tag or 'no tag'})\nbox {x0},{y0}–{x1},{y1}\n{layer.provenance}{masked}"
         if role == Qt.ItemDataRole.UserRole:
             return layer.uid
         return None

@@ -97,6 +97,8 @@ class BrushTool(Tool):
         panel = BrushOptions(self.canvas.session)
         panel.size_changed.connect(lambda size: self.outline.set_diameter(size))
         panel.add_mask_requested.connect(self.add_mask)
+        panel.mode_changed.connect(self._mode_changed)
+        self.canvas.session.edit_mask_changed.connect(self._follow_edit_mask)
         self.outline.set_diameter(panel.brush_size.value())
         return panel
 
@@ -122,6 +124,18 @@ class BrushTool(Tool):
             self._mode_before[mode] = self.mode
             self.set_mode(mode)
 
+    def _mode_changed(self, mode: str) -> None:
+        """The mask mode is Layer ▸ Edit Mask: one switch, whichever way the user flips it."""
+        self.canvas.session.set_edit_mask(mode == "mask")
+
+    def _follow_edit_mask(self, on: bool) -> None:
+        session = self.canvas.session
+        if on and self.mode != "mask":
+            self.toggle("mask")
+        elif not on and self.mode == "mask" and session.current_layer is not None \
+                and session.current_layer.layer_mask is not None:
+            self.toggle("mask")  # switched off by the user, not because the current layer has no mask
+
     def add_mask(self) -> None:
         """Give the current layer a mask (Mask add) and paint on it."""
         session = self.canvas.session
@@ -131,6 +145,7 @@ class BrushTool(Tool):
         run_operation(session, None, Mask(layer=layer_ref(session.document, layer.uid), action="add"), self.canvas)
         if self.mode != "mask":
             self.toggle("mask")
+        session.set_edit_mask(True)  # now that there is a mask, Layer ▸ Edit Mask is on with the brush's mode
 
     # --- what follows the pointer ------------------------------------------------------------------------------------
     def cursor(self) -> QCursor:

@@ -33,7 +33,7 @@ class PanTool(Tool):
 class RegionTool(Tool):
     key: ClassVar[str] = "region"
     title: ClassVar[str] = "Region"
-    icon: ClassVar[str] = "select-rect"
+    icon: ClassVar[str] = "region"
     shortcut: ClassVar[str] = "R"
     tip: ClassVar[str] = ("Drag a box on the canvas: the region that Decompose ▸ Re-decompose region runs the layer "
                           "model on again (Shift+R clears it).")

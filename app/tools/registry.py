@@ -9,12 +9,14 @@ from seethrough.app.canvas import CanvasView
 from seethrough.app.tools.base import Tool
 from seethrough.app.tools.brush import BrushTool
 from seethrough.app.tools.navigation import PanTool, RegionTool
+from seethrough.app.tools.selection_tools import SELECTION_TOOLS
 
 #: (tool factory) in tool-bar order; the first is active at start
 TOOLS: list[Callable[[CanvasView], Tool]] = [
     PanTool,
     RegionTool,
     BrushTool,
+    *SELECTION_TOOLS,  # rectangle, ellipse, lasso, polygon, wand (app/tools/selection*.py) and transform
 ]
 
 
