@@ -19,8 +19,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from seethrough.app.session import DocumentSession
-from seethrough.app.workspaces.stratify import StratifyWorkspace
-from tests.support.stall import StallMeter, spin_until, stratify_scene
+from tests.support.stall import StallMeter, spin_until, stratify_scene, stratify_workspace
 
 
 def main() -> None:
@@ -29,9 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     session = DocumentSession()
-    workspace = StratifyWorkspace(session)
-    workspace.resize(1200, 800)
-    workspace.show()
+    workspace = stratify_workspace(session)
     doc = stratify_scene(args.side)
     from seethrough.app.gc_policy import quiet_gc
 

@@ -46,6 +46,7 @@ from seethrough.app.wrapped_text import WrappedText
 from seethrough.core.decompose.options import SPEED_SETTINGS, DecomposeOptions
 from seethrough.core.document import Document
 from seethrough.core.errors import ModelNotFound, SeeThroughError
+from seethrough.core.operations.base import Context, Planned, commit
 from seethrough.core.operations.decomposing import Decompose, RedecomposeRegion
 
 if TYPE_CHECKING:  # the engine module loads torch: imported where a model is loaded, not with the app
@@ -437,13 +438,25 @@ class DecomposeWorkspace(Workspace):
         self.progress.setValue(0)
         self._started = time.monotonic()
         name = self.image_path.name if self.image_path and not self.image_from_document else "decomposition"
-        image = None if self.image_from_document else self.image_path
-        if self.session.document is None or (image is None and self.session.document.source is None):
-            # nothing to decompose through the document yet: it becomes the illustration (one undo step undoes both)
-            self.session.set_document(Document(self.image.shape[1::-1], [], source=self.image.copy()), None)
-        op = Decompose(image=image, options=options)
-        self.job = run_operation(self.session, self.jobs, op, self, lambda _c: self._on_finished(name),
-                                 self._on_failed, lane=LANE, resources=self.engines, show_errors=False)
+        op = Decompose(image=None if self.image_from_document else self.image_path, options=options)
+        # the plan reads the illustration shown here (a file's, the document's, or one handed over in memory), never
+        # the open document: what runs is what the user sees
+        shown = Document(self.image.shape[1::-1], [], source=self.image.copy())
+        snapshot = shown.snapshot()
+
+        def plan(progress: Callable[[float, str], None], is_cancelled: Callable[[], bool]) -> Planned:
+            return op.plan(snapshot, Context(progress, is_cancelled, self.engines))
+
+        def apply(planned: Planned) -> None:
+            doc = self.session.document
+            if doc is None:  # nothing was open: the decomposition becomes the document (Undo goes back to the image)
+                commit(shown, snapshot, op, planned)
+                self.session.set_document(shown, None)
+            else:  # it replaces what is open as one undo step
+                commit(doc, doc.snapshot(), op, planned)
+            self._on_finished(name)
+
+        self.job = self.jobs.submit(op.describe(), plan, apply, self._on_failed, lane=LANE)
         self._update_buttons()
 
     def _busy(self) -> bool:

@@ -118,7 +118,9 @@ def test_run_fills_the_document_and_reports_reconstruction(workspace, models, qt
     qtbot.waitUntil(lambda: workspace.run_button.isEnabled(), timeout=500_000)
     doc = workspace.session.document
     assert doc is not None and doc.size == (64, 48) and len(doc.layers) > 0
-    assert "PSNR" in workspace.result_label.text()
+    assert doc.history.undo_text == "Decompose"  # nothing was open: Undo goes back to the illustration alone
+    assert [op.op for op in doc.history.operations()[0]] == ["decompose"]
+    qtbot.waitUntil(lambda: "PSNR" in workspace.result_label.text(), timeout=60_000)  # checked in its own job
     assert workspace.progress.value() == 1000
     workspace.grab().save(str(tmp_path / "decompose.png"))
 

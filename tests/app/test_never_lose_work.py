@@ -163,7 +163,7 @@ def test_closing_while_decompose_runs_stops_it_without_abort(window, qtbot, laye
     assert stepping.wait(300)
     window.tabs.setCurrentWidget(decompose)
     window.docks["Jobs"].raise_()
-    qtbot.waitUntil(lambda: ("Decompose decomposition", "running") in window.jobs_panel.rows(), timeout=30_000)
+    qtbot.waitUntil(lambda: ("Decompose", "running") in window.jobs_panel.rows(), timeout=30_000)
     assert window.grab().save(str(screens / "jobs-panel-decompose.png"))
     window.close()
     assert window.isVisible() and "stopping" in window.statusBar().currentMessage()

@@ -53,16 +53,16 @@ def test_open_review_list_then_next_model(window, qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: ws.state is not None and not window.jobs.busy, timeout=60_000)
     assert ws.state.model.path == first.model_file  # the review copy inside the dataset
     assert "rank 1 of 2 (2 left)" in ws.status.text()
-    labels = ws.state.store.path
+    labels = ws.state.document.label_path
     assert labels == first.model_file.with_name("Wanko.labels.json") and labels.is_file()
-    assert ws.state.store.tags()  # the batch's labels, ready to be checked
+    assert ws.state.labels.tags()  # the batch's labels, ready to be checked
 
     # a person relabels a mesh: the label file of the copy changes, so the list counts this model as handled
-    mesh = next(m for m in ws.state.mesh_ids if ws.state.store.tag(m) not in (None, "face"))
+    mesh = next(m for m in ws.state.mesh_ids if ws.state.labels.tag(m) not in (None, "face"))
     ws.select([mesh])
     ws.mesh_panel.tree.setFocus()
     qtbot.keyClick(ws.mesh_panel.tree, Qt.Key.Key_4)
-    assert (ws.state.store.tag(mesh), ws.state.store.source(mesh)) == ("face", "human")
+    assert (ws.state.labels.tag(mesh), ws.state.labels.source(mesh)) == ("face", "human")
     after = next_for_review(report)
     assert after is not None and after.rank == 2 and after.left == 1
 

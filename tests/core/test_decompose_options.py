@@ -18,13 +18,13 @@ def test_defaults_follow_the_released_pipeline():
 @pytest.mark.parametrize(
     "changes, word",
     [
-        ({"tagset": "v9"}, "tag set"),
-        ({"offload": "disk"}, "memory mode"),
+        ({"tagset": "v9"}, "tagset: 'v9' is not one of v3, v2"),
+        ({"offload": "disk"}, "offload: 'disk' is not one of auto"),
         ({"resolution": 1000}, "multiple of 64"),
         ({"steps": 0}, "steps"),
         ({"quantize": "2bit"}, "quantize"),
         ({"depth_steps": 0}, "steps"),
-        ({"output_frame": "page"}, "output frame"),
+        ({"output_frame": "page"}, "output_frame: 'page' is not one of input, canvas"),
     ],
 )
 def test_bad_options_are_bad_input(changes, word):

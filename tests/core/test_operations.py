@@ -50,6 +50,7 @@ EXAMPLES = {
     "stroke": {"layer": "face", "tool": "paint", "points": ((10.0, 10.0, 1.0),)},
     "select": {"shape": "rect", "box": (0.0, 0.0, 10.0, 10.0)},
     "selection": {"action": "delete", "layer": "face"},
+    "redecompose-region": {"box": (0, 0, 10, 10)},
 }
 
 

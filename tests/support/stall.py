@@ -136,3 +136,19 @@ def stratify_scene(side: int = 2048, seed: int = 0) -> Document:
     depth += rng.normal(0, 0.03, depth.shape).astype(np.float32)
     layer = Layer("hair", rgba, depth=np.clip(depth, 0, 1), tag="front hair", depth_value=0.5)
     return Document((side, side), [layer], source=rgba.copy())
+
+
+def stratify_workspace(session):
+    """The Stratify workspace with the document canvas beside it, shown, as the window builds them (the canvas is the
+    window's; the workspace reads its composite mode and the scenario waits for its image)."""
+    from seethrough.app.canvas import CanvasView
+    from seethrough.app.workspaces.stratify import StratifyWorkspace
+
+    workspace = StratifyWorkspace(session)
+    canvas = CanvasView(session, workspace.jobs)
+    workspace.attach_canvas(canvas)
+    workspace.resize(600, 800)
+    canvas.resize(1000, 800)
+    workspace.show()
+    canvas.show()
+    return workspace

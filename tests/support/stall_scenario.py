@@ -86,13 +86,10 @@ def main() -> None:
     calls = record_heavy_calls()
     from seethrough.app.gc_policy import quiet_gc
     from seethrough.app.session import DocumentSession
-    from seethrough.app.workspaces.stratify import StratifyWorkspace
-    from tests.support.stall import StallMeter
+    from tests.support.stall import StallMeter, stratify_workspace
 
     session = DocumentSession()
-    workspace = StratifyWorkspace(session)
-    workspace.resize(1200, 800)
-    workspace.show()
+    workspace = stratify_workspace(session)
     stratify_once(session, workspace, 64)
     quiet_gc()  # as the app does once its window is up (app.application.run_app)
     try:
