@@ -25,6 +25,8 @@ from seethrough.app.workspaces.base import Panel, Workspace
 #: QMainWindow.saveState's version: raise it when the docks change so an old layout is not applied to new docks
 LAYOUT_VERSION = 2
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+#: what a docked panel adds above and below its content: the title bar, and the tab bar of a tabbed group
+TITLE_BAR, TAB_BAR = 26, 28
 
 
 def dock_name(title: str) -> str:
@@ -195,6 +197,10 @@ class WorkspaceHost(QObject):
             extent = max(self._defaults[d.windowTitle()].extent for d in docks)
             vertical = area in (BOTTOM, Qt.DockWidgetArea.TopDockWidgetArea)
             sizes.append((docks[0], extent, Qt.Orientation.Vertical if vertical else Qt.Orientation.Horizontal))
+            height = max(self._defaults[d.windowTitle()].height for d in docks)
+            if height and not vertical:  # a side panel asking for its height (title bar and tab bar included)
+                chrome = TITLE_BAR + (TAB_BAR if len(docks) > 1 else 0)
+                sizes.append((docks[0], height + chrome, Qt.Orientation.Vertical))
         # sizes take once the window has laid the docks out (a window being built has no size to share yet)
         QTimer.singleShot(0, lambda: self._resize_docks(sizes))
 
@@ -202,9 +208,10 @@ class WorkspaceHost(QObject):
         layout = self.window.layout()
         if layout is not None:
             layout.activate()  # the new centre's size needs first
-        for dock, extent, orientation in sizes:
-            if dock.isVisible():
-                self.window.resizeDocks([dock], [extent], orientation)
+        for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):  # one call each: a later call for
+            shown = [(dock, extent) for dock, extent, o in sizes if o == orientation and dock.isVisible()]  # one
+            if shown:  # dock would otherwise undo an earlier one's share of the same column
+                self.window.resizeDocks([d for d, _ in shown], [e for _, e in shown], orientation)
 
     def reset_layout(self) -> None:
         if self.active is not None:

@@ -53,6 +53,8 @@ class Panel:
     group: str = "options"
     #: its width (side panels) or height (bottom panels) in the default layout
     extent: int = 340
+    #: a side panel's height in the default layout (0: it shares what its column has left)
+    height: int = 0
 
 
 @dataclass(frozen=True)

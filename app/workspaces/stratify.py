@@ -45,7 +45,8 @@ BINS = 64
 
 
 THUMB = 110
-HEATMAP = 140
+#: the side of the reconstruction check's heat map (it fits the bottom strip)
+HEATMAP = 104
 
 
 def _thumbnail(rgba: np.ndarray, side: int) -> QImage:
@@ -112,17 +113,25 @@ class StratifyWorkspace(Workspace):
         self.canvas = canvas
 
     def panels(self) -> list[Panel]:
-        return [Panel("Depth Strata", self.strata_panel), Panel("Reconstruction", self.recon_panel, group="")]
+        # the strata panel at the height it needs (the layers above take the rest of the column); the reconstruction
+        # check is a check: beside Checks in the bottom strip
+        height = self.strata_panel.minimumSizeHint().height()
+        return [Panel("Depth Strata", self.strata_panel, height=height),
+                Panel("Reconstruction", self.recon_panel, Qt.DockWidgetArea.BottomDockWidgetArea, group="bottom",
+                      extent=160)]
 
     def _build(self) -> None:
         panel = QWidget()
         column = QVBoxLayout(panel)
         self.layer_label = QLabel("no layer")
         column.addWidget(self.layer_label)
-        self.plot = pg.PlotWidget(title="pseudo-depth of the layer's pixels (0 = near)")
-        self.plot.setLabel("bottom", "depth")
+        # no plot title: a title's width is the plot's minimum width, wider than a docked panel
+        self.plot = pg.PlotWidget()
+        self.plot.setLabel("bottom", "pseudo-depth (0 = near)")
+        self.plot.setToolTip("The pseudo-depth of the layer's pixels: K-Means splits them at the white lines "
+                             "(drag one to move it)")
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMinimumHeight(180)
+        self.plot.setMinimumHeight(140)
         # one bar item and a few lines, updated in place: rebuilding the plot's items at every result re-lays and
         # repaints all of pyqtgraph's scene, the most expensive part of showing a result on the UI thread
         self.plot.setXRange(0.0, 1.0, padding=0.02)
@@ -163,14 +172,15 @@ class StratifyWorkspace(Workspace):
         self.strata_panel = panel
         self.recon_panel = QWidget()
         recon_layout = QHBoxLayout(self.recon_panel)
+        recon_layout.setContentsMargins(6, 4, 6, 4)
         self.recon_label = QLabel("—")
         self.recon_label.setWordWrap(True)
         self.recon_label.setToolTip("The layers composited and compared with the illustration (PSNR, SSIM, mean "
                                     "difference); the heat map shows where they differ")
         self.heatmap = QLabel()
         self.heatmap.setFixedSize(HEATMAP, HEATMAP)
-        recon_layout.addWidget(self.recon_label, 1)
         recon_layout.addWidget(self.heatmap)
+        recon_layout.addWidget(self.recon_label, 1)
         column.addStretch(1)
         # on its own (tests, benches) the workspace shows its panels; in the window they are docks
         layout = QVBoxLayout(self)

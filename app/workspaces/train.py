@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -208,9 +209,9 @@ class TrainWorkspace(Workspace):
         ckpt_layout = QVBoxLayout(ckpt_box)
         self.checkpoints = QListWidget()
         ckpt_layout.addWidget(self.checkpoints)
-        use = QPushButton("Use this model for Decompose")
-        use.clicked.connect(self._use_selected)
-        ckpt_layout.addWidget(use)
+        self.use_button = QPushButton("Use this model for Decompose")
+        self.use_button.clicked.connect(self._use_selected)
+        ckpt_layout.addWidget(self.use_button)
         validation_box = QGroupBox("Validation")
         validation_layout = QVBoxLayout(validation_box)
         self.validation_image = wrapping_label(validation_note(self.job_combo.currentText()))
@@ -399,11 +400,18 @@ class TrainWorkspace(Workspace):
         """List a checkpoint (or the final model) once; drop those the run has since deleted (it keeps the
         newest few)."""
         for row in reversed(range(self.checkpoints.count())):
-            item = self.checkpoints.item(row)
-            if item.text() == path or not Path(item.text()).exists():
+            listed = _checkpoint_path(self.checkpoints.item(row))
+            if listed == path or not Path(listed).exists():
                 self.checkpoints.takeItem(row)
-        if Path(path).exists():
-            self.checkpoints.addItem(path)
+        if Path(path).exists():  # shown inside the run's folder (the whole path in the tooltip)
+            try:
+                shown = str(Path(path).relative_to(Path(self.output_edit.text())))
+            except ValueError:
+                shown = path
+            item = QListWidgetItem(shown)
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(path)
+            self.checkpoints.addItem(item)
 
     def _status_text(self, event: dict) -> str:
         step = int(event["step"])
@@ -428,8 +436,8 @@ class TrainWorkspace(Workspace):
         item = self.checkpoints.currentItem() or (self.checkpoints.item(self.checkpoints.count() - 1))
         if item is None:
             return
-        Settings().set(keys.LAYER_MODEL, item.text())
-        self.session.layer_model_chosen.emit(item.text())
+        Settings().set(keys.LAYER_MODEL, _checkpoint_path(item))
+        self.session.layer_model_chosen.emit(_checkpoint_path(item))
 
     # --- app lifetime --------------------------------------------------------------------------------------
     def confirm_close(self) -> bool:
@@ -447,3 +455,8 @@ class TrainWorkspace(Workspace):
             self.process.request_stop()
             return True
         return box.clickedButton() is keep
+
+
+def _checkpoint_path(item: QListWidgetItem) -> str:
+    """The whole path of a listed checkpoint."""
+    return str(item.data(Qt.ItemDataRole.UserRole) or item.text())

@@ -157,6 +157,13 @@ def test_a_finished_run_leaves_the_window_within_the_screen(qtbot, tmp_path):
         for size in (after[0], window.size()):
             assert size.width() <= SCREEN[0] and size.height() <= SCREEN[1], size
         assert workspace.status_label.toolTip() == str(out / "model")  # the whole path, where it cannot widen
+        final = workspace.checkpoints.item(workspace.checkpoints.count() - 1)
+        assert final.text() == "model" and final.toolTip() == str(out / "model")  # listed inside the run's folder
+        chosen: list[str] = []
+        window.session.layer_model_chosen.connect(chosen.append)
+        workspace.checkpoints.setCurrentItem(final)
+        workspace.use_button.click()
+        assert chosen == [str(out / "model")]  # Decompose gets the whole path
 
 
 class _ScriptProcess(TrainingProcess):

@@ -106,6 +106,48 @@ def test_every_workspace_fits_1280_by_800_without_overlaps(qtbot, tmp_path):
         _close(window, qtbot)
 
 
+def _docks_cut_on_the_side(window) -> list[str]:
+    """Visible docks whose content is wider than the dock shows (a panel to scroll sideways)."""
+    cut = []
+    for title, dock in window.docks.items():
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():
+            area = dock.widget()
+            if area.widget().minimumSizeHint().width() > area.viewport().width():
+                cut.append(title)
+    return cut
+
+
+def test_no_panel_scrolls_sideways_and_the_histogram_fits_at_1440_by_900(qtbot, tmp_path):
+    window = _start(qtbot, tmp_path / "settings" / "s.ini")
+    try:
+        window.resize(1440, 900)
+        for workspace in window.workspaces.values():
+            window.tabs.setCurrentWidget(workspace)
+            qtbot.wait(50)
+            QApplication.processEvents()
+            assert _docks_cut_on_the_side(window) == [], workspace.key
+        plot = window.workspaces["stratify"].plot
+        assert plot.plotItem.geometry().width() <= plot.viewport().width()  # the whole 0–1 depth axis shows
+    finally:
+        _close(window, qtbot)
+
+
+def test_a_long_status_ends_in_an_ellipsis_and_shows_whole_on_hover(qtbot):
+    from seethrough.app.elided_label import ElidedLabel
+
+    label = ElidedLabel("Hiyori.model3.json: 133/134 ArtMeshes labelled, 1 selected, 2 model warnings")
+    qtbot.addWidget(label)
+    label.resize(600, 20)
+    assert label.shown_text() == label.text()
+    label.resize(120, 20)
+    shown = label.shown_text()
+    assert shown.endswith("…") and label.text().startswith(shown[:-1]) and len(shown) < len(label.text())
+    assert label.fontMetrics().horizontalAdvance(shown) <= 120
+    from PySide6.QtWidgets import QSizePolicy
+
+    assert label.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored  # the text never widens its row
+
+
 @pytest.mark.skipif(not (fixtures_dir() / "Hiyori").is_dir(), reason="Live2D fixtures not found")
 def test_opening_a_big_model_never_grows_the_window_past_the_screen(qtbot, tmp_path):
     shutil.copytree(fixtures_dir() / "Hiyori", tmp_path / "Hiyori")

@@ -33,12 +33,20 @@ class TagPalette(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.pages)
         layout.addLayout(self.grid)
+        layout.addStretch(1)  # a taller panel leaves its room below the buttons
         for i, key in enumerate(KEYS):
             QShortcut(QKeySequence(key), shortcut_scope, lambda i=i: self.press(i),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for p, key in enumerate(PAGE_KEYS):
             QShortcut(QKeySequence(key), shortcut_scope, lambda p=p: self.set_page(p),
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def full_height(self) -> int:
+        """The height a page takes: the page buttons and five rows of tag buttons (known before any tag set)."""
+        row = QPushButton("0  front hair").sizeHint().height()
+        layout = self.layout()
+        spacing = layout.spacing() if layout is not None else 6
+        return row + spacing + (PAGE // 2) * row + (PAGE // 2 - 1) * self.grid.spacing()
 
     def set_tags(self, tags: tuple[str, ...]) -> None:
         """Lay the buttons out for a tag set (v2 or v3)."""

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from seethrough.annotation.session import AnnotationState
 from seethrough.app.canvas import to_qimage
 
-SIDE = 170
+#: each preview's side: two and their spacing fit a 340-pixel side panel with its scroll bar
+SIDE = 156
 
 
 def on_checkerboard(rgba: np.ndarray, cell: int = 8) -> np.ndarray:
@@ -44,6 +45,7 @@ class SelectionPreviews(QWidget):
             caption.setFixedWidth(SIDE)
             layout.addWidget(image, 0, column)
             layout.addWidget(caption, 1, column)
+        layout.setRowStretch(2, 1)  # extra height goes below the captions, not between a preview and its caption
         self.show_state(None)
 
     def _set(self, label: QLabel, rgba: np.ndarray | None, text: str = "") -> None:

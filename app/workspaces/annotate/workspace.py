@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -43,6 +42,7 @@ from seethrough.annotation.label_operations import (
     commit,
 )
 from seethrough.annotation.session import AnnotationState
+from seethrough.app.elided_label import ElidedLabel
 from seethrough.app.errors import show_error
 from seethrough.app.jobs import JobFn, JobRunner, OnDone
 from seethrough.app.session import DocumentSession
@@ -119,9 +119,8 @@ class AnnotateWorkspace(ExportActions):
         self.opacity.setMaximumWidth(110)
         self.opacity.valueChanged.connect(lambda _v: self._redraw_timer.start())
         fit = QPushButton("Fit")
-        self.status = QLabel("Open a Live2D model (.model3.json or .model.json)")
-        # a long status (a model's warnings) must not widen the workspace: it is cut, and whole in the tooltip
-        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # a long status (a model's warnings) must not widen the workspace: it ends in "…", whole in the tooltip
+        self.status = ElidedLabel("Open a Live2D model (.model3.json or .model.json)")
         bar = QHBoxLayout()
         for w in (open_button, self.auto_button, self.see_through, self.contours, QLabel("Tag colours"),
                   self.opacity, fit):
@@ -166,8 +165,10 @@ class AnnotateWorkspace(ExportActions):
 
     def panels(self) -> list[Panel]:
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        return [Panel("ArtMeshes", self.mesh_panel, left, group=""), Panel("Fragment", self.previews, right, group=""),
-                Panel("Tags", self.tag_palette, right, group=""), Panel("Review", self.review, right),
+        return [Panel("ArtMeshes", self.mesh_panel, left, group=""),
+                Panel("Fragment", self.previews, right, group="", height=self.previews.minimumSizeHint().height()),
+                Panel("Tags", self.tag_palette, right, group="", height=self.tag_palette.full_height()),
+                Panel("Review", self.review, right),
                 Panel("Pose and Export", self.pose_panel, right)]
 
     def dragEnterEvent(self, event) -> None:  # noqa: ANN001 - Qt API
