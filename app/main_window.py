@@ -365,6 +365,8 @@ class MainWindow(QMainWindow):
     def _on_switched(self, workspace: Workspace) -> None:
         """A workspace came to the front: the tool bar belongs to document workspaces, the canvas is fitted."""
         self.toolbox.toolbar.setVisible(workspace.shows_document)
+        for label in (self.cursor_label, self.zoom_label):  # the document canvas's: shown only where it is
+            label.setVisible(workspace.shows_document)
         for action in getattr(self, "view_actions", ()):
             action.setEnabled(self.navigable() is not None)
         if workspace.shows_document and self.canvas.fitting:

@@ -126,6 +126,8 @@ def test_no_panel_scrolls_sideways_and_the_histogram_fits_at_1440_by_900(qtbot, 
             qtbot.wait(50)
             QApplication.processEvents()
             assert _docks_cut_on_the_side(window) == [], workspace.key
+            # the canvas's zoom and cursor position are in the status bar only where the canvas is
+            assert window.zoom_label.isVisible() == window.cursor_label.isVisible() == workspace.shows_document
         plot = window.workspaces["stratify"].plot
         assert plot.plotItem.geometry().width() <= plot.viewport().width()  # the whole 0–1 depth axis shows
     finally:
