@@ -17,6 +17,7 @@ from seethrough.core.compositing import composite
 from seethrough.core.io.open_any import open_document
 from seethrough.core.operations.editing import Stroke
 from seethrough.core.operations.params import param_named
+from tests.support.canvas_drags import move_held
 from tests.support.windows import main_window
 
 #: a path across the sample's lower face, where nothing above the face covers it (canvas pixels)
@@ -397,3 +398,29 @@ def test_strokes_in_quick_succession_all_land_and_a_composite_mid_stroke_keeps_t
     assert doc.history.index == steps + 2  # two strokes, two steps, neither refused as stale
     alpha = doc.layer(layer.uid).on_canvas(doc.size)[..., 3]
     assert alpha[200, 330] == 255 and alpha[605, 330] == 255
+
+
+def test_space_drag_pans_the_view_and_paints_nothing(window, qtbot):
+    tool = _brush(window, qtbot)
+    canvas = window.canvas
+    canvas.actual_size()
+    canvas.set_zoom(3.0)  # the document is larger than the view: there is room to pan
+    qtbot.wait(20)
+    assert canvas.horizontalScrollBar().maximum() > 100 and canvas.verticalScrollBar().maximum() > 100
+    doc = window.session.document
+    steps = doc.history.index
+    scroll = (canvas.horizontalScrollBar().value(), canvas.verticalScrollBar().value())
+    qtbot.keyPress(canvas, Qt.Key.Key_Space)
+    assert canvas.viewport().cursor().shape() == Qt.CursorShape.OpenHandCursor
+    viewport, centre = canvas.viewport(), canvas.viewport().rect().center()
+    hand = [centre, centre - QPoint(20, 15), centre - QPoint(40, 30)]  # screen points: the view moves under them
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, hand[0])
+    for at in hand[1:]:
+        move_held(viewport, at)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, hand[-1])
+    qtbot.keyRelease(canvas, Qt.Key.Key_Space)
+    _settle(window, qtbot)
+    moved = (canvas.horizontalScrollBar().value() - scroll[0], canvas.verticalScrollBar().value() - scroll[1])
+    assert moved == (40, 30)  # the view followed the hand: dragged up-left by (40, 30), it scrolled by as much
+    assert doc.history.index == steps  # and the brush painted nothing
+    assert canvas.viewport().cursor().shape() == tool.cursor().shape()  # the brush is back
