@@ -261,9 +261,10 @@ class ReplaceDocument(Command):
         return cls(content.size, tuple(content.layers), content.source, content.metadata, text=text)
 
     def redo(self, doc: Document) -> None:
-        self._before = (doc.size, doc.layers, doc.source, doc.metadata, doc.selection)
+        self._before = (doc.size, doc.layers, doc.source, doc.metadata, doc.selection, doc.deselected)
         doc._set_content(
-            size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {}, selection=None
+            size=self.size, layers=self.layers, source=self.source, metadata=self.metadata or {}, selection=None,
+            deselected=None,  # a selection of the old content is nothing to reselect on the new one
         )
         doc.emit("document")
         doc.emit("layers")
@@ -271,8 +272,9 @@ class ReplaceDocument(Command):
             doc.emit("selection")
 
     def undo(self, doc: Document) -> None:
-        size, layers, source, metadata, selection = self._before
-        doc._set_content(size=size, layers=layers, source=source, metadata=metadata, selection=selection)
+        size, layers, source, metadata, selection, deselected = self._before
+        doc._set_content(size=size, layers=layers, source=source, metadata=metadata, selection=selection,
+                         deselected=deselected)
         doc.emit("document")
         doc.emit("layers")
         if selection is not None:

@@ -404,6 +404,8 @@ class DocumentSnapshot(_Queries):
     metadata: Mapping[str, Any]
     position: HistoryPosition
     selection: Selection | None = None
+    #: the selection the last deselect removed (Select ▸ Reselect brings it back)
+    deselected: Selection | None = None
 
     def snapshot(self) -> DocumentSnapshot:
         return self
@@ -428,6 +430,7 @@ class Document(_Queries):
         self._source = None if source is None else frozen_array(source)  # (height, width, 4) uint8 or None
         self._metadata = frozen_metadata(metadata)
         self._selection: Selection | None = None  # what is selected (core.selection); changed by commands
+        self._deselected: Selection | None = None  # what the last deselect removed (for Reselect)
         self._listeners: list[Listener] = []
         from seethrough.core.commands import History  # local: commands import this module
 
@@ -455,10 +458,16 @@ class Document(_Queries):
         """What is selected, or None (core.selection; docs/selections.md: undoable, not saved)."""
         return self._selection
 
+    @property
+    def deselected(self) -> Selection | None:
+        """The selection the last deselect removed (Select ▸ Reselect brings it back), or None."""
+        return self._deselected
+
     def snapshot(self) -> DocumentSnapshot:
         """The current content and history position; O(1): shares the (immutable) layers and arrays."""
         return DocumentSnapshot(
-            self._size, self._layers, self._source, self._metadata, self.history.position, self._selection
+            self._size, self._layers, self._source, self._metadata, self.history.position, self._selection,
+            self._deselected,
         )
 
     def _set_content(
@@ -469,6 +478,7 @@ class Document(_Queries):
         source: Any = _KEEP,
         metadata: Mapping[str, Any] | None = None,
         selection: Any = _KEEP,
+        deselected: Any = _KEEP,
     ) -> None:
         """For `Command`s only: swap in new values (no event is sent; the command does that)."""
         if layers is not None:
@@ -481,6 +491,8 @@ class Document(_Queries):
             self._metadata = frozen_metadata(metadata)
         if selection is not _KEEP:
             self._selection = selection
+        if deselected is not _KEEP:
+            self._deselected = deselected
 
     def _replace_layer(self, layer: Layer) -> None:
         """For `Command`s only: put `layer` where the layer with the same uid is."""

@@ -2,9 +2,9 @@
 names and keys where it has them), with the marching ants (app/selection_overlay.py).
 
 Every entry is one operation run through `run_operation` (app/operations.py), so it is one undo step and part of
-the operation log: `select` (all, deselect, invert, grow, shrink, feather, layer alpha, tag), `selection` (delete,
-cut or copy to a new layer, move to a layer, fill, restore, inpaint) and `mask` (add, apply, delete, disable,
-enable). Re-decompose region is the one exception: the selection's box becomes the region Decompose works on.
+the operation log: `select` (all, deselect, reselect, invert, grow, shrink, feather, layer alpha, tag), `selection`
+(delete, cut or copy to a new layer, move to a layer, fill, restore, inpaint) and `mask` (add, apply, delete,
+disable, enable). Re-decompose region is the one exception: the selection's box becomes the region Decompose works on.
 Entries are enabled only when they can run (a selection, a current layer, a mask, a workspace that shows the
 document), so their keys do nothing elsewhere.
 """
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from seethrough.app.main_window import MainWindow
 
 #: what an entry needs before it can run
-DOC, SELECTION, LAYER, LAYER_SELECTION, SOURCE_SELECTION, NO_MASK, MASK = (
-    "doc", "selection", "layer", "layer+selection", "source+selection", "no-mask", "mask")
+DOC, SELECTION, LAYER, LAYER_SELECTION, SOURCE_SELECTION, NO_MASK, MASK, DESELECTED = (
+    "doc", "selection", "layer", "layer+selection", "source+selection", "no-mask", "mask", "deselected")
 #: the radius the Grow / Shrink / Feather dialogs start with (px)
 DEFAULT_RADIUS = 4
 
@@ -112,6 +112,8 @@ class EditingMenus(QObject):
         add = self._add
         add(menu, "select-all", "Select All", lambda: self.select(action="all"), DOC, "Ctrl+A")
         add(menu, "deselect", "Deselect", lambda: self.select(action="none"), SELECTION, "Ctrl+Shift+A")
+        add(menu, "reselect", "Reselect", lambda: self.select(action="reselect"), DESELECTED, "Ctrl+Shift+D",
+            "Bring back the selection the last Deselect removed")
         add(menu, "invert", "Invert Selection", lambda: self.select(action="invert"), DOC, "Ctrl+Shift+I")
         menu.addSeparator()
         for action in ("grow", "shrink", "feather"):
@@ -179,6 +181,7 @@ class EditingMenus(QObject):
             SOURCE_SELECTION: layer is not None and selected and doc.source is not None,
             NO_MASK: layer is not None and mask is None,
             MASK: mask is not None,
+            DESELECTED: not selected and doc.deselected is not None,
         }[needs]
 
     def update_actions(self, *_args: object) -> None:

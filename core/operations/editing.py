@@ -95,7 +95,7 @@ class Select(Operation):
     instant: ClassVar[bool] = True
     shape: Literal["rect", "ellipse", "polygon", "wand", "layer-alpha", "tag"] | None = param(
         None, help="what to select (give a shape or an action)")
-    action: Literal["invert", "grow", "shrink", "feather", "none", "all"] | None = param(
+    action: Literal["invert", "grow", "shrink", "feather", "none", "all", "reselect"] | None = param(
         None, help="what to do with the selection (give a shape or an action)")
     mode: Literal["replace", "add", "subtract", "intersect"] = param(
         "replace", help="how a shape combines with the selection (Shift adds, Alt subtracts)")
@@ -130,7 +130,7 @@ class Select(Operation):
 
     def describe(self) -> str:
         if self.action is not None:
-            return {"invert": "Invert selection", "none": "Deselect", "all": "Select all"}.get(
+            return {"invert": "Invert selection", "none": "Deselect", "all": "Select all", "reselect": "Reselect"}.get(
                 self.action, f"{self.action.capitalize()} selection")
         return f"Select {self.shape}"
 

@@ -34,16 +34,19 @@ class SetSelection(Command):
     selection: Selection | None
     text: str = "Select"
     _before: Selection | None = None
+    _before_deselected: Selection | None = None
 
     def redo(self, doc: Document) -> None:
         if self.selection is not None and self.selection.canvas != doc.size:
             raise BadInput(f"the selection is for a {self.selection.canvas} canvas, the document is {doc.size}")
-        self._before = doc.selection
-        doc._set_content(selection=self.selection)
+        self._before, self._before_deselected = doc.selection, doc.deselected
+        # a selection taken away is kept for Reselect
+        deselected = self._before if self.selection is None and self._before is not None else self._before_deselected
+        doc._set_content(selection=self.selection, deselected=deselected)
         doc.emit("selection")
 
     def undo(self, doc: Document) -> None:
-        doc._set_content(selection=self._before)
+        doc._set_content(selection=self._before, deselected=self._before_deselected)
         doc.emit("selection")
 
 
@@ -91,6 +94,11 @@ def select_action_command(doc: DocumentLike, params: SelectActionParams) -> SetS
     action, px = params.action, params.px
     if action == "none":
         return SetSelection(None, text="Deselect")
+    if action == "reselect":
+        deselected = getattr(doc, "deselected", None)
+        if deselected is None or deselected.canvas != doc.size:
+            raise BadInput("select: nothing was deselected to reselect")
+        return SetSelection(deselected, text="Reselect")
     if action == "all":
         return SetSelection(everything(doc.size), text="Select all")
     if action == "invert":

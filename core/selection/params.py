@@ -4,8 +4,8 @@ Field names are those of the operation log (issue 19):
 - `SelectParams`: `{"op": "select", "shape": "rect" | "ellipse" | "polygon" | "wand" | "layer-alpha" | "tag",
   "mode": "replace" | "add" | "subtract" | "intersect", "box": [x0, y0, x1, y1], "points": [[x, y], …],
   "layer": NAME, "tag": TAG, "tolerance": 0–255, "at": [x, y]}`, plus `contiguous` (wand, default true);
-- `SelectActionParams`: `{"op": "select", "action": "invert" | "grow" | "shrink" | "feather" | "none" | "all",
-  "px": n}`;
+- `SelectActionParams`: `{"op": "select", "action": "invert" | "grow" | "shrink" | "feather" | "none" | "all" |
+  "reselect", "px": n}` (reselect: the selection the last deselect removed);
 - `SelectionActionParams`: `{"op": "selection", "action": "delete" | "to-layer" | "new-layer" | "fill" |
   "restore" | "inpaint", "layer": NAME, "target": NAME, "color": "#rrggbb"}`, plus `cut` (new-layer: cut instead
   of copy) and `inpainter` (inpaint: "opencv" or "lama").
@@ -24,7 +24,7 @@ from seethrough.core.errors import BadInput
 from seethrough.core.selection.value import MODES
 
 SHAPES = ("rect", "ellipse", "polygon", "wand", "layer-alpha", "tag")
-SELECT_ACTIONS = ("invert", "grow", "shrink", "feather", "none", "all")
+SELECT_ACTIONS = ("invert", "grow", "shrink", "feather", "none", "all", "reselect")
 SELECTION_ACTIONS = ("delete", "to-layer", "new-layer", "fill", "restore", "inpaint")
 #: select actions that take a radius in pixels
 RADIUS_ACTIONS = ("grow", "shrink", "feather")

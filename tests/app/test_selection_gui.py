@@ -189,6 +189,12 @@ def test_select_menu_keys_and_the_ants_follow_undo(window, qtbot):
     QTest.keyClick(canvas, Qt.Key.Key_A, CTRL | SHIFT)
     assert doc.selection is None
     qtbot.waitUntil(lambda: not ants.visible, timeout=10_000)
+    reselect = window.editing.actions["reselect"]
+    assert reselect.isEnabled()
+    QTest.keyClick(canvas, Qt.Key.Key_D, CTRL | SHIFT)  # Reselect, as in Krita
+    assert (selected(window) == 255).all() and doc.history.undo_text == "Reselect" and not reselect.isEnabled()
+    window.undo()
+    assert doc.selection is None and reselect.isEnabled()
 
     window.toolbox.activate("select-rect")
     box = drag_rect(window, qtbot, (50, 40), (120, 100))

@@ -181,6 +181,21 @@ def test_invert_select_all_and_deselect() -> None:
     assert _act(doc, "invert").area == 600  # type: ignore[union-attr]  # inverting nothing selects all
 
 
+def test_reselect_brings_back_what_the_last_deselect_removed_and_undo_forgets_it() -> None:
+    doc = Document((30, 20))
+    with pytest.raises(BadInput, match="nothing was deselected"):
+        _act(doc, "reselect")
+    first = _select(doc, shape="rect", box=[5, 5, 10, 10])
+    assert _act(doc, "none") is None and doc.deselected is first
+    assert _act(doc, "reselect") is first and doc.history.undo_text == "Reselect"
+    second = _select(doc, shape="ellipse", box=[0, 0, 20, 20])
+    _select(doc, shape="rect", box=[0, 0, 30, 20], mode="subtract")  # subtracting everything deselects too
+    assert doc.selection is None and doc.deselected is second
+    assert doc.history.undo() and doc.selection is second and doc.deselected is first  # undo: as it was
+    snap = doc.snapshot()
+    assert snap.deselected is first  # a snapshot keeps it, so an operation planned on it reselects the same
+
+
 def test_grow_a_point_gives_a_disc_and_shrink_takes_it_back() -> None:
     canvas = (101, 101)
     dot = from_region(canvas, np.full((1, 1), 255, np.uint8), (50, 50))
@@ -261,6 +276,18 @@ def test_each_selection_change_is_one_undo_step_and_snapshots_keep_theirs() -> N
     doc.subscribe(lambda event, payload: events.append(event))
     _act(doc, "none")
     assert "selection" in events
+
+
+def test_replacing_the_document_forgets_what_was_deselected_and_undo_brings_it_back() -> None:
+    from seethrough.core.commands import ReplaceDocument
+
+    doc = Document((30, 20))
+    first = _select(doc, shape="rect", box=[5, 5, 10, 10])
+    _act(doc, "none")
+    doc.history.push(ReplaceDocument.of(Document((30, 20))))
+    with pytest.raises(BadInput, match="nothing was deselected"):
+        _act(doc, "reselect")
+    assert doc.history.undo() and doc.deselected is first
 
 
 def test_replacing_the_document_drops_the_selection_and_undo_brings_it_back() -> None:
