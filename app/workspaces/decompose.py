@@ -150,11 +150,13 @@ class DecomposeWorkspace(Workspace):
     def _build(self) -> None:
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # what is used most comes first, so that Run shows without scrolling: the input, whether the models are
+        # there, Run and its progress; then the settings, set once
         self._add_input_rows(form)
-        self._add_model_rows(form)
-        self._add_run_option_rows(form)
         self._add_status_row(form)
         self._add_action_rows(form)
+        self._add_model_rows(form)
+        self._add_run_option_rows(form)
         self._lay_out(form)
 
     def _add_input_rows(self, form: QFormLayout) -> None:
