@@ -208,9 +208,10 @@ class WorkspaceHost(QObject):
         layout = self.window.layout()
         if layout is not None:
             layout.activate()  # the new centre's size needs first
-        for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):  # one call each: a later call for
-            shown = [(dock, extent) for dock, extent, o in sizes if o == orientation and dock.isVisible()]  # one
-            if shown:  # dock would otherwise undo an earlier one's share of the same column
+        # one call per orientation: a later call for one dock would undo an earlier one's share of the same column
+        for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):
+            shown = [(dock, extent) for dock, extent, o in sizes if o == orientation and dock.isVisible()]
+            if shown:
                 self.window.resizeDocks([d for d, _ in shown], [e for _, e in shown], orientation)
 
     def reset_layout(self) -> None:
