@@ -221,6 +221,8 @@ class StratifyWorkspace(Workspace):
             self._show(StrataView(layer, [], None, []) if layer is not None else None)
             return
         self.layer_label.setText(f"<b>{layer.name}</b> ({layer.tag or 'no tag'}) — fitting…")
+        if thresholds is None:  # a new fit: the lines shown are another layer's (or an older value's) until it lands
+            self.apply_button.setEnabled(False)
         self.jobs.submit(f"Strata of {layer.name}", lambda p, c: strata_view(layer, k, thresholds), self._show,
                          lane="stratify-fit", key="strata")
 
@@ -281,8 +283,8 @@ class StratifyWorkspace(Workspace):
     def stratify_operation(self) -> Stratify | None:
         """The split that Apply would perform: the current layer at the shown thresholds."""
         layer, doc = self._layer(), self.session.document
-        if doc is None or layer is None or not self.thresholds:
-            return None
+        if doc is None or layer is None or not self.thresholds or self.view is None or self.view.layer is not layer:
+            return None  # the thresholds shown belong to another layer (or an older value of this one): a fit is due
         return Stratify(layer=layer_ref(doc, layer.uid), k=len(self.thresholds) + 1,
                         inpaint=self.inpaint.currentText(), thresholds=tuple(self.thresholds))  # type: ignore[arg-type]
 

@@ -66,7 +66,9 @@ def test_stratify_hair_undo_redo(window, qtbot):
     window.tabs.setCurrentWidget(stratify)
     doc = window.session.document
     window.session.set_current(doc.find("front hair").uid)
-    qtbot.waitUntil(lambda: stratify.strata_row.count() == 2, timeout=30_000)
+    qtbot.waitUntil(lambda: stratify.view is not None and stratify.view.layer is window.session.current_layer,
+                    timeout=30_000)  # the front hair's own fit (until it lands the strata shown are another layer's)
+    assert stratify.strata_row.count() == 2
     assert len(stratify.thresholds) == 1 and stratify.apply_button.isEnabled()
     before = _names(window)
     stratify.inpaint.setCurrentText("opencv")
@@ -98,6 +100,29 @@ def test_dragged_threshold_changes_the_strata(window, qtbot):
     qtbot.waitUntil(lambda: stratify.thresholds == [0.05, 0.95] and stratify.strata_row.count() == 1, timeout=5000)
     stratify.set_thresholds([0.5])
     qtbot.waitUntil(lambda: stratify.strata_row.count() == 2, timeout=5000)
+
+
+def test_apply_waits_for_the_new_layers_own_fit(window, qtbot):
+    """Between choosing another layer and its K-Means fit landing, the strata shown are the previous layer's: Apply
+    must not split the new layer at them (it used to: the far stratum came out empty and the layer was replaced by
+    one stratum)."""
+    stratify = window.workspaces["stratify"]
+    session = window.session
+    doc = session.document
+    session.set_current(doc.find("headwear").uid)
+    qtbot.waitUntil(lambda: stratify.view is not None and stratify.view.layer is session.current_layer,
+                    timeout=30_000)
+    shown = list(stratify.thresholds)
+    steps = doc.history.index
+    session.set_current(doc.find("front hair").uid)  # its fit is on its way
+    assert stratify.thresholds == shown and not stratify.apply_button.isEnabled()
+    assert stratify.stratify_operation() is None
+    stratify.apply()
+    window.jobs.wait(30_000)
+    assert doc.history.index == steps  # nothing was split
+    qtbot.waitUntil(lambda: stratify.view is not None and stratify.view.layer is session.current_layer,
+                    timeout=30_000)
+    assert stratify.apply_button.isEnabled() and stratify.stratify_operation() is not None
 
 
 def test_thresholds_dragged_on_one_layer_never_split_the_next(window, qtbot):
