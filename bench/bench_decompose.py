@@ -39,24 +39,11 @@ def authors_model_index(layers: Path, depth: Path) -> None:
     """The diffusers `model_index.json` files the authors' pipeline classes load the same folders with (our loader
     reads the subfolders only, and the depth folder's `default_denoising_steps`), and the depth scheduler folder."""
     from seethrough.core.pipelines.schedulers import depth_scheduler
+    from tests.support.release_index import LAYER_INDEX, depth_index, write_index
 
-    (layers / "model_index.json").write_text(json.dumps({
-        "_class_name": "KDiffusionStableDiffusionXLPipeline", "_diffusers_version": "0.37.0",
-        "force_zeros_for_empty_prompt": True, "requires_aesthetics_score": False,
-        "feature_extractor": [None, None], "image_encoder": [None, None],
-        "scheduler": ["diffusers", "DPMSolverMultistepScheduler"],
-        "text_encoder": ["transformers", "CLIPTextModel"],
-        "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
-        "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "CLIPTokenizer"],
-        "trans_vae": [None, None], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
-    }, indent=1))
+    write_index(layers, LAYER_INDEX)
     depth_scheduler().save_pretrained(depth / "scheduler")
-    (depth / "model_index.json").write_text(json.dumps({
-        "_class_name": "MarigoldDepthPipeline", "_diffusers_version": "0.37.0", "default_denoising_steps": 4,
-        "default_processing_resolution": 768, "scale_invariant": True, "shift_invariant": True,
-        "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
-        "tokenizer": ["transformers", "CLIPTokenizer"], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
-    }, indent=1))
+    write_index(depth, depth_index(4))
 
 
 def _opaque_enough(trans_vae: Any) -> None:

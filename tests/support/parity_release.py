@@ -11,7 +11,6 @@ the goldens is described in docs/parity.md.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from seethrough.core.models.transparent_vae import TransparentVAE
 from seethrough.core.pipelines.schedulers import depth_scheduler
 from seethrough.core.taxonomy import taxonomy
 from seethrough.training.tiny_tokenizer import write_tiny_clip_tokenizer
+from tests.support.release_index import LAYER_INDEX, depth_index, write_index
 
 #: pooled / token embedding widths the authors' GroupEmbedding hard-codes, and a tiny time-embedding width
 POOLED, TOKENS, TIME_DIM = 1280, 2048, 8
@@ -94,16 +94,6 @@ def tiny_release_trans_vae() -> TransparentVAE:
     return tv
 
 
-LAYER_INDEX = {
-    "_class_name": "KDiffusionStableDiffusionXLPipeline", "_diffusers_version": "0.37.0",
-    "force_zeros_for_empty_prompt": True, "requires_aesthetics_score": False,
-    "feature_extractor": [None, None], "image_encoder": [None, None],
-    "scheduler": ["diffusers", "DPMSolverMultistepScheduler"],
-    "text_encoder": ["transformers", "CLIPTextModel"],
-    "text_encoder_2": ["transformers", "CLIPTextModelWithProjection"],
-    "tokenizer": ["transformers", "CLIPTokenizer"], "tokenizer_2": ["transformers", "CLIPTokenizer"],
-    "trans_vae": [None, None], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
-}
 
 
 def layer_components(
@@ -141,7 +131,7 @@ def layer_folder(folder: Path, v3: bool, trans_vae: Path | None = None) -> Path:
         parts["trans_vae"].save_pretrained(folder / "trans_vae")
     else:
         os.symlink(trans_vae.resolve(), folder / "trans_vae", target_is_directory=True)
-    (folder / "model_index.json").write_text(json.dumps(LAYER_INDEX, indent=1), encoding="utf-8")
+    write_index(folder, LAYER_INDEX)
     return folder
 
 
@@ -157,14 +147,7 @@ def depth_folder(folder: Path) -> Path:
     randomize(unet, 22)
     unet.save_pretrained(folder / "unet")
     depth_scheduler().save_pretrained(folder / "scheduler")
-    index = {
-        "_class_name": "MarigoldDepthPipeline", "_diffusers_version": "0.37.0",
-        "default_denoising_steps": DEPTH_DEFAULT_STEPS, "default_processing_resolution": 768,
-        "scale_invariant": True, "shift_invariant": True,
-        "scheduler": ["diffusers", "DDIMScheduler"], "text_encoder": ["transformers", "CLIPTextModel"],
-        "tokenizer": ["transformers", "CLIPTokenizer"], "unet": [None, None], "vae": ["diffusers", "AutoencoderKL"],
-    }
-    (folder / "model_index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+    write_index(folder, depth_index(DEPTH_DEFAULT_STEPS))
     return folder
 
 
