@@ -358,25 +358,10 @@ def label_automatically(
     return AutoLabelResult(changes, report)
 
 
-def auto_label(
-    model_like: Any,
-    store: LabelStore,
-    seeds: Mapping[str, np.ndarray] | None = None,
-    visibility: Mapping[str, np.ndarray] | None = None,
-    tagset: str = "v3",
-    excluded_parts: Sequence[str] = (),
-    detect_excluded: bool = True,
-    seed_threshold: float = 0.5,
-    live: Any = None,
-    provider: str | None = None,
-    size: int = 512,
-    poses: Sequence[Mapping[str, float]] | None = None,
-    use_names: bool = True,
-    detect_effects: bool = True,
-) -> AutoLabelReport:
-    """`label_automatically` on a store's labels, applied to the store as one undo step (with the tag set)."""
-    result = label_automatically(model_like, store.labels, seeds, visibility, tagset, excluded_parts, detect_excluded,
-                                 seed_threshold, live, provider, size, poses, use_names, detect_effects)
+def auto_label(model_like: Any, store: LabelStore, tagset: str = "v3", **options: Any) -> AutoLabelReport:
+    """`label_automatically` (which `options` go to, by name) on a store's labels, applied to the store as one undo
+    step (with the tag set)."""
+    result = label_automatically(model_like, store.labels, tagset=tagset, **options)
     store.push(result.changes, text="Auto-label", taxonomy_version=tagset)
     return result.report
 
